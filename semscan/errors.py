@@ -1,0 +1,46 @@
+"""The exceptions semscan raises.
+
+Every error is a :class:`SemscanError` and also derives from the builtin that a caller
+would naturally catch (``ValueError`` for bad values, ``OSError`` for unreadable files),
+so ``except ValueError`` keeps working for code that does not know semscan.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SemscanError",
+    "ImageFormatError",
+    "CalibrationError",
+    "ConfigError",
+    "SegmentationError",
+    "MeasurementError",
+    "ModelError",
+]
+
+
+class SemscanError(Exception):
+    """Base class of every error semscan raises on purpose."""
+
+
+class ImageFormatError(SemscanError, OSError):
+    """A file cannot be read as a micrograph (missing, empty, truncated, odd dtype, too small)."""
+
+
+class CalibrationError(SemscanError, ValueError):
+    """The pixel size is missing where it is required, invalid, or contradictory."""
+
+
+class ConfigError(SemscanError, ValueError):
+    """An analysis option has a wrong name, type or value."""
+
+
+class SegmentationError(SemscanError, ValueError):
+    """An image cannot be segmented with the requested method and options."""
+
+
+class MeasurementError(SemscanError, ValueError):
+    """A measurement cannot be made on the given masks (wrong shape, empty region, ...)."""
+
+
+class ModelError(SemscanError, ValueError):
+    """A model file is missing, unsafe, or was trained with other features or versions."""
