@@ -1,0 +1,195 @@
+"""Tree ensembles stored as plain JSON: no pickle, no code execution on load.
+
+Both trainable models in semscan (the pixel classifier of :mod:`semscan.segment` and the
+structure classifier of :mod:`semscan.classify`) are random forests. scikit-learn trains
+them; this module turns a fitted ``RandomForestClassifier`` or ``ExtraTreesClassifier``
+into arrays (children, split feature, threshold, leaf class probabilities) and predicts
+from those arrays with numpy alone. Loading a model therefore never unpickles anything and
+does not depend on the scikit-learn version that trained it.
+
+Files are JSON (``.json``) or gzip-compressed JSON (``.json.gz``) with a ``"format"`` key.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sklearn.ensemble import RandomForestClassifier
+>>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
+>>> rf = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+>>> forest = TreeEnsemble.from_sklearn(rf)
+>>> bool(np.allclose(forest.predict_proba(X), rf.predict_proba(X)))
+True
+>>> TreeEnsemble.from_dict(forest.to_dict()).predict(np.array([[2.5]])).tolist()
+[1]
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from semscan.errors import ModelError
+
+__all__ = ["FORMAT", "TreeEnsemble", "read_json", "write_json"]
+
+FORMAT = "semscan-tree-ensemble/1"
+
+
+@dataclass(frozen=True, eq=False)
+class _Tree:
+    left: np.ndarray  # int32, -1 at leaves
+    right: np.ndarray
+    feature: np.ndarray  # int32
+    threshold: np.ndarray  # float64
+    value: np.ndarray  # float64 (n_nodes, n_classes), rows sum to 1
+
+
+@dataclass(frozen=True, eq=False)
+class TreeEnsemble:
+    """A fitted forest of classification trees, as arrays.
+
+    Attributes
+    ----------
+    classes : ndarray
+        Class labels, in the column order of :meth:`predict_proba`.
+    n_features : int
+        Number of input features.
+    trees : tuple
+        The trees (private structure).
+    """
+
+    classes: np.ndarray
+    n_features: int
+    trees: tuple[_Tree, ...]
+
+    @classmethod
+    def from_sklearn(cls, model: Any) -> TreeEnsemble:
+        """Convert a fitted scikit-learn ``RandomForestClassifier``/``ExtraTreesClassifier``."""
+        if not hasattr(model, "estimators_"):
+            raise ModelError(f"expected a fitted sklearn forest classifier, got {type(model)}")
+        trees = []
+        for est in model.estimators_:
+            t = est.tree_
+            value = np.asarray(t.value[:, 0, :], dtype=np.float64)
+            total = value.sum(axis=1, keepdims=True)
+            value = np.divide(value, total, out=np.zeros_like(value), where=total > 0)
+            trees.append(
+                _Tree(
+                    left=t.children_left.astype(np.int32),
+                    right=t.children_right.astype(np.int32),
+                    feature=np.maximum(t.feature, 0).astype(np.int32),
+                    threshold=t.threshold.astype(np.float64),
+                    value=value,
+                )
+            )
+        return cls(np.asarray(model.classes_), int(model.n_features_in_), tuple(trees))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Mean leaf class probabilities, shape (n_samples, n_classes)."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ModelError(
+                f"the model expects {self.n_features} features per sample, got shape {X.shape}"
+            )
+        out = np.zeros((X.shape[0], len(self.classes)), np.float64)
+        rows = np.arange(X.shape[0])
+        for tree in self.trees:
+            node = np.zeros(X.shape[0], np.int32)
+            active = tree.left[node] >= 0
+            while active.any():
+                idx = rows[active]
+                cur = node[idx]
+                go_left = X[idx, tree.feature[cur]] <= tree.threshold[cur]
+                node[idx] = np.where(go_left, tree.left[cur], tree.right[cur])
+                active[idx] = tree.left[node[idx]] >= 0
+            out += tree.value[node]
+        return out / max(len(self.trees), 1)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Most probable class label per sample."""
+        return self.classes[np.argmax(self.predict_proba(X), axis=1)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (lists of numbers only)."""
+        return {
+            "format": FORMAT,
+            "classes": self.classes.tolist(),
+            "n_features": self.n_features,
+            "trees": [
+                {
+                    "left": t.left.tolist(),
+                    "right": t.right.tolist(),
+                    "feature": t.feature.tolist(),
+                    "threshold": [round(float(v), 9) for v in t.threshold],
+                    "value": np.round(t.value, 6).tolist(),
+                }
+                for t in self.trees
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TreeEnsemble:
+        """Rebuild from :meth:`to_dict` output, validating every array."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ModelError(f"not a semscan tree-ensemble model (expected format {FORMAT!r})")
+        try:
+            classes = np.asarray(data["classes"])
+            n_features = int(data["n_features"])
+            trees = []
+            for t in data["trees"]:
+                tree = _Tree(
+                    left=np.asarray(t["left"], np.int32),
+                    right=np.asarray(t["right"], np.int32),
+                    feature=np.asarray(t["feature"], np.int32),
+                    threshold=np.asarray(t["threshold"], np.float64),
+                    value=np.asarray(t["value"], np.float64).reshape(len(t["left"]), -1),
+                )
+                n = len(tree.left)
+                if not (
+                    len(tree.right) == len(tree.feature) == len(tree.threshold) == n
+                    and tree.value.shape == (n, len(classes))
+                    and tree.left.max(initial=-1) < n
+                    and tree.right.max(initial=-1) < n
+                    and (tree.feature < n_features).all()
+                    and (tree.feature >= 0).all()
+                ):
+                    raise ValueError("inconsistent tree arrays")
+                trees.append(tree)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"corrupt tree-ensemble model: {exc}") from exc
+        return cls(classes, n_features, tuple(trees))
+
+
+def write_json(path: str | Path, payload: dict[str, Any]) -> None:
+    """Write ``payload`` as JSON (gzip-compressed when the name ends in ``.gz``)."""
+    path = Path(path)
+    text = json.dumps(payload, separators=(",", ":"))
+    if path.suffix == ".gz":
+        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
+            fh.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def read_json(path: str | Path) -> dict[str, Any]:
+    """Read a JSON or ``.json.gz`` model file.
+
+    Raises
+    ------
+    ModelError
+        If the file is missing or not valid JSON.
+    """
+    path = Path(path)
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                return json.load(fh)
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelError(f"model file {path} does not exist") from exc
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model file {path} is not valid JSON: {exc}") from exc
