@@ -1,0 +1,343 @@
+"""The ``semscan`` command: ``info``, ``analyze``, ``config`` and the training commands.
+
+This is the only code in semscan that prints, configures logging or exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from semscan import __version__
+from semscan.errors import SemscanError
+
+app = typer.Typer(
+    name="semscan",
+    help="Pore structure of porous films and membranes from SEM micrographs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"semscan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """Pore structure of porous films and membranes from SEM micrographs."""
+    # Library warnings are shown by the commands themselves (or go to semscan.log);
+    # without a handler, logging's last resort would print them a second time.
+    logging.getLogger("semscan").addHandler(logging.NullHandler())
+
+
+def _fmt_len(value: float | None, unit: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:.4g} {unit}"
+
+
+# ------------------------------------------------------------------------------ info
+@app.command()
+def info(
+    paths: Annotated[list[str], typer.Argument(help="Image files, folders or glob patterns.")],
+    pixel_size_um: Annotated[
+        float | None, typer.Option("--pixel-size-um", help="Override the pixel size (µm).")
+    ] = None,
+    keep_databar: Annotated[bool, typer.Option("--keep-databar")] = False,
+) -> None:
+    """One line per file: size, calibration and its source, vendor, magnification, data bar."""
+    from semscan.inputs import collect_inputs
+    from semscan.io import read_micrograph
+
+    files, problems = collect_inputs(paths)
+    failed = len(problems)
+    for problem in problems:
+        err.print(f"[red]error[/red] {problem}")
+    for path in files:
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                m = read_micrograph(path, pixel_size_um=pixel_size_um, keep_databar=keep_databar)
+        except (SemscanError, OSError, ValueError) as exc:
+            failed += 1
+            err.print(f"[red]error[/red] {path}: {exc}")
+            continue
+        cal = m.calibration
+        pixel = (
+            f"{cal.pixel_size_um * 1000:.4g} nm/px ({cal.source}: {cal.detail})"
+            if cal.is_calibrated
+            else "uncalibrated (px)"
+        )
+        md = m.metadata
+        mag = f"{md.magnification:g}x" if md.magnification else "-"
+        pages = f" page {md.page + 1}/{md.n_pages}" if md.n_pages > 1 else ""
+        out.print(
+            f"{path}: {m.shape[1]}x{m.shape[0]} px {md.dtype}{pages}; {pixel}; "
+            f"vendor {md.vendor or '-'}; mag {mag}; "
+            f"data bar {m.databar_height_px} px ({m.databar_source})"
+        )
+        for w in caught:
+            err.print(f"  [yellow]warning[/yellow] {w.message}")
+    if failed:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------- config
+@app.command("config")
+def config_cmd(
+    default: Annotated[
+        bool, typer.Option("--default", help="Print the default configuration as TOML.")
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Check and print this TOML configuration.")
+    ] = None,
+) -> None:
+    """Print the default configuration (a template for --config), or check a file."""
+    from semscan.config import AnalysisConfig
+
+    if config is not None:
+        cfg = _load_config(config)
+    elif default:
+        cfg = AnalysisConfig()
+    else:
+        err.print("say --default to print the defaults, or --config FILE to check a file")
+        raise typer.Exit(2)
+    sys.stdout.write(cfg.to_toml())
+    sys.stdout.write(f"# config hash: {cfg.hash()}\n")
+
+
+def _load_config(path: Path | None) -> Any:
+    from semscan.config import AnalysisConfig
+
+    if path is None:
+        return AnalysisConfig()
+    try:
+        return AnalysisConfig.load(path)
+    except SemscanError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+# --------------------------------------------------------------------------- analyze
+def _window(value: str | None) -> Any:
+    if value is None:
+        return None
+    if value in ("auto", "full"):
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r}: give a side length in µm, 'auto' or 'full'", param_hint="--window-um"
+        ) from None
+
+
+@app.command()
+def analyze(
+    paths: Annotated[list[str], typer.Argument(help="Image files, folders (recursive) or globs.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "semscan-out"
+    ),
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="TOML configuration (see `semscan config --default`).")
+    ] = None,
+    pixel_size_um: Annotated[
+        float | None, typer.Option("--pixel-size-um", help="Pixel size (µm) for all inputs.")
+    ] = None,
+    window_um: Annotated[
+        str | None, typer.Option("--window-um", help="Window side in µm, 'auto' or 'full'.")
+    ] = None,
+    lines: Annotated[int | None, typer.Option("--lines", help="Number of parallel lines.")] = None,
+    angle: Annotated[float | None, typer.Option("--angle", help="Line angle (degrees).")] = None,
+    pores: Annotated[
+        str | None, typer.Option("--pores", help="'dark' (SE images) or 'bright'.")
+    ] = None,
+    threshold: Annotated[
+        str | None,
+        typer.Option("--threshold", help="auto, otsu, li, triangle, multiotsu, sauvola, manual, classifier."),
+    ] = None,
+    manual_threshold: Annotated[
+        float | None, typer.Option("--manual-threshold", help="Grey level in [0, 1] for manual.")
+    ] = None,
+    pixel_classifier: Annotated[
+        Path | None, typer.Option("--pixel-classifier", help="Pixel-classifier model file.")
+    ] = None,
+    view: Annotated[
+        str | None, typer.Option("--view", help="auto, surface or cross-section for all inputs.")
+    ] = None,
+    keep_databar: Annotated[bool, typer.Option("--keep-databar", help="Do not crop the data bar.")] = False,
+    no_local_thickness: Annotated[
+        bool, typer.Option("--no-local-thickness", help="Skip the local thickness.")
+    ] = False,
+    no_classify: Annotated[bool, typer.Option("--no-classify", help="Skip the structure class.")] = False,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Structure-classifier model file.")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Redo images already done.")] = False,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failure.")] = False,
+    save_masks: Annotated[
+        bool, typer.Option("--save-masks", help="Write a label TIFF per image (0 solid, 1 pore, 2 excluded).")
+    ] = False,
+    no_overlays: Annotated[bool, typer.Option("--no-overlays", help="Skip the overlay PNGs.")] = False,
+) -> None:
+    """Analyse micrographs: segmentation, 50-line intercepts, porosity, directions, classes."""
+    from semscan.inputs import collect_inputs
+    from semscan.pipeline import BatchTask
+    from semscan.report.batch import run_batch
+
+    cfg = _load_config(config)
+    overrides: dict[str, Any] = {}
+    for key, value in (
+        ("io.pixel_size_um", pixel_size_um),
+        ("measure.window_um", _window(window_um)),
+        ("measure.n_lines", lines),
+        ("measure.angle_deg", angle),
+        ("segment.pores", pores),
+        ("segment.method", threshold),
+        ("segment.manual_threshold", manual_threshold),
+        ("segment.classifier_path", str(pixel_classifier) if pixel_classifier else None),
+        ("cross_section.view", view),
+        ("classify.model_path", str(model) if model else None),
+    ):
+        if value is not None:
+            overrides[key] = value
+    if pixel_classifier and threshold is None:
+        overrides["segment.method"] = "classifier"
+    if keep_databar:
+        overrides["io.keep_databar"] = True
+    if no_local_thickness:
+        overrides["measure.local_thickness"] = False
+    if no_classify:
+        overrides["classify.enabled"] = False
+    try:
+        cfg = cfg.with_overrides(overrides)
+    except SemscanError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+    files, problems = collect_inputs(paths, skip_under=[out_dir])
+    for problem in problems:
+        err.print(f"[red]error[/red] {problem}")
+    if not files:
+        err.print("[red]error[/red] no input images; name files, folders or glob patterns")
+        raise typer.Exit(1)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _log_to(out_dir / "semscan.log")
+
+    n_jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    n_jobs = min(n_jobs, len(files))
+    tasks = [BatchTask(str(p)) for p in files]
+    err.print(f"semscan {__version__}: {len(files)} image(s), {n_jobs} job(s) -> {out_dir}")
+
+    with _progress(len(files)) as on_item:
+        summary = run_batch(
+            tasks,
+            out_dir=out_dir,
+            config=cfg,
+            jobs=n_jobs,
+            force=force,
+            fail_fast=fail_fast,
+            save_masks=save_masks,
+            overlays=not no_overlays,
+            on_item=on_item,
+            argv=sys.argv,
+        )
+    _print_summary(summary)
+    for path, error in summary.failures:
+        err.print(f"[red]FAILED[/red] {path}: {error}")
+    if summary.failures or problems:
+        raise typer.Exit(1)
+
+
+def _log_to(path: Path) -> None:
+    logger = logging.getLogger("semscan")
+    logger.setLevel(logging.DEBUG)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    )
+    logger.addHandler(handler)
+    logging.captureWarnings(True)
+
+
+class _progress:
+    """Rich progress bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.tty = err.is_terminal
+        self._bar: Any = None
+
+    def __enter__(self) -> Any:
+        if self.tty:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self._bar = Progress(
+                "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                TimeRemainingColumn(), console=err, transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("analysing", total=self.total)
+        return self.update
+
+    def update(self, item: Any, count: int, total: int) -> None:
+        name = Path(item.path).name
+        if self._bar is not None:
+            self._bar.update(self._task, completed=count, total=total, description=name)
+            if not item.ok:
+                self._bar.console.print(f"[red]failed[/red] {name}: {item.error}")
+        else:
+            status = "ok" if item.ok else f"FAILED: {item.error}"
+            err.print(f"[{count}/{total}] {name}: {status} ({item.seconds:.2f} s)")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _print_summary(summary: Any) -> None:
+    table = Table(title=f"semscan results ({len(summary.rows)} image(s))")
+    for col in ("image", "view", "pixel", "pore d (95% CI)", "porosity", "solid d", "class"):
+        table.add_column(col)
+    for row in summary.rows:
+        unit = row.get("unit", "px")
+        suffix = "um" if unit == "µm" else "px"
+        d = row.get(f"pore_intercept_mean_{suffix}")
+        lo = row.get(f"pore_intercept_ci95_low_{suffix}")
+        hi = row.get(f"pore_intercept_ci95_high_{suffix}")
+        ps = row.get("pixel_size_um")
+        table.add_row(
+            str(row.get("name")),
+            str(row.get("view")),
+            f"{ps * 1000:.3g} nm" if ps else "uncalibrated",
+            f"{_fmt_len(d, unit)} ({_fmt_len(lo, '')}-{_fmt_len(hi, '')})",
+            f"{100 * row['porosity']:.1f} %" if row.get("porosity") is not None else "-",
+            _fmt_len(row.get(f"solid_intercept_mean_{suffix}"), unit),
+            str(row.get("class") or "-"),
+        )
+    out.print(table)
+    out.print(
+        f"analysed {summary.analysed}, skipped {summary.skipped} (already done), "
+        f"failed {len(summary.failures)} in {summary.seconds:.1f} s"
+    )
+    out.print(f"outputs: {summary.out_dir.resolve()}  (results.csv, overlays/, run.json)")
