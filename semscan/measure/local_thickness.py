@@ -1,0 +1,244 @@
+"""Local thickness of the pore phase, an image proxy for pore-size spread (METHODS.md 7)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from semscan.calibration import Calibration
+from semscan.errors import ConfigError, MeasurementError
+from semscan.measure.intercept import as_mask, check_region, unit_suffix
+
+__all__ = ["LocalThicknessResult", "local_thickness"]
+
+Method = Literal["fast", "exact"]
+_METHODS = get_args(Method)
+EXACT_MAX_PORE_PIXELS = 100_000
+_BIN_REL = 0.04  # relative width of a radius bin of the fast method
+_BIN_ABS = 0.5  # minimum width in px
+
+_FAST_TEXT = (
+    "fast: max inscribed-disc diameter by openings at quantised radii (levels 4% apart, "
+    ">= 0.5 px; pixels within r of a pixel whose distance map is >= r get 2r - 1 px); "
+    "never above the exact value, below it by about one level step plus 1 px at most"
+)
+_EXACT_TEXT = "exact: max inscribed-disc diameter by painting every pixel's disc (brute force)"
+
+
+@dataclass(frozen=True, eq=False)
+class LocalThicknessResult:
+    """Local thickness statistics of the pore phase (lengths in :attr:`unit`).
+
+    Attributes
+    ----------
+    mean : float
+        Mean local thickness over pore pixels (area-weighted: every pore pixel counts once,
+        so large pores weigh by their area).
+    p99 : float
+        99th percentile over pore pixels.
+    max : float
+        Largest local thickness.
+    max_over_mean : float
+        ``max / mean``: the image proxy of the bubble-point / half-dry ratio (not the
+        ASTM F316 measurement).
+    unit : str
+        ``'µm'`` or ``'px'``.
+    method : str
+        Which computation and its approximation.
+    n_pore_pixels : int
+        Pore pixels measured.
+    note : str
+        Why a value is NaN, if it is.
+    map : (H, W) float array or None
+        Local thickness per pixel (0 outside pores) when requested; not in :meth:`to_dict`.
+    """
+
+    mean: float
+    p99: float
+    max: float
+    max_over_mean: float
+    unit: str
+    method: str
+    n_pore_pixels: int
+    note: str = ""
+    map: np.ndarray | None = field(default=None, repr=False)
+
+    def to_dict(self, prefix: str = "") -> dict[str, Any]:
+        """Flat row; ``prefix=""`` uses ``"pore_local_thickness_"``."""
+        p = prefix or "pore_local_thickness_"
+        u = unit_suffix(self.unit)
+        return {
+            f"{p}mean_{u}": self.mean,
+            f"{p}p99_{u}": self.p99,
+            f"{p}max_{u}": self.max,
+            f"{p}max_over_mean": self.max_over_mean,
+            f"{p}n_pore_pixels": self.n_pore_pixels,
+            f"{p}method": self.method,
+            f"{p}note": self.note,
+        }
+
+
+def _edt(pore: np.ndarray) -> np.ndarray:
+    """Distance (px) from each pore pixel to the nearest non-pore pixel centre."""
+    import cv2
+
+    return cv2.distanceTransform(pore.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+
+
+def _fast(pore: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    import cv2
+
+    thick = np.where(pore, 2.0 * dist - 1.0, 0.0).astype(np.float32)
+    r_max = float(dist.max())
+    levels = [1.0]
+    while levels[-1] <= r_max:
+        levels.append(levels[-1] + max(_BIN_ABS, _BIN_REL * levels[-1]))
+    for level in levels[1:]:
+        centres = dist >= level
+        if not centres.any():
+            break
+        rows = np.flatnonzero(centres.any(axis=1))
+        cols = np.flatnonzero(centres.any(axis=0))
+        k = math.ceil(level) + 1
+        r0, r1 = max(rows[0] - k, 0), min(rows[-1] + k + 1, pore.shape[0])
+        c0, c1 = max(cols[0] - k, 0), min(cols[-1] + k + 1, pore.shape[1])
+        src = (~centres[r0:r1, c0:c1]).astype(np.uint8)
+        d = cv2.distanceTransform(src, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        sub = thick[r0:r1, c0:c1]
+        np.maximum(sub, np.where(d < level, np.float32(2 * level - 1), np.float32(0)), out=sub)
+    thick[~pore] = 0.0
+    return thick
+
+
+def _exact(pore: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    h, w = pore.shape
+    thick = np.zeros((h, w), dtype=np.float64)
+    rr, cc = np.nonzero(pore)
+    order = np.argsort(-dist[rr, cc], kind="stable")
+    for i in order:
+        r, c = rr[i], cc[i]
+        rad = float(dist[r, c])
+        k = math.ceil(rad)
+        r0, r1 = max(r - k, 0), min(r + k + 1, h)
+        c0, c1 = max(c - k, 0), min(c + k + 1, w)
+        yy, xx = np.ogrid[r0:r1, c0:c1]
+        disc = (yy - r) ** 2 + (xx - c) ** 2 < rad * rad
+        sub = thick[r0:r1, c0:c1]
+        np.maximum(sub, np.where(disc, 2 * rad - 1, 0.0), out=sub)
+    thick[~pore] = 0.0
+    return thick
+
+
+def local_thickness(
+    pore: np.ndarray,
+    *,
+    calibration: Calibration,
+    region: np.ndarray | None = None,
+    method: Method = "fast",
+    return_map: bool = False,
+) -> LocalThicknessResult:
+    """Local thickness (largest inscribed disc diameter) of the pore phase (METHODS.md 7).
+
+    The inscribed disc at a pore pixel c has radius ``EDT(c)``, the Euclidean distance
+    from c to the nearest non-pore pixel centre, and covers the pixels closer than that
+    (all pore); its diameter is reported as ``2 EDT(c) - 1`` px, so a band w px wide gives
+    w (odd w) or w - 1 (even w): the distance between pixel centres is measured to the
+    boundary pixel's centre, half a pixel beyond the pore's edge on each side. The local
+    thickness of a pixel is the largest diameter of a disc covering it (Hildebrand and
+    Rüegsegger). Pixels outside ``region`` are treated as solid walls; the image border is
+    not a wall (pores cut by the border are measured as far as they are seen).
+
+    ``method='fast'``: openings at quantised radii r (levels 4% apart, at least 0.5 px):
+    the pixels whose distance map is >= r are dilated by r with a Euclidean distance
+    transform, and covered pixels get ``2r - 1`` (grey-scale dilation by radius levels).
+    Any point of a disc of radius R lies in a sub-disc of radius r <= R, so the result
+    never exceeds the exact value and is below it by about one level step plus a
+    discretisation pixel (tests bound it on small images); in practice about 3% low
+    on average. ``method='exact'``: brute force, every pore pixel paints its disc; for
+    images with at most 100 000 pore pixels.
+
+    Statistics are over pore pixels, i.e. area-weighted (a pore counts by its area), as
+    for the volume-weighted local thickness of 3-D images: mean, 99th percentile,
+    maximum and max/mean, the image proxy of the bubble-point / half-dry ratio (not
+    the ASTM F316 measurement).
+
+    Parameters
+    ----------
+    pore : (H, W) bool array
+        True in pores.
+    calibration : Calibration
+        Pixel size.
+    region : (H, W) bool array, optional
+        True where measurable.
+    method : {'fast', 'exact'}
+        Computation (see above).
+    return_map : bool
+        Also return the per-pixel map (in :attr:`unit`).
+
+    Returns
+    -------
+    LocalThicknessResult
+        NaN statistics with a ``note`` when there is no pore pixel or no solid pixel
+        (nothing bounds the pores).
+
+    Raises
+    ------
+    MeasurementError
+        On a non-2-D mask, a region of another shape or an empty region, or
+        ``method='exact'`` on too large an image.
+    ConfigError
+        On an unknown method.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from semscan.calibration import UNCALIBRATED
+    >>> pore = np.zeros((40, 40), dtype=bool)
+    >>> pore[:, 10:21] = True                     # a band 11 px wide
+    >>> res = local_thickness(pore, calibration=UNCALIBRATED)
+    >>> float(res.mean), float(res.max), res.unit
+    (11.0, 11.0, 'px')
+    """
+    if method not in _METHODS:
+        raise ConfigError(f"method={method!r} is not valid; choose one of {', '.join(_METHODS)}")
+    pore = as_mask(pore, "pore")
+    reg = check_region(region, pore.shape)
+    if reg is not None:
+        pore = pore & reg
+    scale = calibration.scale
+    n_pore = int(np.count_nonzero(pore))
+    text = _FAST_TEXT if method == "fast" else _EXACT_TEXT
+    note = ""
+    if n_pore == 0:
+        note = "no pore pixels"
+    elif n_pore == pore.size:
+        note = "no solid pixels: nothing bounds the pores"
+    if note:
+        nan = math.nan
+        tmap = np.zeros(pore.shape) if return_map else None
+        return LocalThicknessResult(
+            nan, nan, nan, nan, calibration.unit, text, n_pore, note, tmap
+        )
+    if method == "exact" and n_pore > EXACT_MAX_PORE_PIXELS:
+        raise MeasurementError(
+            f"method='exact' got {n_pore} pore pixels; it is limited to "
+            f"{EXACT_MAX_PORE_PIXELS}: use method='fast' or crop the image"
+        )
+    dist = _edt(pore)
+    thick_px = _fast(pore, dist) if method == "fast" else _exact(pore, dist)
+    values = thick_px[pore].astype(np.float64) * scale
+    mean = float(values.mean())
+    vmax = float(values.max())
+    return LocalThicknessResult(
+        mean=mean,
+        p99=float(np.percentile(values, 99)),
+        max=vmax,
+        max_over_mean=vmax / mean if mean > 0 else math.nan,
+        unit=calibration.unit,
+        method=text,
+        n_pore_pixels=n_pore,
+        map=(thick_px.astype(np.float64) * scale) if return_map else None,
+    )
