@@ -89,12 +89,30 @@ class TreeEnsemble:
         return cls(np.asarray(model.classes_), int(model.n_features_in_), tuple(trees))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Mean leaf class probabilities, shape (n_samples, n_classes)."""
-        X = np.asarray(X, dtype=np.float64)
+        """Mean leaf class probabilities, shape (n_samples, n_classes).
+
+        Every sample goes down every tree (``X[feature] <= threshold`` goes left; NaN goes
+        right). For float32 input of 1024 rows or more the traversal runs in compiled code:
+        each stored tree is rebuilt (from the validated arrays, never unpickled) as a
+        scikit-learn tree whose ``apply`` gives the leaf; the comparisons are the same as
+        the numpy path's, so are the results. Without scikit-learn it falls back to numpy.
+        """
+        X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ModelError(
                 f"the model expects {self.n_features} features per sample, got shape {X.shape}"
             )
+        if X.dtype == np.float32 and X.shape[0] >= 1024:
+            compiled = self._compiled_trees()
+            if compiled is not None:
+                Xc = np.ascontiguousarray(X)
+                out = np.zeros((X.shape[0], len(self.classes)), np.float64)
+                for fast, tree in zip(compiled, self.trees, strict=True):
+                    out += tree.value[fast.apply(Xc)]
+                return out / max(len(self.trees), 1)
+        return self._predict_proba_numpy(np.asarray(X, dtype=np.float64))
+
+    def _predict_proba_numpy(self, X: np.ndarray) -> np.ndarray:
         out = np.zeros((X.shape[0], len(self.classes)), np.float64)
         rows = np.arange(X.shape[0])
         for tree in self.trees:
@@ -108,6 +126,20 @@ class TreeEnsemble:
                 active[idx] = tree.left[node[idx]] >= 0
             out += tree.value[node]
         return out / max(len(self.trees), 1)
+
+    def _compiled_trees(self) -> tuple[Any, ...] | None:
+        """scikit-learn ``Tree`` objects rebuilt from the arrays (cached), or None."""
+        cached = self.__dict__.get("_compiled", False)
+        if cached is not False:
+            return cached
+        try:
+            compiled: tuple[Any, ...] | None = tuple(
+                _to_sklearn_tree(t, self.n_features, len(self.classes)) for t in self.trees
+            )
+        except (ImportError, AttributeError, TypeError, ValueError, KeyError):
+            compiled = None
+        object.__setattr__(self, "_compiled", compiled)
+        return compiled
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Most probable class label per sample."""
@@ -162,6 +194,41 @@ class TreeEnsemble:
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"corrupt tree-ensemble model: {exc}") from exc
         return cls(classes, n_features, tuple(trees))
+
+
+def _depths(tree: _Tree) -> int:
+    depth = np.zeros(len(tree.left), np.int64)
+    stack = [0]
+    while stack:
+        node = stack.pop()
+        if tree.left[node] >= 0:
+            for child in (tree.left[node], tree.right[node]):
+                depth[child] = depth[node] + 1
+                stack.append(int(child))
+    return int(depth.max(initial=0))
+
+
+def _to_sklearn_tree(tree: _Tree, n_features: int, n_classes: int) -> Any:
+    """A scikit-learn ``Tree`` with the same nodes, used only for its compiled ``apply``."""
+    from sklearn.tree._tree import NODE_DTYPE, Tree
+
+    n = len(tree.left)
+    leaf = tree.left < 0
+    nodes = np.zeros(n, dtype=NODE_DTYPE)
+    nodes["left_child"] = tree.left
+    nodes["right_child"] = tree.right
+    nodes["feature"] = np.where(leaf, -2, tree.feature)
+    nodes["threshold"] = np.where(leaf, -2.0, tree.threshold)
+    nodes["n_node_samples"] = 1
+    nodes["weighted_n_node_samples"] = 1.0
+    if "missing_go_to_left" in nodes.dtype.names:
+        nodes["missing_go_to_left"] = 0  # NaN goes right, as in the numpy path
+    values = np.ascontiguousarray(tree.value.reshape(n, 1, n_classes), dtype=np.float64)
+    out = Tree(n_features, np.array([n_classes], dtype=np.intp), 1)
+    out.__setstate__(
+        {"max_depth": _depths(tree), "node_count": n, "nodes": nodes, "values": values}
+    )
+    return out
 
 
 def write_json(path: str | Path, payload: dict[str, Any]) -> None:

@@ -81,16 +81,19 @@ class SegmentConfig:
     classifier_path : str or None
         Pixel-classifier model file for ``method='classifier'``.
     background_um : float or None
-        Scale of the background flattening (µm); None chooses it from the image, 0 disables.
+        Gaussian sigma of the background flattening (µm); None chooses 1/8 of the image's
+        short side, 0 disables.
     denoise : {'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
         Denoising before thresholding.
     denoise_um : float or None
-        Size of the denoising filter in µm; None uses 1 px-scale filtering.
+        Size of the denoising filter in µm; None uses the filter's default in px (median
+        3, gaussian sigma 1, bilateral 5, nlmeans 7).
     min_feature_um : float or None
         Pores and solid islands smaller than this equivalent diameter (µm) are removed;
         None chooses 2 px.
     sauvola_window_um : float or None
-        Window of the local Sauvola threshold (µm); None chooses it from the image.
+        Window of the local Sauvola threshold (µm); None chooses 1/8 of the image's short
+        side (at least 15 px).
     exclude_saturated : bool
         Exclude large saturated (white) or blank (black) regions.
     """

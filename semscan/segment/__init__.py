@@ -1,0 +1,40 @@
+"""Image -> masks: preprocessing, thresholds, cleanup and a trainable pixel classifier.
+
+The entry point is :func:`segment_micrograph`, which returns a :class:`Segmentation`
+(pore / solid / excluded masks with the method used, its reason, and quality signals).
+"""
+
+from semscan.segment._segment import METHODS, Segmentation, segment_micrograph
+from semscan.segment.classifier import PixelClassifier, load_pixel_classifier, pixel_features
+from semscan.segment.cleanup import remove_small_features, saturated_regions
+from semscan.segment.preprocess import (
+    Preprocessed,
+    denoise_image,
+    flatten_background,
+    preprocess,
+)
+from semscan.segment.threshold import (
+    choose_method,
+    global_threshold,
+    residual_nonuniformity,
+    sauvola_threshold,
+)
+
+__all__ = [
+    "METHODS",
+    "PixelClassifier",
+    "Preprocessed",
+    "Segmentation",
+    "choose_method",
+    "denoise_image",
+    "flatten_background",
+    "global_threshold",
+    "load_pixel_classifier",
+    "pixel_features",
+    "preprocess",
+    "remove_small_features",
+    "residual_nonuniformity",
+    "saturated_regions",
+    "sauvola_threshold",
+    "segment_micrograph",
+]

@@ -74,3 +74,47 @@ def test_console_script_installed():
     exe = Path(sys.executable).parent / "semscan"
     res = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True)
     assert "analyze" in res.stdout and "info" in res.stdout
+
+
+def test_analyze_folder_writes_everything_and_exits_1_on_bad_file(sem_folder, tmp_path):
+    (sem_folder / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app,
+        ["analyze", str(sem_folder), "--out", str(out), "--jobs", "1", "--no-classify",
+         "--no-local-thickness", "--save-masks", "--lines", "40", "--window-um", "full"],
+    )
+    assert res.exit_code == 1
+    assert "corrupt.png" in res.stderr
+    table = pd.read_csv(out / "results.csv")
+    assert len(table) == 3
+    assert (table["pore_intercept_n_lines"] == 40).all()
+    assert (table["pore_intercept_window_mode"] == "full").all()
+    for name in ("results.parquet", "chords.parquet", "run.json", "semscan.log",
+                 "config.toml", "failures.csv"):
+        assert (out / name).exists(), name
+    assert len(list((out / "masks").glob("*.tif"))) == 3
+    assert "corrupt.png" in (out / "semscan.log").read_text()
+    run = json.loads((out / "run.json").read_text())
+    assert run["config"]["measure"]["n_lines"] == 40
+
+
+def test_analyze_pixel_size_override_and_config_file(sem_folder, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[measure]\nn_lines = 25\nlocal_thickness = false\n"
+                   "[classify]\nenabled = false\n")
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(sem_folder / "img0.tif"), "--out", str(out),
+                              "--config", str(cfg), "--pixel-size-um", "0.02", "-j", "1"])
+    assert res.exit_code == 0, res.stderr
+    row = pd.read_csv(out / "results.csv").iloc[0]
+    assert row["pixel_size_um"] == pytest.approx(0.02)
+    assert row["calibration_source"] == "user"
+    assert row["pore_intercept_n_lines"] == 25
+
+
+def test_analyze_no_inputs_is_a_clear_error(tmp_path):
+    res = runner.invoke(app, ["analyze", str(tmp_path / "nothing*.tif"), "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "no file matches this pattern" in res.stderr

@@ -1,0 +1,589 @@
+"""Strings the steps together: read -> segment -> measure -> (cross-section) -> classify.
+
+This is the only module that knows the order of the steps. It imports no UI, database,
+plotting or distributed-computing library; :mod:`semscan.report` and :mod:`semscan.cli`
+turn its results into files and tables.
+
+- :func:`analyze_micrograph` analyses one :class:`~semscan.micrograph.Micrograph`.
+- :func:`analyze_path` reads a file and analyses it.
+- :func:`analyze_batch` analyses many files in worker processes; one bad file never
+  stops the others (its error is returned in its :class:`BatchItem`).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import hashlib
+import logging
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from semscan import __version__
+from semscan.calibration import Calibration
+from semscan.config import AnalysisConfig
+from semscan.errors import SemscanError
+from semscan.micrograph import Micrograph
+
+__all__ = [
+    "BatchItem",
+    "ImageResult",
+    "analyze_batch",
+    "analyze_micrograph",
+    "analyze_path",
+    "file_sha256",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class ImageResult:
+    """Everything measured on one image.
+
+    Attributes
+    ----------
+    micrograph : Micrograph
+        The input (pixels, calibration, metadata).
+    config : AnalysisConfig
+        The options used.
+    view, view_source : str
+        ``'surface'`` or ``'cross-section'``, and how that was decided.
+    sample, sample_source : str
+        The sample the image belongs to, and how that was decided.
+    segmentation : semscan.segment.Segmentation
+        Pore / solid / excluded masks and quality signals.
+    region : ndarray of bool
+        Where the measurements were made (not excluded).
+    pore_intercept, solid_intercept : semscan.measure.InterceptResult
+        The 50-line method on each phase (METHODS.md 1).
+    porosity : semscan.measure.PorosityResult
+        Areal porosity (METHODS.md 2).
+    directional : semscan.measure.DirectionalResult or None
+        MIL rose and fabric tensor (METHODS.md 3).
+    chords_rows, chords_columns : semscan.measure.ChordDistribution or None
+        Dense chord-length distributions of the pore phase.
+    local_thickness : semscan.measure.LocalThicknessResult or None
+        Pore-size spread proxy (METHODS.md 7).
+    cross_section : object or None
+        Cross-section measurements (METHODS.md 4, 6) for cross-section views.
+    structure : object or None
+        Structure class (METHODS.md 8).
+    warnings : tuple of str
+        Everything a reviewer should know (validity of the method, calibration, ...).
+    timings : dict
+        Seconds spent in each stage.
+    """
+
+    micrograph: Micrograph
+    config: AnalysisConfig
+    view: str
+    view_source: str
+    sample: str
+    sample_source: str
+    segmentation: Any
+    region: np.ndarray
+    pore_intercept: Any
+    solid_intercept: Any
+    porosity: Any
+    directional: Any = None
+    chords_rows: Any = None
+    chords_columns: Any = None
+    local_thickness: Any = None
+    cross_section: Any = None
+    structure: Any = None
+    warnings: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def calibration(self) -> Calibration:
+        """The calibration used for every length."""
+        return self.micrograph.calibration
+
+    def to_row(self) -> dict[str, Any]:
+        """One flat row for ``results.csv``: identity, calibration, every measurement."""
+        m = self.micrograph
+        row: dict[str, Any] = {
+            "file": m.path,
+            "name": m.name,
+            "sha256": m.sha256,
+            "config_hash": self.config.hash(),
+            "semscan_version": __version__,
+            "sample": self.sample,
+            "sample_source": self.sample_source,
+            "view": self.view,
+            "view_source": self.view_source,
+            "rows": m.shape[0],
+            "columns": m.shape[1],
+        }
+        row.update(m.calibration.to_dict())
+        row.update(m.metadata.to_dict())
+        row["databar_height_px"] = m.databar_height_px
+        row["databar_source"] = m.databar_source
+        row.update(self.segmentation.to_dict())
+        for part in (
+            self.pore_intercept,
+            self.solid_intercept,
+            self.porosity,
+            self.directional,
+            self.chords_rows,
+            self.chords_columns,
+            self.local_thickness,
+            self.cross_section,
+        ):
+            if part is not None:
+                row.update(part.to_dict())
+        row.update(_structure_fields(self.structure))
+        row["warnings"] = "; ".join(self.warnings)
+        return row
+
+
+_STRUCTURE_FIELDS = (
+    "class",
+    "class_confidence",
+    "p_percolation",
+    "p_spherical_particle",
+    "p_cellular",
+    "p_non_porous",
+    "p_coarse",
+    "class_reasons",
+)
+
+
+def _structure_fields(structure: Any) -> dict[str, Any]:
+    if structure is None:
+        return dict.fromkeys(_STRUCTURE_FIELDS)
+    return structure.to_dict()
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def analyze_path(
+    path: str | os.PathLike[str],
+    *,
+    config: AnalysisConfig | None = None,
+    view: str | None = None,
+    view_source: str = "",
+    sample: str | None = None,
+    sample_source: str = "",
+    pixel_size_um: float | None = None,
+    film_direction_deg: float | None = None,
+    models: dict[str, Any] | None = None,
+) -> ImageResult:
+    """Read a micrograph file and analyse it (see :func:`analyze_micrograph`).
+
+    ``pixel_size_um`` overrides the configuration's override for this one file (a manifest
+    entry); ``film_direction_deg`` likewise.
+    """
+    from semscan.io import read_micrograph
+
+    cfg = config or AnalysisConfig()
+    t0 = time.perf_counter()
+    micrograph = read_micrograph(
+        path,
+        pixel_size_um=pixel_size_um if pixel_size_um is not None else cfg.io.pixel_size_um,
+        page=cfg.io.page,
+        keep_databar=cfg.io.keep_databar,
+        strict_calibration=cfg.io.strict_calibration,
+    )
+    result = analyze_micrograph(
+        micrograph,
+        config=cfg,
+        view=view,
+        view_source=view_source,
+        sample=sample if sample is not None else Path(path).resolve().parent.name,
+        sample_source=sample_source or ("folder" if sample is None else "given"),
+        film_direction_deg=film_direction_deg,
+        models=models,
+    )
+    result.timings["read"] = time.perf_counter() - t0 - sum(result.timings.values())
+    return result
+
+
+def analyze_micrograph(
+    micrograph: Micrograph,
+    *,
+    config: AnalysisConfig | None = None,
+    view: str | None = None,
+    view_source: str = "",
+    sample: str = "",
+    sample_source: str = "given",
+    film_direction_deg: float | None = None,
+    models: dict[str, Any] | None = None,
+) -> ImageResult:
+    """Segment and measure one micrograph.
+
+    Parameters
+    ----------
+    micrograph : Micrograph
+        The calibrated image (uncalibrated images are measured in px).
+    config : AnalysisConfig, optional
+        Options; the defaults follow METHODS.md.
+    view : {'surface', 'cross-section'}, optional
+        The view if known (manifest, pattern); else ``config.cross_section.view``, and when
+        that is ``'auto'`` it is detected from the image.
+    view_source : str
+        How ``view`` was decided (recorded).
+    sample, sample_source : str
+        The sample this image belongs to and how that was decided.
+    film_direction_deg : float, optional
+        Film-plane direction of a cross-section, overriding the configuration.
+    models : dict, optional
+        Already loaded models (``'pixel_classifier'``, ``'structure'``), so that a batch
+        loads each model once.
+
+    Returns
+    -------
+    ImageResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from semscan.micrograph import Micrograph
+    >>> img = np.full((128, 128), 0.8, np.float32)
+    >>> img[:, ::8] = 0.1; img[:, 1::8] = 0.1          # dark pore stripes, 2 px wide
+    >>> cfg = AnalysisConfig().with_overrides({"segment.denoise": "none",
+    ...     "segment.background_um": 0.0, "measure.window_um": "full",
+    ...     "measure.angle_deg": 0.0, "classify.enabled": False})
+    >>> res = analyze_micrograph(Micrograph.from_array(img, pixel_size_um=0.01),
+    ...                          config=cfg, view="surface")
+    >>> round(res.pore_intercept.mean_complete, 6), round(res.porosity.porosity, 6)
+    (0.02, 0.25)
+    """
+    from semscan.measure import (
+        chord_lengths,
+        intercept_method,
+        local_thickness,
+        mil_rose,
+        porosity,
+    )
+    from semscan.segment import segment_micrograph
+
+    cfg = config or AnalysisConfig()
+    models = models or {}
+    timings: dict[str, float] = {}
+    warnings_: list[str] = list(micrograph.warnings)
+    cal = micrograph.calibration
+    if not cal.is_calibrated:
+        warnings_.append("uncalibrated image: every length is in px")
+
+    t = time.perf_counter()
+    seg_opts = dataclasses.asdict(cfg.segment)
+    seg = segment_micrograph(micrograph, **seg_opts, classifier=models.get("pixel_classifier"))
+    timings["segment"] = time.perf_counter() - t
+    warnings_.extend(seg.warnings)
+
+    # View: given > configured > detected.
+    t = time.perf_counter()
+    if view is None:
+        if cfg.cross_section.view != "auto":
+            view, view_source = cfg.cross_section.view, "config"
+        else:
+            view, view_source = _detect_view(micrograph, seg)
+    elif not view_source:
+        view_source = "given"
+    timings["view"] = time.perf_counter() - t
+
+    cross_section = None
+    if view == "cross-section":
+        t = time.perf_counter()
+        cross_section, seg = _cross_section(micrograph, seg, cfg, film_direction_deg)
+        timings["cross_section"] = time.perf_counter() - t
+        warnings_.extend(getattr(cross_section, "warnings", ()))
+
+    region = ~seg.excluded
+    mcfg = cfg.measure
+    common = {
+        "calibration": cal,
+        "region": region,
+        "n_lines": mcfg.n_lines,
+        "angle_deg": mcfg.angle_deg,
+        "window_um": mcfg.window_um,
+        "min_voids_per_line": mcfg.min_voids_per_line,
+        "ci_method": mcfg.ci_method,
+        "seed": mcfg.seed,
+    }
+    t = time.perf_counter()
+    pore_ic = intercept_method(seg.pore, phase="pore", **common)
+    solid_ic = intercept_method(seg.solid, phase="solid", **common)
+    timings["intercepts"] = time.perf_counter() - t
+    warnings_.extend(pore_ic.warnings)
+
+    t = time.perf_counter()
+    por = porosity(seg.pore, region=region, n_lines=mcfg.n_lines)
+    timings["porosity"] = time.perf_counter() - t
+
+    directional = rows = cols = lt = None
+    if mcfg.mil_step_deg > 0:
+        t = time.perf_counter()
+        directional = mil_rose(
+            seg.pore,
+            calibration=cal,
+            region=region,
+            step_deg=mcfg.mil_step_deg,
+            n_lines=mcfg.n_lines,
+            window_um=pore_ic.window_size[0] * 1.0 if pore_ic.window_mode != "full" else "full",
+        )
+        timings["directional"] = time.perf_counter() - t
+    if mcfg.dense_chords:
+        t = time.perf_counter()
+        rows = chord_lengths(seg.pore, calibration=cal, direction="rows", region=region)
+        cols = chord_lengths(seg.pore, calibration=cal, direction="columns", region=region)
+        timings["chords"] = time.perf_counter() - t
+    if mcfg.local_thickness:
+        t = time.perf_counter()
+        lt = local_thickness(seg.pore, calibration=cal, region=region)
+        timings["local_thickness"] = time.perf_counter() - t
+
+    structure = None
+    if cfg.classify.enabled:
+        t = time.perf_counter()
+        structure = _classify(seg, cal, cfg, models)
+        timings["classify"] = time.perf_counter() - t
+
+    return ImageResult(
+        micrograph=micrograph,
+        config=cfg,
+        view=view,
+        view_source=view_source,
+        sample=sample,
+        sample_source=sample_source,
+        segmentation=seg,
+        region=region,
+        pore_intercept=pore_ic,
+        solid_intercept=solid_ic,
+        porosity=por,
+        directional=directional,
+        chords_rows=rows,
+        chords_columns=cols,
+        local_thickness=lt,
+        cross_section=cross_section,
+        structure=structure,
+        warnings=tuple(dict.fromkeys(warnings_)),
+        timings=timings,
+    )
+
+
+def _detect_view(micrograph: Micrograph, seg: Any) -> tuple[str, str]:
+    try:
+        from semscan.measure.view import detect_view
+    except ImportError:  # cross-section support not installed in this build
+        return "surface", "default (no view detection)"
+    decision = detect_view(
+        micrograph.image, excluded=seg.excluded, calibration=micrograph.calibration
+    )
+    return decision.view, f"detected: {decision.reason}"
+
+
+def _cross_section(
+    micrograph: Micrograph, seg: Any, cfg: AnalysisConfig, film_direction_deg: float | None
+) -> tuple[Any, Any]:
+    from semscan.measure.cross_section import analyze_cross_section
+
+    xs_opts = dataclasses.asdict(cfg.cross_section)
+    xs_opts.pop("view")
+    if film_direction_deg is not None:
+        xs_opts["film_direction_deg"] = film_direction_deg
+    result = analyze_cross_section(
+        seg.pore,
+        seg.solid,
+        micrograph.image,
+        calibration=micrograph.calibration,
+        excluded=seg.excluded,
+        n_lines=cfg.measure.n_lines,
+        seed=cfg.measure.seed,
+        **xs_opts,
+    )
+    specimen = getattr(getattr(result, "film", None), "specimen", None)
+    if specimen is not None:
+        seg = seg.with_excluded(~specimen)
+    return result, seg
+
+
+def _classify(seg: Any, cal: Calibration, cfg: AnalysisConfig, models: dict[str, Any]) -> Any:
+    from semscan.classify import classify_structure, load_model, structure_features
+
+    model = models.get("structure")
+    if model is None:
+        model = load_model(cfg.classify.model_path)
+        models["structure"] = model
+    feats = structure_features(seg.pore, seg.solid, calibration=cal, region=~seg.excluded)
+    return classify_structure(
+        feats, model=model, confidence_threshold=cfg.classify.confidence_threshold
+    )
+
+
+def load_models(config: AnalysisConfig) -> dict[str, Any]:
+    """Load the models a configuration needs, once (pixel classifier, structure model)."""
+    models: dict[str, Any] = {}
+    if config.segment.method == "classifier" and config.segment.classifier_path:
+        from semscan.segment import load_pixel_classifier
+
+        models["pixel_classifier"] = load_pixel_classifier(config.segment.classifier_path)
+    if config.classify.enabled:
+        from semscan.classify import load_model
+
+        models["structure"] = load_model(config.classify.model_path)
+    return models
+
+
+# ----------------------------------------------------------------------------- batches
+@dataclass(frozen=True)
+class BatchItem:
+    """The outcome of one file of a batch.
+
+    Attributes
+    ----------
+    path : str
+        The input file.
+    value : object
+        What the ``on_result`` callback returned for it (None on failure).
+    error : str
+        ``'<ErrorType>: <message>'`` when the file failed, else ''.
+    seconds : float
+        Wall time spent on the file.
+    """
+
+    path: str
+    value: Any = None
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was analysed."""
+        return not self.error
+
+
+@dataclass(frozen=True)
+class BatchTask:
+    """One file to analyse, with what a manifest or pattern says about it."""
+
+    path: str
+    view: str | None = None
+    view_source: str = ""
+    sample: str | None = None
+    sample_source: str = ""
+    pixel_size_um: float | None = None
+    film_direction_deg: float | None = None
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(config: AnalysisConfig, on_result: Callable[[ImageResult], Any]) -> None:
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover - opencv is a dependency
+        pass
+    _WORKER["config"] = config
+    _WORKER["on_result"] = on_result
+    _WORKER["models"] = load_models(config)
+
+
+def _run_one(task: BatchTask) -> BatchItem:
+    t0 = time.perf_counter()
+    try:
+        result = analyze_path(
+            task.path,
+            config=_WORKER["config"],
+            view=task.view,
+            view_source=task.view_source,
+            sample=task.sample,
+            sample_source=task.sample_source,
+            pixel_size_um=task.pixel_size_um,
+            film_direction_deg=task.film_direction_deg,
+            models=_WORKER["models"],
+        )
+        value = _WORKER["on_result"](result)
+    except (SemscanError, OSError, ValueError, RuntimeError, MemoryError) as exc:
+        log.debug("failed on %s:\n%s", task.path, traceback.format_exc())
+        return BatchItem(task.path, None, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
+    except Exception as exc:
+        log.error("unexpected error on %s:\n%s", task.path, traceback.format_exc())
+        return BatchItem(
+            task.path,
+            None,
+            f"internal error {type(exc).__name__}: {exc}",
+            time.perf_counter() - t0,
+        )
+    return BatchItem(task.path, value, "", time.perf_counter() - t0)
+
+
+def analyze_batch(
+    tasks: Iterable[BatchTask | str | os.PathLike[str]],
+    *,
+    config: AnalysisConfig | None = None,
+    on_result: Callable[[ImageResult], Any] | None = None,
+    jobs: int = 1,
+    fail_fast: bool = False,
+) -> Iterator[BatchItem]:
+    """Analyse many files, yielding one :class:`BatchItem` per file as each finishes.
+
+    Parameters
+    ----------
+    tasks : iterable of BatchTask or path
+        The files (with their view / sample / pixel size when known).
+    config : AnalysisConfig, optional
+        Options for every file.
+    on_result : callable, optional
+        Called in the worker with each :class:`ImageResult`; what it returns is the
+        item's ``value`` (default: the result's row). It must be a picklable top-level
+        function when ``jobs > 1``; use it to write per-image outputs in parallel.
+    jobs : int
+        Worker processes; 1 runs in this process. Results do not depend on ``jobs``.
+    fail_fast : bool
+        Stop at the first failure (files not started are not analysed).
+
+    Yields
+    ------
+    BatchItem
+        In completion order (with ``jobs=1``, in input order).
+    """
+    cfg = config or AnalysisConfig()
+    callback = on_result or _row_of
+    items = [t if isinstance(t, BatchTask) else BatchTask(str(t)) for t in tasks]
+    if jobs <= 1 or len(items) <= 1:
+        _init_worker(cfg, callback)
+        for task in items:
+            item = _run_one(task)
+            yield item
+            if fail_fast and not item.ok:
+                return
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    with cf.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(cfg, callback)
+    ) as pool:
+        futures = [pool.submit(_run_one, task) for task in items]
+        try:
+            for future in cf.as_completed(futures):
+                item = future.result()
+                yield item
+                if fail_fast and not item.ok:
+                    break
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _row_of(result: ImageResult) -> dict[str, Any]:
+    return result.to_row()

@@ -1,0 +1,475 @@
+"""From a :class:`~semscan.micrograph.Micrograph` to pore / solid / excluded masks."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import cv2
+import numpy as np
+
+from semscan.errors import SegmentationError
+from semscan.micrograph import Micrograph
+from semscan.segment.cleanup import remove_small_features, saturated_regions
+from semscan.segment.preprocess import (
+    DENOISE_METHODS,
+    PORE_TONES,
+    DenoiseMethod,
+    PoreTone,
+    Preprocessed,
+    _check_choice,
+    _sample,
+    preprocess,
+)
+from semscan.segment.threshold import (
+    _choose_from_hist,
+    _global_from_hist,
+    _histogram,
+    pore_side,
+    sauvola_threshold,
+)
+
+if TYPE_CHECKING:
+    from semscan.segment.classifier import PixelClassifier
+
+__all__ = ["METHODS", "Method", "Segmentation", "segment_micrograph"]
+
+Method = Literal["auto", "otsu", "li", "triangle", "multiotsu", "sauvola", "manual", "classifier"]
+METHODS: tuple[str, ...] = get_args(Method)
+
+# Quality limits (see segment_micrograph, "Quality signals").
+MIN_SEPARABILITY = 3.0
+MIN_GREY_DIFFERENCE = 0.04
+MAX_ONE_PHASE = 0.97
+_QUALITY_PREFIXES = ("low contrast", "almost all", "no specimen", "pores brighter", "pores darker")
+
+
+@dataclass(frozen=True, eq=False)
+class Segmentation:
+    """Pore / solid / excluded masks of a micrograph and how they were obtained.
+
+    Attributes
+    ----------
+    pore, solid, excluded : ndarray of bool, shape (rows, columns)
+        Mutually exclusive; their union is every pixel.
+    method : str
+        The method actually used (``'otsu'``, ``'multiotsu'``, ... never ``'auto'``).
+    method_reason : str
+        Why it was chosen (``method='auto'``) or ``'requested'``.
+    threshold : float or None
+        Grey level of the preprocessed image (None for Sauvola, whose threshold varies per
+        pixel, for the classifier, and for a constant image).
+    pore_fraction, solid_fraction : float
+        Fractions of the non-excluded pixels (0 when everything is excluded).
+    excluded_fraction : float
+        Fraction of all pixels.
+    contrast : float
+        Separability of the phases in the preprocessed grey: ``(mean_solid - mean_pore) /
+        pooled SD`` (sign flipped for bright pores, so a correct segmentation is positive);
+        0 when a phase is empty. About 2.7 for one unimodal histogram cut at its mean.
+    preprocessing : str
+        What was done before thresholding.
+    warnings : tuple of str
+        Why the result may be unreliable (low contrast, one phase, saturated regions ...).
+    contrast_grey : ndarray of float32 or None
+        The grey the contrast is measured on: the preprocessed image, minus the per-pixel
+        threshold for Sauvola (so a local method is judged by local contrast). Kept to
+        recompute :attr:`contrast` in :meth:`with_excluded`; not part of the row form.
+    pores : str
+        ``'dark'`` or ``'bright'``, as segmented.
+    """
+
+    pore: np.ndarray
+    solid: np.ndarray
+    excluded: np.ndarray
+    method: str
+    method_reason: str
+    threshold: float | None
+    pore_fraction: float
+    solid_fraction: float
+    excluded_fraction: float
+    contrast: float
+    preprocessing: str
+    warnings: tuple[str, ...]
+    contrast_grey: np.ndarray | None = field(default=None, repr=False)
+    pores: str = "dark"
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        return (int(self.pore.shape[0]), int(self.pore.shape[1]))
+
+    def labels(self) -> np.ndarray:
+        """Label image, uint8: 0 solid, 1 pore, 2 excluded.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from semscan.micrograph import Micrograph
+        >>> img = np.tile(np.array([0.1, 0.9], np.float32), (4, 2))
+        >>> segment_micrograph(Micrograph.from_array(img), denoise="none").labels()[0].tolist()
+        [1, 0, 1, 0]
+        """
+        out = np.zeros(self.pore.shape, np.uint8)
+        out[self.pore] = 1
+        out[self.excluded] = 2
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        """Flat row: ``seg_method``, ``seg_method_reason``, ``seg_threshold``, ...,
+        ``seg_warnings`` (joined with ``'; '``)."""
+        return {
+            "seg_method": self.method,
+            "seg_method_reason": self.method_reason,
+            "seg_threshold": self.threshold,
+            "seg_pore_fraction": self.pore_fraction,
+            "seg_solid_fraction": self.solid_fraction,
+            "seg_excluded_fraction": self.excluded_fraction,
+            "seg_contrast": self.contrast,
+            "seg_preprocessing": self.preprocessing,
+            "seg_warnings": "; ".join(self.warnings),
+        }
+
+    def with_excluded(self, extra: np.ndarray) -> Segmentation:
+        """A copy where the ``extra`` pixels are excluded too; fractions, contrast and the
+        quality warnings are recomputed.
+
+        Raises
+        ------
+        SegmentationError
+            If ``extra`` does not have the masks' shape.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from semscan.micrograph import Micrograph
+        >>> img = np.tile(np.array([0.1, 0.9], np.float32), (4, 2))
+        >>> seg = segment_micrograph(Micrograph.from_array(img), denoise="none")
+        >>> half = np.zeros((4, 4), bool); half[:2] = True
+        >>> new = seg.with_excluded(half)
+        >>> new.excluded_fraction, new.pore_fraction
+        (0.5, 0.5)
+        """
+        extra = np.asarray(extra, bool)
+        if extra.shape != self.pore.shape:
+            raise SegmentationError(
+                f"extra excluded mask has shape {extra.shape}, expected {self.pore.shape}"
+            )
+        pore = self.pore & ~extra
+        solid = self.solid & ~extra
+        excluded = self.excluded | extra
+        kept = tuple(w for w in self.warnings if not w.startswith(_QUALITY_PREFIXES))
+        q = _quality(self.contrast_grey, pore, solid, excluded, self.pores)
+        return dataclasses.replace(
+            self,
+            pore=pore,
+            solid=solid,
+            excluded=excluded,
+            pore_fraction=q["pore_fraction"],
+            solid_fraction=q["solid_fraction"],
+            excluded_fraction=q["excluded_fraction"],
+            contrast=q["contrast"],
+            warnings=kept + q["warnings"],
+        )
+
+
+def _quality(
+    grey: np.ndarray | None,
+    pore: np.ndarray,
+    solid: np.ndarray,
+    excluded: np.ndarray,
+    pores: str,
+) -> dict[str, Any]:
+    """Fractions, separability and the quality warnings."""
+    n_all = pore.size
+    n_pore = int(np.count_nonzero(pore))
+    n_solid = int(np.count_nonzero(solid))
+    n_valid = n_pore + n_solid
+    warnings_: list[str] = []
+    if n_valid == 0:
+        warnings_.append("no specimen pixels left: everything is excluded")
+        return {
+            "pore_fraction": 0.0,
+            "solid_fraction": 0.0,
+            "excluded_fraction": 1.0 if n_all else 0.0,
+            "contrast": 0.0,
+            "warnings": tuple(warnings_),
+        }
+    pore_fraction = n_pore / n_valid
+    solid_fraction = n_solid / n_valid
+    contrast = 0.0
+    if grey is not None and n_pore and n_solid:
+        g = np.ascontiguousarray(grey, dtype=np.float32)
+        mp, sp = (float(v[0, 0]) for v in cv2.meanStdDev(g, mask=pore.view(np.uint8)))
+        ms, ss = (float(v[0, 0]) for v in cv2.meanStdDev(g, mask=solid.view(np.uint8)))
+        pooled = np.sqrt((n_pore * sp * sp + n_solid * ss * ss) / n_valid)
+        diff = (ms - mp) if pores == "dark" else (mp - ms)
+        contrast = float(diff / pooled) if pooled > 1e-9 else float(np.sign(diff) * 1e3)
+        contrast = float(np.clip(contrast, -1e3, 1e3))
+        if diff < 0:
+            tone = "brighter" if pores == "dark" else "darker"
+            warnings_.append(
+                f"pores {tone} than solid on average: check pores='dark'/'bright'"
+            )
+        elif contrast < MIN_SEPARABILITY or abs(diff) < MIN_GREY_DIFFERENCE:
+            warnings_.append(
+                f"low contrast between the phases (separability {contrast:.2f}; below "
+                f"{MIN_SEPARABILITY:g} is little better than one unimodal histogram cut in "
+                f"two, about 2.7; grey difference {abs(diff):.3f}): the image may be "
+                "unsegmentable"
+            )
+    if pore_fraction > MAX_ONE_PHASE:
+        warnings_.append(
+            f"almost all pore ({pore_fraction:.1%} of the specimen): check the segmentation"
+        )
+    elif solid_fraction > MAX_ONE_PHASE:
+        warnings_.append(
+            f"almost all solid ({solid_fraction:.1%} of the specimen): check the segmentation"
+        )
+    return {
+        "pore_fraction": round(pore_fraction, 6),
+        "solid_fraction": round(solid_fraction, 6),
+        "excluded_fraction": round(1.0 - n_valid / n_all, 6),
+        "contrast": round(contrast, 4),
+        "warnings": tuple(warnings_),
+    }
+
+
+def _threshold_pores(
+    pre: Preprocessed,
+    valid: np.ndarray,
+    *,
+    method: str,
+    pores: PoreTone,
+    manual_threshold: float | None,
+    sauvola_window_um: float | None,
+    calibration: Any,
+) -> tuple[np.ndarray, float | None, str, str, list[str], np.ndarray]:
+    """Pore mask (before cleanup), threshold, method used, reason, notes, contrast grey."""
+    notes: list[str] = []
+    img = pre.image
+    reason = "requested"
+    # Histograms and the auto choice use every second row and column of large images.
+    s_img, s_valid = _sample(img), _sample(valid)
+    hist = _histogram(s_img, s_valid) if method != "manual" else None
+    if method == "auto":
+        method, reason = _choose_from_hist(s_img, s_valid, hist, pores)
+    if method == "sauvola":
+        t_map, window = sauvola_threshold(
+            img, calibration=calibration, window_um=sauvola_window_um, valid=valid, pores=pores
+        )
+        reason = f"{reason}; window {calibration.to_um(window):.3g} {calibration.unit}"
+        grey = img - t_map + np.float32(0.5)
+        return pore_side(img, t_map, pores) & valid, None, method, reason, notes, grey
+    if method == "manual":
+        t: float | None = float(manual_threshold)  # type: ignore[arg-type]
+    else:
+        t = _global_from_hist(s_img, s_valid, hist, method, pores)
+    if t is None:
+        notes.append("the specimen pixels have a single grey level: nothing to segment")
+        return np.zeros(img.shape, bool), None, method, reason, notes, img
+    return pore_side(img, t, pores) & valid, round(float(t), 6), method, reason, notes, img
+
+
+def segment_micrograph(
+    micrograph: Micrograph,
+    *,
+    pores: PoreTone = "dark",
+    method: Method = "auto",
+    manual_threshold: float | None = None,
+    classifier_path: str | Path | None = None,
+    background_um: float | None = None,
+    denoise: DenoiseMethod = "median",
+    denoise_um: float | None = None,
+    min_feature_um: float | None = None,
+    sauvola_window_um: float | None = None,
+    exclude_saturated: bool = True,
+    classifier: PixelClassifier | None = None,
+    region_excluded: np.ndarray | None = None,
+) -> Segmentation:
+    """Segment a micrograph into pore, solid and excluded pixels (METHODS.md 0).
+
+    Steps: the excluded pixels (the micrograph's mask, ``region_excluded``, non-finite
+    grey values, and large saturated or blank regions) are set aside; the image is denoised
+    and its background flattened (:func:`~semscan.segment.preprocess.preprocess`); a
+    threshold (or the pixel classifier) splits pore from solid; pores and solid islands
+    smaller than ``min_feature_um`` are removed.
+
+    Parameters
+    ----------
+    micrograph : Micrograph
+        The image (grey in [0, 1]), its calibration and excluded mask.
+    pores : {'dark', 'bright'}
+        Grey level of the pores: dark in secondary-electron images; ``'bright'`` inverts.
+    method : {'auto', 'otsu', 'li', 'triangle', 'multiotsu', 'sauvola', 'manual', 'classifier'}
+        ``'auto'`` chooses Sauvola, multi-Otsu or Otsu by the rule of
+        :func:`~semscan.segment.threshold.choose_method` and records why. ``'multiotsu'``
+        uses three classes and counts the two darker (with dark pores) as pore, so that
+        sub-surface walls seen through pores ("pore-back") stay pore. ``'manual'`` uses
+        ``manual_threshold``. ``'classifier'`` uses a trained
+        :class:`~semscan.segment.classifier.PixelClassifier`.
+    manual_threshold : float, optional
+        For ``method='manual'``: a grey level in [0, 1] *of the preprocessed image*
+        (flattening keeps the mean solid grey, so it is close to the raw grey; set
+        ``background_um=0`` and ``denoise='none'`` to threshold the raw grey exactly).
+    classifier_path : str or Path, optional
+        Model file for ``method='classifier'`` (ignored when ``classifier`` is given).
+    background_um : float, optional
+        Gaussian sigma of the background flattening in µm; None: 1/8 of the short side;
+        0 disables it.
+    denoise : {'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
+        Denoising filter (default a 3 px median).
+    denoise_um : float, optional
+        Filter size in µm (see :func:`~semscan.segment.preprocess.denoise_image`).
+    min_feature_um : float, optional
+        Equivalent diameter of the smallest kept pore or solid island in µm; None: 2 px.
+    sauvola_window_um : float, optional
+        Sauvola window side in µm; None: 1/8 of the short side (>= 15 px).
+    exclude_saturated : bool
+        Exclude large regions at (nearly) 0 or 1 grey that are not plausible pores (see
+        :func:`~semscan.segment.cleanup.saturated_regions`).
+    classifier : PixelClassifier, optional
+        An already loaded classifier (a batch loads it once).
+    region_excluded : ndarray of bool, optional
+        More pixels to exclude (shape of the image).
+
+    When the image is uncalibrated, every ``*_um`` option is read as px, and
+    :attr:`Segmentation.preprocessing` says so.
+
+    Returns
+    -------
+    Segmentation
+        With its quality signals: the threshold, the phase fractions, the separability
+        ``contrast``, and warnings when the contrast is low (separability < 3 or a grey
+        difference < 0.04), when > 97 % of the specimen is one phase, when saturated
+        regions were excluded, or when nothing is left.
+
+    Raises
+    ------
+    SegmentationError
+        On an unknown choice (naming the valid ones), ``method='manual'`` without a
+        ``manual_threshold`` in [0, 1], ``method='classifier'`` without a model, an empty
+        image, or a ``region_excluded`` of the wrong shape.
+    ModelError
+        If the classifier file cannot be loaded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from semscan.micrograph import Micrograph
+    >>> img = np.full((64, 64), 0.8, np.float32); img[:, ::4] = 0.1
+    >>> seg = segment_micrograph(Micrograph.from_array(img), denoise="none")
+    >>> seg.method, seg.pore_fraction, seg.warnings
+    ('otsu', 0.25, ())
+    """
+    _check_choice("method", method, METHODS)
+    _check_choice("pores", pores, PORE_TONES)
+    _check_choice("denoise", denoise, DENOISE_METHODS)
+    if not isinstance(micrograph, Micrograph):
+        raise SegmentationError(
+            f"segment_micrograph needs a Micrograph, got {type(micrograph).__name__}; "
+            "wrap arrays with Micrograph.from_array"
+        )
+    image = micrograph.image
+    if image.size == 0:
+        raise SegmentationError(f"cannot segment an empty image (shape {image.shape})")
+    if method == "manual":
+        if isinstance(manual_threshold, bool) or not isinstance(manual_threshold, (int, float)):
+            raise SegmentationError(
+                "method='manual' needs manual_threshold, a grey level in [0, 1] of the "
+                f"preprocessed image; got {manual_threshold!r}"
+            )
+        if not 0.0 <= float(manual_threshold) <= 1.0:
+            raise SegmentationError(
+                f"manual_threshold must be a grey level in [0, 1], got {manual_threshold!r}"
+            )
+    if method == "classifier" and classifier is None:
+        if classifier_path is None:
+            raise SegmentationError(
+                "method='classifier' needs a trained pixel classifier: pass classifier_path= "
+                "(a model file from PixelClassifier.save) or classifier= (a loaded one)"
+            )
+        from semscan.segment.classifier import load_pixel_classifier
+
+        classifier = load_pixel_classifier(classifier_path)
+    cal = micrograph.calibration
+
+    valid = ~micrograph.excluded
+    if region_excluded is not None:
+        extra = np.asarray(region_excluded, bool)
+        if extra.shape != image.shape:
+            raise SegmentationError(
+                f"region_excluded has shape {extra.shape}, expected the image's {image.shape}"
+            )
+        valid &= ~extra
+    finite = np.isfinite(image)
+    if not finite.all():
+        valid &= finite
+        image = np.where(finite, image, 0.0).astype(np.float32)
+    image = np.clip(image, 0.0, 1.0)
+
+    notes: list[str] = []
+    predicted: np.ndarray | None = None
+    if method == "classifier":
+        assert classifier is not None
+        predicted = classifier.predict(image, calibration=cal)
+        notes.extend(classifier.scale_warnings(cal))
+
+    def run(valid_: np.ndarray) -> tuple[Any, ...]:
+        pre = preprocess(
+            image, calibration=cal, valid=valid_, pores=pores, background_um=background_um,
+            denoise=denoise, denoise_um=denoise_um,
+        )
+        if predicted is not None:
+            assert classifier is not None
+            pore_ = (predicted == 1) & valid_
+            return pre, pore_, None, "classifier", "requested", [], pre.image
+        return (pre, *_threshold_pores(
+            pre, valid_, method=method, pores=pores, manual_threshold=manual_threshold,
+            sauvola_window_um=sauvola_window_um, calibration=cal,
+        ))
+
+    if predicted is not None:
+        valid &= predicted != 3
+    pre, pore, threshold, used, reason, run_notes, grey = run(valid)
+    if exclude_saturated:
+        sat = saturated_regions(image, pore=pore, pores=pores, valid=valid)
+        if sat.any():
+            valid &= ~sat
+            notes.append(
+                f"excluded {sat.mean():.1%} of the image as saturated or blank (grey within "
+                "1/255 of 0 or 1 in large connected regions)"
+            )
+            pre, pore, threshold, used, reason, run_notes, grey = run(valid)
+    notes.extend(run_notes)
+    pore = remove_small_features(pore, calibration=cal, min_feature_um=min_feature_um,
+                                 valid=valid)
+    solid = valid & ~pore
+    excluded = ~valid
+    preprocessing = pre.description
+    if used == "classifier":
+        assert classifier is not None
+        preprocessing = (
+            f"classifier features on the raw grey ({classifier.describe()}); "
+            f"contrast measured after {pre.description}"
+        )
+    q = _quality(grey, pore, solid, excluded, pores)
+    return Segmentation(
+        pore=pore,
+        solid=solid,
+        excluded=excluded,
+        method=used,
+        method_reason=reason,
+        threshold=threshold,
+        pore_fraction=q["pore_fraction"],
+        solid_fraction=q["solid_fraction"],
+        excluded_fraction=q["excluded_fraction"],
+        contrast=q["contrast"],
+        preprocessing=preprocessing,
+        warnings=tuple(notes) + q["warnings"],
+        contrast_grey=grey,
+        pores=pores,
+    )
+

@@ -1,0 +1,365 @@
+"""Preprocessing before thresholding: denoising and background flattening.
+
+Both steps take their sizes in µm and convert them with the image's calibration. When the
+image is uncalibrated, a µm option is read as pixels and the description says so.
+
+Speed matters (a 1536 x 1103 micrograph is preprocessed in a few milliseconds): the filters
+are OpenCV's, and the large-scale background is estimated on a downsampled image.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import cv2
+import numpy as np
+
+from semscan.calibration import UNCALIBRATED, Calibration
+from semscan.errors import SegmentationError
+
+__all__ = [
+    "DenoiseMethod",
+    "Preprocessed",
+    "denoise_image",
+    "flatten_background",
+    "preprocess",
+]
+
+DenoiseMethod = Literal["none", "median", "gaussian", "bilateral", "nlmeans"]
+DENOISE_METHODS: tuple[str, ...] = get_args(DenoiseMethod)
+PoreTone = Literal["dark", "bright"]
+PORE_TONES: tuple[str, ...] = get_args(PoreTone)
+
+# Default filter size in px for each denoising method (see denoise_image).
+_DEFAULT_DENOISE_PX = {"median": 3, "gaussian": 2, "bilateral": 5, "nlmeans": 7}
+# The automatic background scale is this fraction of the image's short side.
+_AUTO_BACKGROUND_FRACTION = 1.0 / 8.0
+
+
+@dataclass(frozen=True, eq=False)
+class Preprocessed:
+    """A preprocessed grey image and how it was made.
+
+    Attributes
+    ----------
+    image : ndarray of float32, shape (rows, columns)
+        Grey values in [0, 1], same polarity as the input.
+    background_px : float or None
+        Gaussian sigma of the subtracted background in px (None: not flattened).
+    background_source : str
+        ``'auto'``, ``'given'`` or ``'disabled'``.
+    denoise : str
+        Denoising method used.
+    denoise_px : int or float or None
+        Filter size used, in px (None for ``'none'``).
+    description : str
+        Human-readable summary, e.g. ``'background 1.38 µm (auto); median 3 px'``.
+    """
+
+    image: np.ndarray
+    background_px: float | None
+    background_source: str
+    denoise: str
+    denoise_px: float | None
+    description: str
+
+
+def _check_choice(name: str, value: object, valid: tuple[str, ...]) -> None:
+    if value not in valid:
+        raise SegmentationError(
+            f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, valid))}"
+        )
+
+
+def _length_px(length: float, calibration: Calibration, name: str) -> float:
+    if isinstance(length, bool) or not isinstance(length, (int, float)):
+        raise SegmentationError(f"{name} must be a number of µm or None, got {length!r}")
+    if not math.isfinite(length) or length < 0:
+        raise SegmentationError(f"{name} must be a finite length >= 0 µm, got {length!r}")
+    return calibration.to_px(float(length))
+
+
+def _fmt_len(px: float, calibration: Calibration) -> str:
+    value = calibration.to_um(px)
+    return f"{value:.3g} {calibration.unit}"
+
+
+def _noise_sigma(image: np.ndarray) -> float:
+    """Robust noise estimate: MAD of the residual of a 3x3 median, scaled to a Gaussian SD."""
+    resid = image - cv2.medianBlur(image, 3)
+    sample = resid[::2, ::2].ravel()
+    return float(1.4826 * np.median(np.abs(sample)) * 1.5)
+
+
+def denoise_image(
+    image: np.ndarray,
+    *,
+    calibration: Calibration = UNCALIBRATED,
+    method: DenoiseMethod = "median",
+    size_um: float | None = None,
+) -> tuple[np.ndarray, float | None]:
+    """Denoise a grey image with an OpenCV filter.
+
+    Parameters
+    ----------
+    image : ndarray of float32, shape (rows, columns)
+        Grey values in [0, 1].
+    calibration : Calibration
+        Converts ``size_um`` to px; when uncalibrated, ``size_um`` is read as px.
+    method : {'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
+        ``'median'``: square median window of side ``size``; ``'gaussian'``: Gaussian with
+        sigma ``size / 2``; ``'bilateral'``: bilateral filter of diameter ``size`` with a
+        grey-level sigma of twice the estimated noise; ``'nlmeans'``: OpenCV non-local means
+        with a template window of side ``size`` (on an 8-bit copy), filter strength set from
+        the estimated noise.
+    size_um : float, optional
+        Filter size in µm. None uses the default in px: median 3, gaussian 2 (sigma 1),
+        bilateral 5, nlmeans 7. Window sides are rounded to odd numbers >= 3.
+
+    Returns
+    -------
+    denoised : ndarray of float32, shape (rows, columns)
+    size_px : float or None
+        The filter size used, in px (None for ``'none'``).
+
+    Raises
+    ------
+    SegmentationError
+        On an unknown method or a negative size.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((9, 9), np.float32); img[4, 4] = 1.0      # one hot pixel
+    >>> out, size = denoise_image(img, method="median")
+    >>> float(out.max()), size
+    (0.0, 3)
+    """
+    _check_choice("denoise", method, DENOISE_METHODS)
+    img = np.ascontiguousarray(image, dtype=np.float32)
+    if method == "none":
+        return img, None
+    if size_um is None:
+        size = float(_DEFAULT_DENOISE_PX[method])
+    else:
+        size = _length_px(size_um, calibration, "denoise_um")
+    if size <= 0:
+        return img, None
+    odd = max(3, round(size) // 2 * 2 + 1)
+    if method == "median":
+        if odd <= 5:
+            out = cv2.medianBlur(img, odd)
+        else:  # OpenCV's median supports float only up to 5 px; larger ones run on 8 bits
+            if odd > 255:
+                raise SegmentationError(f"median window {odd} px is too large (max 255 px)")
+            u8 = np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)
+            out = cv2.medianBlur(u8, odd).astype(np.float32) / 255.0
+        return out, odd
+    if method == "gaussian":
+        sigma = size / 2.0
+        return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT), size
+    noise = max(_noise_sigma(img), 1e-3)
+    if method == "bilateral":
+        out = cv2.bilateralFilter(img, odd, sigmaColor=2.0 * noise, sigmaSpace=odd / 2.0)
+        return out, odd
+    # nlmeans
+    u8 = np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)
+    h = float(np.clip(noise * 255.0 * 1.2, 1.0, 60.0))
+    out = cv2.fastNlMeansDenoising(u8, None, h=h, templateWindowSize=odd, searchWindowSize=odd * 3)
+    return out.astype(np.float32) / 255.0, odd
+
+
+_SAMPLE_ABOVE = 1 << 18
+
+
+def _sample(arr: np.ndarray | None) -> np.ndarray | None:
+    """Every second row and column of a large image (histograms and statistics only)."""
+    if arr is None or arr.size <= _SAMPLE_ABOVE:
+        return arr
+    return np.ascontiguousarray(arr[::2, ::2])
+
+
+def _otsu_from_hist(counts: np.ndarray, centers: np.ndarray) -> float:
+    """Otsu's threshold of a histogram; on a plateau of equal scores (an empty gap between
+    the modes) the middle of the plateau rather than its first bin."""
+    w1 = np.cumsum(counts)
+    w2 = np.cumsum(counts[::-1])[::-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m1 = np.cumsum(counts * centers) / w1
+        m2 = (np.cumsum((counts * centers)[::-1]) / w2[::-1])[::-1]
+        var = w1[:-1] * w2[1:] * (m1[:-1] - m2[1:]) ** 2
+    var = np.nan_to_num(var, nan=-1.0)
+    best = int(np.argmax(var))
+    end = best
+    while end + 1 < var.size and var[end + 1] >= var[best] * (1 - 1e-9):
+        end += 1
+    return float(0.5 * (centers[best] + centers[end]))
+
+
+def _hist_otsu(image: np.ndarray, mask: np.ndarray | None) -> float:
+    """Otsu threshold via a 256-bin cv2 histogram of the masked pixels (fast)."""
+    lo, hi, _, _ = cv2.minMaxLoc(image, mask)
+    if hi - lo < 1e-6:
+        return float(lo)
+    top = hi + (hi - lo) * 1e-6
+    counts = cv2.calcHist([image], [0], mask, [256], [lo, top]).ravel().astype(np.float64)
+    centers = lo + (np.arange(256) + 0.5) * (top - lo) / 256
+    return _otsu_from_hist(counts, centers)
+
+
+def _downsample(values: np.ndarray, factor: int) -> np.ndarray:
+    """Block means over factor x factor blocks (the last partial blocks are dropped)."""
+    rows, cols = values.shape
+    r, c = max(1, rows // factor), max(1, cols // factor)
+    if factor == 1 or rows < factor or cols < factor:
+        return cv2.resize(values, (c, r), interpolation=cv2.INTER_AREA)
+    # an exact integer scale takes OpenCV's fast area-averaging path
+    return cv2.resize(values[: r * factor, : c * factor], (c, r), interpolation=cv2.INTER_AREA)
+
+
+def _smooth_weighted(values: np.ndarray, weight: np.ndarray, sigma_px: float) -> np.ndarray:
+    """Normalised Gaussian convolution of ``values`` with weights, computed downsampled."""
+    rows, cols = values.shape
+    factor = max(1, int(sigma_px / 4.0))
+    num = _downsample(values * weight, factor)
+    den = _downsample(weight, factor)
+    s = sigma_px / factor
+    num = cv2.GaussianBlur(num, (0, 0), s, borderType=cv2.BORDER_REFLECT)
+    den = cv2.GaussianBlur(den, (0, 0), s, borderType=cv2.BORDER_REFLECT)
+    total = float(num.sum() / max(float(den.sum()), 1e-12))
+    small = np.where(den > 1e-3, num / np.maximum(den, 1e-12), total).astype(np.float32)
+    return cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR)
+
+
+def flatten_background(
+    image: np.ndarray,
+    *,
+    calibration: Calibration = UNCALIBRATED,
+    background_um: float | None = None,
+    valid: np.ndarray | None = None,
+    pores: PoreTone = "dark",
+) -> tuple[np.ndarray, float | None]:
+    """Subtract the slow brightness variation of an SEM image (charging, detector geometry).
+
+    The background is the Gaussian-smoothed grey of the *solid* phase alone (normalised
+    convolution over the pixels on the solid side of a quick Otsu threshold, twice), so
+    that regions with more or fewer pores are not brightened or darkened by it. The
+    flattened image is ``image - background + mean solid grey``, clipped to [0, 1].
+
+    Parameters
+    ----------
+    image : ndarray of float32, shape (rows, columns)
+        Grey values in [0, 1].
+    calibration : Calibration
+        Converts ``background_um``; when uncalibrated it is read as px.
+    background_um : float, optional
+        Gaussian sigma of the background in µm. None chooses 1/8 of the image's short side;
+        0 disables the flattening.
+    valid : ndarray of bool, optional
+        Pixels that take part in the estimate (the excluded pixels do not).
+    pores : {'dark', 'bright'}
+        Grey level of the pores (decides which side of the quick threshold is solid).
+
+    Returns
+    -------
+    flattened : ndarray of float32
+    sigma_px : float or None
+        The background sigma used, in px (None when disabled).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.where(np.arange(64) % 8 < 3, 0.1, 0.6).astype(np.float32)[None, :]
+    >>> img = img + np.linspace(0, 0.3, 64, dtype=np.float32)[:, None]   # vertical ramp
+    >>> flat, sigma = flatten_background(img, background_um=8.0)
+    >>> bool(np.ptp(flat[:, 5]) < 0.25 * np.ptp(img[:, 5])), sigma
+    (True, 8.0)
+    """
+    _check_choice("pores", pores, PORE_TONES)
+    img = np.ascontiguousarray(image, dtype=np.float32)
+    rows, cols = img.shape
+    if background_um is None:
+        sigma = min(rows, cols) * _AUTO_BACKGROUND_FRACTION
+    else:
+        sigma = _length_px(background_um, calibration, "background_um")
+    if sigma <= 0 or min(rows, cols) < 4:
+        return img, None
+    if valid is not None:
+        valid = np.ascontiguousarray(valid, dtype=bool)
+    all_valid = valid is None or bool(valid.all())
+    mask = None if all_valid else _sample(valid).view(np.uint8)
+    if (img.size if all_valid else np.count_nonzero(valid)) < 16:
+        return img, None
+    current = img
+    for _ in range(2):
+        t = _hist_otsu(_sample(current), mask)
+        solid = (current > t) if pores == "dark" else (current <= t)
+        if not all_valid:
+            solid &= valid
+        solid_u8 = solid.view(np.uint8)
+        if cv2.countNonZero(solid_u8) < 16:  # no solid to reference: use all valid pixels
+            solid_u8 = np.ones(img.shape, np.uint8) if all_valid else valid.view(np.uint8)
+        w = solid_u8.astype(np.float32)
+        bg = _smooth_weighted(img, w, sigma)
+        level = float(cv2.mean(img, mask=solid_u8)[0])
+        current = img - bg + np.float32(level)
+    return np.clip(current, 0.0, 1.0).astype(np.float32), float(sigma)
+
+
+def preprocess(
+    image: np.ndarray,
+    *,
+    calibration: Calibration = UNCALIBRATED,
+    valid: np.ndarray | None = None,
+    pores: PoreTone = "dark",
+    background_um: float | None = None,
+    denoise: DenoiseMethod = "median",
+    denoise_um: float | None = None,
+) -> Preprocessed:
+    """Denoise, then flatten the background (see :func:`denoise_image`, :func:`flatten_background`).
+
+    Parameters
+    ----------
+    image : ndarray, shape (rows, columns)
+        Grey values in [0, 1].
+    calibration : Calibration
+        Pixel size; when uncalibrated the µm options are read as px (and the description
+        says so).
+    valid : ndarray of bool, optional
+        Specimen pixels (the background estimate ignores the others).
+    pores, background_um, denoise, denoise_um
+        As in :func:`semscan.segment.segment_micrograph`.
+
+    Returns
+    -------
+    Preprocessed
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = preprocess(np.full((32, 32), 0.5, np.float32))
+    >>> p.description
+    'background 4 px (auto); median 3 px; uncalibrated: µm options read as px'
+    """
+    img = np.asarray(image, dtype=np.float32)
+    den, den_px = denoise_image(img, calibration=calibration, method=denoise, size_um=denoise_um)
+    flat, bg_px = flatten_background(
+        den, calibration=calibration, background_um=background_um, valid=valid, pores=pores
+    )
+    if bg_px is None:
+        source = "disabled"
+        parts = ["no background flattening"]
+    else:
+        source = "auto" if background_um is None else "given"
+        parts = [f"background {_fmt_len(bg_px, calibration)} ({source})"]
+    if den_px is None:
+        parts.append("no denoising")
+    elif denoise == "gaussian":
+        parts.append(f"gaussian sigma {den_px / 2:.3g} px")
+    else:
+        parts.append(f"{denoise} {den_px:.3g} px")
+    if not calibration.is_calibrated:
+        parts.append("uncalibrated: µm options read as px")
+    return Preprocessed(flat, bg_px, source, denoise, den_px, "; ".join(parts))

@@ -1,0 +1,394 @@
+"""Grey-level thresholds: global (Otsu, Li, triangle, multi-Otsu), local (Sauvola), and
+the automatic choice between them.
+
+Conventions (all functions): thresholds are grey levels of the *preprocessed* image in
+[0, 1], in the image's own polarity. With ``pores='dark'`` a pixel is pore when its grey is
+``<= threshold``; with ``pores='bright'`` when it is ``> threshold``. Only the ``valid``
+pixels (not excluded) enter the histograms.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+import cv2
+import numpy as np
+
+from semscan.calibration import UNCALIBRATED, Calibration
+from semscan.segment.preprocess import (
+    PORE_TONES,
+    PoreTone,
+    _check_choice,
+    _length_px,
+    _otsu_from_hist,
+)
+
+__all__ = [
+    "GLOBAL_METHODS",
+    "GlobalMethod",
+    "choose_method",
+    "global_threshold",
+    "pore_side",
+    "residual_nonuniformity",
+    "sauvola_threshold",
+]
+
+GlobalMethod = Literal["otsu", "li", "triangle", "multiotsu"]
+GLOBAL_METHODS: tuple[str, ...] = get_args(GlobalMethod)
+
+_NBINS = 256
+# auto: Sauvola when per-tile phase means still vary by more than this fraction of the
+# pore-solid grey difference after flattening.
+RESIDUAL_LIMIT = 0.35
+_TILES = 4
+
+
+def _valid_values(image: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
+    img = np.ascontiguousarray(image, dtype=np.float32)
+    return img.ravel() if valid is None else img[valid]
+
+
+def _histogram(
+    image: np.ndarray, valid: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """256-bin histogram (counts, bin centres) of the valid pixels; None if constant/empty."""
+    img = np.ascontiguousarray(image, dtype=np.float32)
+    mask = None
+    if valid is not None:
+        valid = np.ascontiguousarray(valid, dtype=bool)
+        if not valid.any():
+            return None
+        if not valid.all():
+            mask = valid.view(np.uint8)
+    lo, hi, _, _ = cv2.minMaxLoc(img, mask)
+    if hi - lo < 1e-6:
+        return None
+    top = hi + (hi - lo) * 1e-6
+    counts = cv2.calcHist([img], [0], mask, [_NBINS], [lo, top]).ravel().astype(np.float64)
+    centers = lo + (np.arange(_NBINS) + 0.5) * (top - lo) / _NBINS
+    return counts, centers
+
+
+def _otsu_hist(counts: np.ndarray, centers: np.ndarray) -> float:
+    return _otsu_from_hist(counts, centers)
+
+
+def pore_side(image: np.ndarray, threshold: float | np.ndarray, pores: PoreTone) -> np.ndarray:
+    """Boolean mask of the pixels on the pore side of ``threshold`` (scalar or per pixel).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pore_side(np.array([0.1, 0.5, 0.9]), 0.5, "dark").tolist()
+    [True, True, False]
+    """
+    _check_choice("pores", pores, PORE_TONES)
+    return image <= threshold if pores == "dark" else image > threshold
+
+
+def global_threshold(
+    image: np.ndarray,
+    *,
+    method: GlobalMethod = "otsu",
+    valid: np.ndarray | None = None,
+    pores: PoreTone = "dark",
+) -> float | None:
+    """One grey level that separates pore from solid.
+
+    Parameters
+    ----------
+    image : ndarray of float, shape (rows, columns)
+        Preprocessed grey image in [0, 1].
+    method : {'otsu', 'li', 'triangle', 'multiotsu'}
+        ``'multiotsu'`` splits the histogram into three classes and takes the solid as the
+        class farthest on the solid side (the brightest with dark pores); the two other
+        classes are pore. That keeps the dim sub-surface walls seen through pores
+        ("pore-back", METHODS.md 0) inside the pores: the returned threshold is the upper
+        multi-Otsu level with dark pores and the lower one with bright pores.
+        ``'li'`` is minimum cross-entropy, ``'triangle'`` suits a small phase beside a
+        large peak (scikit-image implementations).
+    valid : ndarray of bool, optional
+        Pixels that enter the histogram.
+    pores : {'dark', 'bright'}
+        Grey level of the pores.
+
+    Returns
+    -------
+    float or None
+        The threshold, or None when the valid pixels have a single grey value.
+
+    Raises
+    ------
+    SegmentationError
+        On an unknown method.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.array([[0.1, 0.1, 0.8, 0.8]], np.float32)
+    >>> t = global_threshold(img, method="otsu")
+    >>> 0.1 <= t < 0.8
+    True
+    """
+    _check_choice("method", method, GLOBAL_METHODS)
+    _check_choice("pores", pores, PORE_TONES)
+    return _global_from_hist(image, valid, _histogram(image, valid), method, pores)
+
+
+def _global_from_hist(
+    image: np.ndarray,
+    valid: np.ndarray | None,
+    hist: tuple[np.ndarray, np.ndarray] | None,
+    method: str,
+    pores: str,
+) -> float | None:
+    if hist is None:
+        return None
+    counts, centers = hist
+    if method == "otsu":
+        return _otsu_hist(counts, centers)
+    if method == "multiotsu":
+        from skimage.filters import threshold_multiotsu
+
+        if np.count_nonzero(counts) < 3:
+            return _otsu_hist(counts, centers)
+        t1, t2 = threshold_multiotsu(hist=(counts, centers), classes=3)
+        return float(t2 if pores == "dark" else t1)
+    values = _valid_values(image, valid)
+    if method == "li":
+        from skimage.filters import threshold_li
+
+        step = max(1, values.size // 400_000)  # a regular subsample is plenty for Li
+        return float(threshold_li(values[::step].astype(np.float64)))
+    from skimage.filters import threshold_triangle
+
+    return float(threshold_triangle(values, nbins=_NBINS))
+
+
+def _box_mean(values: np.ndarray, weight: np.ndarray, window: int) -> np.ndarray:
+    num = cv2.boxFilter(values * weight, cv2.CV_64F, (window, window), normalize=True,
+                        borderType=cv2.BORDER_REFLECT)
+    den = cv2.boxFilter(weight, cv2.CV_64F, (window, window), normalize=True,
+                        borderType=cv2.BORDER_REFLECT)
+    return num / np.maximum(den, 1e-9)
+
+
+def sauvola_threshold(
+    image: np.ndarray,
+    *,
+    calibration: Calibration = UNCALIBRATED,
+    window_um: float | None = None,
+    valid: np.ndarray | None = None,
+    pores: PoreTone = "dark",
+    k: float = 0.2,
+) -> tuple[np.ndarray, int]:
+    """Local Sauvola threshold for unevenly lit images.
+
+    ``T = m * (1 + k * (s / R - 1))`` with the local mean ``m`` and standard deviation
+    ``s`` of the valid pixels in a square window and ``R = 0.5`` (the largest SD of grey
+    values in [0, 1]). Sauvola assumes dark objects on a bright ground; with
+    ``pores='bright'`` it runs on the inverted image and the threshold is mapped back.
+
+    Parameters
+    ----------
+    image : ndarray of float, shape (rows, columns)
+        Preprocessed grey image in [0, 1].
+    calibration : Calibration
+        Converts ``window_um``; when uncalibrated it is read as px.
+    window_um : float, optional
+        Window side in µm. None chooses 1/8 of the image's short side (at least 15 px),
+        which should hold both phases. Rounded to an odd number of px >= 3.
+    valid : ndarray of bool, optional
+        Pixels that enter the local statistics.
+    pores : {'dark', 'bright'}
+        Grey level of the pores.
+    k : float
+        Sauvola's sensitivity.
+
+    Returns
+    -------
+    threshold : ndarray of float32, shape (rows, columns)
+        Per-pixel threshold (use with :func:`pore_side`).
+    window_px : int
+        The window side used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.tile(np.array([0.1, 0.1, 0.8, 0.8], np.float32), (8, 4))
+    >>> t, w = sauvola_threshold(img, window_um=5)
+    >>> pore_side(img, t, "dark")[0].tolist()[:4], w
+    ([True, True, False, False], 5)
+    """
+    _check_choice("pores", pores, PORE_TONES)
+    img = np.asarray(image, dtype=np.float64)
+    rows, cols = img.shape
+    if window_um is None:
+        size = max(15.0, min(rows, cols) / 8.0)
+    else:
+        size = _length_px(window_um, calibration, "sauvola_window_um")
+    window = max(3, round(size) // 2 * 2 + 1)
+    work = img if pores == "dark" else 1.0 - img
+    weight = np.ones(img.shape) if valid is None else valid.astype(np.float64)
+    mean = _box_mean(work, weight, window)
+    sq = _box_mean(work * work, weight, window)
+    sd = np.sqrt(np.maximum(sq - mean * mean, 0.0))
+    t = mean * (1.0 + k * (sd / 0.5 - 1.0))
+    if pores == "bright":
+        t = 1.0 - t
+    return t.astype(np.float32), window
+
+
+def _tile_sums(values: np.ndarray) -> np.ndarray:
+    rows, cols = values.shape
+    r_edges = (np.arange(_TILES) * rows) // _TILES
+    c_edges = (np.arange(_TILES) * cols) // _TILES
+    by_rows = np.add.reduceat(values, r_edges, axis=0, dtype=np.float64)
+    return np.add.reduceat(by_rows, c_edges, axis=1)
+
+
+def residual_nonuniformity(
+    image: np.ndarray, *, valid: np.ndarray | None = None, pores: PoreTone = "dark"
+) -> float:
+    """How much the phase grey levels still vary across the image, relative to the contrast.
+
+    The valid pixels are split by a global Otsu threshold, the image is cut into 4 x 4
+    tiles, and in each tile the mean grey of each phase is taken (tiles where the phase
+    covers < 5 % are skipped). The result is the largest range (max - min over tiles) of
+    either phase's mean, divided by the global difference of the phase means. A flat
+    image gives about 0-0.1; a strong gradient that was not flattened gives >> 0.35.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.tile(np.array([0.1, 0.8], np.float32), (16, 8))
+    >>> residual_nonuniformity(img)
+    0.0
+    """
+    img = np.ascontiguousarray(image, dtype=np.float32)
+    return _residual(img, valid, _histogram(img, valid), pores)
+
+
+def _residual(
+    img: np.ndarray,
+    valid: np.ndarray | None,
+    hist: tuple[np.ndarray, np.ndarray] | None,
+    pores: str,
+) -> float:
+    if hist is None or min(img.shape) < _TILES:
+        return 0.0
+    t = _otsu_hist(*hist)
+    pore = pore_side(img, t, pores)  # type: ignore[arg-type]
+    if valid is not None:
+        pore &= valid
+        solid = valid & ~pore
+    else:
+        solid = ~pore
+    tile_area = _tile_sums(np.ones(img.shape, np.float32)) if valid is None else _tile_sums(
+        valid.astype(np.float32)
+    )
+    ranges = []
+    means = []
+    for phase in (pore, solid):
+        n = float(np.count_nonzero(phase))
+        if n == 0:
+            return 0.0
+        masked = np.where(phase, img, np.float32(0))
+        sums = _tile_sums(masked)
+        counts = _tile_sums(phase.view(np.uint8))
+        means.append(float(sums.sum() / n))
+        ok = counts >= 0.05 * np.maximum(tile_area, 1)
+        if ok.sum() >= 2:
+            tile = sums[ok] / counts[ok]
+            ranges.append(float(tile.max() - tile.min()))
+    diff = abs(means[1] - means[0])
+    if diff < 1e-6 or not ranges:
+        return 0.0
+    return round(max(ranges) / diff, 6)
+
+
+def choose_method(
+    image: np.ndarray, *, valid: np.ndarray | None = None, pores: PoreTone = "dark"
+) -> tuple[str, str]:
+    """The automatic threshold choice (``method='auto'``), with its reason.
+
+    The rule, in order (deterministic):
+
+    1. Sauvola, when :func:`residual_nonuniformity` of the preprocessed image exceeds
+       0.35: the phases' grey levels still drift across the image, and no single
+       threshold fits everywhere.
+    2. Multi-Otsu, when the histogram (smoothed, 256 bins) has a clear third mode: each of
+       the three multi-Otsu classes holds a histogram peak with a prominence of at least
+       5 % of the highest peak, *and* the class on the solid side holds more pixels than
+       the middle class. The middle mode is then taken as pore-back (dim walls seen through
+       pores, a minority of pixels) and kept pore. A middle class larger than the solid
+       side is more likely the solid itself with an edge-brightening tail, and then Otsu
+       is used.
+    3. Otherwise Otsu.
+
+    Returns
+    -------
+    method : str
+        ``'sauvola'``, ``'multiotsu'`` or ``'otsu'``.
+    reason : str
+        Why, with the measured numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.tile(np.array([0.1, 0.8], np.float32), (16, 8))
+    >>> choose_method(img)[0]
+    'otsu'
+    """
+    _check_choice("pores", pores, PORE_TONES)
+    img = np.ascontiguousarray(image, dtype=np.float32)
+    return _choose_from_hist(img, valid, _histogram(img, valid), pores)
+
+
+def _choose_from_hist(
+    image: np.ndarray,
+    valid: np.ndarray | None,
+    hist: tuple[np.ndarray, np.ndarray] | None,
+    pores: str,
+) -> tuple[str, str]:
+    if hist is None:
+        return "otsu", "a single grey level: nothing to choose, Otsu"
+    residual = _residual(image, valid, hist, pores)
+    if residual > RESIDUAL_LIMIT:
+        return "sauvola", (
+            f"phase grey levels vary by {residual:.2f} of the pore-solid difference across "
+            f"the image after flattening (> {RESIDUAL_LIMIT}): local Sauvola threshold"
+        )
+    counts, centers = hist
+    if np.count_nonzero(counts) >= 3:
+        from scipy.ndimage import gaussian_filter1d
+        from scipy.signal import find_peaks
+        from skimage.filters import threshold_multiotsu
+
+        smooth = gaussian_filter1d(counts, 1.5, mode="constant")
+        peaks, _ = find_peaks(np.pad(smooth, 1), prominence=0.05 * smooth.max())
+        peaks = peaks - 1
+        t1, t2 = threshold_multiotsu(hist=(counts, centers), classes=3)
+        cls = np.digitize(centers[peaks], [t1, t2], right=True)
+        sizes = [
+            counts[centers <= t1].sum(),
+            counts[(centers > t1) & (centers <= t2)].sum(),
+            counts[centers > t2].sum(),
+        ]
+        solid_side = sizes[2] if pores == "dark" else sizes[0]
+        if set(cls.tolist()) == {0, 1, 2} and solid_side > sizes[1]:
+            return "multiotsu", (
+                "three histogram modes with the middle one smaller than the solid "
+                f"(middle {sizes[1] / sum(sizes):.0%} of pixels): multi-Otsu, the middle "
+                "class (pore-back) counted as pore"
+            )
+        if set(cls.tolist()) == {0, 1, 2}:
+            return "otsu", (
+                "three histogram modes but the middle one is larger than the solid side "
+                "(likely solid with bright edges): Otsu"
+            )
+    return "otsu", (
+        f"no clear third histogram mode and phase levels uniform (residual {residual:.2f} "
+        f"<= {RESIDUAL_LIMIT}): Otsu"
+    )
+

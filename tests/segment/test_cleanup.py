@@ -1,0 +1,77 @@
+"""Small features and saturated regions (semscan/segment/cleanup.py)."""
+
+import numpy as np
+import pytest
+
+from semscan.calibration import Calibration
+from semscan.errors import SegmentationError
+from semscan.segment.cleanup import min_feature_area_px, remove_small_features, saturated_regions
+
+CAL = Calibration(0.01, "user")
+
+
+def test_default_removes_specks_up_to_3_px():
+    pore = np.zeros((40, 40), bool)
+    pore[2, 2] = True  # 1 px
+    pore[6, 6:8] = True  # 2 px
+    pore[10, 10:13] = True  # 3 px
+    pore[20:22, 20:22] = True  # 4 px: kept (area >= pi)
+    out = remove_small_features(pore)
+    assert out.sum() == 4 and out[20:22, 20:22].all()
+
+
+def test_min_feature_um_is_equivalent_diameter():
+    pore = np.zeros((60, 60), bool)
+    pore[5:9, 5:9] = True  # 16 px < pi/4 * 5**2 = 19.6
+    pore[30:35, 30:35] = True  # 25 px
+    out = remove_small_features(pore, min_feature_um=0.05, calibration=CAL)
+    assert out.sum() == 25
+    assert min_feature_area_px(0.05, calibration=CAL) == pytest.approx(np.pi / 4 * 25)
+    assert np.array_equal(remove_small_features(pore, min_feature_um=0), pore)
+
+
+def test_solid_islands_filled():
+    pore = np.zeros((30, 30), bool)
+    pore[5:25, 5:25] = True
+    pore[10, 10] = False  # a 1-px solid island inside a pore
+    pore[15:17, 15:17] = False  # 4 px island: kept with the default
+    out = remove_small_features(pore)
+    assert out[10, 10] and not out[15:17, 15:17].any()
+
+
+def test_valid_respected_and_one_phase_untouched():
+    pore = np.zeros((10, 10), bool)
+    pore[0, 0] = True
+    valid = np.ones((10, 10), bool)
+    valid[5:] = False
+    out = remove_small_features(np.ones((10, 10), bool), valid=valid)
+    assert np.array_equal(out, valid)
+    assert remove_small_features(np.ones((1, 1), bool)).all()  # only one phase: kept
+    with pytest.raises(SegmentationError, match="min_feature_um must be a finite length"):
+        remove_small_features(pore, min_feature_um=-1.0)
+
+
+def test_saturated_regions():
+    img = np.full((100, 100), 0.5, np.float32)
+    img[:10, :30] = 1.0  # 3 % white
+    img[90:, :] = 0.0  # 10 % black band
+    img[50, 50] = 0.0  # a single black pixel is not a region
+    out = saturated_regions(img)
+    assert out.sum() == 300 + 1000
+    valid = np.ones(img.shape, bool)
+    valid[90:] = False
+    assert saturated_regions(img, valid=valid).sum() == 300
+
+
+def test_saturated_dark_region_must_dwarf_the_pores():
+    img = np.full((100, 100), 0.6, np.float32)
+    pore = np.zeros(img.shape, bool)
+    pore[20:60, 20:60] = True  # one big genuinely dark pore at exactly 0
+    img[pore] = 0.0
+    assert not saturated_regions(img, pore=pore).any()
+    img[95:, :] = 0.0  # a 5 % blank band, 500 px >= 50 x median pore? no: median is 1600
+    pore2 = pore.copy()
+    pore2[95:, :] = True
+    assert not saturated_regions(img, pore=pore2).any()
+    # with bright pores, the black band is on the solid side: excluded
+    assert saturated_regions(img, pore=pore2, pores="bright").sum() == 1600 + 500

@@ -1,0 +1,92 @@
+"""Thresholds and the automatic choice (semscan/segment/threshold.py)."""
+
+import numpy as np
+import pytest
+
+from semscan.calibration import Calibration
+from semscan.errors import SegmentationError
+from semscan.segment.threshold import (
+    choose_method,
+    global_threshold,
+    pore_side,
+    residual_nonuniformity,
+    sauvola_threshold,
+)
+
+
+def two_level(seed=0, noise=0.03, shape=(128, 128)):
+    rng = np.random.default_rng(seed)
+    truth = (np.arange(shape[1]) % 16 < 6)[None, :].repeat(shape[0], 0)
+    img = np.where(truth, 0.2, 0.7) + rng.normal(0, noise, shape)
+    return np.clip(img, 0, 1).astype(np.float32), truth
+
+
+@pytest.mark.parametrize("method", ["otsu", "li"])
+def test_global_methods_separate_two_levels(method):
+    img, truth = two_level()
+    t = global_threshold(img, method=method)
+    assert 0.3 < t < 0.6
+    assert (pore_side(img, t, "dark") == truth).mean() == 1.0
+
+
+def test_otsu_takes_the_middle_of_an_empty_gap():
+    img = np.array([[0.2, 0.2, 0.7, 0.7]], np.float32)
+    assert global_threshold(img) == pytest.approx(0.45, abs=0.01)
+
+
+def test_triangle_for_a_small_phase():
+    rng = np.random.default_rng(3)
+    truth = rng.random((128, 128)) < 0.08
+    img = np.clip(np.where(truth, 0.2, 0.7) + rng.normal(0, 0.03, truth.shape), 0, 1)
+    t = global_threshold(img.astype(np.float32), method="triangle")
+    assert (pore_side(img, t, "dark") == truth).mean() > 0.99
+
+
+def shuffled_levels(levels, counts, seed):
+    rng = np.random.default_rng(seed)
+    values = np.repeat(levels, counts) + rng.normal(0, 0.02, sum(counts))
+    return rng.permutation(values).reshape(80, 100).astype(np.float32)
+
+
+def test_multiotsu_keeps_middle_class_as_pore():
+    img = shuffled_levels([0.1, 0.35, 0.75], [3000, 1000, 4000], 1)
+    t = global_threshold(img, method="multiotsu")
+    assert 0.4 < t < 0.7
+    assert choose_method(img)[0] == "multiotsu"
+    # with bright pores the solid is the darkest class
+    tb = global_threshold(img, method="multiotsu", pores="bright")
+    assert 0.12 < tb < 0.33
+
+
+def test_middle_mode_larger_than_solid_side_stays_otsu():
+    img = shuffled_levels([0.1, 0.5, 0.9], [3000, 4000, 1000], 2)  # solid + bright edges
+    method, reason = choose_method(img)
+    assert method == "otsu" and "larger than the solid" in reason
+
+
+def test_constant_and_excluded():
+    img = np.full((10, 10), 0.3, np.float32)
+    assert global_threshold(img) is None
+    assert choose_method(img) == ("otsu", "a single grey level: nothing to choose, Otsu")
+    img2, _ = two_level()
+    valid = np.zeros(img2.shape, bool)
+    assert global_threshold(img2, valid=valid) is None
+    with pytest.raises(SegmentationError, match="method='x' is not valid"):
+        global_threshold(img2, method="x")
+
+
+def test_sauvola_follows_a_gradient():
+    img, truth = two_level()
+    ramp = np.linspace(-0.3, 0.3, 128, dtype=np.float32)[:, None]
+    shifted = np.clip(img + ramp, 0, 1)
+    cal = Calibration(0.01, "user")
+    t_map, window = sauvola_threshold(shifted, window_um=0.33, calibration=cal)
+    assert window == 33
+    assert (pore_side(shifted, t_map, "dark") == truth).mean() > 0.97
+    t = global_threshold(shifted)
+    assert (pore_side(shifted, t, "dark") == truth).mean() < 0.9
+    assert residual_nonuniformity(shifted) > 0.35
+    assert residual_nonuniformity(img) < 0.1
+    assert choose_method(shifted)[0] == "sauvola"
+    inv_map, _ = sauvola_threshold(1 - shifted, window_um=33, pores="bright")
+    assert (pore_side(1 - shifted, inv_map, "bright") == truth).mean() > 0.97
