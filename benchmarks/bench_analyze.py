@@ -41,7 +41,7 @@ from tests._synthetic import disc_pores  # noqa: E402
 def make_image(path: Path, seed: int) -> Path:
     pore = disc_pores((1024, 1536), porosity=0.42, radius=9.0, seed=seed)
     img = render_sem(pore, seed=seed, params=RenderParams(noise=0.06, gradient=0.12))
-    img = add_databar(img, height_px=79, scale_bar_px=200, scale_label="2 µm")
+    img = add_databar(img, height_px=79, scale_bar_px=200, scale_label="2 um")
     save_fei(path, img, pixel_size_um=0.01, databar=79)
     return path
 
