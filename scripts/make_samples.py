@@ -151,7 +151,9 @@ def cross_section_sample(out: Path = DATA) -> None:
         "truth": truth,
         "measured_on_exact_mask": measured_truth(pore & specimen, pixel),
     }
-    (out / "sample_cross_section.json").write_text(json.dumps(record, indent=2, default=float) + "\n")
+    (out / "sample_cross_section.json").write_text(
+        json.dumps(record, indent=2, default=float) + "\n"
+    )
 
 
 def main(out: Path = DATA) -> None:
