@@ -158,7 +158,8 @@ def analyze(
         "semscan-out"
     ),
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="TOML configuration (see `semscan config --default`).")
+        Path | None,
+        typer.Option("--config", "-c", help="TOML configuration (see `semscan config --default`)."),
     ] = None,
     pixel_size_um: Annotated[
         float | None, typer.Option("--pixel-size-um", help="Pixel size (µm) for all inputs.")
@@ -173,7 +174,9 @@ def analyze(
     ] = None,
     threshold: Annotated[
         str | None,
-        typer.Option("--threshold", help="auto, otsu, li, triangle, multiotsu, sauvola, manual, classifier."),
+        typer.Option(
+            "--threshold", help="auto, otsu, li, triangle, multiotsu, sauvola, manual, classifier."
+        ),
     ] = None,
     manual_threshold: Annotated[
         float | None, typer.Option("--manual-threshold", help="Grey level in [0, 1] for manual.")
@@ -184,21 +187,34 @@ def analyze(
     view: Annotated[
         str | None, typer.Option("--view", help="auto, surface or cross-section for all inputs.")
     ] = None,
-    keep_databar: Annotated[bool, typer.Option("--keep-databar", help="Do not crop the data bar.")] = False,
+    keep_databar: Annotated[
+        bool, typer.Option("--keep-databar", help="Do not crop the data bar.")
+    ] = False,
     no_local_thickness: Annotated[
         bool, typer.Option("--no-local-thickness", help="Skip the local thickness.")
     ] = False,
-    no_classify: Annotated[bool, typer.Option("--no-classify", help="Skip the structure class.")] = False,
+    no_classify: Annotated[
+        bool, typer.Option("--no-classify", help="Skip the structure class.")
+    ] = False,
     model: Annotated[
         Path | None, typer.Option("--model", help="Structure-classifier model file.")
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = 0,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
+    ] = 0,
     force: Annotated[bool, typer.Option("--force", help="Redo images already done.")] = False,
-    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failure.")] = False,
-    save_masks: Annotated[
-        bool, typer.Option("--save-masks", help="Write a label TIFF per image (0 solid, 1 pore, 2 excluded).")
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Stop at the first failure.")
     ] = False,
-    no_overlays: Annotated[bool, typer.Option("--no-overlays", help="Skip the overlay PNGs.")] = False,
+    save_masks: Annotated[
+        bool,
+        typer.Option(
+            "--save-masks", help="Write a label TIFF per image (0 solid, 1 pore, 2 excluded)."
+        ),
+    ] = False,
+    no_overlays: Annotated[
+        bool, typer.Option("--no-overlays", help="Skip the overlay PNGs.")
+    ] = False,
 ) -> None:
     """Analyse micrographs: segmentation, 50-line intercepts, porosity, directions, classes."""
     from semscan.inputs import collect_inputs
@@ -270,14 +286,24 @@ def analyze(
 
 
 def _log_to(path: Path) -> None:
+    """Send semscan's log and Python warnings to ``path`` (replacing an earlier log file)."""
     logger = logging.getLogger("semscan")
+    py_warnings = logging.getLogger("py.warnings")
+    for lg in (logger, py_warnings):
+        for h in [h for h in lg.handlers if getattr(h, "_semscan_log", False)]:
+            lg.removeHandler(h)
+            h.close()
     logger.setLevel(logging.DEBUG)
     handler = logging.FileHandler(path, encoding="utf-8")
+    handler._semscan_log = True  # type: ignore[attr-defined]
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     )
     logger.addHandler(handler)
+    # Per-image warnings are in each result row and in this log, not on the terminal.
     logging.captureWarnings(True)
+    py_warnings.addHandler(handler)
+    py_warnings.propagate = False
 
 
 class _progress:
@@ -293,8 +319,12 @@ class _progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
             self._bar = Progress(
-                "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                TimeRemainingColumn(), console=err, transient=True,
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
             )
             self._bar.start()
             self._task = self._bar.add_task("analysing", total=self.total)
@@ -341,3 +371,72 @@ def _print_summary(summary: Any) -> None:
         f"failed {len(summary.failures)} in {summary.seconds:.1f} s"
     )
     out.print(f"outputs: {summary.out_dir.resolve()}  (results.csv, overlays/, run.json)")
+
+
+# ---------------------------------------------------------------------- train-pixels
+@app.command("train-pixels")
+def train_pixels(
+    image: Annotated[Path, typer.Argument(help="The micrograph to learn from.")],
+    labels: Annotated[
+        Path,
+        typer.Argument(
+            help="Label image of the same size: 0 unlabelled, 1 pore, 2 solid, 3 excluded "
+            "(strokes painted in napari, Fiji or any editor)."
+        ),
+    ],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Model file (.json).")] = Path(
+        "pixel-classifier.json"
+    ),
+    pixel_size_um: Annotated[
+        float | None, typer.Option("--pixel-size-um", help="Override the pixel size (µm).")
+    ] = None,
+    sigma_max_px: Annotated[
+        float, typer.Option("--sigma-max-px", help="Largest feature scale (px).")
+    ] = 16.0,
+    trees: Annotated[int, typer.Option("--trees", help="Number of trees.")] = 50,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Train the pixel classifier from labelled strokes; use it with --pixel-classifier."""
+    import numpy as np
+
+    from semscan.io import read_micrograph
+    from semscan.segment import PixelClassifier
+
+    try:
+        m = read_micrograph(image, pixel_size_um=pixel_size_um)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a label image has no calibration, nor needs one
+            lab = read_micrograph(labels, keep_databar=True)
+        raw = np.rint(lab.image * _label_scale(lab)).astype(np.uint8)
+        if raw.shape != m.shape:
+            if raw.shape[1] == m.shape[1] and raw.shape[0] == m.metadata.original_shape[0]:
+                raw = raw[: m.shape[0]]  # labels drawn on the uncropped image
+            else:
+                raise SemscanError(
+                    f"labels {labels} are {raw.shape[1]}x{raw.shape[0]} px but the image is "
+                    f"{m.shape[1]}x{m.shape[0]} px (after cropping the data bar); "
+                    "paint the labels on the same image"
+                )
+        model = PixelClassifier.train(
+            m.image,
+            raw,
+            calibration=m.calibration,
+            sigma_max_px=sigma_max_px,
+            n_estimators=trees,
+            seed=seed,
+        )
+        model.save(out_path)
+    except (SemscanError, OSError, ValueError) as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from exc
+    counts = {
+        name: int((raw == k).sum()) for k, name in ((1, "pore"), (2, "solid"), (3, "excluded"))
+    }
+    out.print(f"trained on {counts} labelled pixels; model written to {out_path}")
+    out.print(f"use it: semscan analyze ... --pixel-classifier {out_path}")
+
+
+def _label_scale(lab: Any) -> float:
+    """Undo read_micrograph's [0, 1] scaling of an integer label image."""
+    dtype = lab.metadata.dtype
+    return {"uint8": 255.0, "uint16": 65535.0}.get(dtype, 1.0)

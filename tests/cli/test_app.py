@@ -118,3 +118,41 @@ def test_analyze_no_inputs_is_a_clear_error(tmp_path):
                               str(tmp_path / "o")])
     assert res.exit_code == 1
     assert "no file matches this pattern" in res.stderr
+
+
+def test_train_pixels_then_analyze_with_it(tmp_path):
+    import cv2
+
+    from tests._synthetic import disc_pores, sem_image, write_fei_tiff
+
+    pore = disc_pores((192, 192), porosity=0.4, radius=6.0, seed=21)
+    img = write_fei_tiff(tmp_path / "train.tif", sem_image(pore, seed=21))
+    labels = np.zeros(pore.shape, np.uint8)
+    labels[::12][pore[::12]] = 1  # strokes: every 12th row, labelled from the truth
+    labels[::12][~pore[::12]] = 2
+    cv2.imwrite(str(tmp_path / "labels.png"), labels)
+    model = tmp_path / "px.json"
+    res = runner.invoke(app, ["train-pixels", str(img), str(tmp_path / "labels.png"),
+                              "--out", str(model), "--trees", "10", "--sigma-max-px", "8"])
+    assert res.exit_code == 0, res.stderr
+    assert model.exists() and model.read_text().startswith("{")
+    other = write_fei_tiff(tmp_path / "other.tif",
+                           sem_image(disc_pores((192, 192), seed=22), seed=22))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(other), "--out", str(out), "-j", "1",
+                              "--pixel-classifier", str(model), "--no-classify",
+                              "--no-local-thickness"])
+    assert res.exit_code == 0, res.stderr
+    row = pd.read_csv(out / "results.csv").iloc[0]
+    assert row["seg_method"] == "classifier"
+    assert 0.3 < row["areal_porosity"] < 0.5
+
+
+def test_train_pixels_rejects_mismatched_labels(tmp_path):
+    import cv2
+
+    img = _fei_tiff(tmp_path / "a.tif", np.full((64, 64), 100, np.uint8))
+    cv2.imwrite(str(tmp_path / "l.png"), np.zeros((32, 32), np.uint8))
+    res = runner.invoke(app, ["train-pixels", str(img), str(tmp_path / "l.png")])
+    assert res.exit_code == 1
+    assert "paint the labels on the same image" in res.stderr
