@@ -1,0 +1,302 @@
+"""Synthetic cross-sections of porous films with exactly known geometry.
+
+A film of thickness ``thickness_px`` (measured perpendicular to its plane) crosses the image
+at an angle ``tilt_deg`` (counter-clockwise as displayed, 0 = along the rows), optionally with
+a sinusoidal waviness of both surfaces (the same shift for both, so that the thickness
+measured along the mean film normal is ``thickness_px`` everywhere). The pores are a Boolean
+model of aligned ellipses (Poisson centres, semi-axes ``a_px`` along the film and ``b_px``
+through it, rotated with the film): for such a model the chords of either phase along a
+direction have a mean proportional to 1 / (the grains' breadth perpendicular to that
+direction), so the mean pore intercept along the film over the one through it is exactly
+``a_px / b_px`` in expectation (the laminar coefficient of METHODS.md 4).
+
+An optional surface layer (``skin_px`` thick, at the top surface by default) holds the same
+model with both semi-axes scaled by ``skin_scale`` and the intensity raised by
+``1 / skin_scale**2`` so the porosity stays the same: its mean intercepts are ``skin_scale``
+times the interior's.
+
+Everything is deterministic for a given ``seed``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+
+from semscan.errors import ConfigError
+
+__all__ = ["boolean_ellipse_field", "film_coordinates", "render_cross_section",
+           "synthetic_cross_section"]
+
+
+def film_coordinates(
+    shape: tuple[int, int], angle_deg: float, *, center: tuple[float, float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of every pixel along (``x'``) and across (``y'``) a direction.
+
+    Parameters
+    ----------
+    shape : (rows, columns)
+    angle_deg : float
+        Film direction, counter-clockwise as displayed, 0 = along the rows.
+    center : (row, column), optional
+        Origin; default the image centre.
+
+    Returns
+    -------
+    x, y : ndarray of float, shape ``shape``
+        ``x' = c cos t - r sin t`` (along), ``y' = c sin t + r cos t`` (across, growing
+        downwards for ``t = 0``), relative to ``center``.
+
+    Examples
+    --------
+    >>> x, y = film_coordinates((3, 3), 0.0)
+    >>> float(x[1, 2]), float(y[2, 1])
+    (1.0, 1.0)
+    """
+    rows, cols = shape
+    r0, c0 = center if center is not None else ((rows - 1) / 2.0, (cols - 1) / 2.0)
+    rr, cc = np.mgrid[0:rows, 0:cols].astype(np.float64)
+    rr -= r0
+    cc -= c0
+    t = math.radians(angle_deg)
+    return cc * math.cos(t) - rr * math.sin(t), cc * math.sin(t) + rr * math.cos(t)
+
+
+def boolean_ellipse_field(
+    shape: tuple[int, int],
+    *,
+    intensity_per_px2: float,
+    a_px: float,
+    b_px: float,
+    angle_deg: float = 0.0,
+    seed: int,
+) -> np.ndarray:
+    """Union of aligned ellipses with Poisson centres (the grain phase of a Boolean model).
+
+    Parameters
+    ----------
+    shape : (rows, columns)
+    intensity_per_px2 : float
+        Number of ellipse centres per pixel² (centres also fall outside the image).
+    a_px, b_px : float
+        Semi-axes along ``angle_deg`` and perpendicular to it, in pixels.
+    angle_deg : float
+        Direction of the ``a`` axis, counter-clockwise as displayed.
+    seed : int
+
+    Returns
+    -------
+    ndarray of bool, shape ``shape``
+
+    Examples
+    --------
+    >>> m = boolean_ellipse_field((64, 64), intensity_per_px2=0.005, a_px=4, b_px=2, seed=0)
+    >>> m.dtype.name, bool(0.0 < m.mean() < 1.0)
+    ('bool', True)
+    """
+    if a_px <= 0 or b_px <= 0 or intensity_per_px2 < 0:
+        raise ConfigError(
+            f"ellipse semi-axes must be > 0 and the intensity >= 0, got a_px={a_px}, "
+            f"b_px={b_px}, intensity_per_px2={intensity_per_px2}"
+        )
+    rows, cols = shape
+    rng = np.random.default_rng(seed)
+    pad = math.ceil(max(a_px, b_px)) + 1
+    area = (rows + 2 * pad) * (cols + 2 * pad)
+    n = rng.poisson(intensity_per_px2 * area)
+    cr = rng.uniform(-pad, rows + pad, n)
+    cc = rng.uniform(-pad, cols + pad, n)
+    t = math.radians(angle_deg)
+    ct, st = math.cos(t), math.sin(t)
+    # half extents of the rotated ellipse's bounding box
+    hc = math.sqrt((a_px * ct) ** 2 + (b_px * st) ** 2)
+    hr = math.sqrt((a_px * st) ** 2 + (b_px * ct) ** 2)
+    out = np.zeros(shape, bool)
+    ia2, ib2 = 1.0 / a_px**2, 1.0 / b_px**2
+    for r0, c0 in zip(cr, cc, strict=True):
+        rlo, rhi = max(0, math.ceil(r0 - hr)), min(rows, math.floor(r0 + hr) + 1)
+        clo, chi = max(0, math.ceil(c0 - hc)), min(cols, math.floor(c0 + hc) + 1)
+        if rlo >= rhi or clo >= chi:
+            continue
+        dr = np.arange(rlo, rhi)[:, None] - r0
+        dc = np.arange(clo, chi)[None, :] - c0
+        xp = dc * ct - dr * st
+        yp = dc * st + dr * ct
+        out[rlo:rhi, clo:chi] |= xp * xp * ia2 + yp * yp * ib2 <= 1.0
+    return out
+
+
+def synthetic_cross_section(
+    shape: tuple[int, int],
+    *,
+    thickness_px: float,
+    a_px: float,
+    b_px: float,
+    porosity: float | None = 0.5,
+    intensity_per_px2: float | None = None,
+    tilt_deg: float = 0.0,
+    waviness_px: float = 0.0,
+    wave_period_px: float | None = None,
+    offset_px: float = 0.0,
+    skin_px: float = 0.0,
+    skin_scale: float = 0.4,
+    skin_side: Literal["top", "bottom", "both"] = "top",
+    background: Literal["dark", "embedding"] = "dark",
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
+    """A film cross-section with Boolean-model elliptic pores and exactly known geometry.
+
+    Parameters
+    ----------
+    shape : (rows, columns)
+    thickness_px : float
+        Film thickness perpendicular to its (mean) plane, in pixels.
+    a_px, b_px : float
+        Pore semi-axes along the film and through it (pixels).
+    porosity : float, optional
+        Target pore fraction inside the film (sets the intensity); ignored when
+        ``intensity_per_px2`` is given.
+    intensity_per_px2 : float, optional
+        Ellipse centres per pixel².
+    tilt_deg : float
+        Film direction, counter-clockwise as displayed.
+    waviness_px, wave_period_px : float
+        Amplitude and period (default: half the image width) of a sinusoidal shift of both
+        surfaces along the film normal.
+    offset_px : float
+        Shift of the film's mid-plane from the image centre along the normal (pixels).
+    skin_px, skin_scale, skin_side
+        Surface layer thickness, the scale of its pores relative to the interior's, and the
+        surface(s) that carry it.
+    background : {'dark', 'embedding'}
+        Recorded in ``truth`` and used by :func:`render_cross_section`.
+    seed : int
+
+    Returns
+    -------
+    pore : ndarray of bool
+        Pores inside the film (False outside it).
+    specimen : ndarray of bool
+        The film.
+    truth : dict
+        ``thickness_px``, ``direction_deg``, ``kappa`` (= a/b), ``porosity``,
+        ``intercept_along_px`` and ``intercept_through_px`` (expected mean pore chords of
+        the continuous model in the interior), ``skin_px``, ``skin_side``,
+        ``skin_intercept_along_px``, ``intensity_per_px2``, ``background``.
+
+    Examples
+    --------
+    >>> pore, spec, truth = synthetic_cross_section(
+    ...     (128, 160), thickness_px=60, a_px=6, b_px=3, seed=1)
+    >>> truth["kappa"], bool(spec[64, 80]), bool(spec[5, 80])
+    (2.0, True, False)
+    """
+    if thickness_px <= 0:
+        raise ConfigError(f"thickness_px must be > 0, got {thickness_px}")
+    if intensity_per_px2 is None:
+        if porosity is None or not 0.0 < porosity < 1.0:
+            raise ConfigError(f"porosity must be in (0, 1), got {porosity}")
+        intensity_per_px2 = -math.log(1.0 - porosity) / (math.pi * a_px * b_px)
+    if not 0.0 < skin_scale <= 1.0 and skin_px > 0:
+        raise ConfigError(f"skin_scale must be in (0, 1], got {skin_scale}")
+    if skin_side not in ("top", "bottom", "both"):
+        raise ConfigError(f"skin_side must be one of 'top', 'bottom', 'both', got {skin_side!r}")
+    p = 1.0 - math.exp(-intensity_per_px2 * math.pi * a_px * b_px)
+    x, y = film_coordinates(shape, tilt_deg)
+    period = wave_period_px if wave_period_px else shape[1] / 2.0
+    wave = waviness_px * np.sin(2.0 * math.pi * x / period) if waviness_px else 0.0
+    depth_top = y - (offset_px - thickness_px / 2.0 + wave)
+    depth_bottom = (offset_px + thickness_px / 2.0 + wave) - y
+    specimen = (depth_top >= 0) & (depth_bottom > 0)
+    pore = boolean_ellipse_field(
+        shape, intensity_per_px2=intensity_per_px2, a_px=a_px, b_px=b_px,
+        angle_deg=tilt_deg, seed=seed,
+    )
+    if skin_px > 0:
+        skin_field = boolean_ellipse_field(
+            shape,
+            intensity_per_px2=intensity_per_px2 / skin_scale**2,
+            a_px=a_px * skin_scale,
+            b_px=b_px * skin_scale,
+            angle_deg=tilt_deg,
+            seed=seed + 7919,
+        )
+        in_skin = np.zeros(shape, bool)
+        if skin_side in ("top", "both"):
+            in_skin |= depth_top < skin_px
+        if skin_side in ("bottom", "both"):
+            in_skin |= depth_bottom <= skin_px
+        pore = np.where(in_skin, skin_field, pore)
+    pore &= specimen
+    along = p / (intensity_per_px2 * (1.0 - p) * 2.0 * b_px)
+    through = p / (intensity_per_px2 * (1.0 - p) * 2.0 * a_px)
+    truth: dict[str, object] = {
+        "thickness_px": float(thickness_px),
+        "direction_deg": float(tilt_deg),
+        "kappa": float(a_px / b_px),
+        "porosity": p,
+        "intercept_along_px": along,
+        "intercept_through_px": through,
+        "skin_px": float(skin_px),
+        "skin_side": skin_side if skin_px > 0 else "none",
+        "skin_intercept_along_px": along * skin_scale,
+        "intensity_per_px2": intensity_per_px2,
+        "waviness_px": float(waviness_px),
+        "background": background,
+    }
+    return pore, specimen, truth
+
+
+def render_cross_section(
+    pore: np.ndarray,
+    specimen: np.ndarray,
+    *,
+    background: Literal["dark", "embedding"] = "dark",
+    seed: int,
+    params: object | None = None,
+) -> np.ndarray:
+    """Render a synthetic cross-section as an SEM-like image.
+
+    The film is rendered with :func:`semscan.synth.render.render_sem`; outside it the
+    background is either vacuum (``'dark'``: a dark, nearly flat level with noise) or an
+    embedding resin (``'embedding'``: a uniform mid grey with noise).
+
+    Parameters
+    ----------
+    pore, specimen : ndarray of bool
+    background : {'dark', 'embedding'}
+    seed : int
+    params : RenderParams, optional
+
+    Returns
+    -------
+    ndarray of float32 in [0, 1]
+
+    Examples
+    --------
+    >>> pore, spec, _ = synthetic_cross_section((96, 96), thickness_px=40, a_px=5, b_px=3,
+    ...                                         seed=0)
+    >>> img = render_cross_section(pore, spec, seed=0)
+    >>> img.shape, bool(img[48, 48] > img[2, 2]) or bool(pore[48, 48])
+    ((96, 96), True)
+    """
+    from semscan.synth.render import RenderParams, render_sem
+
+    p = params if isinstance(params, RenderParams) else RenderParams()
+    specimen = np.asarray(specimen, bool)
+    # The background is rendered as "pore" (dark, with pore-back texture) for a vacuum, then
+    # replaced by a flat level so that it carries only noise.
+    film = render_sem(np.asarray(pore, bool) | ~specimen, seed=seed, params=p)
+    rng = np.random.default_rng(seed + 1)
+    if background == "dark":
+        level = p.pore_level * 0.6
+    elif background == "embedding":
+        level = 0.5 * (p.pore_level + p.solid_level)
+    else:
+        raise ConfigError(f"background must be 'dark' or 'embedding', got {background!r}")
+    bg = level + rng.normal(0.0, p.noise, specimen.shape)
+    out = np.where(specimen, film, bg)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
