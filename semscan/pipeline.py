@@ -40,6 +40,7 @@ __all__ = [
     "analyze_micrograph",
     "analyze_path",
     "file_sha256",
+    "make_tasks",
 ]
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,17 @@ class ImageResult:
     def calibration(self) -> Calibration:
         """The calibration used for every length."""
         return self.micrograph.calibration
+
+    @property
+    def sample_intercept(self) -> Any:
+        """The intercept result this image adds to its sample's view (METHODS.md 5).
+
+        Surface views: the pore intercept. Cross-sections: the interior intercept along
+        the film plane (``None`` when the cross-section could not be measured).
+        """
+        if self.view == "cross-section":
+            return getattr(self.cross_section, "along", None)
+        return self.pore_intercept
 
     def to_row(self) -> dict[str, Any]:
         """One flat row for ``results.csv``: identity, calibration, every measurement."""
@@ -380,10 +392,8 @@ def analyze_micrograph(
 
 
 def _detect_view(micrograph: Micrograph, seg: Any) -> tuple[str, str]:
-    try:
-        from semscan.measure.view import detect_view
-    except ImportError:  # cross-section support not installed in this build
-        return "surface", "default (no view detection)"
+    from semscan.measure.view import detect_view
+
     decision = detect_view(
         micrograph.image, excluded=seg.excluded, calibration=micrograph.calibration
     )
@@ -481,6 +491,53 @@ class BatchTask:
     sample_source: str = ""
     pixel_size_um: float | None = None
     film_direction_deg: float | None = None
+
+
+def make_tasks(
+    files: Iterable[str | os.PathLike[str]],
+    *,
+    manifest: str | os.PathLike[str] | None = None,
+    sample_pattern: str | None = None,
+    xs_pattern: str | None = "*_xs*",
+    surface_pattern: str | None = None,
+) -> list[BatchTask]:
+    """Attach sample, view, pixel size and film direction to each file.
+
+    A manifest row wins (sample, view, pixel size, film direction); otherwise the sample
+    comes from ``sample_pattern`` (a regex with a ``(?P<sample>...)`` group) or the
+    folder name, and the view from the file-name patterns (else the pipeline decides:
+    configuration, then detection). With a manifest and no files, the manifest's files
+    are the inputs.
+
+    Examples
+    --------
+    >>> [t.view for t in make_tasks(["lot/a_xs1.tif", "lot/b.tif"])]
+    ['cross-section', None]
+    """
+    from semscan.io.manifest import assign_sample, read_manifest, view_from_pattern
+
+    entries = read_manifest(manifest) if manifest is not None else {}
+    paths = [Path(f) for f in files] or [e.path for e in entries.values()]
+    tasks = []
+    for path in paths:
+        entry = entries.get(path.resolve())
+        if entry is not None:
+            tasks.append(
+                BatchTask(
+                    str(path),
+                    entry.view,
+                    "manifest",
+                    entry.sample,
+                    "manifest",
+                    entry.pixel_size_um,
+                    entry.film_direction_deg,
+                )
+            )
+            continue
+        sample, sample_source = assign_sample(path, sample_pattern=sample_pattern)
+        view = view_from_pattern(path, xs_pattern=xs_pattern, surface_pattern=surface_pattern)
+        tasks.append(BatchTask(str(path), view, "pattern" if view else "", sample, sample_source))
+    return tasks
 
 
 _WORKER: dict[str, Any] = {}

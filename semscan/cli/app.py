@@ -27,7 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -153,7 +153,10 @@ def _window(value: str | None) -> Any:
 
 @app.command()
 def analyze(
-    paths: Annotated[list[str], typer.Argument(help="Image files, folders (recursive) or globs.")],
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Image files, folders (recursive) or globs (or a --manifest)."),
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "semscan-out"
     ),
@@ -187,6 +190,22 @@ def analyze(
     view: Annotated[
         str | None, typer.Option("--view", help="auto, surface or cross-section for all inputs.")
     ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest", help="CSV: path, sample, view[, pixel_size_um, film_direction_deg]."
+        ),
+    ] = None,
+    sample_pattern: Annotated[
+        str | None,
+        typer.Option("--sample-pattern", help="Regex with (?P<sample>...) on file names."),
+    ] = None,
+    xs_pattern: Annotated[
+        str, typer.Option("--xs-pattern", help="File-name pattern of cross-sections.")
+    ] = "*_xs*",
+    surface_pattern: Annotated[
+        str | None, typer.Option("--surface-pattern", help="File-name pattern of surface views.")
+    ] = None,
     keep_databar: Annotated[
         bool, typer.Option("--keep-databar", help="Do not crop the data bar.")
     ] = False,
@@ -218,7 +237,7 @@ def analyze(
 ) -> None:
     """Analyse micrographs: segmentation, 50-line intercepts, porosity, directions, classes."""
     from semscan.inputs import collect_inputs
-    from semscan.pipeline import BatchTask
+    from semscan.pipeline import make_tasks
     from semscan.report.batch import run_batch
 
     cfg = _load_config(config)
@@ -251,21 +270,33 @@ def analyze(
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(2) from exc
 
-    files, problems = collect_inputs(paths, skip_under=[out_dir])
+    files, problems = collect_inputs(paths or [], skip_under=[out_dir])
     for problem in problems:
         err.print(f"[red]error[/red] {problem}")
-    if not files:
-        err.print("[red]error[/red] no input images; name files, folders or glob patterns")
+    try:
+        tasks = make_tasks(
+            files,
+            manifest=manifest,
+            sample_pattern=sample_pattern,
+            xs_pattern=xs_pattern,
+            surface_pattern=surface_pattern,
+        )
+    except SemscanError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if not tasks:
+        err.print(
+            "[red]error[/red] no input images; name files, folders, glob patterns or a --manifest"
+        )
         raise typer.Exit(1)
     out_dir.mkdir(parents=True, exist_ok=True)
     _log_to(out_dir / "semscan.log")
 
     n_jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-    n_jobs = min(n_jobs, len(files))
-    tasks = [BatchTask(str(p)) for p in files]
-    err.print(f"semscan {__version__}: {len(files)} image(s), {n_jobs} job(s) -> {out_dir}")
+    n_jobs = min(n_jobs, len(tasks))
+    err.print(f"semscan {__version__}: {len(tasks)} image(s), {n_jobs} job(s) -> {out_dir}")
 
-    with _progress(len(files)) as on_item:
+    with _progress(len(tasks)) as on_item:
         summary = run_batch(
             tasks,
             out_dir=out_dir,
@@ -345,6 +376,18 @@ class _progress:
             self._bar.stop()
 
 
+def _num(value: Any) -> str:
+    if value is None or not math.isfinite(float(value)):
+        return "-"
+    return f"{float(value):.4g}"
+
+
+def _pct(value: Any) -> str:
+    if value is None or not math.isfinite(float(value)):
+        return "-"
+    return f"{100 * float(value):.1f} %"
+
+
 def _print_summary(summary: Any) -> None:
     table = Table(title=f"semscan results ({len(summary.rows)} image(s))")
     for col in ("image", "view", "pixel", "pore d (95% CI)", "porosity", "solid d", "class"):
@@ -360,8 +403,8 @@ def _print_summary(summary: Any) -> None:
             str(row.get("name")),
             str(row.get("view")),
             f"{ps * 1000:.3g} nm" if ps else "uncalibrated",
-            f"{_fmt_len(d, unit)} ({_fmt_len(lo, '')}-{_fmt_len(hi, '')})",
-            f"{100 * row['porosity']:.1f} %" if row.get("porosity") is not None else "-",
+            f"{_fmt_len(d, unit)} ({_num(lo)}-{_num(hi)})",
+            _pct(row.get("areal_porosity")),
             _fmt_len(row.get(f"solid_intercept_mean_{suffix}"), unit),
             str(row.get("class") or "-"),
         )
@@ -370,7 +413,20 @@ def _print_summary(summary: Any) -> None:
         f"analysed {summary.analysed}, skipped {summary.skipped} (already done), "
         f"failed {len(summary.failures)} in {summary.seconds:.1f} s"
     )
-    out.print(f"outputs: {summary.out_dir.resolve()}  (results.csv, overlays/, run.json)")
+    samples = summary.out_dir / "samples.csv"
+    if samples.exists():
+        import pandas as pd
+
+        table = pd.read_csv(samples)
+        for _, r in table.iterrows():
+            if isinstance(r.get("ratio_R"), float) and math.isfinite(r["ratio_R"]):
+                out.print(
+                    f"sample {r['sample']}: surface-to-internal ratio R = {r['ratio_R']:.3f} "
+                    f"({r['ratio_ci95_low']:.3f}-{r['ratio_ci95_high']:.3f}): {r['ratio_verdict']}"
+                )
+    out.print(
+        f"outputs: {summary.out_dir.resolve()}  (results.csv, samples.csv, overlays/, run.json)"
+    )
 
 
 # ---------------------------------------------------------------------- train-pixels

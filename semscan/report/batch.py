@@ -20,6 +20,7 @@ from semscan.report.outputs import (
     done_images,
     image_stem,
     merge_chords,
+    read_image_json,
     write_failures,
     write_run_json,
     write_tables,
@@ -166,9 +167,9 @@ def run_batch(
         rows = _ordered(rows_by_path, order)
         if rows:
             write_tables(out, rows)
-            merge_chords(
-                out, [r.get("output_stem") or image_stem(r["file"], r["sha256"]) for r in rows]
-            )
+            stems = [r.get("output_stem") or image_stem(r["file"], r["sha256"]) for r in rows]
+            merge_chords(out, stems)
+            write_samples(out, [d for d in (read_image_json(out, s) for s in stems) if d])
         write_failures(out, failures)
         errors = dict(failures)
         for entry in inputs:
@@ -188,6 +189,16 @@ def run_batch(
             argv=argv,
         )
     return BatchSummary(out, rows, analysed, skipped, failures, time.time() - started)
+
+
+def write_samples(out: Path, details: list[dict[str, Any]]) -> None:
+    """Write ``samples.csv`` (one row per sample, with the ratio R where both views exist)."""
+    import pandas as pd
+
+    from semscan.report.outputs import atomic_write
+    from semscan.report.samples import sample_rows
+
+    atomic_write(out / "samples.csv", pd.DataFrame(sample_rows(details)).to_csv(index=False))
 
 
 def _ordered(rows_by_path: dict[str, dict[str, Any]], order: dict[str, int]) -> list[dict]:

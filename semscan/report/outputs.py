@@ -220,6 +220,11 @@ def image_json(result: Any) -> dict[str, Any]:
     if result.directional is not None:
         d = result.directional
         out["mil_rose"] = {"angles_deg": d.angles_deg, "mil": d.mil, "unit": d.unit}
+    pool = result.sample_intercept
+    if pool is not None:
+        from semscan.measure.paired import LineTotals
+
+        out["sample_pool"] = LineTotals.of(pool).to_dict()
     return out
 
 
@@ -237,6 +242,14 @@ def _chord_frame(result: Any, stem: str) -> Any:
     frame.insert(0, "sha256", result.micrograph.sha256)
     frame.insert(0, "file", result.micrograph.path)
     return frame
+
+
+def read_image_json(out_dir: Path, stem: str) -> dict[str, Any] | None:
+    """The per-image JSON of ``stem``, or None when missing or unreadable."""
+    try:
+        return json.loads((out_dir / "images" / f"{stem}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def done_images(out_dir: Path, config_hash: str) -> dict[str, dict[str, Any]]:

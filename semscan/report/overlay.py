@@ -184,15 +184,19 @@ def render_overlay(result: Any) -> np.ndarray:
 
 
 def _draw_cross_section(draw: Any, xs: Any, width: int) -> None:
-    """Film surfaces and thickness positions, when the result provides them."""
-    film = getattr(xs, "film", None)
-    for curve in getattr(film, "surface_polylines", lambda: ())():
-        pts = [(float(c), float(r)) for r, c in curve]
-        if len(pts) > 1:
-            draw.line(pts, fill=(40, 230, 60, 230), width=width + 1)
-    thickness = getattr(xs, "thickness", None)
-    for seg in getattr(thickness, "segments", ()) or ():
-        r0, c0, r1, c1 = seg
+    """Film surfaces (green) and thickness positions (magenta) of a cross-section."""
+    film = xs.film
+    for ys in (film.top_px, film.bottom_px):
+        ok = np.isfinite(ys)
+        if ok.sum() < 2:
+            continue
+        rows, cols = film.to_image(film.positions_px[ok], ys[ok])
+        draw.line(
+            list(zip(cols.tolist(), rows.tolist(), strict=True)),
+            fill=(40, 230, 60, 230),
+            width=width + 1,
+        )
+    for r0, c0, r1, c1 in xs.thickness.segments:
         draw.line([(c0, r0), (c1, r1)], fill=(255, 0, 255, 230), width=width + 1)
 
 

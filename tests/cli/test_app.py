@@ -156,3 +156,38 @@ def test_train_pixels_rejects_mismatched_labels(tmp_path):
     res = runner.invoke(app, ["train-pixels", str(img), str(tmp_path / "l.png")])
     assert res.exit_code == 1
     assert "paint the labels on the same image" in res.stderr
+
+
+def test_analyze_manifest_pairs_views_into_samples_csv(tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", "--manifest", str(DATA / "manifest_example.csv"),
+                              "--out", str(out), "-j", "1", "--no-classify",
+                              "--no-local-thickness"])
+    assert res.exit_code == 0, res.stderr
+    table = pd.read_csv(out / "results.csv").set_index("name")
+    assert table.loc["sample_surface.tif", "view_source"] == "manifest"
+    assert table.loc["sample_cross_section.tif", "view"] == "cross-section"
+    assert (table["sample"] == "demo").all()
+    samples = pd.read_csv(out / "samples.csv")
+    row = samples.iloc[0]
+    assert row["sample"] == "demo" and row["n_surface"] == 1 and row["n_cross_section"] == 1
+    assert 0 < row["ratio_ci95_low"] <= row["ratio_R"] <= row["ratio_ci95_high"]
+    assert row["ratio_verdict"] in {"surface >= internal", "surface < internal", "undetermined"}
+    assert "surface-to-internal ratio R" in res.stdout
+
+
+def test_sample_pattern_and_xs_pattern(tmp_path):
+    from tests._synthetic import disc_pores, sem_image, write_fei_tiff
+
+    for name in ("lotA_s1.tif", "lotB_s1.tif"):
+        write_fei_tiff(tmp_path / name, sem_image(disc_pores((160, 160), seed=len(name))))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(tmp_path / "lot*.tif"), "--out", str(out),
+                              "-j", "1", "--no-classify", "--no-local-thickness",
+                              "--view", "surface", "--sample-pattern", r"(?P<sample>lot[A-Z])_"])
+    assert res.exit_code == 0, res.stderr
+    table = pd.read_csv(out / "results.csv")
+    assert sorted(table["sample"]) == ["lotA", "lotB"]
+    assert set(table["sample_source"]) == {"pattern"}
+    notes = pd.read_csv(out / "samples.csv")["ratio_note"]
+    assert set(notes) == {"no cross-section view"}
