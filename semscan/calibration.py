@@ -14,7 +14,7 @@ from typing import Literal, get_args
 
 from semscan.errors import CalibrationError
 
-__all__ = ["Calibration", "CalibrationSource", "UNCALIBRATED"]
+__all__ = ["UNCALIBRATED", "Calibration", "CalibrationSource"]
 
 CalibrationSource = Literal["file", "sidecar", "user", "scale_bar", "none"]
 _SOURCES = get_args(CalibrationSource)

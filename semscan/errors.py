@@ -8,13 +8,13 @@ so ``except ValueError`` keeps working for code that does not know semscan.
 from __future__ import annotations
 
 __all__ = [
-    "SemscanError",
-    "ImageFormatError",
     "CalibrationError",
     "ConfigError",
-    "SegmentationError",
+    "ImageFormatError",
     "MeasurementError",
     "ModelError",
+    "SegmentationError",
+    "SemscanError",
 ]
 
 

@@ -56,7 +56,9 @@ def collect_inputs(
                 p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
             )
             if not found:
-                problems.append(f"{text}: folder holds no image file ({', '.join(sorted(IMAGE_SUFFIXES))})")
+                problems.append(
+                    f"{text}: folder holds no image file ({', '.join(sorted(IMAGE_SUFFIXES))})"
+                )
             for p in found:
                 add(p)
         elif path.is_file():
