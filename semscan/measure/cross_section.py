@@ -480,7 +480,11 @@ def detect_film(
     background = valid & ~specimen
 
     # --- edges: specimen pixels next to a background component that touches the border
-    blab, nb = ndi.label(background)
+    # Pixels near excluded ones (a rotated canvas, a data bar, blank areas) are never film
+    # edges: the specimen is pulled back from them too, which leaves a thin strip of
+    # "background" along them that would join the two real edges into one component.
+    near_excluded = _dilate(~valid, 2.0 * sig_f + 2.0) if not valid.all() else None
+    blab, nb = ndi.label(background if near_excluded is None else background & ~near_excluded)
     edge_sets: list[tuple[np.ndarray, np.ndarray]] = []
     min_edge = max(10, int(0.05 * max(img.shape)))
     bsizes = np.bincount(blab.ravel(), minlength=nb + 1)
@@ -490,6 +494,8 @@ def detect_film(
             continue
         comp = blab == k
         e = specimen & _dilate_cross(comp)
+        if near_excluded is not None:
+            e &= ~near_excluded
         r, c = np.nonzero(e)
         if len(r) >= min_edge:
             edge_sets.append((r.astype(float), c.astype(float)))
