@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Retrain the shipped structure classifier and its model card (METHODS.md 8).
 
-    .venv/bin/python scripts/train_structure_model.py [--seed 0] [--n-per-class 150]
+    .venv/bin/python scripts/train_structure_model.py [--seed 0] [--n-per-class 300]
 
 Writes semscan/classify/models/structure.json.gz (the model, package data) and
 models/structure.card.json (the model card). Deterministic for a given seed.
@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--n-per-class", type=int, default=150)
+    ap.add_argument("--n-per-class", type=int, default=300)
     ap.add_argument("--n-test-per-class", type=int, default=40)
-    ap.add_argument("--n-estimators", type=int, default=200)
+    ap.add_argument("--n-estimators", type=int, default=250)
     ap.add_argument("--out", type=Path, default=ROOT / "semscan/classify/models/structure.json.gz")
     ap.add_argument("--card", type=Path, default=ROOT / "models/structure.card.json")
     args = ap.parse_args()

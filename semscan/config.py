@@ -188,7 +188,8 @@ class ClassifyConfig:
     enabled : bool
         Classify each image.
     model_path : str or None
-        Model file; None uses the model shipped in ``models/``.
+        Model file (``.json`` / ``.json.gz``); None uses the model shipped with semscan
+        (``semscan/classify/models/structure.json.gz``; its card is ``models/``).
     confidence_threshold : float
         Below this probability the class is ``'uncertain'``.
     """

@@ -1,0 +1,46 @@
+"""Structure classification (METHODS.md 8): features, synthetic training data, the model.
+
+- :func:`semscan.classify.features.structure_features` turns pore / solid masks into
+  scale-free features (:data:`~semscan.classify.features.FEATURE_NAMES`);
+- :func:`semscan.classify.model.classify_structure` gives the class, its probabilities and
+  the three features that decided it, with the model shipped in
+  ``semscan/classify/models/`` (:func:`~semscan.classify.model.load_model`);
+- :mod:`semscan.classify.synth` generates the synthetic training structures and
+  :func:`~semscan.classify.model.train_structure_model` retrains the model.
+
+Heavy modules are imported lazily.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "CLASSES",
+    "FEATURE_NAMES",
+    "StructureClass",
+    "StructureFeatures",
+    "classify_structure",
+    "load_model",
+    "structure_features",
+    "train_structure_model",
+]
+
+_WHERE = {
+    "CLASSES": "semscan.classify.synth",
+    "FEATURE_NAMES": "semscan.classify.features",
+    "StructureFeatures": "semscan.classify.features",
+    "structure_features": "semscan.classify.features",
+    "StructureClass": "semscan.classify.model",
+    "classify_structure": "semscan.classify.model",
+    "load_model": "semscan.classify.model",
+    "train_structure_model": "semscan.classify.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'semscan.classify' has no attribute {name!r}")

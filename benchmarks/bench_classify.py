@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Time of the structure features and the class prediction per image (printed table).
+
+    .venv/bin/python benchmarks/bench_classify.py [--repeat 3]
+
+Rows: one synthetic 1024x1024 image of each class (segmented as in training) and the real
+micrographs of ../shared/data/real when that folder exists. Reading and segmentation are
+not timed; "features" is structure_features, "predict" is classify_structure with its
+explanation (one forest evaluation of 1 + n_features rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from semscan.calibration import UNCALIBRATED
+from semscan.classify.features import structure_features
+from semscan.classify.model import classify_structure, load_model
+from semscan.classify.synth import CLASSES, generate, segment_for_training
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real"
+
+
+def _inputs():
+    for cls in CLASSES:
+        s = generate(cls, seed=123, shape=(1024, 1024))
+        pore, solid = segment_for_training(s.image)
+        yield f"synthetic {cls}", pore, solid, UNCALIBRATED
+    if REAL.is_dir():
+        from semscan.io import read_micrograph
+        from semscan.segment import segment_micrograph
+
+        for path in sorted(REAL.iterdir()):
+            if path.suffix.lower() not in {".tif", ".tiff", ".png", ".bmp"}:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m = read_micrograph(path)
+                seg = segment_micrograph(m)
+            yield path.name, seg.pore, seg.solid, m.calibration
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    model = load_model()
+    classify_structure(np.zeros(len(model.feature_names)), model=model)  # warm up
+    print(f"{'image':36s} {'shape':>11s} {'down':>4s} {'features s':>10s} {'predict s':>9s}"
+          f"  class (confidence)")
+    for name, pore, solid, cal in _inputs():
+        tf, tp = [], []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            f = structure_features(pore, solid, calibration=cal)
+            t1 = time.perf_counter()
+            c = classify_structure(f, model=model)
+            tp.append(time.perf_counter() - t1)
+            tf.append(t1 - t0)
+        shape = f"{pore.shape[0]}x{pore.shape[1]}"
+        print(f"{name:36s} {shape:>11s} {f.downsample:>4d} {min(tf):10.3f} {min(tp):9.3f}"
+              f"  {c.label} ({c.confidence:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,545 @@
+"""The structure classifier: load, predict, explain, train (METHODS.md 8).
+
+The model is a random forest over :data:`~semscan.classify.features.FEATURE_NAMES`,
+trained with scikit-learn on segmentations of synthetic SEM images
+(:mod:`semscan.classify.synth`) and stored as plain JSON through
+:class:`semscan._forest.TreeEnsemble`: loading never unpickles and needs no scikit-learn.
+
+Where the shipped model lives
+-----------------------------
+The model file is package data, ``semscan/classify/models/structure.json.gz``, so that
+it loads from an editable install and from a wheel alike (:func:`default_model_path`).
+Its model card (training recipe, feature order, versions, sha256 of the model file,
+held-out accuracy and confusion matrix) is ``models/structure.card.json`` in the
+repository, beside ``models/README.md``.
+
+Model file format (``"format": "semscan-structure-model/1"``)
+--------------------------------------------------------------
+``feature_names`` (the order the forest expects), ``feature_medians`` (training medians,
+used by the explanations), ``classes``, ``forest`` (a tree-ensemble dict), ``training``
+(recipe, seeds, versions). A file with another format version or other feature names is
+refused with :class:`~semscan.errors.ModelError`.
+
+Examples
+--------
+>>> import numpy as np
+>>> from semscan.classify.features import FEATURE_NAMES, StructureFeatures
+>>> model = load_model()
+>>> model.feature_names == FEATURE_NAMES
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from semscan._forest import TreeEnsemble, read_json, write_json
+from semscan.classify.features import FEATURE_NAMES, StructureFeatures
+from semscan.errors import ConfigError, ModelError
+
+__all__ = [
+    "MODEL_FORMAT",
+    "StructureClass",
+    "StructureModel",
+    "TrainingReport",
+    "classify_structure",
+    "default_model_path",
+    "load_model",
+    "train_structure_model",
+]
+
+logger = logging.getLogger(__name__)
+
+MODEL_FORMAT = "semscan-structure-model/1"
+_MODEL_NAME = "structure.json.gz"
+_CLASS_FIELDS = {
+    "percolation": "p_percolation",
+    "spherical-particle": "p_spherical_particle",
+    "cellular": "p_cellular",
+    "non-porous": "p_non_porous",
+    "coarse": "p_coarse",
+}
+UNCERTAIN = "uncertain"
+
+
+def default_model_path() -> Path:
+    """Path of the model shipped inside the package (``semscan/classify/models/``)."""
+    return Path(str(resources.files("semscan.classify").joinpath("models", _MODEL_NAME)))
+
+
+@dataclass(frozen=True, eq=False)
+class StructureModel:
+    """A loaded structure classifier.
+
+    Attributes
+    ----------
+    forest : TreeEnsemble
+        The trees.
+    feature_names : tuple of str
+        Feature order the forest expects (equal to ``FEATURE_NAMES``).
+    feature_medians : ndarray of float64
+        Median of each feature over the training set.
+    classes : tuple of str
+        Class labels in probability-column order.
+    training : dict
+        Training recipe and versions, as stored in the file.
+    path : str
+        File it was loaded from ('' when built in memory).
+    sha256 : str
+        SHA-256 of the file's bytes ('' when built in memory).
+    """
+
+    forest: TreeEnsemble
+    feature_names: tuple[str, ...]
+    feature_medians: np.ndarray
+    classes: tuple[str, ...]
+    training: dict[str, Any]
+    path: str = ""
+    sha256: str = ""
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes), columns as :attr:`classes`."""
+        return self.forest.predict_proba(np.atleast_2d(np.asarray(X, np.float64)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON payload of a model file."""
+        return {
+            "format": MODEL_FORMAT,
+            "feature_names": list(self.feature_names),
+            "feature_medians": [float(v) for v in self.feature_medians],
+            "classes": list(self.classes),
+            "training": self.training,
+            "forest": self.forest.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, path: str = "", sha256: str = ""
+    ) -> StructureModel:
+        """Validate a model payload (format version, feature names, classes).
+
+        Raises
+        ------
+        ModelError
+            On another format version, other features or a corrupt forest.
+        """
+        where = f"model file {path}" if path else "the model"
+        if not isinstance(data, Mapping) or data.get("format") != MODEL_FORMAT:
+            got = data.get("format") if isinstance(data, Mapping) else type(data).__name__
+            raise ModelError(
+                f"{where} has format {got!r}, expected {MODEL_FORMAT!r}; "
+                "retrain it with `semscan train-classifier` for this semscan version"
+            )
+        names = tuple(data.get("feature_names", ()))
+        if names != FEATURE_NAMES:
+            missing = [n for n in FEATURE_NAMES if n not in names]
+            extra = [n for n in names if n not in FEATURE_NAMES]
+            detail = (
+                f"missing {missing}, unknown {extra}" if missing or extra else "another order"
+            )
+            raise ModelError(
+                f"{where} was trained with other features ({detail}); this semscan computes "
+                f"{len(FEATURE_NAMES)} features in the order of "
+                "semscan.classify.features.FEATURE_NAMES; retrain it with "
+                "`semscan train-classifier`"
+            )
+        forest = TreeEnsemble.from_dict(data.get("forest", {}))
+        classes = tuple(str(c) for c in data.get("classes", ()))
+        if tuple(str(c) for c in forest.classes) != classes or forest.n_features != len(names):
+            raise ModelError(f"{where} is inconsistent: classes or feature count disagree")
+        medians = np.asarray(data.get("feature_medians", []), np.float64)
+        if medians.shape != (len(names),) or not np.isfinite(medians).all():
+            raise ModelError(f"{where} has no valid feature_medians for {len(names)} features")
+        return cls(forest, names, medians, classes, dict(data.get("training", {})), path, sha256)
+
+
+@dataclass(frozen=True)
+class StructureClass:
+    """The structure class of one image (METHODS.md 8).
+
+    Attributes
+    ----------
+    label : str
+        The most probable class, or ``'uncertain'`` when its probability is below the
+        confidence threshold.
+    probabilities : dict
+        ``{class: probability}`` for every class of the model.
+    confidence : float
+        Probability of the most probable class.
+    reasons : tuple of str
+        Three features that pushed hardest toward the most probable class, each as
+        ``"name = value (+0.12)"`` where the number is the drop in that class's
+        probability when the feature is replaced by its training median.
+    is_uncertain : bool
+        True when ``confidence < threshold``.
+    top_class : str
+        The most probable class, even when ``label`` is ``'uncertain'``.
+    """
+
+    label: str
+    probabilities: dict[str, float]
+    confidence: float
+    reasons: tuple[str, ...]
+    is_uncertain: bool
+    top_class: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Row form: class, class_confidence, p_<class> for the five classes, class_reasons."""
+        row: dict[str, object] = {"class": self.label, "class_confidence": self.confidence}
+        for cls, key in _CLASS_FIELDS.items():
+            row[key] = float(self.probabilities.get(cls, math.nan))
+        row["class_reasons"] = "; ".join(self.reasons)
+        return row
+
+
+def load_model(path: str | Path | None = None) -> StructureModel:
+    """Load a structure classifier from a JSON (``.json`` / ``.json.gz``) model file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Model file; None loads the shipped model (:func:`default_model_path`).
+
+    Returns
+    -------
+    StructureModel
+
+    Raises
+    ------
+    ModelError
+        If the file is missing, not JSON, of another format version, or trained with
+        other features.
+
+    Examples
+    --------
+    >>> load_model().classes
+    ('cellular', 'coarse', 'non-porous', 'percolation', 'spherical-particle')
+    """
+    p = Path(path) if path is not None else default_model_path()
+    if not p.is_file():
+        hint = (
+            "; the shipped model is missing from the installation — reinstall semscan or "
+            "train one with `semscan train-classifier`"
+            if path is None
+            else ""
+        )
+        raise ModelError(f"model file {p} does not exist{hint}")
+    digest = hashlib.sha256(p.read_bytes()).hexdigest()
+    return StructureModel.from_dict(read_json(p), path=str(p), sha256=digest)
+
+
+_DEFAULT: dict[str, StructureModel] = {}
+
+
+def _default_model() -> StructureModel:
+    if "model" not in _DEFAULT:
+        _DEFAULT["model"] = load_model()
+    return _DEFAULT["model"]
+
+
+def classify_structure(
+    features: StructureFeatures | Sequence[float] | np.ndarray,
+    *,
+    model: StructureModel | None = None,
+    confidence_threshold: float = 0.6,
+) -> StructureClass:
+    """Classify a structure from its features, with probabilities and reasons.
+
+    Parameters
+    ----------
+    features : StructureFeatures or sequence of float
+        From :func:`~semscan.classify.features.structure_features`, or raw values in the
+        order of ``FEATURE_NAMES``.
+    model : StructureModel, optional
+        Defaults to the shipped model (loaded once).
+    confidence_threshold : float
+        In [0, 1]; below it the label is ``'uncertain'``.
+
+    Returns
+    -------
+    StructureClass
+
+    Raises
+    ------
+    ConfigError
+        If the threshold is outside [0, 1].
+    ModelError
+        If the feature vector does not match the model.
+
+    Notes
+    -----
+    The reasons are a local, model-agnostic attribution chosen by semscan (METHODS.md 8
+    only asks for "the features that decided it"): for each feature, the probability of
+    the chosen class minus the probability when that one feature is set to its training
+    median. The three largest are reported, with the feature's value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from semscan.calibration import UNCALIBRATED
+    >>> from semscan.classify.features import structure_features
+    >>> solid = np.ones((64, 64), bool)
+    >>> c = classify_structure(structure_features(~solid, solid, calibration=UNCALIBRATED))
+    >>> c.label, len(c.reasons)
+    ('non-porous', 3)
+    """
+    if not 0.0 <= float(confidence_threshold) <= 1.0:
+        raise ConfigError(
+            f"confidence_threshold must be in [0, 1], got {confidence_threshold!r}"
+        )
+    model = model or _default_model()
+    if isinstance(features, StructureFeatures):
+        if tuple(features.names) != model.feature_names:
+            raise ModelError(
+                "the features were computed with other names or order than the model's; "
+                "recompute them with this semscan or load a matching model"
+            )
+        x = np.asarray(features.values, np.float64)
+    else:
+        x = np.asarray(features, np.float64).ravel()
+    if x.shape != (len(model.feature_names),):
+        raise ModelError(
+            f"expected {len(model.feature_names)} feature values in FEATURE_NAMES order, "
+            f"got {x.shape[0]}"
+        )
+    if not np.isfinite(x).all():
+        raise ModelError("feature values must be finite; got NaN or infinity")
+    n = len(x)
+    batch = np.repeat(x[None, :], n + 1, axis=0)
+    batch[np.arange(1, n + 1), np.arange(n)] = model.feature_medians
+    proba = model.predict_proba(batch)
+    p = proba[0]
+    top = int(np.argmax(p))
+    contrib = p[top] - proba[1:, top]
+    order = np.argsort(-contrib, kind="stable")[:3]
+    reasons = tuple(
+        f"{model.feature_names[i]} = {x[i]:.3g} ({contrib[i]:+.2f})" for i in order
+    )
+    confidence = float(p[top])
+    top_class = model.classes[top]
+    uncertain = confidence < confidence_threshold
+    return StructureClass(
+        label=UNCERTAIN if uncertain else top_class,
+        probabilities={c: float(v) for c, v in zip(model.classes, p, strict=True)},
+        confidence=confidence,
+        reasons=reasons,
+        is_uncertain=uncertain,
+        top_class=top_class,
+    )
+
+
+# ----------------------------------------------------------------------------- training
+@dataclass(frozen=True)
+class TrainingReport:
+    """What :func:`train_structure_model` did.
+
+    Attributes
+    ----------
+    model_path, card_path : str
+        Files written.
+    sha256 : str
+        SHA-256 of the model file.
+    accuracy : float
+        Overall held-out accuracy.
+    per_class_accuracy : dict
+        Held-out recall of each class.
+    confusion : list of list of int
+        Held-out confusion matrix, rows true class, columns predicted, in ``classes`` order.
+    classes : tuple of str
+    card : dict
+        The model card.
+    """
+
+    model_path: str
+    card_path: str
+    sha256: str
+    accuracy: float
+    per_class_accuracy: dict[str, float]
+    confusion: list[list[int]]
+    classes: tuple[str, ...]
+    card: dict[str, Any]
+
+
+def _sample_features(structure_class: str, seed: int, shape: tuple[int, int]) -> np.ndarray:
+    from semscan.calibration import UNCALIBRATED
+    from semscan.classify.features import structure_features
+    from semscan.classify.synth import generate, segment_for_training
+
+    sample = generate(structure_class, seed=seed, shape=shape)  # type: ignore[arg-type]
+    pore, solid = segment_for_training(sample.image)
+    return structure_features(pore, solid, calibration=UNCALIBRATED).values
+
+
+def build_dataset(
+    *, seed: int, n_per_class: int, shape: tuple[int, int] = (512, 512)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of ``n_per_class`` synthetic samples of each class.
+
+    Sample ``i`` of class ``c`` uses seed ``seed * 1_000_003 + i``; the class is mixed
+    into the generator's seed sequence, so classes never share a random stream.
+    """
+    from semscan.classify.synth import CLASSES
+
+    X, y = [], []
+    for cls in CLASSES:
+        for i in range(n_per_class):
+            X.append(_sample_features(cls, seed * 1_000_003 + i, shape))
+            y.append(cls)
+    return np.asarray(X), np.asarray(y)
+
+
+def train_structure_model(
+    out_path: str | Path,
+    *,
+    seed: int = 0,
+    n_per_class: int = 300,
+    n_test_per_class: int = 40,
+    shape: tuple[int, int] = (512, 512),
+    n_estimators: int = 250,
+    card_path: str | Path | None = None,
+) -> TrainingReport:
+    """Train the structure classifier on synthetic data and write it with its model card.
+
+    Parameters
+    ----------
+    out_path : str or Path
+        Model file to write (``.json`` or ``.json.gz``).
+    seed : int
+        Training seed; the held-out set uses ``seed + 1``, so its images are different.
+    n_per_class, n_test_per_class : int
+        Training and held-out samples per class.
+    shape : tuple of int
+        Size of the synthetic images.
+    n_estimators : int
+        Number of trees.
+    card_path : str or Path, optional
+        Model card (JSON); default ``<out_path stem>.card.json`` beside the model.
+
+    Returns
+    -------
+    TrainingReport
+
+    Raises
+    ------
+    ConfigError
+        If a count is below 2.
+    """
+    import sklearn
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import confusion_matrix
+
+    import semscan
+    from semscan.classify.features import FEATURE_DESCRIPTIONS, FEATURE_UNITS
+    from semscan.classify.synth import CLASSES, segmenter_name
+
+    if n_per_class < 2 or n_test_per_class < 1 or n_estimators < 1:
+        raise ConfigError(
+            f"n_per_class >= 2, n_test_per_class >= 1 and n_estimators >= 1 are needed, got "
+            f"{n_per_class}, {n_test_per_class}, {n_estimators}"
+        )
+    out_path = Path(out_path)
+    name = out_path.name.removesuffix(".gz").removesuffix(".json")
+    card_path = Path(card_path) if card_path else out_path.with_name(f"{name}.card.json")
+    t0 = time.perf_counter()
+    X, y = build_dataset(seed=seed, n_per_class=n_per_class, shape=shape)
+    X_test, y_test = build_dataset(seed=seed + 1, n_per_class=n_test_per_class, shape=shape)
+    t_data = time.perf_counter() - t0
+    rf = RandomForestClassifier(
+        n_estimators=n_estimators,
+        min_samples_leaf=2,
+        max_features="sqrt",
+        class_weight="balanced",
+        random_state=seed,
+        n_jobs=1,
+    ).fit(X, y)
+    forest = TreeEnsemble.from_sklearn(rf)
+    classes = tuple(str(c) for c in forest.classes)
+    training = {
+        "seed": seed,
+        "n_per_class": n_per_class,
+        "n_test_per_class": n_test_per_class,
+        "image_shape": list(shape),
+        "segmentation": segmenter_name(),
+        "estimator": "sklearn.ensemble.RandomForestClassifier",
+        "estimator_params": {
+            "n_estimators": n_estimators, "min_samples_leaf": 2, "max_features": "sqrt",
+            "class_weight": "balanced", "random_state": seed,
+        },
+        "semscan_version": semscan.__version__,
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+    }
+    model = StructureModel(forest, FEATURE_NAMES, np.median(X, axis=0), classes, training)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(out_path, model.to_dict())
+    digest = hashlib.sha256(out_path.read_bytes()).hexdigest()
+
+    pred = np.asarray(load_model(out_path).forest.predict(X_test)).astype(str)
+    cm = confusion_matrix(y_test, pred, labels=list(CLASSES))
+    per_class = {c: float(cm[i, i] / max(cm[i].sum(), 1)) for i, c in enumerate(CLASSES)}
+    accuracy = float(np.trace(cm) / max(cm.sum(), 1))
+    importances = dict(
+        sorted(
+            ((n, round(float(v), 4)) for n, v in zip(FEATURE_NAMES, rf.feature_importances_,
+                                                     strict=True)),
+            key=lambda kv: -kv[1],
+        )
+    )
+    card = {
+        "model": out_path.name,
+        "format": MODEL_FORMAT,
+        "sha256": digest,
+        "task": "structure class of a porous film from its SEM segmentation (METHODS.md 8)",
+        "classes": list(CLASSES),
+        "features": [
+            {"name": n, "unit": FEATURE_UNITS[n], "description": FEATURE_DESCRIPTIONS[n]}
+            for n in FEATURE_NAMES
+        ],
+        "training_data": {
+            "recipe": (
+                "semscan.classify.synth.generate(class, seed=s, shape=image_shape) for every "
+                "class; rendered with random RenderParams; segmented with the segmentation "
+                "named below; features from semscan.classify.features.structure_features"
+            ),
+            "train_seeds": f"{seed} * 1000003 + i, i < {n_per_class}",
+            "held_out_seeds": f"{seed + 1} * 1000003 + i, i < {n_test_per_class}",
+            **training,
+        },
+        "held_out": {
+            "n": int(cm.sum()),
+            "accuracy": round(accuracy, 4),
+            "per_class_accuracy": {c: round(v, 4) for c, v in per_class.items()},
+            "confusion_matrix": {
+                "rows_true_columns_predicted": list(CLASSES),
+                "counts": cm.tolist(),
+            },
+        },
+        "feature_importance": importances,
+        "limitations": [
+            "trained on synthetic 2-D structures only; real micrographs are checked by eye "
+            "on eight public images (tests/classify/test_real.py), not measured",
+            "the class depends on the segmentation: a textured non-porous surface that is "
+            "segmented into pores can look porous to the classifier",
+        ],
+        "train_time_s": round(time.perf_counter() - t0, 1),
+        "data_time_s": round(t_data, 1),
+    }
+    import json
+
+    card_path.parent.mkdir(parents=True, exist_ok=True)
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    logger.info("structure model %s: held-out accuracy %.3f", out_path, accuracy)
+    return TrainingReport(
+        str(out_path), str(card_path), digest, accuracy, per_class, cm.tolist(), tuple(CLASSES),
+        card,
+    )

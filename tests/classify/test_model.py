@@ -1,0 +1,128 @@
+"""Tests of loading, predicting, explaining and training the structure classifier."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from semscan._forest import read_json, write_json
+from semscan.calibration import UNCALIBRATED
+from semscan.classify.features import FEATURE_NAMES, structure_features
+from semscan.classify.model import (
+    MODEL_FORMAT,
+    StructureClass,
+    classify_structure,
+    default_model_path,
+    load_model,
+    train_structure_model,
+)
+from semscan.classify.synth import CLASSES, generate, segment_for_training
+from semscan.errors import ConfigError, ModelError
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+def test_shipped_model_matches_this_semscan(model) -> None:
+    assert default_model_path().is_file()
+    assert model.feature_names == FEATURE_NAMES
+    assert set(model.classes) == set(CLASSES)
+    assert len(model.sha256) == 64
+
+
+def test_shipped_model_has_a_matching_card(model) -> None:
+    card_path = Path(__file__).parents[2] / "models" / "structure.card.json"
+    if not card_path.is_file():
+        pytest.skip("models/ folder not present (installed package)")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    assert card["sha256"] == model.sha256
+    assert [f["name"] for f in card["features"]] == list(FEATURE_NAMES)
+
+
+def _classify(cls: str, seed: int, model) -> StructureClass:
+    s = generate(cls, seed=seed, shape=(384, 384))
+    pore, solid = segment_for_training(s.image)
+    f = structure_features(pore, solid, calibration=UNCALIBRATED)
+    return classify_structure(f, model=model, confidence_threshold=0.0)
+
+
+def test_synthetic_structures_with_unseen_seeds(model) -> None:
+    hits = [
+        _classify(cls, 900_000 + k, model).label == cls for cls in CLASSES for k in range(2)
+    ]
+    assert sum(hits) >= 8, hits
+
+
+def test_result_fields_and_row_form(model) -> None:
+    c = _classify("cellular", 5, model)
+    assert sum(c.probabilities.values()) == pytest.approx(1.0)
+    assert c.confidence == max(c.probabilities.values())
+    assert len(c.reasons) == 3 and all(" = " in r for r in c.reasons)
+    assert c.reasons[0].split(" = ")[0] in FEATURE_NAMES
+    row = c.to_dict()
+    assert list(row) == [
+        "class", "class_confidence", "p_percolation", "p_spherical_particle", "p_cellular",
+        "p_non_porous", "p_coarse", "class_reasons",
+    ]
+
+
+def test_threshold_makes_uncertain(model) -> None:
+    solid = np.ones((64, 64), bool)
+    f = structure_features(~solid, solid, calibration=UNCALIBRATED)
+    sure = classify_structure(f, model=model, confidence_threshold=0.0)
+    assert sure.label == "non-porous" and not sure.is_uncertain
+    unsure = classify_structure(f, model=model, confidence_threshold=1.0)
+    if unsure.confidence < 1.0:
+        assert unsure.label == "uncertain" and unsure.is_uncertain
+        assert unsure.top_class == "non-porous"
+    with pytest.raises(ConfigError, match=r"in \[0, 1\]"):
+        classify_structure(f, model=model, confidence_threshold=1.5)
+
+
+def test_raw_values_are_checked(model) -> None:
+    with pytest.raises(ModelError, match="feature values"):
+        classify_structure(np.zeros(3), model=model)
+    with pytest.raises(ModelError, match="finite"):
+        classify_structure(np.full(len(FEATURE_NAMES), np.nan), model=model)
+
+
+def test_incompatible_models_are_refused(tmp_path: Path) -> None:
+    data = read_json(default_model_path())
+    wrong_version = {**data, "format": "semscan-structure-model/0"}
+    write_json(tmp_path / "v0.json", wrong_version)
+    with pytest.raises(ModelError, match="expected 'semscan-structure-model/1'"):
+        load_model(tmp_path / "v0.json")
+    renamed = {**data, "feature_names": ["porosity_x", *data["feature_names"][1:]]}
+    write_json(tmp_path / "names.json", renamed)
+    with pytest.raises(ModelError, match=r"other features.*missing \['porosity'\]"):
+        load_model(tmp_path / "names.json")
+    reordered = {**data, "feature_names": list(reversed(data["feature_names"]))}
+    write_json(tmp_path / "order.json", reordered)
+    with pytest.raises(ModelError, match="another order"):
+        load_model(tmp_path / "order.json")
+    with pytest.raises(ModelError, match="does not exist"):
+        load_model(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        load_model(tmp_path / "bad.json")
+    assert data["format"] == MODEL_FORMAT
+
+
+def test_training_is_reproducible_and_writes_a_card(tmp_path: Path) -> None:
+    kwargs = dict(seed=3, n_per_class=3, n_test_per_class=1, shape=(64, 64), n_estimators=4)
+    a = train_structure_model(tmp_path / "a.json", **kwargs)
+    b = train_structure_model(tmp_path / "b.json", **kwargs)
+    assert a.sha256 == b.sha256
+    card = json.loads(Path(a.card_path).read_text(encoding="utf-8"))
+    assert card["sha256"] == a.sha256
+    assert card["held_out"]["n"] == len(CLASSES)
+    assert card["training_data"]["sklearn_version"]
+    m = load_model(a.model_path)
+    assert m.training["seed"] == 3
+    with pytest.raises(ConfigError, match="n_per_class >= 2"):
+        train_structure_model(tmp_path / "c.json", n_per_class=1)

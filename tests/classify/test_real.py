@@ -1,0 +1,87 @@
+"""The structure classes of real micrographs (../shared/data/real; skipped when absent).
+
+The expected classes are the visual judgements in that folder's README. 'uncertain' is
+accepted for the images the README calls borderline or that no class describes exactly.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+REAL = Path(__file__).parents[2] / ".." / "shared" / "data" / "real"
+
+# file -> accepted labels
+EXPECTED = {
+    "npg_aquami_zeiss.tif": {"percolation"},
+    "retic_skan_fei.tif": {"percolation"},
+    "membrane_cells_hitachi.bmp": {"cellular"},
+    "porous_si_zeiss.tif": {"cellular", "percolation", "uncertain"},  # borderline
+    "swollen_mat_holes.png": {"cellular"},
+    # a faceted (not spherical) particle aggregate: no class fits exactly
+    "particles_fei.tif": {"spherical-particle", "uncertain"},
+    "dense_crack_fei.tif": {"non-porous"},
+    "wrinkled_film_fei16.tif": {"non-porous", "uncertain"},  # textured
+}
+
+pytestmark = [
+    pytest.mark.real,
+    pytest.mark.skipif(not REAL.is_dir(), reason=f"{REAL} is absent"),
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    from semscan.classify.model import load_model
+
+    return load_model()
+
+
+AMBIGUOUS = {
+    # Faceted, not spherical, particles with a few dark pores: no class describes it, and
+    # its segmentation (shaded facets split into pore and solid) has a wide pore-size
+    # spread, so the model says 'coarse' with high confidence.
+    "particles_fei.tif": "faceted particle aggregate fits no class; classified 'coarse'",
+}
+
+# Known misclassifications of the shipped model (measured 2026-11-23). They are expected
+# failures, strict: the day the model gets them right, the test says so (XPASS fails) and
+# the entry must go. They are an open gap of the classification issue, not accepted
+# behaviour.
+KNOWN_WRONG = {
+    "npg_aquami_zeiss.tif": "uncertain (p 0.56 percolation): right class, below threshold",
+    "membrane_cells_hitachi.bmp": "uncertain (p 0.35 cellular): tilted, foreshortened cells",
+    "retic_skan_fei.tif": "uncertain (p 0.53 coarse): speckle reads as a wide size spread",
+    "wrinkled_film_fei16.tif": "coarse (p 0.68): folds segment as 64% pore",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=AMBIGUOUS[n], strict=False))
+        if n in AMBIGUOUS
+        else pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_WRONG[n], strict=True))
+        if n in KNOWN_WRONG
+        else n
+        for n in sorted(EXPECTED)
+    ],
+)
+def test_real_class(name: str, model) -> None:
+    from semscan.classify.features import structure_features
+    from semscan.classify.model import classify_structure
+    from semscan.io import read_micrograph
+    from semscan.segment import segment_micrograph
+
+    path = REAL / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # uncalibrated images warn; irrelevant here
+        micrograph = read_micrograph(path)
+        seg = segment_micrograph(micrograph)
+    f = structure_features(seg.pore, seg.solid, calibration=micrograph.calibration)
+    c = classify_structure(f, model=model)
+    assert c.label in EXPECTED[name], (c.label, c.probabilities, c.reasons)
