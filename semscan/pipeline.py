@@ -582,7 +582,11 @@ def make_tasks(
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(config: AnalysisConfig, on_result: Callable[[ImageResult], Any]) -> None:
+def _init_worker(
+    config: AnalysisConfig,
+    on_result: Callable[[ImageResult], Any],
+    models: dict[str, Any] | None = None,
+) -> None:
     try:
         import cv2
 
@@ -591,7 +595,7 @@ def _init_worker(config: AnalysisConfig, on_result: Callable[[ImageResult], Any]
         pass
     _WORKER["config"] = config
     _WORKER["on_result"] = on_result
-    _WORKER["models"] = load_models(config)
+    _WORKER["models"] = models if models is not None else load_models(config)
 
 
 def _run_one(task: BatchTask) -> BatchItem:
@@ -630,6 +634,7 @@ def analyze_batch(
     on_result: Callable[[ImageResult], Any] | None = None,
     jobs: int = 1,
     fail_fast: bool = False,
+    models: dict[str, Any] | None = None,
 ) -> Iterator[BatchItem]:
     """Analyse many files, yielding one :class:`BatchItem` per file as each finishes.
 
@@ -647,6 +652,10 @@ def analyze_batch(
         Worker processes; 1 runs in this process. Results do not depend on ``jobs``.
     fail_fast : bool
         Stop at the first failure (files not started are not analysed).
+    models : dict, optional
+        Models already loaded by :func:`load_models` (used as they are with ``jobs=1``;
+        worker processes load their own). Loading them first is how a caller checks a
+        model file before any image is analysed.
 
     Yields
     ------
@@ -657,7 +666,7 @@ def analyze_batch(
     callback = on_result or _row_of
     items = [t if isinstance(t, BatchTask) else BatchTask(str(t)) for t in tasks]
     if jobs <= 1 or len(items) <= 1:
-        _init_worker(cfg, callback)
+        _init_worker(cfg, callback, models)
         for task in items:
             item = _run_one(task)
             yield item

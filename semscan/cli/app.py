@@ -296,19 +296,23 @@ def analyze(
     n_jobs = min(n_jobs, len(tasks))
     err.print(f"semscan {__version__}: {len(tasks)} image(s), {n_jobs} job(s) -> {out_dir}")
 
-    with _progress(len(tasks)) as on_item:
-        summary = run_batch(
-            tasks,
-            out_dir=out_dir,
-            config=cfg,
-            jobs=n_jobs,
-            force=force,
-            fail_fast=fail_fast,
-            save_masks=save_masks,
-            overlays=not no_overlays,
-            on_item=on_item,
-            argv=sys.argv,
-        )
+    try:
+        with _progress(len(tasks)) as on_item:
+            summary = run_batch(
+                tasks,
+                out_dir=out_dir,
+                config=cfg,
+                jobs=n_jobs,
+                force=force,
+                fail_fast=fail_fast,
+                save_masks=save_masks,
+                overlays=not no_overlays,
+                on_item=on_item,
+                argv=sys.argv,
+            )
+    except SemscanError as exc:  # e.g. a model file that cannot be used: nothing was run
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from exc
     _print_summary(summary)
     for path, error in summary.failures:
         err.print(f"[red]FAILED[/red] {path}: {error}")
@@ -496,3 +500,52 @@ def _label_scale(lab: Any) -> float:
     """Undo read_micrograph's [0, 1] scaling of an integer label image."""
     dtype = lab.metadata.dtype
     return {"uint8": 255.0, "uint16": 65535.0}.get(dtype, 1.0)
+
+
+# ------------------------------------------------------------------ train-classifier
+@app.command("train-classifier")
+def train_classifier(
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", help="Model file (.json or .json.gz).")
+    ] = Path("structure.json.gz"),
+    card: Annotated[
+        Path | None, typer.Option("--card", help="Model card (JSON); default: beside the model.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the training data.")] = 0,
+    n_per_class: Annotated[
+        int, typer.Option("--n-per-class", help="Synthetic images per class.")
+    ] = 300,
+    n_test_per_class: Annotated[
+        int, typer.Option("--n-test-per-class", help="Held-out images per class.")
+    ] = 40,
+    trees: Annotated[int, typer.Option("--trees", help="Number of trees.")] = 250,
+) -> None:
+    """Train the structure classifier on generated data; use it with `analyze --model`."""
+    from semscan.classify.model import train_structure_model
+
+    card_path = card or out_path.with_name(out_path.name.split(".")[0] + ".card.json")
+    err.print(
+        f"training on {n_per_class} synthetic images per class (seed {seed}); "
+        "this takes several minutes"
+    )
+    try:
+        report = train_structure_model(
+            out_path,
+            seed=seed,
+            n_per_class=n_per_class,
+            n_test_per_class=n_test_per_class,
+            n_estimators=trees,
+            card_path=card_path,
+        )
+    except (SemscanError, OSError, ValueError) as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from exc
+    table = Table(title=f"held-out accuracy {100 * report.accuracy:.1f} %")
+    table.add_column("true \\ predicted")
+    for cls in report.classes:
+        table.add_column(cls)
+    table.add_column("recall")
+    for cls, row in zip(report.classes, report.confusion, strict=True):
+        table.add_row(cls, *map(str, row), f"{100 * report.per_class_accuracy[cls]:.1f} %")
+    out.print(table)
+    out.print(f"model {report.model_path} (sha256 {report.sha256[:16]}...), card {card_path}")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from semscan.config import AnalysisConfig
-from semscan.pipeline import BatchItem, BatchTask, analyze_batch, file_sha256
+from semscan.pipeline import BatchItem, BatchTask, analyze_batch, file_sha256, load_models
 from semscan.report.outputs import (
     ImageOutputWriter,
     done_images,
@@ -101,8 +101,14 @@ def run_batch(
     Returns
     -------
     BatchSummary
+
+    Raises
+    ------
+    ModelError
+        If a model named by the configuration cannot be loaded (nothing is analysed).
     """
     cfg = config or AnalysisConfig()
+    models = load_models(cfg)  # a missing or foreign model file fails here, before any image
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -144,7 +150,9 @@ def run_batch(
     finished = False
     try:
         for count, item in enumerate(
-            analyze_batch(todo, config=cfg, on_result=writer, jobs=jobs, fail_fast=fail_fast),
+            analyze_batch(
+                todo, config=cfg, on_result=writer, jobs=jobs, fail_fast=fail_fast, models=models
+            ),
             start=1,
         ):
             if item.ok:

@@ -191,3 +191,33 @@ def test_sample_pattern_and_xs_pattern(tmp_path):
     assert set(table["sample_source"]) == {"pattern"}
     notes = pd.read_csv(out / "samples.csv")["ratio_note"]
     assert set(notes) == {"no cross-section view"}
+
+
+def test_train_classifier_small_run_then_analyze_with_it(tmp_path, sem_folder):
+    model = tmp_path / "tiny.json.gz"
+    res = runner.invoke(app, ["train-classifier", "--out", str(model), "--n-per-class", "3",
+                              "--n-test-per-class", "1", "--trees", "5", "--seed", "3"])
+    assert res.exit_code == 0, res.stderr
+    assert model.exists() and (tmp_path / "tiny.card.json").exists()
+    assert "held-out accuracy" in res.stdout
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(sem_folder / "img0.tif"), "--out", str(out),
+                              "-j", "1", "--no-local-thickness", "--model", str(model)])
+    assert res.exit_code == 0, res.stderr
+    row = pd.read_csv(out / "results.csv").iloc[0]
+    probs = [row[c] for c in ("p_percolation", "p_spherical_particle", "p_cellular",
+                              "p_non_porous", "p_coarse")]
+    assert sum(probs) == pytest.approx(1.0, abs=1e-6)
+    assert isinstance(row["class"], str) and row["class"]
+
+
+def test_analyze_refuses_a_foreign_model(tmp_path, sem_folder):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}')
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(sem_folder / "img0.tif"), "--out", str(out),
+                              "-j", "1", "--model", str(bad)])
+    assert res.exit_code == 2
+    assert "bad.json has format 'something else'" in res.stderr
+    assert "semscan train-classifier" in res.stderr
+    assert not (out / "results.csv").exists()
