@@ -232,12 +232,28 @@ def _to_sklearn_tree(tree: _Tree, n_features: int, n_classes: int) -> Any:
 
 
 def write_json(path: str | Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` as JSON (gzip-compressed when the name ends in ``.gz``)."""
+    """Write ``payload`` as JSON (gzip-compressed when the name ends in ``.gz``).
+
+    The output is byte-for-byte reproducible: the gzip header holds no time stamp.
+
+    Examples
+    --------
+    >>> import hashlib, tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> write_json(d / "a.json.gz", {"x": 1}); write_json(d / "b.json.gz", {"x": 1})
+    >>> (d / "a.json.gz").read_bytes() == (d / "b.json.gz").read_bytes()
+    True
+    """
     path = Path(path)
     text = json.dumps(payload, separators=(",", ":"))
     if path.suffix == ".gz":
-        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
-            fh.write(text)
+        # No time stamp and no file name in the gzip header: the same model gives the same
+        # bytes (and sha256) every time it is written.
+        with open(path, "wb") as raw, gzip.GzipFile(
+            filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0
+        ) as fh:
+            fh.write(text.encode("utf-8"))
     else:
         path.write_text(text, encoding="utf-8")
 

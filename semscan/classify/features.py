@@ -19,6 +19,13 @@ the classifier uses a cheaper proxy with the same intent and says so in
 - anisotropy uses the interface density in four directions (0, 45, 90, 135 degrees)
   instead of the full MIL rose.
 
+Real segmentations carry fine speckle on top of large regions, which inflates counts and
+size spreads. Two groups of features are robust to it by construction: the
+*granulometry* (``*_opening_*``: the area fraction of each phase kept by morphological
+openings with discs of 0.5-2.5 mean intercepts; speckle is the first thing an opening
+removes) and the ``filled_*`` features (component, Euler and medial-axis features of the
+pore phase after small solid specks are counted as pore).
+
 Masks whose finest phase is coarser than about 6 px per mean intercept are block-averaged
 down first (the features are scale-free, and this keeps the cost bounded).
 
@@ -116,6 +123,27 @@ _FEATURES: dict[str, tuple[str, str]] = {
     "corr_first_zero": (
         "L", "first r (in units of L) where the normalised autocovariance falls to 0 "
         "(3 when it does not within 3 L)"),
+    # Granulometry: what survives a morphological opening is set by the local width, not
+    # by one-pixel segmentation speckle (speckle is what an opening removes first).
+    **{
+        f"{phase}_opening_{tag}": (
+            "1", f"fraction of the {phase} area kept by an opening with a disc of diameter "
+            f"{k} x the mean {phase} intercept (granulometry; 0 when the region is one phase)")
+        for phase in ("pore", "solid")
+        for tag, k in (("0_5", "0.5"), ("1", "1"), ("1_5", "1.5"), ("2_5", "2.5"))
+    },
+    "speckle_fraction": (
+        "1", "fraction of the region in solid specks: solid components smaller than "
+        "pi/16 x (finest mean intercept)^2 (at least 4 px), which the 'filled_' features "
+        "count as pore"),
+    "filled_pore_largest_component_fraction": (
+        "1", "pore_largest_component_fraction after filling the solid specks into the pore"),
+    "filled_pore_component_density": (
+        "1/L^2", "pore_component_density after filling the solid specks into the pore"),
+    "filled_euler_density": ("1/L^2", "euler_density after filling the solid specks"),
+    "filled_pore_size_cv": ("1", "pore_size_cv after filling the solid specks"),
+    "filled_pore_size_p99_over_mean": (
+        "1", "pore_size_p99_over_mean after filling the solid specks"),
 }
 
 FEATURE_NAMES: tuple[str, ...] = tuple(_FEATURES)
@@ -299,6 +327,15 @@ def structure_features(
         values["pore_size_p99_over_mean"] = values["pore_size_max_over_mean"] = 1.0
 
     values.update(_correlation_features(pore, domain, phi, period_px))
+    if pl_mean > 0 and 0 < phi < 1:
+        values.update(_granulometry(pore, solid, l_pore / factor, l_solid / factor))
+        values.update(_filled_features(pore, solid, domain, min(l_pore, l_solid) / factor,
+                                       period_px))
+    else:
+        values.update(dict.fromkeys(_GRANULOMETRY_NAMES, 0.0))
+        values.update(speckle_fraction=0.0, filled_pore_largest_component_fraction=0.0,
+                      filled_pore_component_density=0.0, filled_euler_density=0.0,
+                      filled_pore_size_cv=0.0, filled_pore_size_p99_over_mean=1.0)
 
     arr = np.array([values[n] for n in FEATURE_NAMES], np.float64)
     arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
@@ -519,4 +556,74 @@ def _correlation_features(
     out["corr_minimum"] = float(c.min())
     below = np.nonzero(c <= 0)[0]
     out["corr_first_zero"] = float(radius[below[0]] / period) if below.size else 3.0
+    return out
+
+
+_GRANULOMETRY_NAMES = tuple(n for n in _FEATURES if "_opening_" in n)
+_OPENING_DIAMETERS = (0.5, 1.0, 1.5, 2.5)  # in units of the phase's mean intercept
+
+
+def _disc_kernel(radius: float) -> np.ndarray:
+    n = math.ceil(radius)
+    yy, xx = np.mgrid[-n:n + 1, -n:n + 1]
+    return ((yy**2 + xx**2) <= radius * radius + 0.25).astype(np.uint8)
+
+
+def _granulometry(
+    pore: np.ndarray, solid: np.ndarray, l_pore: float, l_solid: float
+) -> dict[str, float]:
+    """Area fraction of each phase kept by openings with discs of diameter k x its intercept.
+
+    Each phase is block-averaged so that its mean intercept is 8-16 px (bounded cost);
+    radii below 0.75 px keep everything, radii are capped at 12 px.
+    """
+    out: dict[str, float] = {}
+    for phase, mask, length in (("pore", pore, l_pore), ("solid", solid, l_solid)):
+        q = max(1, min(int(length / 8.0), min(mask.shape) // 32))
+        if q > 1:
+            mask, _, _ = _downsample(mask, np.ones_like(mask), q)
+            length = length / q
+        area = max(int(mask.sum()), 1)
+        m8 = mask.astype(np.uint8)
+        for name, k in zip((f"{phase}_opening_0_5", f"{phase}_opening_1",
+                            f"{phase}_opening_1_5", f"{phase}_opening_2_5"),
+                           _OPENING_DIAMETERS, strict=True):
+            radius = min(k * length / 2, 12.0)
+            if radius < 0.75:
+                out[name] = 1.0
+                continue
+            opened = cv2.morphologyEx(m8, cv2.MORPH_OPEN, _disc_kernel(radius),
+                                      borderType=cv2.BORDER_REPLICATE)
+            out[name] = float(opened.sum() / area)
+    return out
+
+
+def _filled_features(
+    pore: np.ndarray, solid: np.ndarray, domain: np.ndarray, finest: float, period: float
+) -> dict[str, float]:
+    """Pore features after solid specks (small solid components) are counted as pore."""
+    min_area = max(4.0, math.pi * finest**2 / 16)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(solid.astype(np.uint8),
+                                                           connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
+    keep[0] = False
+    filled = domain & ~keep[labels]
+    area = float(domain.sum())
+    scale2 = period**2 / area
+    lcf, n, _ = _components(filled)
+    out = {
+        "speckle_fraction": float((filled != pore).sum()) / area,
+        "filled_pore_largest_component_fraction": lcf,
+        "filled_pore_component_density": n * scale2,
+        "filled_euler_density": _euler(filled) * scale2,
+    }
+    radii = _skeleton_stats(filled, period)[4]
+    if radii.size:
+        mean = float(np.average(radii, weights=radii))
+        sd = math.sqrt(float(np.average((radii - mean) ** 2, weights=radii)))
+        out["filled_pore_size_cv"] = sd / mean
+        out["filled_pore_size_p99_over_mean"] = _weighted_quantile(radii, radii, 0.99) / mean
+    else:
+        out["filled_pore_size_cv"] = 0.0
+        out["filled_pore_size_p99_over_mean"] = 1.0
     return out

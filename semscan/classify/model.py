@@ -1,8 +1,8 @@
 """The structure classifier: load, predict, explain, train (METHODS.md 8).
 
-The model is a random forest over :data:`~semscan.classify.features.FEATURE_NAMES`,
-trained with scikit-learn on segmentations of synthetic SEM images
-(:mod:`semscan.classify.synth`) and stored as plain JSON through
+The model is an extremely randomised tree ensemble (scikit-learn ``ExtraTreesClassifier``)
+over :data:`~semscan.classify.features.FEATURE_NAMES`, trained on segmentations of
+synthetic SEM images (:mod:`semscan.classify.synth`) and stored as plain JSON through
 :class:`semscan._forest.TreeEnsemble`: loading never unpickles and needs no scikit-learn.
 
 Where the shipped model lives
@@ -435,7 +435,7 @@ def train_structure_model(
         If a count is below 2.
     """
     import sklearn
-    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.ensemble import ExtraTreesClassifier
     from sklearn.metrics import confusion_matrix
 
     import semscan
@@ -454,9 +454,9 @@ def train_structure_model(
     X, y = build_dataset(seed=seed, n_per_class=n_per_class, shape=shape)
     X_test, y_test = build_dataset(seed=seed + 1, n_per_class=n_test_per_class, shape=shape)
     t_data = time.perf_counter() - t0
-    rf = RandomForestClassifier(
+    rf = ExtraTreesClassifier(
         n_estimators=n_estimators,
-        min_samples_leaf=2,
+        min_samples_leaf=1,
         max_features="sqrt",
         class_weight="balanced",
         random_state=seed,
@@ -470,9 +470,9 @@ def train_structure_model(
         "n_test_per_class": n_test_per_class,
         "image_shape": list(shape),
         "segmentation": segmenter_name(),
-        "estimator": "sklearn.ensemble.RandomForestClassifier",
+        "estimator": "sklearn.ensemble.ExtraTreesClassifier",
         "estimator_params": {
-            "n_estimators": n_estimators, "min_samples_leaf": 2, "max_features": "sqrt",
+            "n_estimators": n_estimators, "min_samples_leaf": 1, "max_features": "sqrt",
             "class_weight": "balanced", "random_state": seed,
         },
         "semscan_version": semscan.__version__,

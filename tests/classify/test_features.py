@@ -123,3 +123,34 @@ def test_errors_name_the_problem() -> None:
         structure_features(pore[:8, :8], ~pore[:8, :8], calibration=UNCALIBRATED)
     with pytest.raises(MeasurementError, match="region shape"):
         structure_features(pore, ~pore, calibration=UNCALIBRATED, region=pore[:10])
+
+
+def test_granulometry_of_stripes() -> None:
+    pore = np.zeros((256, 256), bool)
+    pore[(np.arange(256) % 32) < 16] = True  # 16 px pore / 16 px solid stripes
+    d = _features(pore)
+    # The isotropic intercept estimate of a stripe pattern is ~26.5 px: a disc of half
+    # that diameter fits in a 16 px stripe, a disc of the full diameter does not.
+    for phase in ("pore", "solid"):
+        assert d[f"{phase}_opening_0_5"] > 0.95
+        # only the two edge stripes survive: the replicated border widens them
+        assert d[f"{phase}_opening_1"] == pytest.approx(2 / 16)
+        assert d[f"{phase}_opening_2_5"] == 0.0
+    assert d["speckle_fraction"] == 0.0
+
+
+def test_solid_specks_are_filled_into_the_pores() -> None:
+    pore = _holes(256, 16, 6.0)  # fine enough not to be block-averaged
+    clean = _features(pore)
+    specked = pore.copy()
+    centres = np.arange(8, 256, 16)
+    specked[np.ix_(centres, centres)] = False  # one solid pixel in the middle of each pore
+    d = _features(specked)
+    assert d["speckle_fraction"] == pytest.approx(centres.size**2 / pore.size)
+    assert clean["speckle_fraction"] == 0.0
+    assert d["filled_pore_largest_component_fraction"] == pytest.approx(
+        clean["pore_largest_component_fraction"])
+    # every speck is a hole in its pore: Euler number 1 - 1 = 0 per pore, unless filled
+    assert d["euler_density"] == pytest.approx(0.0)
+    assert d["filled_euler_density"] == pytest.approx(d["filled_pore_component_density"])
+    assert clean["filled_euler_density"] == pytest.approx(clean["euler_density"])
