@@ -8,18 +8,30 @@ Where the source documents leave room, semscan chose:
 - **Film detection.** The specimen is where the image has texture at a scale of a few pore
   sizes (local grey-level standard deviation smoothed over ~1.5 characteristic feature
   lengths), so that a dark vacuum or a uniform grey embedding is found without relying on
-  a single pixel's grey. The edges are then refined at a fine scale (pixels unlike the
-  background's level and noise, closed over one feature length so that pores opening onto
-  the surface do not count as background).
-- **Film direction.** A total-least-squares line through the pixels of each visible edge;
-  the direction is the length-weighted mean of the edges' directions. With no edge visible
+  a single pixel's grey. Its band is then found at a scale larger than the pores: the
+  *solid* pixels (grey departing from the background's level by more than half the solid's
+  contrast) are counted in a Gaussian window of ``sigma = 2`` feature lengths (pore plus
+  solid intercept, measured inside the specimen), and the band is where that solid fraction
+  exceeds half its value inside the film. Pores that open onto the surface, even merged
+  into clusters wider than the pores, never reach the background there (a fractured film
+  has open surface pores, which are dark like a vacuum).
+- **Film direction.** A total-least-squares line through the pixels of each visible band
+  edge gives a first direction; the final one is a robust total-least-squares line
+  (points beyond 3 robust SD dropped) through each refined surface curve, the curves then
+  being re-expressed in that frame. Edges are weighted by their length. With no edge visible
   it is the user's ``film_direction_deg`` or the image rows, and ``direction_source`` says
   which. A user direction does not override visible edges (a warning is raised when they
   disagree by more than 5°).
 - **Surfaces as curves.** The film direction defines along (``x'``) and normal (``y'``)
-  coordinates; each edge is the 35 % quantile (outer side) of its edge pixels' ``y'``
-  in bins along ``x'``, so a fractured, wavy surface is followed and surface pores do not
-  pull it inwards.
+  coordinates. In bins along ``x'`` a first estimate is the 35 % quantile (outer side) of
+  the band edge's ``y'``. It is refined on the solid's outer envelope: in each 1-px column
+  of the film frame, the first solid pixel coming from outside (within 1.5 sigma of the
+  first estimate); the surface is the ``q``-quantile of those positions over ~8 feature lengths
+  along the film, ``q = phi / 4`` (``phi`` the film's solid fraction, ``q`` in
+  [0.05, 0.25]), minus half a pixel. A line along the surface cuts the solid in a fraction
+  ``phi`` of its length however many pores open there, so the curve does not dip into open
+  pores, and a fractured, wavy surface is still followed. The specimen mask is the band
+  trimmed to the curves.
 - **Thickness** is measured along the mean film normal, ``bottom(x') - top(x')``, at
   ``n_thickness_positions`` equally spaced positions where both edges are visible.
 - **Measurements in the film frame.** Masks are resampled (nearest pixel, which is an
@@ -68,6 +80,7 @@ __all__ = [
 
 DirectionSource = Literal["edges", "user", "default rows"]
 _ANTI_ALIAS_SIGMA = 1.0
+_ENVELOPE_Q = 0.25  # surface: this fraction of the solid fraction, as a column quantile
 
 
 # --------------------------------------------------------------------------- helpers
@@ -91,16 +104,17 @@ def _normalise(img: np.ndarray, valid: np.ndarray) -> np.ndarray:
 def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian blur (edge-replicating border, float32), downsampled for large sigma.
 
-    For ``sigma >= 8`` px the image is box-averaged by ``f = floor(sigma / 4)``
-    (``cv2.INTER_AREA``), blurred with ``sigma / f`` and bilinearly upsampled: the same
-    low-pass to within a few per cent of the field, at a fraction of the cost.
+    For ``sigma >= 8`` px the image is box-averaged by ``f = floor(sigma / 4)`` (at most
+    ``min(shape) // 64``, so that >= 64 samples remain) with ``cv2.INTER_AREA``, blurred with
+    ``sigma / f`` and bilinearly upsampled: the same low-pass to within a few per cent of
+    the field, at a fraction of the cost.
     """
     import cv2
 
     x = np.ascontiguousarray(x, dtype=np.float32)
-    f = int(sigma // 4) if sigma >= 8.0 else 1
     rows, cols = x.shape
-    if f > 1 and min(rows, cols) // f >= 64:
+    f = min(int(sigma // 4), min(rows, cols) // 64) if sigma >= 8.0 else 1
+    if f > 1:
         small = cv2.resize(x, (max(1, cols // f), max(1, rows // f)),
                            interpolation=cv2.INTER_AREA)
         small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REPLICATE)
@@ -131,16 +145,41 @@ def _otsu(values: np.ndarray) -> float:
     return float(threshold_otsu(values))
 
 
-def _feature_length_px(g: np.ndarray, valid: np.ndarray, pore: np.ndarray | None) -> float:
-    """Characteristic feature length: pixels per phase transition along rows and columns."""
+def _feature_length_px(
+    g: np.ndarray, valid: np.ndarray, pore: np.ndarray | None, *, textured: bool = False
+) -> float:
+    """Characteristic feature length: pixels per phase transition along rows and columns.
+
+    ``textured=True`` counts only the 32 x 32 tiles whose transition density is at least a
+    fifth of the 90th percentile's, so that a flat background (vacuum, embedding) does not
+    lengthen the specimen's feature length.
+    """
     if pore is not None:
         b = np.asarray(pore, bool)
     else:
         b = g > _otsu(g[valid])
     both_r = valid[:, 1:] & valid[:, :-1]
     both_c = valid[1:, :] & valid[:-1, :]
-    tr = np.count_nonzero((b[:, 1:] != b[:, :-1]) & both_r)
-    tc = np.count_nonzero((b[1:, :] != b[:-1, :]) & both_c)
+    tr_map = (b[:, 1:] != b[:, :-1]) & both_r
+    tc_map = (b[1:, :] != b[:-1, :]) & both_c
+    tile = 32
+    rows, cols = g.shape
+    if textured and rows >= 2 * tile and cols >= 2 * tile:
+        nr, nc = (rows - 1) // tile, (cols - 1) // tile
+
+        def tiles(m: np.ndarray) -> np.ndarray:
+            m = m[: nr * tile, : nc * tile].reshape(nr, tile, nc, tile)
+            return m.sum(axis=(1, 3), dtype=np.int64)
+
+        t_tr = tiles(tr_map) + tiles(tc_map)
+        t_n = tiles(both_r) + tiles(both_c)
+        dens = t_tr / np.maximum(t_n, 1)
+        sel = (t_n > 0) & (dens >= 0.2 * np.quantile(dens[t_n > 0], 0.9))
+        if sel.any() and t_tr[sel].sum() > 0:
+            length = t_n[sel].sum() / t_tr[sel].sum()
+            return float(np.clip(length, 2.0, max(2.0, min(g.shape) / 10.0)))
+    tr = np.count_nonzero(tr_map)
+    tc = np.count_nonzero(tc_map)
     n = np.count_nonzero(both_r) + np.count_nonzero(both_c)
     length = n / max(tr + tc, 1)
     return float(np.clip(length, 2.0, max(2.0, min(g.shape) / 10.0)))
@@ -174,7 +213,7 @@ def _coarse_background(
     if np.count_nonzero(valid) < 64 or np.ptp(g[valid]) < 1e-6:
         return _Background(np.zeros(img.shape, bool), 1.0, 0.0, 2.0, 3.0, g, valid, False,
                            "constant or empty image: no texture to tell specimen from background")
-    feat = _feature_length_px(g, valid, pore)
+    feat = _feature_length_px(g, valid, pore, textured=True)
     sigma = float(np.clip(feat, 3.0, max(3.0, min(img.shape) / 8.0)))
     tex = _local_std(g, valid, sigma)
     thr = _otsu(tex[valid])
@@ -247,13 +286,6 @@ def _open(mask: np.ndarray, r: float) -> np.ndarray:
     return _dilate(_erode(mask, r), r)
 
 
-def _close(mask: np.ndarray, r: float) -> np.ndarray:
-    """Closing by a disc of radius ``r``; the image border does not erode (edge padding)."""
-    pad = math.ceil(r) + 1
-    big = np.pad(mask, pad, mode="edge")
-    return _erode(_dilate(big, r), r)[pad:-pad, pad:-pad]
-
-
 _CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
 
 
@@ -262,14 +294,6 @@ def _dilate_cross(mask: np.ndarray) -> np.ndarray:
     import cv2
 
     return cv2.dilate(mask.astype(np.uint8), _CROSS) > 0
-
-
-def _open_cross(mask: np.ndarray) -> np.ndarray:
-    """``ndi.binary_opening(mask)`` (3 x 3 cross, outside = False), fast."""
-    import cv2
-
-    big = np.pad(mask, 1).astype(np.uint8)
-    return cv2.morphologyEx(big, cv2.MORPH_OPEN, _CROSS)[1:-1, 1:-1] > 0
 
 
 def _fill_holes(mask: np.ndarray) -> np.ndarray:
@@ -447,53 +471,55 @@ def detect_film(
         return FilmGeometry(valid.copy(), ang, src, 0, pos, nan, nan.copy(), (), bgc.feature_px,
                             bgc.texture_ratio, tuple(notes))
 
-    g, feat = bgc.g, bgc.feature_px
-    # --- fine specimen mask: pixels unlike the background's level and noise
+    g = bgc.g
+    # --- the solid phase: pixels whose grey departs from the background's level by more than
+    # half the solid's contrast (and by far more than the background's noise)
+    coarse_spec = valid & ~bgc.background
     core = _erode_l1(bgc.background, max(1, int(bgc.sigma_px)))
     if np.count_nonzero(core) < 50:
         core = bgc.background
-    sig_f = 1.5
-    m_f = _masked_gauss(g, valid.astype(float), sig_f)
-    s_f = _local_std(g, valid, sig_f)
-    level = float(np.median(m_f[core]))
-    spread = float(np.std(m_f[core]))
-    s_bg = float(np.median(s_f[core]))
-    s_spec = float(np.median(s_f[valid & ~bgc.background]))
-    like_bg = (np.abs(m_f - level) < max(4.0 * spread, 0.08)) & (
-        s_f < s_bg + 0.5 * max(s_spec - s_bg, 0.0)
-    )
-    fine = valid & ~like_bg
-    fine = _open_cross(fine)
-    rad = max(1, round(feat))
-    fine = _close(fine, float(rad))
-    fine = _fill_holes(fine) & valid
-    lab, n = ndi.label(fine)
+    level = float(np.median(g[core]))
+    spread = float(np.std(g[core]))
+    dev = np.abs(g - level)
+    dev_spec = dev[coarse_spec]
+    hi = float(np.quantile(dev_spec, 0.95))
+    contrast = float(np.median(dev_spec[dev_spec >= 0.5 * hi])) if hi > 0 else 0.0
+    solid = valid & (dev > max(4.0 * spread, 0.08, 0.5 * contrast))
+    feat = _feature_length_px(g, coarse_spec, solid)
+    # --- the specimen band at a scale larger than the pores: the solid's area fraction,
+    # smoothed over ~2 feature lengths, above half its value inside the film. Pores that
+    # open onto the surface (even merged into clusters) do not reach the background there.
+    sigma_c = float(np.clip(2.0 * feat, 3.0, max(3.0, min(img.shape) / 8.0)))
+    frac = _masked_gauss(solid.astype(np.float32), valid, sigma_c)
+    inner = _erode(coarse_spec, 2.0 * sigma_c)
+    if np.count_nonzero(inner) < 100:
+        inner = coarse_spec
+    phi = float(np.median(frac[inner]))
+    band = valid & (frac > 0.5 * phi) if phi > 0.02 else coarse_spec.copy()
+    band = _fill_holes(band) & valid
+    lab, n = ndi.label(band)
     if n == 0:
         raise MeasurementError("no specimen found in the cross-section image")
-    # keep the components that overlap the coarse specimen substantially
-    coarse_spec = valid & ~bgc.background
     overlap = np.bincount(lab[coarse_spec], minlength=n + 1)
     overlap[0] = 0
     keep = overlap >= 0.05 * overlap.max()
-    # the fine features (sigma sig_f) spill ~2 sigma into the background: pull the edge back
-    specimen = _erode(keep[lab], 2.0 * sig_f) & valid
-    background = valid & ~specimen
+    band = keep[lab]
+    background = valid & ~band
 
-    # --- edges: specimen pixels next to a background component that touches the border
+    # --- edges: band pixels next to a background component that touches the border.
     # Pixels near excluded ones (a rotated canvas, a data bar, blank areas) are never film
-    # edges: the specimen is pulled back from them too, which leaves a thin strip of
-    # "background" along them that would join the two real edges into one component.
-    near_excluded = _dilate(~valid, 2.0 * sig_f + 2.0) if not valid.all() else None
+    # edges.
+    near_excluded = _dilate(~valid, 3.0) if not valid.all() else None
     blab, nb = ndi.label(background if near_excluded is None else background & ~near_excluded)
     edge_sets: list[tuple[np.ndarray, np.ndarray]] = []
     min_edge = max(10, int(0.05 * max(img.shape)))
     bsizes = np.bincount(blab.ravel(), minlength=nb + 1)
     n_valid = np.count_nonzero(valid)
-    for k in range(1, nb + 1):
-        if bsizes[k] < 0.005 * n_valid:
+    for k in np.nonzero(bsizes >= 0.005 * n_valid)[0]:
+        if k == 0:
             continue
         comp = blab == k
-        e = specimen & _dilate_cross(comp)
+        e = band & _dilate_cross(comp)
         if near_excluded is not None:
             e &= ~near_excluded
         r, c = np.nonzero(e)
@@ -504,10 +530,10 @@ def detect_film(
         src = "default rows" if film_direction_deg is None else "user"
         notes.append("background found but no usable film edge; direction from "
                      + ("the image rows (default)" if src == "default rows" else "the user"))
-        xs, _ = _film_xy(*np.nonzero(specimen), ang)
+        xs, _ = _film_xy(*np.nonzero(band), ang)
         pos = np.linspace(xs.min(), xs.max(), 16)
         nan = np.full(pos.shape, np.nan)
-        return FilmGeometry(specimen, ang, src, 0, pos, nan, nan.copy(), (), feat,
+        return FilmGeometry(band, ang, src, 0, pos, nan, nan.copy(), (), feat,
                             bgc.texture_ratio, tuple(notes))
     edge_sets.sort(key=lambda rc: -len(rc[0]))
     # one background component may carry both edges (a film ending inside the field)
@@ -516,21 +542,44 @@ def detect_film(
         a0, _ = _tls_direction(r, c)
         _, yy = _film_xy(r, c, a0)
         t = _otsu(yy)
-        lo, hi = yy < t, yy >= t
-        if lo.sum() >= min_edge and hi.sum() >= min_edge:
-            gap = yy[hi].mean() - yy[lo].mean()
-            within = math.sqrt(0.5 * (yy[lo].var() + yy[hi].var()))
+        lo, hi_ = yy < t, yy >= t
+        if lo.sum() >= min_edge and hi_.sum() >= min_edge:
+            gap = yy[hi_].mean() - yy[lo].mean()
+            within = math.sqrt(0.5 * (yy[lo].var() + yy[hi_].var()))
             if gap > 6.0 * max(within, 1.0) and gap > 4.0 * feat:
-                edge_sets = [(r[lo], c[lo]), (r[hi], c[hi])]
+                edge_sets = [(r[lo], c[lo]), (r[hi_], c[hi_])]
     edge_sets = edge_sets[:2]
     fits = [_tls_direction(r, c) for r, c in edge_sets]
-    weights = np.array([len(r) for r, _ in edge_sets], float)
-    dbl = np.deg2rad(2.0 * np.array([f[0] for f in fits]))
-    ang = 0.5 * math.degrees(math.atan2((weights * np.sin(dbl)).sum(),
-                                        (weights * np.cos(dbl)).sum()))
-    ang = (ang + 90.0) % 180.0 - 90.0
-    if ang <= -90.0:
-        ang += 180.0
+    ang = _mean_direction(fits, [len(r) for r, _ in edge_sets])
+    # --- surfaces: refine each edge on the solid-fraction profile along the normal, then
+    # the direction from the refined curves (refined again if it moved by > 0.5 degree)
+    new = ang
+    for _ in range(3):
+        ang = new
+        curves = _surface_curves(solid, valid, band, edge_sets, ang, feat, sigma_c, phi)
+        pts = [(r, c) for _, r, c in curves.image_points if len(r) >= 3]
+        if len(pts) != len(edge_sets):
+            new = ang
+            break
+        fits = [_robust_tls_direction(r, c) for r, c in pts]
+        new = _mean_direction(fits, [len(r) for r, _ in pts])
+        if abs(((new - ang) + 90.0) % 180.0 - 90.0) <= 0.5:
+            break  # else far from the estimate: refine again in the new frame
+    top, bottom, pos = curves.top, curves.bottom, curves.positions
+    xg, yg = curves.grid
+    if abs(((new - ang) + 90.0) % 180.0 - 90.0) >= 0.01:
+        # the refined direction differs by a fraction of a degree: re-express the
+        # curves in its frame
+        ang = new
+        top, bottom = np.full(pos.shape, np.nan), np.full(pos.shape, np.nan)
+        for is_top, r, c in curves.image_points:
+            if len(r) < 2:
+                continue
+            xn, yn = _film_xy(r, c, ang)
+            order = np.argsort(xn)
+            out = top if is_top else bottom
+            out[:] = np.interp(pos, xn[order], yn[order], left=np.nan, right=np.nan)
+        xg, yg = _film_grid(img.shape, ang)
     if len(fits) == 2 and abs(((fits[0][0] - fits[1][0]) + 90) % 180 - 90) > 10:
         notes.append(
             f"the two film edges are not parallel ({fits[0][0]:.1f}° and {fits[1][0]:.1f}°); "
@@ -543,35 +592,173 @@ def detect_film(
                 f"the given film direction {film_direction_deg:.1f}° differs by {diff:.1f}° "
                 f"from the visible edges ({ang:.1f}°); the edges are used"
             )
-    # --- edge curves in film coordinates
-    rs, cs = np.nonzero(specimen)
-    xs_all, _ = _film_xy(rs.astype(float), cs.astype(float), ang)
-    x_lo, x_hi = float(xs_all.min()), float(xs_all.max())
-    bin_w = max(feat, (x_hi - x_lo) / 64.0, 4.0)
-    nbins = max(1, math.ceil((x_hi - x_lo) / bin_w))
-    edges_x = np.linspace(x_lo, x_hi + 1e-9, nbins + 1)
-    pos = 0.5 * (edges_x[:-1] + edges_x[1:])
-    curves: list[tuple[float, np.ndarray]] = []
-    for r, c in edge_sets:
-        ex, ey = _film_xy(r, c, ang)
-        curves.append((float(ey.mean()), np.stack([ex, ey])))
-    curves.sort(key=lambda t: t[0])
-    top = np.full(nbins, np.nan)
-    bottom = np.full(nbins, np.nan)
-    spec_mid = float(_film_xy(rs.astype(float), cs.astype(float), ang)[1].mean())
-    for mean_y, (ex, ey) in curves:
-        is_top = mean_y < spec_mid
-        idx = np.clip(np.searchsorted(edges_x, ex, side="right") - 1, 0, nbins - 1)
-        out = top if is_top else bottom
-        for b in range(nbins):
-            sel = ey[idx == b]
-            if sel.size >= max(3, int(0.3 * bin_w)):
-                out[b] = (np.quantile(sel, 0.35) - 0.5) if is_top else (
-                    np.quantile(sel, 0.65) + 0.5)
+    # the specimen: the band, trimmed to the surface curves where they are visible
+    specimen = valid.copy()
+    if np.isfinite(top).any():
+        specimen &= yg >= _interp_curve(pos, top, xg).astype(np.float32)
+    if np.isfinite(bottom).any():
+        specimen &= yg <= _interp_curve(pos, bottom, xg).astype(np.float32)
+    specimen &= _dilate(band, sigma_c)
     n_edges = int(np.isfinite(top).any()) + int(np.isfinite(bottom).any())
     resid = tuple(f[1] for f in fits)
     return FilmGeometry(specimen, float(ang), "edges", n_edges, pos, top, bottom, resid, feat,
                         bgc.texture_ratio, tuple(notes))
+
+
+def _robust_tls_direction(rows: np.ndarray, cols: np.ndarray) -> tuple[float, float]:
+    """:func:`_tls_direction` after dropping points far from a first fit (> 3 robust SD)."""
+    ang, _ = _tls_direction(rows, cols)
+    t = math.radians(ang)
+    res = cols * math.sin(t) + rows * math.cos(t)
+    res = res - np.median(res)
+    mad = 1.4826 * float(np.median(np.abs(res)))
+    keep = np.abs(res) <= max(3.0 * mad, 1.0)
+    if np.count_nonzero(keep) >= max(3, len(rows) // 2):
+        return _tls_direction(rows[keep], cols[keep])
+    return _tls_direction(rows, cols)
+
+
+def _despike(vals: np.ndarray) -> np.ndarray:
+    """Replace values far (> 3 robust SD, >= 2 px) from their 5-bin running median."""
+    ok = np.isfinite(vals)
+    if np.count_nonzero(ok) < 5:
+        return vals
+    v = vals[ok]
+    med = ndi.median_filter(v, size=5, mode="nearest")
+    dev = v - med
+    mad = 1.4826 * float(np.median(np.abs(dev)))
+    bad = np.abs(dev) > max(3.0 * mad, 2.0)
+    v = np.where(bad, med, v)
+    out = vals.copy()
+    out[ok] = v
+    return out
+
+
+def _mean_direction(fits: list[tuple[float, float]], weights: list[int]) -> float:
+    """Weighted mean of line directions (deg, in (-90, 90]) on the doubled-angle circle."""
+    w = np.asarray(weights, float)
+    dbl = np.deg2rad(2.0 * np.array([f[0] for f in fits]))
+    ang = 0.5 * math.degrees(math.atan2((w * np.sin(dbl)).sum(), (w * np.cos(dbl)).sum()))
+    ang = (ang + 90.0) % 180.0 - 90.0
+    if ang <= -90.0:
+        ang += 180.0
+    return ang
+
+
+@dataclass(frozen=True, eq=False)
+class _Curves:
+    positions: np.ndarray
+    top: np.ndarray
+    bottom: np.ndarray
+    image_points: tuple[tuple[bool, np.ndarray, np.ndarray], ...]  # (top?, rows, cols)
+    grid: tuple[np.ndarray, np.ndarray]  # x', y' of every pixel (float32)
+
+
+def _film_grid(shape: tuple[int, ...], angle_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Film coordinates ``x', y'`` of every pixel (float32), by broadcasting."""
+    t = math.radians(angle_deg)
+    r = np.arange(shape[0], dtype=np.float32)[:, None]
+    c = np.arange(shape[1], dtype=np.float32)[None, :]
+    return (c * np.float32(math.cos(t)) - r * np.float32(math.sin(t)),
+            c * np.float32(math.sin(t)) + r * np.float32(math.cos(t)))
+
+
+def _surface_curves(
+    solid: np.ndarray,
+    valid: np.ndarray,
+    band: np.ndarray,
+    edge_sets: list[tuple[np.ndarray, np.ndarray]],
+    ang: float,
+    feat: float,
+    sigma_c: float,
+    phi: float,
+) -> _Curves:
+    """Top and bottom surface curves in film coordinates (see the module docstring).
+
+    A first estimate per bin along ``x'`` comes from the band's edge pixels (35 % quantile
+    on the outer side). Each is then refined on the solid's outer envelope: the first solid
+    pixel of each 1-px column of the film frame coming from outside (within ``1.5 sigma_c``
+    of the first estimate), and per bin the ``q``-quantile (``q = phi / 4`` in
+    [0.05, 0.25]) of those positions over ~8 feature lengths along the film, half a pixel
+    outwards. A line along the surface meets solid over a fraction ``phi`` of its length
+    whether or not pores open there, so the curve does not dip into open pores.
+    """
+    xg, yg = _film_grid(solid.shape, ang)
+    xb_all = xg[band]
+    x_lo, x_hi = float(xb_all.min()), float(xb_all.max())
+    bin_w = max(feat, (x_hi - x_lo) / 64.0, 4.0)
+    nbins = max(1, math.ceil((x_hi - x_lo) / bin_w))
+    step = (x_hi - x_lo + 1e-6) / nbins
+    pos = x_lo + step * (np.arange(nbins) + 0.5)
+    spec_mid = float(yg[band].mean())
+    coarse: list[tuple[bool, np.ndarray]] = []
+    for r, c in edge_sets:
+        ex, ey = _film_xy(r, c, ang)
+        is_top = float(ey.mean()) < spec_mid
+        idx = np.clip(((ex - x_lo) / step).astype(np.int64), 0, nbins - 1)
+        cur = np.full(nbins, np.nan)
+        order = np.argsort(idx, kind="stable")
+        counts = np.bincount(idx, minlength=nbins)
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        ey_sorted = ey[order]
+        for b in np.nonzero(counts >= max(3, int(0.3 * bin_w)))[0]:
+            sel = ey_sorted[starts[b]:starts[b + 1]]
+            cur[b] = (np.quantile(sel, 0.35) - 0.5) if is_top else (np.quantile(sel, 0.65) + 0.5)
+        coarse.append((is_top, cur))
+    # refine: the first solid pixel of each 1-px column of the film frame, inwards from
+    # `reach` outside the first estimate; the surface is the q-quantile of those positions
+    # over a window along the film
+    vx, vy, vs = xg[valid], yg[valid], solid[valid]
+    ncol = math.ceil(x_hi - x_lo) + 1
+    col = np.floor(vx - np.float32(x_lo)).astype(np.int64)
+    inc = (col >= 0) & (col < ncol)
+    col, vy, vs = col[inc], vy[inc], vs[inc]
+    col_x = x_lo + np.arange(ncol) + 0.5
+    reach = round(1.5 * sigma_c) + 3
+    q = float(np.clip(_ENVELOPE_Q * phi, 0.02, _ENVELOPE_Q))
+    half_w = 0.5 * max(bin_w, min(8.0 * feat, (x_hi - x_lo) / 4.0))
+    top = np.full(nbins, np.nan)
+    bottom = np.full(nbins, np.nan)
+    for is_top, cur in coarse:
+        out = top if is_top else bottom
+        okb = np.isfinite(cur)
+        out[okb] = cur[okb]
+        if not okb.any():
+            continue
+        sgn = 1.0 if is_top else -1.0
+        ref = float(np.median(cur[okb]))
+        c_col = np.interp(col_x, pos[okb], cur[okb])
+        rel = sgn * (vy - c_col[col])  # inwards from the first estimate
+        near = np.abs(rel) <= reach
+        depth = sgn * (vy - ref)  # inwards from a straight reference
+        hit = np.full(ncol, np.inf)
+        np.minimum.at(hit, col[near & vs], depth[near & vs])
+        # a column counts where it is seen from well outside the first estimate, through
+        # background, to its first solid pixel (not where the image border or an excluded
+        # area cuts the surface off)
+        first = np.full(ncol, np.inf)
+        np.minimum.at(first, col[near], rel[near])
+        seen = (first <= -0.5 * reach) & (first + sgn * (c_col - ref) <= hit - 3.0)
+        for b in np.nonzero(okb)[0]:
+            c0 = max(0, math.floor(pos[b] - half_w - x_lo))
+            c1 = min(ncol, math.ceil(pos[b] + half_w - x_lo))
+            h = hit[c0:c1][seen[c0:c1]]
+            if h.size < 0.5 * (c1 - c0):
+                out[b] = np.nan
+                continue
+            d = float(np.quantile(h, q, method="inverted_cdf"))
+            if math.isfinite(d):
+                out[b] = ref + sgn * (d - 0.5)
+    top, bottom = _despike(top), _despike(bottom)
+    pts = []
+    t = math.radians(ang)
+    for is_top, cur in coarse:
+        vals = top if is_top else bottom
+        okb = np.isfinite(cur) & np.isfinite(vals)
+        x, y = pos[okb], vals[okb]
+        pts.append((is_top, -x * math.sin(t) + y * math.cos(t),
+                    x * math.cos(t) + y * math.sin(t)))
+    return _Curves(pos, top, bottom, tuple(pts), (xg, yg))
 
 
 # --------------------------------------------------------------------------- thickness

