@@ -104,13 +104,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--part", choices=("all", "stages", "batch"), default="all")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for i in range(args.images):
+        n = args.images if args.part != "stages" else 1
+        for i in range(n):
             make_image(folder / f"img{i:03d}.tif", seed=i)
-        stage_table(folder / "img000.tif", args.repeats)
-        batch_table(folder, args.images)
+        if args.part in ("all", "stages"):
+            stage_table(folder / "img000.tif", args.repeats)
+        if args.part in ("all", "batch"):
+            batch_table(folder, args.images)
 
 
 if __name__ == "__main__":

@@ -184,9 +184,7 @@ def check_region(region: Any, shape: tuple[int, ...]) -> np.ndarray | None:
             "pass a region mask of the same shape"
         )
     if not reg.any():
-        raise MeasurementError(
-            "the region is empty (no measurable pixel); check the excluded mask"
-        )
+        raise MeasurementError("the region is empty (no measurable pixel); check the excluded mask")
     return reg
 
 
@@ -246,12 +244,20 @@ def _axis_aligned(angle_deg: float) -> bool:
 
 def read_phase(mask: np.ndarray, ls: Any, angle_deg: float, sampling: str) -> np.ndarray:
     """Read ``mask`` at the samples of ``ls`` (nearest pixel or smoothed bilinear)."""
-    if sampling == "nearest" or _axis_aligned(angle_deg):
+    if sampling == "nearest" or _axis_aligned(angle_deg) or not ls.valid.any():
         return mask[ls.rows, ls.cols] & ls.valid
+    import cv2
     from scipy import ndimage as ndi
 
-    smooth = ndi.gaussian_filter(mask.astype(np.float32), LINEAR_SIGMA_PX, mode="nearest")
-    values = ndi.map_coordinates(smooth, [ls.rf, ls.cf], order=1, mode="nearest")
+    # Smooth only the lines' bounding box (plus the filter's reach), with OpenCV.
+    pad = math.ceil(4 * LINEAR_SIGMA_PX) + 2
+    r0 = max(int(np.floor(ls.rf[ls.valid].min())) - pad, 0)
+    r1 = min(int(np.ceil(ls.rf[ls.valid].max())) + pad + 1, mask.shape[0])
+    c0 = max(int(np.floor(ls.cf[ls.valid].min())) - pad, 0)
+    c1 = min(int(np.ceil(ls.cf[ls.valid].max())) + pad + 1, mask.shape[1])
+    crop = np.ascontiguousarray(mask[r0:r1, c0:c1], dtype=np.float32)
+    smooth = cv2.GaussianBlur(crop, (0, 0), LINEAR_SIGMA_PX, borderType=cv2.BORDER_REPLICATE)
+    values = ndi.map_coordinates(smooth, [ls.rf - r0, ls.cf - c0], order=1, mode="nearest")
     return (values >= 0.5) & ls.valid
 
 
@@ -288,9 +294,7 @@ def _measure_lines(
     )
 
 
-def _ratio_ci(
-    sums: np.ndarray, weights: np.ndarray, method: str, seed: int
-) -> tuple[float, float]:
+def _ratio_ci(sums: np.ndarray, weights: np.ndarray, method: str, seed: int) -> tuple[float, float]:
     """95% CI of ``sum(sums) / sum(weights)`` from between-line variation (in px)."""
     m = sums.size
     total_w = weights.sum()
@@ -447,8 +451,9 @@ def intercept_method(
         mode = window_um
     else:
         if isinstance(window_um, bool) or not np.isfinite(window_um) or window_um <= 0:
-            raise ConfigError(f"window_um must be 'auto', 'full' or a positive number, got "
-                              f"{window_um!r}")
+            raise ConfigError(
+                f"window_um must be 'auto', 'full' or a positive number, got {window_um!r}"
+            )
         mode = "fixed"
 
     if mode == "full":
@@ -496,9 +501,9 @@ def intercept_method(
     sd_px = float(np.std(lines.length_px, ddof=1)) if n_int > 1 else math.nan
     sampled = lines.n_samples > 0
     sums = np.bincount(lines.line, weights=lines.length_px, minlength=n_lines)[sampled]
-    wts = np.bincount(
-        lines.line, weights=np.where(lines.truncated, 0.5, 1.0), minlength=n_lines
-    )[sampled]
+    wts = np.bincount(lines.line, weights=np.where(lines.truncated, 0.5, 1.0), minlength=n_lines)[
+        sampled
+    ]
     lo_px, hi_px = _ratio_ci(sums.astype(float), wts, ci_method, seed)
     ci = (lo_px * scale, hi_px * scale)
     mean = mean_px * scale
@@ -506,8 +511,9 @@ def intercept_method(
 
     below = int(np.sum(counts < min_voids_per_line))
     if n_int == 0:
-        notes.append(f"no {phase} intercepts in the window; the mean {phase} intercept is "
-                     "undefined")
+        notes.append(
+            f"no {phase} intercepts in the window; the mean {phase} intercept is undefined"
+        )
     if n_int and not n_comp:
         notes.append(
             f"every {phase} intercept touches the window border or the region's edge; "
