@@ -124,6 +124,29 @@ def _dense_runs(
     return runs.length, runs.truncated, f"{angle:g} deg"
 
 
+def _integer_stats(lengths: np.ndarray) -> tuple[float, float, tuple[float, ...]]:
+    """Mean, length-weighted mean and the 10/50/90th percentiles of positive integers.
+
+    One ``bincount`` pass instead of a sort: the percentiles equal ``numpy.percentile``'s
+    (linear interpolation between the order statistics), read off the cumulative counts.
+    """
+    counts = np.bincount(lengths)
+    values = np.arange(counts.size, dtype=np.float64)
+    n = float(lengths.size)
+    total = float(counts @ values)
+    mean = total / n
+    lw = float(counts @ (values * values)) / total
+    cum = np.cumsum(counts)
+    pct = []
+    for q in (10, 50, 90):
+        pos = q / 100.0 * (n - 1)
+        lo = math.floor(pos)
+        v_lo = float(np.searchsorted(cum, lo + 1))
+        v_hi = float(np.searchsorted(cum, min(lo + 2, int(n))))
+        pct.append(v_lo + (pos - lo) * (v_hi - v_lo))
+    return mean, lw, tuple(pct)
+
+
 def chord_lengths(
     mask: np.ndarray,
     *,
@@ -203,10 +226,9 @@ def chord_lengths(
     edge_mean = float(length_px.sum()) / denom * scale if denom else math.nan
     comp = length_px[~truncated]
     if comp.size:
-        mean = float(comp.mean()) * scale
-        lw = float(np.sum(comp.astype(np.float64) ** 2) / comp.sum()) * scale
-        pct = np.percentile(comp, [10, 50, 90]) * scale
-        percentiles = {10: float(pct[0]), 50: float(pct[1]), 90: float(pct[2])}
+        mean, lw, pct = _integer_stats(comp)
+        mean, lw = mean * scale, lw * scale
+        percentiles = {q: v * scale for q, v in zip((10, 50, 90), pct, strict=True)}
     else:
         mean = lw = math.nan
         percentiles = {10: math.nan, 50: math.nan, 90: math.nan}
