@@ -182,6 +182,35 @@ def _bar_from_sizes(total_rows: int, data_rows: float | None) -> int | None:
     return bar if 0 <= bar < total_rows else None
 
 
+def _full_size_frame(
+    full: tuple[float, float] | None,
+    image_shape: tuple[int, int],
+    pixel: float | None,
+    detail: str,
+    key: str,
+) -> tuple[int | None, float | None, str, bool]:
+    """Data bar and pixel size from a sidecar's full-frame size (Hitachi, JEOL).
+
+    When the sidecar's frame width equals the image width, the rows beyond the frame's
+    height are the data bar. Otherwise the image was saved at another width: there is no
+    data bar to read, and the pixel size is scaled by frame width / image width.
+
+    Returns
+    -------
+    databar, pixel, detail, scaled
+        ``scaled`` says whether the pixel size was rescaled.
+    """
+    rows, cols = image_shape
+    if full is None:
+        return None, pixel, detail, False
+    if int(full[0]) == cols:
+        return _bar_from_sizes(rows, full[1]), pixel, detail, False
+    if pixel is None:
+        return None, None, detail, False
+    scaled_detail = f"{detail} scaled by {key} width {int(full[0])} / image width {cols}"
+    return None, pixel * full[0] / cols, scaled_detail, True
+
+
 def parse_ini(text: str) -> dict[str, dict[str, str]]:
     """Parse INI-style ``[Section]`` / ``key=value`` text, keeping key case; never raises.
 
@@ -552,7 +581,7 @@ def hitachi_info(text: str, *, image_shape: tuple[int, int], where: str) -> Vend
     (0.009921875, 64)
     """
     notes = _Notes()
-    rows, cols = image_shape
+    cols = image_shape[1]
     sections = parse_ini(text)
     sem = sections.get("SemImageFile", {})
     if not sem:
@@ -560,15 +589,11 @@ def hitachi_info(text: str, *, image_shape: tuple[int, int], where: str) -> Vend
     px_nm = _number(sem.get("PixelSize"), f"{where} [SemImageFile] PixelSize", notes, positive=True)
     pixel = px_nm * 1e-3 if px_nm is not None else None
     detail = f"Hitachi sidecar {where} [SemImageFile] PixelSize"
-    data = _size_pair(sem.get("DataSize"))
-    databar = None
-    if data is not None:
-        if int(data[0]) == cols:
-            databar = _bar_from_sizes(rows, data[1])
-        elif pixel is not None:
-            pixel *= data[0] / cols
-            detail += f" scaled by DataSize width {int(data[0])} / image width {cols}"
-            notes.warn(f"{where}: image width {cols} px differs from DataSize; pixel size scaled")
+    databar, pixel, detail, scaled = _full_size_frame(
+        _size_pair(sem.get("DataSize")), image_shape, pixel, detail, "DataSize"
+    )
+    if scaled:
+        notes.warn(f"{where}: image width {cols} px differs from DataSize; pixel size scaled")
     hv = _number(sem.get("AcceleratingVoltage"), f"{where} AcceleratingVoltage", notes)
     wd_raw = sem.get("WorkingDistance")
     wd = _number(wd_raw, f"{where} WorkingDistance", notes, positive=True)
@@ -634,7 +659,7 @@ def jeol_info(text: str, *, image_shape: tuple[int, int], where: str) -> VendorI
     (0.005, 64)
     """
     notes = _Notes()
-    rows, cols = image_shape
+    cols = image_shape[1]
     f = _jeol_fields(text)
     bar_px = _number(f.get("SM_MICRON_BAR"), f"{where} $$SM_MICRON_BAR", notes, positive=True)
     marker_raw = f.get("SM_MICRON_MARKER")
@@ -643,14 +668,9 @@ def jeol_info(text: str, *, image_shape: tuple[int, int], where: str) -> VendorI
         notes.warn(f"{where} $$SM_MICRON_MARKER = {marker_raw!r} is not a length; ignored")
     pixel = marker_um / bar_px if (marker_um and bar_px) else None
     detail = f"JEOL sidecar {where} $$SM_MICRON_MARKER / $$SM_MICRON_BAR"
-    full = _size_pair(f.get("CM_FULL_SIZE"))
-    databar = None
-    if full is not None:
-        if int(full[0]) == cols:
-            databar = _bar_from_sizes(rows, full[1])
-        elif pixel is not None:
-            pixel *= full[0] / cols
-            detail += f" scaled by CM_FULL_SIZE width {int(full[0])} / image width {cols}"
+    databar, pixel, detail, _ = _full_size_frame(
+        _size_pair(f.get("CM_FULL_SIZE")), image_shape, pixel, detail, "CM_FULL_SIZE"
+    )
     kv = _number(f.get("CM_ACCEL_VOLT"), f"{where} $CM_ACCEL_VOLT", notes)
     wd = _number(f.get("SM_WD") or f.get("CM_WD"), f"{where} $SM_WD", notes, positive=True)
     return VendorInfo(
