@@ -36,3 +36,16 @@ def sem_image(pore: np.ndarray, seed: int = 0) -> np.ndarray:
     return render_sem(pore, seed=seed, params=RenderParams(noise=0.03, gradient=0.05))
 
 
+
+
+def random_discs(shape: tuple[int, int], *, n: int, r: float, seed: int) -> np.ndarray:
+    """``n`` discs of radii 0.6 r .. 1.4 r at uniform random centres (the true pore mask)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
+    mask = np.zeros(shape, bool)
+    for y, x, q in zip(
+        rng.uniform(0, shape[0], n), rng.uniform(0, shape[1], n), rng.uniform(0.6, 1.4, n) * r,
+        strict=True,
+    ):
+        mask |= (yy - y) ** 2 + (xx - x) ** 2 <= q * q
+    return mask

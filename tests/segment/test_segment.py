@@ -11,19 +11,12 @@ from semscan.errors import SegmentationError
 from semscan.micrograph import Micrograph
 from semscan.segment import Segmentation, segment_micrograph
 from semscan.synth.render import RenderParams, render_sem
+from tests._synthetic import random_discs
 
 
 def discs(shape=(256, 256), n=140, r=9.0, seed=0):
-    """Boolean model of discs (radii 0.6 r .. 1.4 r): the true pore mask."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
-    mask = np.zeros(shape, bool)
-    for y, x, q in zip(
-        rng.uniform(0, shape[0], n), rng.uniform(0, shape[1], n), rng.uniform(0.6, 1.4, n) * r,
-        strict=True,
-    ):
-        mask |= (yy - y) ** 2 + (xx - x) ** 2 <= q * q
-    return mask
+    """Random discs (radii 0.6 r .. 1.4 r): the true pore mask."""
+    return random_discs(shape, n=n, r=r, seed=seed)
 
 
 @pytest.fixture(scope="module")
