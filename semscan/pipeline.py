@@ -653,9 +653,9 @@ def analyze_batch(
     fail_fast : bool
         Stop at the first failure (files not started are not analysed).
     models : dict, optional
-        Models already loaded by :func:`load_models` (used as they are with ``jobs=1``;
-        worker processes load their own). Loading them first is how a caller checks a
-        model file before any image is analysed.
+        Models already loaded by :func:`load_models`, handed to every worker (else each
+        loads its own). Loading them first is how a caller checks a model file before
+        any image is analysed.
 
     Yields
     ------
@@ -676,7 +676,10 @@ def analyze_batch(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     with cf.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(cfg, callback)
+        max_workers=jobs,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(cfg, callback, models),
     ) as pool:
         futures = [pool.submit(_run_one, task) for task in items]
         try:
