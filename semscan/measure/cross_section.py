@@ -242,13 +242,20 @@ def _coarse_background(
                            "texture is similar everywhere (no flat region at the border)")
     ratio = float(np.median(tex[bg]) / max(np.median(tex[spec]), 1e-9))
     spec_frac = np.count_nonzero(spec) / n_valid
-    found = ratio < 0.35 and frac >= 0.02 and spec_frac >= 0.1
+    # A flat region that covers most of the field is more likely a smooth specimen with a
+    # textured defect (a crack, a particle) than the vacuum beside a thin film: the less
+    # of the field the "specimen" covers, the flatter the background must be (35 % of the
+    # specimen's texture when the specimen covers >= 40 % of the field, proportionally
+    # less below; a vacuum or embedding background keeps < 10 %).
+    max_ratio = 0.35 * min(1.0, spec_frac / 0.4)
+    found = ratio < max_ratio and frac >= 0.02 and spec_frac >= 0.1
     if found:
         reason = (f"flat region at the border ({100 * frac:.0f}% of the field) with "
                   f"{100 * ratio:.0f}% of the specimen's texture")
     else:
         reason = (f"no flat background: the flattest border region ({100 * frac:.0f}% of the "
-                  f"field) keeps {100 * ratio:.0f}% of the texture (< 35% needed)")
+                  f"field) keeps {100 * ratio:.0f}% of the texture (< {100 * max_ratio:.0f}% "
+                  "needed)")
     return _Background(bg if found else np.zeros(img.shape, bool), ratio, float(frac), feat,
                        sigma, g, valid, found, reason)
 
