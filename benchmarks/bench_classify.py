@@ -29,8 +29,8 @@ REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real"
 def _inputs():
     for cls in CLASSES:
         s = generate(cls, seed=123, shape=(1024, 1024))
-        pore, solid = segment_for_training(s.image)
-        yield f"synthetic {cls}", pore, solid, UNCALIBRATED
+        pore, solid, grey = segment_for_training(s.image)
+        yield f"synthetic {cls}", pore, solid, grey, UNCALIBRATED
     if REAL.is_dir():
         from semscan.io import read_micrograph
         from semscan.segment import segment_micrograph
@@ -42,7 +42,7 @@ def _inputs():
                 warnings.simplefilter("ignore")
                 m = read_micrograph(path)
                 seg = segment_micrograph(m)
-            yield path.name, seg.pore, seg.solid, m.calibration
+            yield path.name, seg.pore, seg.solid, seg.contrast_grey, m.calibration
 
 
 def main() -> None:
@@ -53,11 +53,11 @@ def main() -> None:
     classify_structure(np.zeros(len(model.feature_names)), model=model)  # warm up
     print(f"{'image':36s} {'shape':>11s} {'down':>4s} {'features s':>10s} {'predict s':>9s}"
           f"  class (confidence)")
-    for name, pore, solid, cal in _inputs():
+    for name, pore, solid, grey, cal in _inputs():
         tf, tp = [], []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
-            f = structure_features(pore, solid, calibration=cal)
+            f = structure_features(pore, solid, calibration=cal, grey=grey)
             t1 = time.perf_counter()
             c = classify_structure(f, model=model)
             tp.append(time.perf_counter() - t1)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Retrain the shipped structure classifier and its model card (METHODS.md 8).
 
-    .venv/bin/python scripts/train_structure_model.py [--seed 0] [--n-per-class 300]
+    .venv/bin/python scripts/train_structure_model.py [--seed 0] [--n-per-class 300] [--n-jobs 2]
 
 Writes semscan/classify/models/structure.json.gz (the model, package data) and
 models/structure.card.json (the model card). Deterministic for a given seed.
@@ -22,7 +22,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-per-class", type=int, default=300)
-    ap.add_argument("--n-test-per-class", type=int, default=40)
+    ap.add_argument("--n-test-per-class", type=int, default=100)
+    ap.add_argument("--n-jobs", type=int, default=2,
+                    help="processes generating the data (the model does not depend on it)")
     ap.add_argument("--n-estimators", type=int, default=250)
     ap.add_argument("--out", type=Path, default=ROOT / "semscan/classify/models/structure.json.gz")
     ap.add_argument("--card", type=Path, default=ROOT / "models/structure.card.json")
@@ -31,7 +33,7 @@ def main() -> None:
     report = train_structure_model(
         args.out, seed=args.seed, n_per_class=args.n_per_class,
         n_test_per_class=args.n_test_per_class, n_estimators=args.n_estimators,
-        card_path=args.card,
+        card_path=args.card, n_jobs=args.n_jobs,
     )
     print(f"model {report.model_path} sha256 {report.sha256}")
     print(f"held-out accuracy {report.accuracy:.3f}")

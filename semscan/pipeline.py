@@ -471,7 +471,8 @@ def _classify(seg: Any, cal: Calibration, cfg: AnalysisConfig, models: dict[str,
     if model is None:
         model = load_model(cfg.classify.model_path)
         models["structure"] = model
-    feats = structure_features(seg.pore, seg.solid, calibration=cal, region=~seg.excluded)
+    feats = structure_features(seg.pore, seg.solid, calibration=cal, region=~seg.excluded,
+                               grey=seg.contrast_grey)
     return classify_structure(
         feats, model=model, confidence_threshold=cfg.classify.confidence_threshold
     )

@@ -46,3 +46,11 @@ def test_bad_toml_and_missing_file(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text("[io]\npage = 2\n")
     assert AnalysisConfig.load(path).io.page == 2
+
+
+def test_confidence_threshold_is_a_probability_or_the_models() -> None:
+    assert AnalysisConfig().classify.confidence_threshold is None  # the model's own
+    cfg = AnalysisConfig().with_overrides({"classify.confidence_threshold": 0.7})
+    assert cfg.classify.confidence_threshold == 0.7
+    with pytest.raises(ConfigError, match=r"probability in \[0, 1\]"):
+        AnalysisConfig().with_overrides({"classify.confidence_threshold": 1.5})

@@ -144,6 +144,21 @@ _FEATURES: dict[str, tuple[str, str]] = {
     "filled_pore_size_cv": ("1", "pore_size_cv after filling the solid specks"),
     "filled_pore_size_p99_over_mean": (
         "1", "pore_size_p99_over_mean after filling the solid specks"),
+    # Grey-level features: what the eye uses to tell pores (dark, sharp-edged, a grey level
+    # of their own) from shading on a textured solid (graded, one broad histogram).
+    "grey_separability": (
+        "1", "(mean solid grey - mean pore grey) / pooled within-phase SD, clipped to 50"),
+    "grey_valley_depth": (
+        "1", "smoothed grey histogram: lowest count between the two phases' modes / the "
+        "lower mode (0 two separate peaks, 1 one broad peak)"),
+    "grey_boundary_gradient_ratio": (
+        "1", "median grey gradient on the pore boundary / median over the region, clipped "
+        "to 50 (pores have sharp edges, shading does not)"),
+    "grey_boundary_sharpness": (
+        "1", "median grey gradient (per px, sigma 1 px) on the pore boundary / phase grey "
+        "difference, clipped to 5"),
+    "grey_pore_darkness": (
+        "1", "mean pore grey above the 0.5th percentile / the 0.5-99.5th percentile range"),
 }
 
 FEATURE_NAMES: tuple[str, ...] = tuple(_FEATURES)
@@ -193,6 +208,7 @@ def structure_features(
     *,
     calibration: Calibration,
     region: np.ndarray | None = None,
+    grey: np.ndarray | None = None,
 ) -> StructureFeatures:
     """Compute the scale-free structure features of a segmentation (METHODS.md 8).
 
@@ -206,6 +222,11 @@ def structure_features(
         are dimensionless, so uncalibrated images give the same values.
     region : ndarray of bool, optional
         Pixels to analyse (default: every pore or solid pixel).
+    grey : ndarray of float, shape (rows, columns), optional
+        The grey image the masks were thresholded from (the segmentation's
+        ``contrast_grey``), for the ``grey_*`` features. Without it they take the values
+        of an ideal two-level image (pore 0, solid 1), i.e. a perfectly separable
+        micrograph; a classifier trained on real segmentations should be given it.
 
     Returns
     -------
@@ -260,6 +281,13 @@ def structure_features(
     pore = pore & domain
     solid = solid & domain
     phi = float(pore.sum()) / n_domain
+    if grey is None:
+        grey = solid.astype(np.float32)
+    grey = np.asarray(grey, np.float32)
+    if grey.shape != pore.shape:
+        raise MeasurementError(f"grey image shape {grey.shape} differs from the masks "
+                               f"{pore.shape}")
+    grey_values = _grey_features(grey, pore, solid, domain)
 
     pl = _interface_densities(pore, domain)
     pl_mean = float(pl.mean())
@@ -288,7 +316,7 @@ def structure_features(
     scale2 = period_px**2 / area
 
     values: dict[str, float] = {"porosity": phi, "log_intercept_ratio": log_ratio,
-                                "anisotropy": anisotropy}
+                                "anisotropy": anisotropy, **grey_values}
     p_lcf, p_n, p_sizes = _components(pore)
     s_lcf, s_n, _ = _components(solid)
     values["pore_largest_component_fraction"] = p_lcf
@@ -344,6 +372,47 @@ def structure_features(
 
 
 # ----------------------------------------------------------------------------- helpers
+def _grey_features(
+    grey: np.ndarray, pore: np.ndarray, solid: np.ndarray, domain: np.ndarray
+) -> dict[str, float]:
+    """The ``grey_*`` features (see :data:`FEATURE_DESCRIPTIONS`)."""
+    g = grey[domain].astype(np.float64)
+    gp = grey[pore].astype(np.float64)
+    gs = grey[solid].astype(np.float64)
+    lo, hi = (float(v) for v in np.percentile(g, [0.5, 99.5]))
+    if gp.size < 16 or gs.size < 16 or hi - lo < 1e-9:
+        # one phase (or a flat image): nothing separates, no boundary to judge
+        return {"grey_separability": 0.0, "grey_valley_depth": 1.0,
+                "grey_boundary_gradient_ratio": 1.0, "grey_boundary_sharpness": 0.0,
+                "grey_pore_darkness": 0.0 if gs.size < 16 else 1.0}
+    mp, ms = float(gp.mean()), float(gs.mean())
+    pooled = math.sqrt((gp.size * gp.var() + gs.size * gs.var()) / (gp.size + gs.size))
+    diff = ms - mp
+    separability = float(np.clip(diff / max(pooled, 1e-9), -50.0, 50.0))
+    # Histogram valley between the two phases' modes, 64 bins over the 0.5-99.5 % range.
+    n_bins = 64
+    hist, _ = np.histogram(np.clip(g, lo, hi), bins=n_bins, range=(lo, hi))
+    hist = ndi.gaussian_filter1d(hist.astype(np.float64), 1.5)
+    cut = int(np.clip((0.5 * (mp + ms) - lo) / (hi - lo) * n_bins, 1, n_bins - 2))
+    m1 = int(np.argmax(hist[: cut + 1]))
+    m2 = cut + int(np.argmax(hist[cut:]))
+    lo_mode, hi_mode = min(m1, m2), max(m1, m2)
+    valley = float(hist[lo_mode : hi_mode + 1].min() / max(min(hist[m1], hist[m2]), 1e-12))
+    # Edge sharpness: gradient (sigma 1 px) on the pore's inner boundary.
+    grad = ndi.gaussian_gradient_magnitude(grey, 1.0)
+    inner = cv2.erode(pore.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    boundary = pore & ~inner
+    gb = grad[boundary]
+    gv = grad[domain]
+    g_med = float(np.median(gb)) if gb.size else 0.0
+    ratio = float(np.clip(g_med / max(float(np.median(gv)), 1e-12), 0.0, 50.0))
+    sharp = float(np.clip(g_med / max(abs(diff), 1e-9), 0.0, 5.0))
+    dark = float(np.clip((mp - lo) / (hi - lo), 0.0, 1.0))
+    return {"grey_separability": separability, "grey_valley_depth": valley,
+            "grey_boundary_gradient_ratio": ratio, "grey_boundary_sharpness": sharp,
+            "grey_pore_darkness": dark}
+
+
 def _interface_densities(pore: np.ndarray, domain: np.ndarray) -> np.ndarray:
     """Phase changes per pixel length along rows, 45 deg, columns, 135 deg."""
     out = []

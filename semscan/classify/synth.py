@@ -10,8 +10,9 @@ ideal masks, so that it meets the flaws of real segmentations (see
 Classes and recipes
 -------------------
 ``'percolation'``
-    Spinodal-like bicontinuous structure: a band-pass (ring-spectrum) or Gaussian-filtered
-    random field thresholded at a porosity of 30-85 %.
+    Spinodal-like bicontinuous structure: a planar section of a 3-D random field with a
+    shell spectrum (60 %) or a 2-D ring-spectrum field (40 %), width 15-50 % of the
+    wavelength, thresholded at a porosity of 30-85 %.
 ``'spherical-particle'``
     Relaxed random packing of discs (several size spreads, some sintering overlap) as the
     solid, closed morphologically to form necks; the pores are the complement.
@@ -26,7 +27,7 @@ Classes and recipes
     Percolation-like with a wide pore-size spread: two band-pass fields at scales 3-8x
     apart, or a percolating structure with large macrovoids.
 
-Feature sizes run from about 4 to 40 px so that the classifier sees every magnification.
+Feature sizes run from about 5 to 50 px so that the classifier sees every magnification.
 
 Examples
 --------
@@ -40,7 +41,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 import cv2
 import numpy as np
@@ -54,6 +55,7 @@ __all__ = [
     "CLASSES",
     "StructureClassName",
     "SyntheticSample",
+    "TrainingSegmentation",
     "generate",
     "random_render_params",
     "segment_for_training",
@@ -137,6 +139,11 @@ def generate(
         squeeze = float(rng.uniform(1.2, 2.5))
         tall = (math.ceil(shape[0] * squeeze), shape[1])
         pore, params, texture = builder(rng, tall)
+        # Foreshortening thins the walls that run along the rows: keep them >= 2.5 px, or
+        # the image shows no structure of this class (crop the tall mask to less squeeze).
+        thinnest = float(params.get("thinnest_px", 0.5 * params["feature_size_px"]))
+        squeeze = min(squeeze, max(1.0, thinnest / 2.5))
+        pore = pore[: math.ceil(shape[0] * squeeze)]
         pore = cv2.resize(
             pore.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_AREA
         ) >= 0.5
@@ -175,8 +182,16 @@ def random_render_params(rng: np.random.Generator) -> RenderParams:
     )
 
 
-def segment_for_training(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Segment a rendered image as an analysis would: ``(pore, solid)`` boolean masks.
+class TrainingSegmentation(NamedTuple):
+    """What :func:`segment_for_training` returns: the masks and the grey they came from."""
+
+    pore: np.ndarray
+    solid: np.ndarray
+    grey: np.ndarray
+
+
+def segment_for_training(image: np.ndarray) -> TrainingSegmentation:
+    """Segment a rendered image as an analysis would.
 
     Uses :func:`semscan.segment.segment_micrograph` (method ``'auto'``) when it is
     available, and otherwise a private fallback (median filter, background flattening,
@@ -189,15 +204,23 @@ def segment_for_training(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    pore, solid : ndarray of bool
+    TrainingSegmentation
+        ``pore`` and ``solid`` boolean masks and ``grey``, the image they were
+        thresholded from (the segmentation's ``contrast_grey``), as the pipeline passes
+        them to :func:`~semscan.classify.features.structure_features`.
     """
     seg = _real_segmenter()
+    image = np.asarray(image, np.float32)
     if seg is not None:
         from semscan.micrograph import Micrograph
 
-        result = seg(Micrograph.from_array(np.asarray(image, np.float32)))
-        return np.asarray(result.pore, bool), np.asarray(result.solid, bool)
-    return _fallback_segment(np.asarray(image, np.float32))
+        result = seg(Micrograph.from_array(image))
+        grey = result.contrast_grey if result.contrast_grey is not None else image
+        return TrainingSegmentation(np.asarray(result.pore, bool),
+                                    np.asarray(result.solid, bool),
+                                    np.asarray(grey, np.float32))
+    pore, solid = _fallback_segment(image)
+    return TrainingSegmentation(pore, solid, image)
 
 
 def segmenter_name() -> str:
@@ -247,9 +270,18 @@ def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
 
 def _bandpass_field(
     rng: np.random.Generator, shape: tuple[int, int], wavelength: float, rel_width: float,
-    stretch: float = 1.0, angle: float = 0.0,
+    stretch: float = 1.0, angle: float = 0.0, *, section: bool = False,
 ) -> np.ndarray:
-    """Random field with a ring spectrum at ``1/wavelength`` (spinodal-like)."""
+    """Random field with a ring spectrum at ``1/wavelength`` (spinodal-like).
+
+    With ``section=True`` the field is a *planar section of a 3-D field* whose power
+    spectrum is a spherical shell at ``1/wavelength`` (Cahn's model of spinodal
+    decomposition): a plane through it sees the shell's projection, ``S2(k) =
+    integral of S3(sqrt(k^2 + kz^2)) dkz``, which keeps the peak but adds the longer
+    wavelengths of obliquely cut waves. This is what an SEM image of a 3-D bicontinuous
+    structure shows: below ~50 % porosity its pores look like separate, irregular,
+    branched holes although they all connect in 3-D.
+    """
     noise = rng.standard_normal(shape)
     ky = np.fft.fftfreq(shape[0])[:, None]
     kx = np.fft.rfftfreq(shape[1])[None, :]
@@ -258,7 +290,15 @@ def _bandpass_field(
     kv = -s * kx + c * ky
     k = np.hypot(ku, kv)
     k0 = 1.0 / wavelength
-    filt = np.exp(-0.5 * ((k - k0) / (rel_width * k0)) ** 2)
+    width = rel_width * k0
+    if section:
+        kk = np.linspace(0.0, float(k.max()) + 1e-9, 1024)
+        kz = np.linspace(0.0, k0 + 4 * width, 512)
+        q = np.hypot(kk[:, None], kz[None, :])
+        power = np.trapezoid(np.exp(-(((q - k0) / width) ** 2)), kz, axis=1)
+        filt = np.sqrt(np.interp(k, kk, power))
+    else:
+        filt = np.exp(-0.5 * ((k - k0) / width) ** 2)
     field_ = np.fft.irfft2(np.fft.rfft2(noise) * filt, s=shape)
     return field_ / (field_.std() + 1e-12)
 
@@ -365,30 +405,35 @@ Built = tuple[np.ndarray, dict[str, Any], "np.ndarray | None"]
 
 
 def _percolation(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
-    size = _log_uniform(rng, 4.0, 40.0)  # mean pore width, px
+    # A spinodal structure has one characteristic wavelength: a band-pass field. Most
+    # images are planar sections of a 3-D shell-spectrum field (what the SEM sees of a 3-D
+    # bicontinuous structure: below ~50 % porosity separate-looking, branched holes that
+    # connect in 3-D); the rest are 2-D ring-spectrum fields, worm-like at any porosity.
+    # Both keep the pore-size spread narrow, as the class requires. (A low-pass Gaussian
+    # field, tried before, has a broad spectrum: its pore sizes spread like 'coarse'.)
+    size = _log_uniform(rng, 5.0, 40.0)  # mean pore width, px
     porosity = float(rng.uniform(0.30, 0.85))
-    variant = str(rng.choice(["bandpass", "gaussian"], p=[0.7, 0.3]))
+    variant = str(rng.choice(["section", "ring"], p=[0.6, 0.4]))
     stretch = float(rng.uniform(1.0, 1.25))
     angle = float(rng.uniform(0, math.pi))
-    if variant == "bandpass":
-        rel_width = float(rng.uniform(0.15, 0.4))
-        f = _bandpass_field(rng, shape, 2.2 * size, rel_width, stretch, angle)
-    else:
-        f = _gaussian_field(rng, shape, 0.55 * size)
+    rel_width = float(rng.uniform(0.15, 0.5))
+    f = _bandpass_field(rng, shape, 2.2 * size, rel_width, stretch, angle,
+                        section=variant == "section")
     pore = _threshold_at(f, porosity)
-    params = {"variant": variant, "feature_size_px": round(size, 2), "porosity": porosity}
+    params = {"variant": variant, "feature_size_px": round(size, 2), "porosity": porosity,
+              "ring_width": round(rel_width, 3)}
     return pore, params, None
 
 
 def _coarse(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
-    size = _log_uniform(rng, 4.0, 24.0)
+    size = _log_uniform(rng, 5.0, 24.0)
     porosity = float(rng.uniform(0.35, 0.85))
     variant = str(rng.choice(["two-scale", "macrovoids"], p=[0.55, 0.45]))
     ratio = float(rng.uniform(4.0, 8.0))
     if variant == "two-scale":
         fine = _bandpass_field(rng, shape, 2.2 * size, float(rng.uniform(0.2, 0.5)))
         big = _bandpass_field(rng, shape, 2.2 * size * ratio, float(rng.uniform(0.3, 0.6)))
-        weight = float(rng.uniform(0.8, 2.0))
+        weight = float(rng.uniform(1.1, 2.0))  # below ~1 the coarse scale barely shows
         pore = _threshold_at(fine + weight * big, porosity)
         params: dict[str, Any] = {"weight": weight}
     else:
@@ -441,7 +486,8 @@ def _cellular(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
         )
         if rng.random() < 0.7:  # relax towards regular cells
             pts, _ = _relaxed_packing_points(rng, pts, cell * float(rng.uniform(0.6, 0.9)))
-        wall = max(1.5, cell * float(rng.uniform(0.06, 0.3)))
+        # walls of >= 3 px: thinner ones vanish under the render's blur (up to 1.8 px)
+        wall = max(3.0, cell * float(rng.uniform(0.06, 0.3)))
         yy, xx = np.mgrid[0:rows, 0:cols]
         d, _ = cKDTree(pts).query(np.column_stack([yy.ravel(), xx.ravel()]), k=2)
         gap = (d[:, 1] - d[:, 0]).reshape(shape)
@@ -449,18 +495,22 @@ def _cellular(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
         pore = _opening(pore, cell * float(rng.uniform(0.0, 0.25)))
         if rng.random() < 0.35:  # windows between neighbouring cells
             pore |= _windows(rng, shape, pts, cell, wall)
-        params: dict[str, Any] = {"cell_px": round(cell, 2), "wall_px": round(wall, 2)}
+        params: dict[str, Any] = {"cell_px": round(cell, 2), "wall_px": round(wall, 2),
+                                  "thinnest_px": round(wall, 2)}
         size = cell
     else:
         size = _log_uniform(rng, 8.0, 50.0)
         if variant == "packed":
-            fraction = float(rng.uniform(0.4, 0.75))
             cv = float(rng.uniform(0.0, 0.3))
-            gap = float(rng.uniform(-0.05, 0.2))
+            # cells stay closed, with walls of >= 3 px between neighbours (thinner ones
+            # vanish under the blur); openings come as windows
+            min_gap = max(0.02, 3.0 / size)
+            gap = float(rng.uniform(min_gap, min_gap + 0.18))
+            fraction = float(rng.uniform(0.4, max(0.42, min(0.75, 0.8 / (1 + gap) ** 2))))
         else:
-            fraction = float(rng.uniform(0.08, 0.35))
+            fraction = float(rng.uniform(0.12, 0.35))
             cv = float(rng.uniform(0.2, 0.6))
-            gap = float(rng.uniform(0.1, 0.6))
+            gap = float(rng.uniform(max(0.1, 3.0 / size), 0.6))
         centres, radii = _relaxed_packing(rng, shape, size / 2, cv, fraction * (1 + gap), -gap)
         n = len(radii)
         aspect_max = float(rng.uniform(1.0, 1.7))
@@ -469,7 +519,8 @@ def _cellular(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
             np.full(n, rng.uniform(0, 180)) if aligned else rng.uniform(0, 180, n)
         )
         pore = _draw_discs(shape, centres, radii, rng.uniform(1.0, aspect_max, n), angles)
-        params = {"fraction": fraction, "size_cv": cv, "gap": gap, "aspect_max": aspect_max}
+        params = {"fraction": fraction, "size_cv": cv, "gap": gap, "aspect_max": aspect_max,
+                  "thinnest_px": round(min(gap, 0.6) * size, 2)}
         if variant == "packed" and rng.random() < 0.3:
             pore |= _windows(rng, shape, centres, size, 0.1 * size)
     params.update({"variant": variant, "feature_size_px": round(size, 2),
@@ -531,7 +582,7 @@ def _non_porous(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
         shade = math.cos(ang) * gx + math.sin(ang) * gy
         shade = shade / (shade.std() + 1e-12)
         height = (h - h.mean()) / (h.std() + 1e-12)
-        texture = float(rng.uniform(0.02, 0.15)) * shade + float(rng.uniform(0.0, 0.2)) * height
+        texture = float(rng.uniform(0.02, 0.3)) * shade + float(rng.uniform(0.0, 0.25)) * height
     elif variant == "grainy":
         g = _gaussian_field(rng, shape, 0.5 * scale)
         texture = float(rng.uniform(0.01, 0.06)) * g

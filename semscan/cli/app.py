@@ -517,8 +517,11 @@ def train_classifier(
     ] = 300,
     n_test_per_class: Annotated[
         int, typer.Option("--n-test-per-class", help="Held-out images per class.")
-    ] = 40,
+    ] = 100,
     trees: Annotated[int, typer.Option("--trees", help="Number of trees.")] = 250,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Processes generating the data (same model).")
+    ] = 1,
 ) -> None:
     """Train the structure classifier on generated data; use it with `analyze --model`."""
     from semscan.classify.model import train_structure_model
@@ -536,6 +539,7 @@ def train_classifier(
             n_test_per_class=n_test_per_class,
             n_estimators=trees,
             card_path=card_path,
+            n_jobs=jobs,
         )
     except (SemscanError, OSError, ValueError) as exc:
         err.print(f"[red]error[/red] {exc}")

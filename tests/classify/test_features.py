@@ -154,3 +154,36 @@ def test_solid_specks_are_filled_into_the_pores() -> None:
     assert d["euler_density"] == pytest.approx(0.0)
     assert d["filled_euler_density"] == pytest.approx(d["filled_pore_component_density"])
     assert clean["filled_euler_density"] == pytest.approx(clean["euler_density"])
+
+
+def test_grey_features_of_an_ideal_two_level_image() -> None:
+    pore = _holes()
+    f = _features(pore)  # no grey: the ideal image, pore 0 and solid 1
+    assert f["grey_separability"] == 50.0
+    assert f["grey_valley_depth"] == pytest.approx(0.0, abs=1e-6)
+    assert f["grey_pore_darkness"] == 0.0
+    assert f == _features(pore, grey=(~pore).astype(np.float32))
+
+
+def test_grey_features_tell_dark_pores_from_shading() -> None:
+    rng = np.random.default_rng(0)
+    pore = _holes()
+    # dark, sharp-edged pores with noise: two separate histogram peaks
+    pores_img = np.where(pore, 0.1, 0.7) + rng.normal(0, 0.05, pore.shape)
+    dark = _features(pore, grey=pores_img.astype(np.float32))
+    # smooth shading cut at its median: one broad histogram peak, no edges at the cut
+    from scipy import ndimage as ndi
+
+    shade = ndi.gaussian_filter(rng.normal(size=pore.shape), 6.0)
+    cut = shade < np.median(shade)
+    shading = _features(cut, grey=shade.astype(np.float32))
+    assert dark["grey_separability"] > 5.0
+    # a Gaussian cut at its mean: (2 * 0.798) / 0.603 = 2.65 pooled SDs apart
+    assert shading["grey_separability"] == pytest.approx(2.65, abs=0.3)
+    assert dark["grey_valley_depth"] < 0.2 < 0.8 < shading["grey_valley_depth"]
+    assert dark["grey_boundary_gradient_ratio"] > 2.0 * shading["grey_boundary_gradient_ratio"]
+
+
+def test_grey_image_must_match_the_masks() -> None:
+    with pytest.raises(MeasurementError, match="grey image shape"):
+        _features(_holes(), grey=np.zeros((10, 10), np.float32))

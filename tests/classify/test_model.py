@@ -46,8 +46,8 @@ def test_shipped_model_has_a_matching_card(model) -> None:
 
 def _classify(cls: str, seed: int, model) -> StructureClass:
     s = generate(cls, seed=seed, shape=(384, 384))
-    pore, solid = segment_for_training(s.image)
-    f = structure_features(pore, solid, calibration=UNCALIBRATED)
+    seg = segment_for_training(s.image)
+    f = structure_features(seg.pore, seg.solid, calibration=UNCALIBRATED, grey=seg.grey)
     return classify_structure(f, model=model, confidence_threshold=0.0)
 
 
@@ -113,16 +113,36 @@ def test_incompatible_models_are_refused(tmp_path: Path) -> None:
     assert data["format"] == MODEL_FORMAT
 
 
+def test_model_threshold_is_the_default(tmp_path: Path, model) -> None:
+    solid = np.ones((64, 64), bool)
+    f = structure_features(~solid, solid, calibration=UNCALIBRATED)
+    c = classify_structure(f, model=model)
+    assert c.is_uncertain == (c.confidence < model.confidence_threshold)
+    data = read_json(default_model_path())
+    assert data["confidence_threshold"] == model.confidence_threshold
+    strict = {**data, "confidence_threshold": 1.0}
+    write_json(tmp_path / "strict.json", strict)
+    if c.confidence < 1.0:
+        assert classify_structure(f, model=load_model(tmp_path / "strict.json")).is_uncertain
+    older = {k: v for k, v in data.items() if k != "confidence_threshold"}
+    write_json(tmp_path / "older.json", older)
+    assert load_model(tmp_path / "older.json").confidence_threshold == 0.6
+    write_json(tmp_path / "bad.json", {**data, "confidence_threshold": 2})
+    with pytest.raises(ModelError, match="invalid confidence_threshold"):
+        load_model(tmp_path / "bad.json")
+
+
 def test_training_is_reproducible_and_writes_a_card(tmp_path: Path) -> None:
     kwargs = dict(seed=3, n_per_class=3, n_test_per_class=1, shape=(64, 64), n_estimators=4)
     a = train_structure_model(tmp_path / "a.json", **kwargs)
-    b = train_structure_model(tmp_path / "b.json", **kwargs)
-    assert a.sha256 == b.sha256
+    b = train_structure_model(tmp_path / "b.json", **kwargs, n_jobs=2)
+    assert a.sha256 == b.sha256  # the same model for any number of data processes
     card = json.loads(Path(a.card_path).read_text(encoding="utf-8"))
     assert card["sha256"] == a.sha256
     assert card["held_out"]["n"] == len(CLASSES)
     assert card["training_data"]["sklearn_version"]
     m = load_model(a.model_path)
     assert m.training["seed"] == 3
+    assert m.confidence_threshold == card["confidence_threshold"]["value"]
     with pytest.raises(ConfigError, match="n_per_class >= 2"):
         train_structure_model(tmp_path / "c.json", n_per_class=1)

@@ -37,8 +37,8 @@ def test_pores_are_dark() -> None:
 
 def test_segment_for_training_gives_disjoint_masks() -> None:
     s = generate("percolation", seed=2, shape=(128, 128))
-    pore, solid = segment_for_training(s.image)
-    assert pore.shape == solid.shape == s.image.shape
+    pore, solid, grey = segment_for_training(s.image)
+    assert pore.shape == solid.shape == grey.shape == s.image.shape
     assert not (pore & solid).any()
     assert (pore == s.pore_mask).mean() > 0.8
 
