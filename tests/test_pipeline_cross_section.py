@@ -34,9 +34,9 @@ of three cross-sections (seeds 1-3) against a/b at 0 / 15 / 30 degrees:
 
 Single cross-sections scatter by up to 7.8 % (a/b = 5, flat, seed 2): 50 lines per
 direction, as METHODS.md 4 prescribes, sample a few hundred intercepts. Every image's
-thickness is checked within 2 % and its film direction within 1 degree. At b = 10 px the means of two seeds were -7.5..+3.5 %,
-at b = 6 px (above) down to -11.6 %: below about 10 px per semi-axis the imaging, not the
-estimator, limits kappa.
+thickness is checked within 2 % and its film direction within 1 degree. At b = 10 px the
+means of two seeds were -7.5..+3.5 %, at b = 6 px (above) down to -11.6 %: below about
+10 px per semi-axis the imaging, not the estimator, limits kappa.
 """
 
 from __future__ import annotations
