@@ -394,10 +394,9 @@ def _grey_features(
     hist, _ = np.histogram(np.clip(g, lo, hi), bins=n_bins, range=(lo, hi))
     hist = ndi.gaussian_filter1d(hist.astype(np.float64), 1.5)
     cut = int(np.clip((0.5 * (mp + ms) - lo) / (hi - lo) * n_bins, 1, n_bins - 2))
-    m1 = int(np.argmax(hist[: cut + 1]))
-    m2 = cut + int(np.argmax(hist[cut:]))
-    lo_mode, hi_mode = min(m1, m2), max(m1, m2)
-    valley = float(hist[lo_mode : hi_mode + 1].min() / max(min(hist[m1], hist[m2]), 1e-12))
+    m1 = int(np.argmax(hist[: cut + 1]))  # darker mode, at or below the cut
+    m2 = cut + int(np.argmax(hist[cut:]))  # brighter mode, at or above it
+    valley = float(hist[m1 : m2 + 1].min() / max(min(hist[m1], hist[m2]), 1e-12))
     # Edge sharpness: gradient (sigma 1 px) on the pore's inner boundary.
     grad = ndi.gaussian_gradient_magnitude(grey, 1.0)
     inner = cv2.erode(pore.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)

@@ -520,7 +520,7 @@ def _cellular(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
         )
         pore = _draw_discs(shape, centres, radii, rng.uniform(1.0, aspect_max, n), angles)
         params = {"fraction": fraction, "size_cv": cv, "gap": gap, "aspect_max": aspect_max,
-                  "thinnest_px": round(min(gap, 0.6) * size, 2)}
+                  "thinnest_px": round(gap * size, 2)}
         if variant == "packed" and rng.random() < 0.3:
             pore |= _windows(rng, shape, centres, size, 0.1 * size)
     params.update({"variant": variant, "feature_size_px": round(size, 2),
