@@ -83,8 +83,10 @@ class SegmentConfig:
     background_um : float or None
         Gaussian sigma of the background flattening (µm); None chooses 1/8 of the image's
         short side, 0 disables.
-    denoise : {'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
-        Denoising before thresholding.
+    denoise : {'auto', 'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
+        Denoising before thresholding. ``'auto'``: a 3 px median, or a Gaussian of sigma
+        1-2 px when the noise exceeds 0.4 of the grey difference between the phases (the choice is
+        recorded in ``seg_preprocessing``).
     denoise_um : float or None
         Size of the denoising filter in µm; None uses the filter's default in px (median
         3, gaussian sigma 1, bilateral 5, nlmeans 7).
@@ -105,7 +107,7 @@ class SegmentConfig:
     manual_threshold: float | None = None
     classifier_path: str | None = None
     background_um: float | None = None
-    denoise: Literal["none", "median", "gaussian", "bilateral", "nlmeans"] = "median"
+    denoise: Literal["auto", "none", "median", "gaussian", "bilateral", "nlmeans"] = "auto"
     denoise_um: float | None = None
     min_feature_um: float | None = None
     sauvola_window_um: float | None = None

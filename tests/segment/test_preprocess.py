@@ -33,7 +33,7 @@ def test_denoise_none_and_sizes():
     assert denoise_image(img, method="median", size_um=0.05, calibration=CAL)[1] == 5
     assert denoise_image(img, method="median", size_um=0.09, calibration=CAL)[1] == 9
     assert denoise_image(img, method="median", size_um=7)[1] == 7  # uncalibrated: px
-    with pytest.raises(SegmentationError, match="choose one of 'none', 'median'"):
+    with pytest.raises(SegmentationError, match="choose one of 'auto', 'none', 'median'"):
         denoise_image(img, method="wiener")
 
 
