@@ -21,13 +21,21 @@ Classes and recipes
     thickness and rounded corners, packed disc/ellipse foams, or round/oval holes in a
     sheet; some with windows between neighbouring cells.
 ``'non-porous'``
-    A solid surface, flat, wrinkled (shading added to the image) or cracked, with at most a
-    few tiny pits.
+    A solid surface, flat, wrinkled (shading added to the image), grainy or cracked, with
+    at most a few tiny pits.
 ``'coarse'``
     Percolation-like with a wide pore-size spread: two band-pass fields at scales 3-8x
     apart, or a percolating structure with large macrovoids.
 
 Feature sizes run from about 5 to 50 px so that the classifier sees every magnification.
+
+What a real micrograph adds, and the renders therefore add too: 30 % of the porous images
+foreshortened along the rows (tilted views); 30 % of the cellular and spherical-particle
+images seen in perspective, features shrinking to 1/1.5-1/4 towards the top (a tilted
+fracture or surface); 40 % of the cellular images with depth-shaded pores (bright sloping
+cell walls, dark only in the middle, so that thresholding finds the cell floors smaller
+than the cells); 30 % of all images with dust particles and their shadows; noise up to
+0.5 of the pore-solid contrast (the segmentation then smooths with a Gaussian).
 
 Examples
 --------
@@ -38,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
@@ -147,17 +156,29 @@ def generate(
         pore = cv2.resize(
             pore.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_AREA
         ) >= 0.5
+    elif structure_class in _PERSPECTIVE_CLASSES and rng.random() < 0.3:
+        pore, params, texture = _perspective_view(rng, builder, shape)
     else:
         pore, params, texture = builder(rng, shape)
     params["foreshortening"] = round(squeeze, 3)
     render = random_render_params(rng)
+    if structure_class == "cellular" and rng.random() < 0.4:
+        # Pores seen as cavities: bright sloping walls at the rim, dark only in the middle.
+        render = dataclasses.replace(
+            render,
+            rim_gain=float(rng.uniform(0.3, 0.9)),
+            rim_px=float(rng.uniform(0.08, 0.45)) * float(params["feature_size_px"]),
+        )
     image = render_sem(pore, seed=int(rng.integers(2**31)), params=render)
     if rng.random() < 0.7:  # grain / charging texture inside both phases, as in real SEM
         grain = _gaussian_field(rng, shape, float(rng.uniform(0.7, 3.0)))
         amp = float(rng.uniform(0.05, 0.45)) * (render.solid_level - render.pore_level)
         texture = amp * grain if texture is None else texture + amp * grain
     if texture is not None:
-        image = np.clip(image + texture, 0.0, 1.0).astype(np.float32)
+        image = _fit_grey_range(image + texture)
+    if rng.random() < 0.3:  # dust: bright particles with a shadow, on any specimen
+        image = _add_dust(rng, image, float(params["feature_size_px"]), render.solid_level)
+        params["dust"] = True
     params = {**params, "render": {k: round(float(v), 4) for k, v in vars(render).items()}}
     return SyntheticSample(image, pore, structure_class, int(seed), params)
 
@@ -165,8 +186,10 @@ def generate(
 def random_render_params(rng: np.random.Generator) -> RenderParams:
     """Random SEM look: grey levels, edge brightening, pore-back, blur, noise, gradient.
 
-    The noise is kept below 0.3 of the pore-solid contrast, so that the image stays
-    segmentable (a worse image is no example of any class).
+    The noise is kept below 0.5 of the pore-solid contrast, so that the image stays
+    segmentable (a worse image is no example of any class); above about 0.3 the
+    segmentation's ``denoise='auto'`` switches to a Gaussian, as it does on noisy
+    micrographs.
     """
     pore_level = rng.uniform(0.02, 0.3)
     contrast = rng.uniform(0.2, 0.6)
@@ -177,7 +200,7 @@ def random_render_params(rng: np.random.Generator) -> RenderParams:
         edge_width_px=float(rng.uniform(0.8, 3.0)),
         pore_back=float(rng.uniform(0.0, 0.45)),
         blur_px=float(rng.uniform(0.3, 1.8)),
-        noise=float(rng.uniform(0.01, min(0.15, 0.3 * contrast))),
+        noise=float(rng.uniform(0.01, min(0.2, 0.5 * contrast))),
         gradient=float(rng.uniform(0.0, 0.25)),
     )
 
@@ -589,6 +612,72 @@ def _non_porous(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
     params = {"variant": variant, "feature_size_px": round(scale, 2), "n_pits": n_pits,
               "porosity": float(pore.mean())}
     return pore, params, None if texture is None else texture.astype(np.float32)
+
+
+# Classes also drawn in perspective (see _perspective_view). Not percolation and coarse:
+# their difference is the pore-size spread, which a perspective view widens.
+_PERSPECTIVE_CLASSES = ("cellular", "spherical-particle")
+
+
+def _perspective_view(
+    rng: np.random.Generator, builder: Any, shape: tuple[int, int]
+) -> Built:
+    """A structure seen obliquely, as in a tilted view of a film's surface or fracture.
+
+    Features shrink steadily towards the top of the image, to 1/1.5-1/4 of their size
+    at the bottom (the magnification falls with distance from the lens), so that pore
+    sizes spread over the field without any spread in the structure itself.
+    """
+    rows, cols = shape
+    ratio = float(rng.uniform(1.5, 4.0))
+    r = np.arange(rows, dtype=np.float64) + 0.5
+    scale = 1.0 + (ratio - 1.0) * (1.0 - r / rows)  # source px per image px on row r
+    src_rows = np.cumsum(scale) - 0.5 * scale
+    height, width = math.ceil(src_rows[-1] + 1.0), math.ceil(cols * ratio)
+    pore, params, texture = builder(rng, (height, width))
+    c = np.arange(cols, dtype=np.float64) + 0.5 - cols / 2
+    map_x = (width / 2 + c[None, :] * scale[:, None] - 0.5).astype(np.float32)
+    map_y = np.repeat(src_rows[:, None], cols, axis=1).astype(np.float32)
+    warped = cv2.remap(pore.astype(np.float32), map_x, map_y, interpolation=cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REFLECT)
+    params = {**params, "perspective": round(ratio, 3), "porosity": float((warped >= 0.5).mean())}
+    return warped >= 0.5, params, texture
+
+
+def _add_dust(
+    rng: np.random.Generator, image: np.ndarray, feature_px: float, solid_level: float
+) -> np.ndarray:
+    """Put 1-6 dust particles on the image: bright, rounded blobs 1-5 feature sizes across
+    (at most 1/6 of the short side) that hide what lies under them, each with a dark shadow
+    on the side away from the detector, as contamination looks in an SE image. The
+    classifier must not read a particle or its shadow as structure."""
+    rows, cols = image.shape
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    out = image.astype(np.float64)
+    ang = rng.uniform(0, 2 * math.pi)
+    for _ in range(int(rng.integers(1, 7))):
+        r = min(max(3.0, 0.5 * feature_px * float(rng.uniform(1.0, 5.0))), min(rows, cols) / 12)
+        cy, cx = rng.uniform(0, rows), rng.uniform(0, cols)
+        sy, sx = cy + 0.8 * r * math.sin(ang), cx + 0.8 * r * math.cos(ang)
+        shadow = np.exp(-((np.hypot(yy - sy, xx - sx) / (1.3 * r)) ** 2))
+        out *= 1.0 - float(rng.uniform(0.3, 0.6)) * shadow
+        d = np.hypot(yy - cy, xx - cx) / r
+        cover = np.clip((1.0 - d) * r / 1.5, 0.0, 1.0)  # ~1.5 px soft edge
+        level = min(1.0, solid_level * float(rng.uniform(1.1, 1.6)))
+        grey = level * (0.75 + 0.25 * np.clip(1.0 - d**2, 0, None) ** 0.5)
+        out = (1.0 - cover) * out + cover * grey
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def _fit_grey_range(image: np.ndarray) -> np.ndarray:
+    """Clip to [0, 1], after a linear rescale when more than 0.1 % of the pixels fall
+    outside: a microscopist sets brightness and contrast so that the image does not
+    saturate."""
+    lo, hi = (float(v) for v in np.percentile(image, [0.1, 99.9]))
+    if (lo < 0.0 or hi > 1.0) and hi > lo:
+        new_lo, new_hi = max(lo, 0.01), min(hi, 0.99)
+        image = new_lo + (image - lo) * ((new_hi - new_lo) / (hi - lo))
+    return np.clip(image, 0.0, 1.0).astype(np.float32)
 
 
 def _crack(rng: np.random.Generator, shape: tuple[int, int], width: float) -> np.ndarray:
