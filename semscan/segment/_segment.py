@@ -321,7 +321,8 @@ def segment_micrograph(
         0 disables it.
     denoise : {'auto', 'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
         Denoising filter. ``'auto'`` (default): a 3 px median, or a Gaussian of sigma
-        ``ratio / 0.4`` px (1-2 px) when the noise exceeds 0.4 of the grey difference between the phases
+        ``ratio / 0.4`` px (1-2 px) when the noise exceeds 0.4 of the grey difference
+        between the phases
         (:func:`~semscan.segment.preprocess.noise_to_contrast`; a 3 px median leaves
         speckle on the phase boundaries of such images, which breaks thin ligaments).
     denoise_um : float, optional
