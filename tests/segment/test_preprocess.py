@@ -95,3 +95,25 @@ def test_tiny_image():
     for shape in [(1, 1), (2, 2), (3, 7)]:
         p = preprocess(np.zeros(shape, np.float32))
         assert p.image.shape == shape
+
+
+def test_denoise_auto_picks_by_noise_to_contrast():
+    from semscan.segment.preprocess import AUTO_NOISE_LIMIT, noise_to_contrast
+
+    clean = noisy()  # noise 0.05 on a 0.45 step
+    assert noise_to_contrast(clean) < AUTO_NOISE_LIMIT
+    np.testing.assert_array_equal(denoise_image(clean, method="auto")[0],
+                                  denoise_image(clean, method="median")[0])
+    rng = np.random.default_rng(1)
+    base = np.where(np.arange(96) % 16 < 6, 0.15, 0.6).astype(np.float32)[None, :].repeat(96, 0)
+    very = np.clip(base + rng.normal(0, 0.3, base.shape), 0, 1).astype(np.float32)
+    ratio = noise_to_contrast(very)
+    assert ratio > AUTO_NOISE_LIMIT
+    out, size = denoise_image(very, method="auto")
+    sigma = min(2.0, ratio / AUTO_NOISE_LIMIT)
+    assert size == pytest.approx(2 * sigma)
+    np.testing.assert_array_equal(out, denoise_image(very, method="gaussian", size_um=2 * sigma)[0])
+    p = preprocess(very, background_um=0)
+    assert p.denoise == "gaussian" and "(auto: noise" in p.description
+    # a constant image has no phases: NaN, and auto keeps the median
+    assert np.isnan(noise_to_contrast(np.full((16, 16), 0.5, np.float32)))
