@@ -90,9 +90,12 @@ def _fmt_len(px: float, calibration: Calibration) -> str:
     return f"{value:.3g} {calibration.unit}"
 
 
-def _noise_sigma(image: np.ndarray) -> float:
-    """Robust noise estimate: MAD of the residual of a 3x3 median, scaled to a Gaussian SD."""
-    resid = image - cv2.medianBlur(image, 3)
+def _noise_sigma(image: np.ndarray, median3: np.ndarray | None = None) -> float:
+    """Robust noise estimate: MAD of the residual of a 3x3 median, scaled to a Gaussian SD
+    (``median3``: that median, when the caller has it already)."""
+    if median3 is None:
+        median3 = cv2.medianBlur(image, 3)
+    resid = image - median3
     sample = resid[::2, ::2].ravel()
     return float(1.4826 * np.median(np.abs(sample)) * 1.5)
 
@@ -131,8 +134,9 @@ def noise_to_contrast(image: np.ndarray, valid: np.ndarray | None = None) -> flo
     (0.0, True)
     """
     img = np.ascontiguousarray(image, dtype=np.float32)
-    noise = _noise_sigma(img)
-    med = _sample(cv2.medianBlur(img, 3))
+    median3 = cv2.medianBlur(img, 3)
+    noise = _noise_sigma(img, median3)
+    med = _sample(median3)
     mask = None if valid is None else _sample(np.ascontiguousarray(valid, dtype=bool))
     t = _hist_otsu(med, None if mask is None else mask.view(np.uint8))
     above, below = med > t, med <= t
