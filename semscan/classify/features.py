@@ -374,10 +374,11 @@ def _grey_features(
     """The ``grey_*`` features (see :data:`FEATURE_DESCRIPTIONS`)."""
     g = grey[domain].astype(np.float64)
     lo, hi = (float(v) for v in np.percentile(g, [0.5, 99.5]))
-    if np.count_nonzero(pore) < 16 or np.count_nonzero(solid) < 16 or hi - lo < 1e-9:
+    n_pore, n_solid = np.count_nonzero(pore), np.count_nonzero(solid)
+    if n_pore < 16 or n_solid < 16 or hi - lo < 1e-9:
         # one phase (or a flat image): no boundary to judge
         return {"grey_boundary_gradient_ratio": 1.0,
-                "grey_pore_darkness": 0.0 if np.count_nonzero(solid) < 16 else 1.0}
+                "grey_pore_darkness": 0.0 if n_solid < 16 else 1.0}
     mp = float(grey[pore].astype(np.float64).mean())
     # Edge contrast: gradient (sigma 1 px) on the pore's inner boundary against the region.
     grad = ndi.gaussian_gradient_magnitude(grey, 1.0)

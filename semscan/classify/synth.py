@@ -640,8 +640,9 @@ def _perspective_view(
     map_y = np.repeat(src_rows[:, None], cols, axis=1).astype(np.float32)
     warped = cv2.remap(pore.astype(np.float32), map_x, map_y, interpolation=cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_REFLECT)
-    params = {**params, "perspective": round(ratio, 3), "porosity": float((warped >= 0.5).mean())}
-    return warped >= 0.5, params, texture
+    pore = warped >= 0.5
+    params = {**params, "perspective": round(ratio, 3), "porosity": float(pore.mean())}
+    return pore, params, texture
 
 
 def _add_dust(
