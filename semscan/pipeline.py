@@ -423,8 +423,13 @@ def _cross_section(
     mask along oblique lines is biased: nearest-pixel samples break chords that run along a
     digitised boundary and smoothing closes thin walls, so kappa of a/b = 3-5 ellipses read
     8-13% low at 15-30 degrees, while rows and columns of an image digitised in the film
-    frame read it within a few percent. Returns the result, the segmentation (specimen
-    only) and the micrograph actually measured (rotated or not).
+    frame read it within a few percent. Once the film is found (in the film frame), the
+    image is segmented again with everything outside the specimen excluded, so that the
+    background (vacuum, embedding) does not pull the threshold, the flattening or the
+    choice of method: a tilted foam above a grey vacuum (membrane_cells_hitachi) read only
+    its darkest cell floors as pore (porosity 0.23, local threshold) and now reads its
+    cell openings (0.50, Otsu). Returns the result, the segmentation (specimen only) and
+    the micrograph actually measured (rotated or not).
     """
     from semscan.measure.cross_section import analyze_cross_section, detect_film
     from semscan.micrograph import rotate_micrograph
@@ -442,14 +447,24 @@ def _cross_section(
         pore=seg.pore,
         film_direction_deg=xs_opts["film_direction_deg"],
     )
+    seg_opts = {**dataclasses.asdict(cfg.segment), "classifier": models.get("pixel_classifier")}
     if abs(film.direction_deg) > FILM_FRAME_MIN_DEG:
         micrograph = rotate_micrograph(micrograph, film.direction_deg)
-        seg = segment_micrograph(
-            micrograph, **dataclasses.asdict(cfg.segment), classifier=models.get("pixel_classifier")
-        )
+        seg = segment_micrograph(micrograph, **seg_opts)
         if xs_opts["film_direction_deg"] is not None:
             xs_opts["film_direction_deg"] = 0.0
-        film = None  # found again in the film frame
+        film = detect_film(  # again, in the film frame
+            micrograph.image,
+            calibration=cal,
+            excluded=seg.excluded,
+            pore=seg.pore,
+            film_direction_deg=xs_opts["film_direction_deg"],
+        )
+    # Threshold the specimen alone: the background (vacuum, embedding) is excluded, never
+    # pore (METHODS.md 0), so it must not pull the threshold, the background flattening or
+    # the choice of method either. A bright-walled foam seen above a grey vacuum otherwise
+    # reads only its darkest cell floors as pore.
+    seg = segment_micrograph(micrograph, **seg_opts, region_excluded=~film.specimen)
     result = analyze_cross_section(
         seg.pore,
         seg.solid,
