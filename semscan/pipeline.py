@@ -427,7 +427,7 @@ def _cross_section(
     image is segmented again with everything outside the specimen excluded, so that the
     background (vacuum, embedding) does not pull the threshold, the flattening or the
     choice of method: a tilted foam above a grey vacuum (membrane_cells_hitachi) read only
-    its darkest cell floors as pore (porosity 0.23, local threshold) and now reads its
+    its darkest cell floors as pore (porosity 0.26, local threshold) and now reads its
     cell openings (0.50, Otsu). Returns the result, the segmentation (specimen only) and
     the micrograph actually measured (rotated or not).
     """

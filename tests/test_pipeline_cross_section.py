@@ -170,7 +170,7 @@ def test_resolved_kappa_within_5_percent(resolved, ab, tilt):
 def test_the_specimen_alone_sets_the_threshold(real_dir):
     # A tilted foam seen above a flat grey vacuum (15 % of the field). With the vacuum in
     # the histogram, the phase levels looked uneven (residual 0.47), a local threshold was
-    # chosen and only the darkest cell floors read as pore (porosity 0.23 of the
+    # chosen and only the darkest cell floors read as pore (porosity 0.26 of the
     # specimen). Thresholded on the specimen alone, the cell openings are pore, as in the
     # overlay a reviewer checks, and the vacuum is excluded, never pore (METHODS.md 0).
     from semscan.io import read_micrograph
