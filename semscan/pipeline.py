@@ -476,7 +476,7 @@ def _cross_section(
         film=film,
         **xs_opts,
     )
-    return result, seg.with_excluded(~result.film.specimen), micrograph
+    return result, seg, micrograph  # seg already excludes everything outside the specimen
 
 
 def _classify(seg: Any, cal: Calibration, cfg: AnalysisConfig, models: dict[str, Any]) -> Any:
