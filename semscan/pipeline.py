@@ -167,6 +167,7 @@ _STRUCTURE_FIELDS = (
     "p_non_porous",
     "p_coarse",
     "class_reasons",
+    "class_scale_ratio",
 )
 
 
@@ -371,6 +372,12 @@ def analyze_micrograph(
         t = time.perf_counter()
         structure = _classify(seg, cal, cfg, models)
         timings["classify"] = time.perf_counter() - t
+        if structure.rectified:
+            warnings_.append(
+                f"the pore size changes {structure.scale_ratio:.1f}x steadily over the field "
+                "(an oblique view or a graded structure); the structure class was computed "
+                "after resampling it to one scale (class_scale_ratio)"
+            )
 
     return ImageResult(
         micrograph=micrograph,

@@ -180,11 +180,18 @@ class StructureFeatures:
         :data:`FEATURE_NAMES`.
     period : float
         Structure period L = mean pore + mean solid intercept, in ``unit``
-        (NaN when the region has no pore/solid interface).
+        (NaN when the region has no pore/solid interface, or when it was rectified: an
+        oblique view has no single period).
     unit : str
         'µm' or 'px'.
     downsample : int
         Block-averaging factor used before the shape and skeleton features.
+    scale_ratio : float
+        Largest / smallest local pore size of the fitted trend over the region
+        (:func:`semscan.classify.perspective.scale_trend`; 1 when none was fitted).
+    rectified : bool
+        True when the masks were resampled to one scale before the features (the trend
+        was steady and at least 4x, :mod:`semscan.classify.perspective`).
     """
 
     values: np.ndarray
@@ -192,6 +199,8 @@ class StructureFeatures:
     period: float = math.nan
     unit: str = "px"
     downsample: int = 1
+    scale_ratio: float = 1.0
+    rectified: bool = False
 
     def to_dict(self) -> dict[str, float]:
         """``{feature name: value}`` in :data:`FEATURE_NAMES` order."""
@@ -205,6 +214,7 @@ def structure_features(
     calibration: Calibration,
     region: np.ndarray | None = None,
     grey: np.ndarray | None = None,
+    rectify: bool = True,
 ) -> StructureFeatures:
     """Compute the scale-free structure features of a segmentation (METHODS.md 8).
 
@@ -283,6 +293,17 @@ def structure_features(
     if grey.shape != pore.shape:
         raise MeasurementError(f"grey image shape {grey.shape} differs from the masks "
                                f"{pore.shape}")
+    scale_ratio, rectified = 1.0, False
+    if rectify:
+        from semscan.classify.perspective import rectify_scale, scale_trend
+
+        trend = scale_trend(pore, domain)
+        scale_ratio = trend.ratio
+        if trend.is_steady:
+            pore, solid, domain, grey = rectify_scale(pore, solid, domain, grey, trend=trend)
+            rectified = True
+            n_domain = int(domain.sum())
+            phi = float(pore.sum()) / max(n_domain, 1)
     grey_values = _grey_features(grey, pore, solid, domain)
 
     pl = _interface_densities(pore, domain)
@@ -363,8 +384,10 @@ def structure_features(
 
     arr = np.array([values[n] for n in FEATURE_NAMES], np.float64)
     arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
-    reported = calibration.to_um(period) if pl_mean > 0 else math.nan
-    return StructureFeatures(arr, FEATURE_NAMES, reported, calibration.unit, factor)
+    # A rectified field has no single period in the image's pixels.
+    reported = calibration.to_um(period) if pl_mean > 0 and not rectified else math.nan
+    return StructureFeatures(arr, FEATURE_NAMES, reported, calibration.unit, factor,
+                             scale_ratio, rectified)
 
 
 # ----------------------------------------------------------------------------- helpers

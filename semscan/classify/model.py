@@ -202,6 +202,13 @@ class StructureClass:
         True when ``confidence < threshold``.
     top_class : str
         The most probable class, even when ``label`` is ``'uncertain'``.
+    scale_ratio : float
+        Largest / smallest local pore size of the trend fitted over the field
+        (:attr:`StructureFeatures.scale_ratio <semscan.classify.features.StructureFeatures>`;
+        1 when the features were given as raw values).
+    rectified : bool
+        True when the features were computed after resampling the field to one scale
+        (an oblique view; :mod:`semscan.classify.perspective`).
     """
 
     label: str
@@ -210,13 +217,17 @@ class StructureClass:
     reasons: tuple[str, ...]
     is_uncertain: bool
     top_class: str
+    scale_ratio: float = 1.0
+    rectified: bool = False
 
     def to_dict(self) -> dict[str, object]:
-        """Row form: class, class_confidence, p_<class> for the five classes, class_reasons."""
+        """Row form: class, class_confidence, p_<class> for the five classes, class_reasons,
+        class_scale_ratio."""
         row: dict[str, object] = {"class": self.label, "class_confidence": self.confidence}
         for cls, key in _CLASS_FIELDS.items():
             row[key] = float(self.probabilities.get(cls, math.nan))
         row["class_reasons"] = "; ".join(self.reasons)
+        row["class_scale_ratio"] = float(self.scale_ratio)
         return row
 
 
@@ -356,6 +367,8 @@ def classify_structure(
         reasons=reasons,
         is_uncertain=uncertain,
         top_class=top_class,
+        scale_ratio=features.scale_ratio if isinstance(features, StructureFeatures) else 1.0,
+        rectified=features.rectified if isinstance(features, StructureFeatures) else False,
     )
 
 
