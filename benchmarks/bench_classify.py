@@ -6,7 +6,9 @@
 Rows: one synthetic 1024x1024 image of each class (segmented as in training) and the real
 micrographs of ../shared/data/real when that folder exists. Reading and segmentation are
 not timed; "features" is structure_features, "predict" is classify_structure with its
-explanation (one forest evaluation of 1 + n_features rows).
+explanation (one forest evaluation of 1 + n_features rows), "trend" is the scale-trend fit
+inside the features (semscan.classify.perspective.scale_trend), "ratio" its fitted size
+ratio and "rect" whether the image was rectified before the features.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from semscan.calibration import UNCALIBRATED
 from semscan.classify.features import structure_features
 from semscan.classify.model import classify_structure, load_model
+from semscan.classify.perspective import scale_trend
 from semscan.classify.synth import CLASSES, generate, segment_for_training
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real"
@@ -51,10 +54,10 @@ def main() -> None:
     args = ap.parse_args()
     model = load_model()
     classify_structure(np.zeros(len(model.feature_names)), model=model)  # warm up
-    print(f"{'image':36s} {'shape':>11s} {'down':>4s} {'features s':>10s} {'predict s':>9s}"
-          f"  class (confidence)")
+    print(f"{'image':36s} {'shape':>11s} {'down':>4s} {'features s':>10s} {'trend s':>7s}"
+          f" {'ratio':>5s} {'rect':>4s} {'predict s':>9s}  class (confidence)")
     for name, pore, solid, grey, cal in _inputs():
-        tf, tp = [], []
+        tf, tp, tt = [], [], []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             f = structure_features(pore, solid, calibration=cal, grey=grey)
@@ -62,8 +65,12 @@ def main() -> None:
             c = classify_structure(f, model=model)
             tp.append(time.perf_counter() - t1)
             tf.append(t1 - t0)
+            t2 = time.perf_counter()
+            scale_trend(pore, pore | solid)
+            tt.append(time.perf_counter() - t2)
         shape = f"{pore.shape[0]}x{pore.shape[1]}"
-        print(f"{name:36s} {shape:>11s} {f.downsample:>4d} {min(tf):10.3f} {min(tp):9.3f}"
+        print(f"{name:36s} {shape:>11s} {f.downsample:>4d} {min(tf):10.3f} {min(tt):7.3f}"
+              f" {f.scale_ratio:5.2f} {'yes' if f.rectified else 'no':>4s} {min(tp):9.3f}"
               f"  {c.label} ({c.confidence:.2f})")
 
 
