@@ -2,11 +2,11 @@
 
 An oblique view of a film (a tilted cross-section, a fracture seen at a grazing angle)
 images the same structure at a magnification that falls steadily towards the far side of
-the field: pores at the top of ``membrane_cells_hitachi.bmp`` are about nine times smaller
-than at the bottom. Scale-free features that compare sizes across the field (pore-size
-spread, two-point correlation at a fraction of the *mean* period, openings with discs of
-the *mean* intercept) then read the perspective as a wide spread of pore sizes, and the
-classifier calls a uniform foam "coarse".
+the field: the fitted pore size of ``membrane_cells_hitachi.bmp`` falls about fivefold
+(ratio 5.1) from the bottom of its section to the horizon. Scale-free features that
+compare sizes across the field (pore-size spread, two-point correlation at a fraction of
+the *mean* period, openings with discs of the *mean* intercept) then read the perspective
+as a wide spread of pore sizes, and the classifier calls a uniform foam "coarse".
 
 This module measures that trend and, when it is large, resamples the masks so that the
 structure has one scale everywhere, before the features are computed
@@ -25,9 +25,10 @@ training renders and for real images alike):
   enlarging it only enlarges blur.
 
 The exponential model is semscan's choice (METHODS.md 8 is silent on oblique views): it is
-the simplest smooth model that a log-linear fit gives, it is exact for a uniform tilt
-under central projection to first order, and the part of the field where it fits worst,
-next to the horizon, is the part cut by ``max_magnification``. A structure whose pore
+the simplest smooth model that a log-linear fit gives. Under central projection a tilted
+plane's scale falls linearly towards the horizon, which the exponential only approximates;
+the part of the field where it fits worst, next to the horizon, is the part cut by
+``max_magnification``. A structure whose pore
 size is graded through a film (an asymmetric membrane) has such a trend too; for the
 *class* the local morphology is what matters, and the grading is reported by the ratio.
 
