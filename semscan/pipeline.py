@@ -168,6 +168,8 @@ _STRUCTURE_FIELDS = (
     "p_coarse",
     "class_reasons",
     "class_scale_ratio",
+    "class_fields",
+    "class_field_agreement",
 )
 
 
@@ -487,16 +489,15 @@ def _cross_section(
 
 
 def _classify(seg: Any, cal: Calibration, cfg: AnalysisConfig, models: dict[str, Any]) -> Any:
-    from semscan.classify import classify_structure, load_model, structure_features
+    from semscan.classify import classify_fields, load_model
 
     model = models.get("structure")
     if model is None:
         model = load_model(cfg.classify.model_path)
         models["structure"] = model
-    feats = structure_features(seg.pore, seg.solid, calibration=cal, region=~seg.excluded,
-                               grey=seg.contrast_grey)
-    return classify_structure(
-        feats, model=model, confidence_threshold=cfg.classify.confidence_threshold
+    return classify_fields(
+        seg.pore, seg.solid, calibration=cal, region=~seg.excluded, grey=seg.contrast_grey,
+        model=model, confidence_threshold=cfg.classify.confidence_threshold,
     )
 
 

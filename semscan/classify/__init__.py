@@ -5,6 +5,9 @@
 - :func:`semscan.classify.model.classify_structure` gives the class, its probabilities and
   the three features that decided it, with the model shipped in
   ``semscan/classify/models/`` (:func:`~semscan.classify.model.load_model`);
+- :func:`semscan.classify.fields.classify_fields` classifies an image of any size in
+  fields of the size the model was trained on and averages their probabilities (what
+  ``semscan analyze`` does);
 - :mod:`semscan.classify.synth` generates the synthetic training structures and
   :func:`~semscan.classify.model.train_structure_model` retrains the model.
 
@@ -20,6 +23,7 @@ __all__ = [
     "FEATURE_NAMES",
     "StructureClass",
     "StructureFeatures",
+    "classify_fields",
     "classify_structure",
     "load_model",
     "structure_features",
@@ -33,6 +37,7 @@ _WHERE = {
     "structure_features": "semscan.classify.features",
     "StructureClass": "semscan.classify.model",
     "classify_structure": "semscan.classify.model",
+    "classify_fields": "semscan.classify.fields",
     "load_model": "semscan.classify.model",
     "train_structure_model": "semscan.classify.model",
 }

@@ -209,6 +209,12 @@ class StructureClass:
     rectified : bool
         True when the features were computed after resampling the field to one scale
         (an oblique view; :mod:`semscan.classify.perspective`).
+    n_fields : int
+        Number of fields of the model's training size whose probabilities were averaged
+        (:func:`semscan.classify.fields.classify_fields`; 1 for one feature vector).
+    field_agreement : float
+        Fraction of the analysed area, in fields, whose own most probable class is
+        ``top_class`` (1 for one field).
     """
 
     label: str
@@ -219,15 +225,19 @@ class StructureClass:
     top_class: str
     scale_ratio: float = 1.0
     rectified: bool = False
+    n_fields: int = 1
+    field_agreement: float = 1.0
 
     def to_dict(self) -> dict[str, object]:
         """Row form: class, class_confidence, p_<class> for the five classes, class_reasons,
-        class_scale_ratio."""
+        class_scale_ratio, class_fields, class_field_agreement."""
         row: dict[str, object] = {"class": self.label, "class_confidence": self.confidence}
         for cls, key in _CLASS_FIELDS.items():
             row[key] = float(self.probabilities.get(cls, math.nan))
         row["class_reasons"] = "; ".join(self.reasons)
         row["class_scale_ratio"] = float(self.scale_ratio)
+        row["class_fields"] = int(self.n_fields)
+        row["class_field_agreement"] = float(self.field_agreement)
         return row
 
 
@@ -324,12 +334,34 @@ def classify_structure(
     ('non-porous', 3)
     """
     model = model or _default_model()
+    threshold = _threshold(model, confidence_threshold)
+    x = feature_vector(features, model)
+    p, drops = attribution(x, model)
+    return make_class(p, drops, x, model=model, confidence_threshold=threshold,
+                      scale_ratio=getattr(features, "scale_ratio", 1.0),
+                      rectified=getattr(features, "rectified", False))
+
+
+def _threshold(model: StructureModel, confidence_threshold: float | None) -> float:
     if confidence_threshold is None:
         confidence_threshold = model.confidence_threshold
     if not 0.0 <= float(confidence_threshold) <= 1.0:
         raise ConfigError(
             f"confidence_threshold must be in [0, 1], got {confidence_threshold!r}"
         )
+    return float(confidence_threshold)
+
+
+def feature_vector(
+    features: StructureFeatures | Sequence[float] | np.ndarray, model: StructureModel
+) -> np.ndarray:
+    """The finite feature vector ``model`` expects, checked against its feature names.
+
+    Raises
+    ------
+    ModelError
+        If the names, the length or the values do not fit the model.
+    """
     if isinstance(features, StructureFeatures):
         if tuple(features.names) != model.feature_names:
             raise ModelError(
@@ -346,29 +378,53 @@ def classify_structure(
         )
     if not np.isfinite(x).all():
         raise ModelError("feature values must be finite; got NaN or infinity")
+    return x
+
+
+def attribution(x: np.ndarray, model: StructureModel) -> tuple[np.ndarray, np.ndarray]:
+    """Class probabilities of ``x`` and what each feature adds to them.
+
+    Returns
+    -------
+    p : ndarray, shape (n_classes,)
+    drops : ndarray, shape (n_features, n_classes)
+        ``drops[i, k]``: probability of class ``k`` minus its probability when feature
+        ``i`` alone is set to its training median.
+    """
     n = len(x)
     batch = np.repeat(x[None, :], n + 1, axis=0)
     batch[np.arange(1, n + 1), np.arange(n)] = model.feature_medians
     proba = model.predict_proba(batch)
-    p = proba[0]
+    return proba[0], proba[0][None, :] - proba[1:]
+
+
+def make_class(
+    p: np.ndarray,
+    drops: np.ndarray,
+    x: np.ndarray,
+    *,
+    model: StructureModel,
+    confidence_threshold: float,
+    **extra: Any,
+) -> StructureClass:
+    """The :class:`StructureClass` of probabilities ``p``, with the three features of
+    ``x`` whose ``drops`` for the most probable class are largest as its reasons."""
     top = int(np.argmax(p))
-    contrib = p[top] - proba[1:, top]
+    contrib = drops[:, top]
     order = np.argsort(-contrib, kind="stable")[:3]
     reasons = tuple(
         f"{model.feature_names[i]} = {x[i]:.3g} ({contrib[i]:+.2f})" for i in order
     )
     confidence = float(p[top])
-    top_class = model.classes[top]
     uncertain = confidence < confidence_threshold
     return StructureClass(
-        label=UNCERTAIN if uncertain else top_class,
+        label=UNCERTAIN if uncertain else model.classes[top],
         probabilities={c: float(v) for c, v in zip(model.classes, p, strict=True)},
         confidence=confidence,
         reasons=reasons,
         is_uncertain=uncertain,
-        top_class=top_class,
-        scale_ratio=features.scale_ratio if isinstance(features, StructureFeatures) else 1.0,
-        rectified=features.rectified if isinstance(features, StructureFeatures) else False,
+        top_class=model.classes[top],
+        **extra,
     )
 
 

@@ -67,7 +67,8 @@ def test_result_fields_and_row_form(model) -> None:
     row = c.to_dict()
     assert list(row) == [
         "class", "class_confidence", "p_percolation", "p_spherical_particle", "p_cellular",
-        "p_non_porous", "p_coarse", "class_reasons", "class_scale_ratio",
+        "p_non_porous", "p_coarse", "class_reasons", "class_scale_ratio", "class_fields",
+        "class_field_agreement",
     ]
 
 
