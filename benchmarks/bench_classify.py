@@ -8,7 +8,10 @@ micrographs of ../shared/data/real when that folder exists. Reading and segmenta
 not timed; "features" is structure_features, "predict" is classify_structure with its
 explanation (one forest evaluation of 1 + n_features rows), "trend" is the scale-trend fit
 inside the features (semscan.classify.perspective.scale_trend), "ratio" its fitted size
-ratio and "rect" whether the image was rectified before the features.
+ratio and "rect" whether the image was rectified before the features. "fields s" is
+classify_fields, what `semscan analyze` runs: features and prediction for each field of
+about the training size (n = number of fields), probabilities averaged; the last two
+columns are the class of the whole image as one field and in fields.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 
 from semscan.calibration import UNCALIBRATED
 from semscan.classify.features import structure_features
+from semscan.classify.fields import classify_fields
 from semscan.classify.model import classify_structure, load_model
 from semscan.classify.perspective import scale_trend
 from semscan.classify.synth import CLASSES, generate, segment_for_training
@@ -55,9 +59,10 @@ def main() -> None:
     model = load_model()
     classify_structure(np.zeros(len(model.feature_names)), model=model)  # warm up
     print(f"{'image':36s} {'shape':>11s} {'down':>4s} {'features s':>10s} {'trend s':>7s}"
-          f" {'ratio':>5s} {'rect':>4s} {'predict s':>9s}  class (confidence)")
+          f" {'ratio':>5s} {'rect':>4s} {'predict s':>9s} {'fields s':>8s} {'n':>2s}"
+          f"  one field -> in fields (confidence)")
     for name, pore, solid, grey, cal in _inputs():
-        tf, tp, tt = [], [], []
+        tf, tp, tt, tfl = [], [], [], []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             f = structure_features(pore, solid, calibration=cal, grey=grey)
@@ -68,10 +73,14 @@ def main() -> None:
             t2 = time.perf_counter()
             scale_trend(pore, pore | solid)
             tt.append(time.perf_counter() - t2)
+            t3 = time.perf_counter()
+            cf = classify_fields(pore, solid, calibration=cal, grey=grey, model=model)
+            tfl.append(time.perf_counter() - t3)
         shape = f"{pore.shape[0]}x{pore.shape[1]}"
         print(f"{name:36s} {shape:>11s} {f.downsample:>4d} {min(tf):10.3f} {min(tt):7.3f}"
               f" {f.scale_ratio:5.2f} {'yes' if f.rectified else 'no':>4s} {min(tp):9.3f}"
-              f"  {c.label} ({c.confidence:.2f})")
+              f" {min(tfl):8.3f} {cf.n_fields:2d}  {c.label} ({c.confidence:.2f}) ->"
+              f" {cf.label} ({cf.confidence:.2f})")
 
 
 if __name__ == "__main__":
