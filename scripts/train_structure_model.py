@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Retrain the shipped structure classifier and its model card (METHODS.md 8).
 
-    .venv/bin/python scripts/train_structure_model.py [--seed 0] [--n-per-class 300] [--n-jobs 2]
+    .venv/bin/python scripts/train_structure_model.py [--seed 0] [--n-per-class 800] [--n-jobs 2]
 
 Writes semscan/classify/models/structure.json.gz (the model, package data) and
 models/structure.card.json (the model card). Deterministic for a given seed.
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--n-per-class", type=int, default=300)
+    ap.add_argument("--n-per-class", type=int, default=800)
     ap.add_argument("--n-test-per-class", type=int, default=100)
     ap.add_argument("--n-jobs", type=int, default=2,
                     help="processes generating the data (the model does not depend on it)")

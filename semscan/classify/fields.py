@@ -11,12 +11,13 @@ about the training size, classifies each, and averages their class probabilities
 (weighted by analysed area), so that the model is asked only the question it was trained
 to answer, and several independent looks at the same structure vote.
 
-Measured on the real micrographs in ``../shared/data/real`` with the shipped model
+Measured on the real micrographs in ``../shared/data/real``
 (``tests/classify/test_real.py``): ``retic_skan_fei.tif`` (1536 x 1024 px of a fine
-network) reads percolation 0.64 in six fields against 0.52 (uncertain) as one field; at
-field sizes from 384 to 768 px it reads percolation 0.58-0.64. The other images keep their
-class. A synthetic training render is one field, so the model and its held-out accuracy
-are unchanged.
+network) read percolation 0.64 in six fields against 0.52 (uncertain, threshold 0.54) as
+one field with the fourth model, and 0.58-0.64 at field sizes from 384 to 768 px; the
+shipped (fifth) model gives 0.59 in six fields and 0.44, at its threshold 0.44, as one
+field. The other images keep their class. A synthetic training render is one field, so
+the model and its held-out accuracy do not depend on it.
 
 Oblique views are rectified over the *whole* region first
 (:mod:`semscan.classify.perspective`), because a trend is only measurable over the whole
@@ -162,7 +163,7 @@ def classify_fields(
     -----
     A rectified region is classified as one field. Its far side is magnified up to 4x, and
     fields cut from there hold only magnified, blurred structure: in
-    ``membrane_cells_hitachi.bmp`` the three far-side fields of nine read
+    ``membrane_cells_hitachi.bmp`` (fourth model) the three far-side fields of nine read
     spherical-particle or percolation at about 0.3 while the six near ones read cellular
     0.49-0.74, and the area-weighted mean fell to cellular 0.46 (0.54 when weighted by
     the source pixels each field holds), against 0.78 for the rectified region as one

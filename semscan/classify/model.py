@@ -534,7 +534,7 @@ def train_structure_model(
     out_path: str | Path,
     *,
     seed: int = 0,
-    n_per_class: int = 300,
+    n_per_class: int = 800,
     n_test_per_class: int = 100,
     shape: tuple[int, int] = (512, 512),
     n_estimators: int = 250,

@@ -514,7 +514,7 @@ def train_classifier(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the training data.")] = 0,
     n_per_class: Annotated[
         int, typer.Option("--n-per-class", help="Synthetic images per class.")
-    ] = 300,
+    ] = 800,
     n_test_per_class: Annotated[
         int, typer.Option("--n-test-per-class", help="Held-out images per class.")
     ] = 100,
