@@ -259,40 +259,9 @@ def structure_features(
     >>> f.to_dict()["porosity"], f.to_dict()["solid_largest_component_fraction"]
     (0.0, 1.0)
     """
-    pore = np.asarray(pore, bool)
-    solid = np.asarray(solid, bool)
-    if pore.shape != solid.shape or pore.ndim != 2:
-        raise MeasurementError(
-            f"pore {pore.shape} and solid {solid.shape} masks must be 2-D with equal shapes"
-        )
-    if (pore & solid).any():
-        raise MeasurementError(
-            f"pore and solid masks overlap in {int((pore & solid).sum())} pixels; "
-            "a pixel is either pore, solid or excluded"
-        )
-    domain = pore | solid
-    if region is not None:
-        region = np.asarray(region, bool)
-        if region.shape != pore.shape:
-            raise MeasurementError(
-                f"region shape {region.shape} differs from the masks {pore.shape}"
-            )
-        domain &= region
+    pore, solid, domain, grey = checked_inputs(pore, solid, region=region, grey=grey)
     n_domain = int(domain.sum())
-    if n_domain < 256:
-        raise MeasurementError(
-            f"the analysed region holds {n_domain} pixels; structure features need at "
-            "least 16x16; check the segmentation or the region"
-        )
-    pore = pore & domain
-    solid = solid & domain
     phi = float(pore.sum()) / n_domain
-    if grey is None:
-        grey = solid.astype(np.float32)
-    grey = np.asarray(grey, np.float32)
-    if grey.shape != pore.shape:
-        raise MeasurementError(f"grey image shape {grey.shape} differs from the masks "
-                               f"{pore.shape}")
     scale_ratio, rectified = 1.0, False
     if rectify:
         from semscan.classify.perspective import rectify_scale, scale_trend
@@ -388,6 +357,60 @@ def structure_features(
     reported = calibration.to_um(period) if pl_mean > 0 and not rectified else math.nan
     return StructureFeatures(arr, FEATURE_NAMES, reported, calibration.unit, factor,
                              scale_ratio, rectified)
+
+
+def checked_inputs(
+    pore: np.ndarray,
+    solid: np.ndarray,
+    *,
+    region: np.ndarray | None,
+    grey: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Check a segmentation for the features; return pore, solid, domain and grey.
+
+    ``domain`` is ``(pore | solid) & region``; pore and solid are cut to it; ``grey``
+    defaults to the ideal two-level image (solid 1, pore 0), as float32.
+
+    Raises
+    ------
+    MeasurementError
+        If the masks are not 2-D with equal shapes, overlap, the region or grey image has
+        another shape, or the domain holds fewer than 16 x 16 pixels.
+    """
+    pore = np.asarray(pore, bool)
+    solid = np.asarray(solid, bool)
+    if pore.shape != solid.shape or pore.ndim != 2:
+        raise MeasurementError(
+            f"pore {pore.shape} and solid {solid.shape} masks must be 2-D with equal shapes"
+        )
+    if (pore & solid).any():
+        raise MeasurementError(
+            f"pore and solid masks overlap in {int((pore & solid).sum())} pixels; "
+            "a pixel is either pore, solid or excluded"
+        )
+    domain = pore | solid
+    if region is not None:
+        region = np.asarray(region, bool)
+        if region.shape != pore.shape:
+            raise MeasurementError(
+                f"region shape {region.shape} differs from the masks {pore.shape}"
+            )
+        domain &= region
+    n_domain = int(domain.sum())
+    if n_domain < 256:
+        raise MeasurementError(
+            f"the analysed region holds {n_domain} pixels; structure features need at "
+            "least 16x16; check the segmentation or the region"
+        )
+    pore = pore & domain
+    solid = solid & domain
+    if grey is None:
+        grey = solid.astype(np.float32)
+    grey = np.asarray(grey, np.float32)
+    if grey.shape != pore.shape:
+        raise MeasurementError(f"grey image shape {grey.shape} differs from the masks "
+                               f"{pore.shape}")
+    return pore, solid, domain, grey
 
 
 # ----------------------------------------------------------------------------- helpers

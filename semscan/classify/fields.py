@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from semscan.calibration import Calibration
-from semscan.classify.features import structure_features
+from semscan.classify.features import checked_inputs, structure_features
 from semscan.classify.model import (
     StructureClass,
     StructureModel,
@@ -49,7 +49,6 @@ from semscan.classify.model import (
     feature_vector,
     make_class,
 )
-from semscan.errors import MeasurementError
 
 __all__ = ["DEFAULT_FIELD_PX", "MIN_FIELD_FILL", "classify_fields", "field_slices"]
 
@@ -176,39 +175,19 @@ def classify_fields(
     """
     model = model or _default_model()
     threshold = _threshold(model, confidence_threshold)
-    pore = np.asarray(pore, bool)
-    solid = np.asarray(solid, bool)
-    if pore.ndim != 2 or pore.shape != solid.shape:
-        raise MeasurementError(
-            f"pore {pore.shape} and solid {solid.shape} masks must be 2-D with equal shapes"
-        )
-    domain = pore | solid
-    if region is not None:
-        region = np.asarray(region, bool)
-        if region.shape != pore.shape:
-            raise MeasurementError(
-                f"region shape {region.shape} differs from the masks {pore.shape}"
-            )
-        domain &= region
-    if grey is None:
-        grey = solid.astype(np.float32)
-    grey = np.asarray(grey, np.float32)
-    if grey.shape != pore.shape:
-        raise MeasurementError(f"grey image shape {grey.shape} differs from the masks "
-                               f"{pore.shape}")
+    pore, solid, domain, grey = checked_inputs(pore, solid, region=region, grey=grey)
     if field_px is None:
         shape = model.training.get("image_shape") or (DEFAULT_FIELD_PX,)
         field_px = int(min(shape))
 
     scale_ratio, rectified = 1.0, False
-    if rectify and int(domain.sum()) >= 256:
+    if rectify:
         from semscan.classify.perspective import rectify_scale, scale_trend
 
-        trend = scale_trend(pore & domain, domain)
+        trend = scale_trend(pore, domain)
         scale_ratio = trend.ratio
         if trend.is_steady:
-            pore, solid, domain, grey = rectify_scale(pore & domain, solid & domain, domain,
-                                                      grey, trend=trend)
+            pore, solid, domain, grey = rectify_scale(pore, solid, domain, grey, trend=trend)
             rectified = True
             field_px = max(domain.shape)  # one field: see Notes
 
@@ -228,8 +207,6 @@ def classify_fields(
         xs.append(x)
         ps.append(p)
         drops.append(d)
-    if not weights:  # an empty region: let structure_features say why
-        structure_features(pore, solid, calibration=calibration, region=domain, rectify=False)
     area = np.asarray(weights)
     w = area / area.sum()
     p = np.tensordot(w, np.asarray(ps), axes=1)

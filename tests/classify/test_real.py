@@ -57,6 +57,24 @@ KNOWN_WRONG = {
 }
 
 
+def _analyze(name: str, model):
+    """``analyze_micrograph`` of a real image as `semscan analyze` runs it (skip if absent)."""
+    from semscan.config import AnalysisConfig
+    from semscan.io import read_micrograph
+    from semscan.pipeline import analyze_micrograph
+
+    path = REAL / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    cfg = AnalysisConfig().with_overrides(
+        {"measure.local_thickness": False, "measure.dense_chords": False}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # uncalibrated images warn; irrelevant here
+        return analyze_micrograph(read_micrograph(path), config=cfg,
+                                  models={"structure": model})
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -70,40 +88,13 @@ KNOWN_WRONG = {
 )
 def test_real_class(name: str, model) -> None:
     """The class `semscan analyze` reports (a cross-section is classified in its film)."""
-    from semscan.config import AnalysisConfig
-    from semscan.io import read_micrograph
-    from semscan.pipeline import analyze_micrograph
-
-    path = REAL / name
-    if not path.is_file():
-        pytest.skip(f"{path} is absent")
-    cfg = AnalysisConfig().with_overrides(
-        {"measure.local_thickness": False, "measure.dense_chords": False}
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # uncalibrated images warn; irrelevant here
-        micrograph = read_micrograph(path)
-        result = analyze_micrograph(micrograph, config=cfg, models={"structure": model})
-    c = result.structure
+    c = _analyze(name, model).structure
     assert c.label in EXPECTED[name], (c.label, c.probabilities, c.reasons)
 
 
 def test_the_tilted_membrane_is_classified_at_one_scale(model) -> None:
     """membrane_cells: cells ~5x smaller at the horizon; classified after rectification."""
-    from semscan.config import AnalysisConfig
-    from semscan.io import read_micrograph
-    from semscan.pipeline import analyze_micrograph
-
-    path = REAL / "membrane_cells_hitachi.bmp"
-    if not path.is_file():
-        pytest.skip(f"{path} is absent")
-    cfg = AnalysisConfig().with_overrides(
-        {"measure.local_thickness": False, "measure.dense_chords": False}
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = analyze_micrograph(read_micrograph(path), config=cfg,
-                                    models={"structure": model})
+    result = _analyze("membrane_cells_hitachi.bmp", model)
     c = result.structure
     assert c.rectified and 4.0 <= c.scale_ratio <= 7.0
     assert result.to_row()["class_scale_ratio"] == pytest.approx(c.scale_ratio)
@@ -111,26 +102,13 @@ def test_the_tilted_membrane_is_classified_at_one_scale(model) -> None:
     # No other real image is seen obliquely.
     for other in ("npg_aquami_zeiss.tif", "porous_si_zeiss.tif"):
         if (REAL / other).is_file():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                r = analyze_micrograph(read_micrograph(REAL / other), config=cfg,
-                                       models={"structure": model})
+            r = _analyze(other, model)
             assert not r.structure.rectified and r.structure.scale_ratio < 1.5
 
 
 def test_a_large_micrograph_is_classified_in_fields_of_the_training_size(model) -> None:
     """retic_skan (1536 x 1024 px analysed): six fields of about 512 px, most agreeing."""
-    from semscan.config import AnalysisConfig
-    from semscan.io import read_micrograph
-    from semscan.pipeline import analyze_micrograph
-
-    path = REAL / "retic_skan_fei.tif"
-    if not path.is_file():
-        pytest.skip(f"{path} is absent")
-    cfg = AnalysisConfig().with_overrides(
-        {"measure.local_thickness": False, "measure.dense_chords": False}
-    )
-    result = analyze_micrograph(read_micrograph(path), config=cfg, models={"structure": model})
+    result = _analyze("retic_skan_fei.tif", model)
     c = result.structure
     assert c.n_fields == 6 and c.field_agreement >= 0.5
     row = result.to_row()
