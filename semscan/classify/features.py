@@ -264,13 +264,11 @@ def structure_features(
     phi = float(pore.sum()) / n_domain
     scale_ratio, rectified = 1.0, False
     if rectify:
-        from semscan.classify.perspective import rectify_scale, scale_trend
+        from semscan.classify.perspective import rectify_if_steady
 
-        trend = scale_trend(pore, domain)
-        scale_ratio = trend.ratio
-        if trend.is_steady:
-            pore, solid, domain, grey = rectify_scale(pore, solid, domain, grey, trend=trend)
-            rectified = True
+        trend, (pore, solid, domain, grey) = rectify_if_steady(pore, solid, domain, grey)
+        scale_ratio, rectified = trend.ratio, trend.is_steady
+        if rectified:
             n_domain = int(domain.sum())
             phi = float(pore.sum()) / max(n_domain, 1)
     grey_values = _grey_features(grey, pore, solid, domain)

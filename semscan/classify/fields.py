@@ -182,13 +182,11 @@ def classify_fields(
 
     scale_ratio, rectified = 1.0, False
     if rectify:
-        from semscan.classify.perspective import rectify_scale, scale_trend
+        from semscan.classify.perspective import rectify_if_steady
 
-        trend = scale_trend(pore, domain)
-        scale_ratio = trend.ratio
-        if trend.is_steady:
-            pore, solid, domain, grey = rectify_scale(pore, solid, domain, grey, trend=trend)
-            rectified = True
+        trend, (pore, solid, domain, grey) = rectify_if_steady(pore, solid, domain, grey)
+        scale_ratio, rectified = trend.ratio, trend.is_steady
+        if rectified:
             field_px = max(domain.shape)  # one field: see Notes
 
     fields = [

@@ -50,8 +50,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["RECTIFY_MIN_R2", "RECTIFY_MIN_RATIO", "ScaleTrend", "rectify_scale",
-           "scale_trend"]
+__all__ = ["RECTIFY_MIN_R2", "RECTIFY_MIN_RATIO", "ScaleTrend", "rectify_if_steady",
+           "rectify_scale", "scale_trend"]
 
 RECTIFY_MIN_RATIO = 4.0
 """Rectify when the fitted pore size changes by this factor or more across the region...
@@ -313,3 +313,23 @@ def rectify_scale(
     out_region = (warp(region) >= 0.5) & inside
     out_pore = (warp(pore & region) >= 0.5) & out_region
     return out_pore, out_region & ~out_pore, out_region, warp(grey)
+
+
+def rectify_if_steady(
+    pore: np.ndarray, solid: np.ndarray, region: np.ndarray, grey: np.ndarray
+) -> tuple[ScaleTrend, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Fit the trend and rectify when it is steady (:attr:`ScaleTrend.is_steady`).
+
+    The one place the features and the field classification decide on rectification.
+
+    Returns
+    -------
+    trend : ScaleTrend
+        ``trend.is_steady`` says whether the arrays were resampled.
+    (pore, solid, region, grey) : tuple of ndarrays
+        From :func:`rectify_scale`, or the inputs unchanged.
+    """
+    trend = scale_trend(pore, region)
+    if trend.is_steady:
+        return trend, rectify_scale(pore, solid, region, grey, trend=trend)
+    return trend, (pore, solid, region, grey)
