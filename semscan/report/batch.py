@@ -172,6 +172,17 @@ def run_batch(
                 last_tables = time.monotonic()
         finished = True
     finally:
+        if not finished:
+            # An interrupt can land after an image's JSON is written (inside
+            # analyze_batch) but before its row reaches this loop; the JSON is the record,
+            # so the tables take its row too and agree with images/ (as a resume would).
+            written = done_images(out, chash)
+            for entry in inputs:
+                sha, path = entry.get("sha256"), entry["file"]
+                if path not in rows_by_path and sha in written:
+                    rows_by_path[path] = written[sha]
+                    status_of[path] = "analysed"
+                    analysed += 1
         rows = _ordered(rows_by_path, order)
         if rows:
             write_tables(out, rows)
