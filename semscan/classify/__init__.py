@@ -9,7 +9,9 @@
   fields of the size the model was trained on and averages their probabilities (what
   ``semscan analyze`` does);
 - :mod:`semscan.classify.synth` generates the synthetic training structures and
-  :func:`~semscan.classify.model.train_structure_model` retrains the model.
+  :func:`~semscan.classify.model.train_structure_model` retrains the model;
+  :func:`~semscan.classify.model.evaluate_structure_model` scores a model on a fresh
+  synthetic set of another seed.
 
 Heavy modules are imported lazily.
 """
@@ -25,6 +27,7 @@ __all__ = [
     "StructureFeatures",
     "classify_fields",
     "classify_structure",
+    "evaluate_structure_model",
     "load_model",
     "structure_features",
     "train_structure_model",
@@ -38,6 +41,7 @@ _WHERE = {
     "StructureClass": "semscan.classify.model",
     "classify_structure": "semscan.classify.model",
     "classify_fields": "semscan.classify.fields",
+    "evaluate_structure_model": "semscan.classify.model",
     "load_model": "semscan.classify.model",
     "train_structure_model": "semscan.classify.model",
 }

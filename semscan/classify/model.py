@@ -49,12 +49,14 @@ from semscan.errors import ConfigError, ModelError
 
 __all__ = [
     "MODEL_FORMAT",
+    "EvaluationReport",
     "StructureClass",
     "StructureModel",
     "TrainingReport",
     "choose_confidence_threshold",
     "classify_structure",
     "default_model_path",
+    "evaluate_structure_model",
     "load_model",
     "train_structure_model",
 ]
@@ -495,6 +497,117 @@ def build_dataset(
     return np.asarray(X), np.asarray([t[0] for t in tasks])
 
 
+@dataclass(frozen=True)
+class EvaluationReport:
+    """How a structure model does on synthetic images it was not trained on.
+
+    Attributes
+    ----------
+    seed : int
+        Seed of the evaluation set (sample ``i`` of each class uses ``seed * 1000003 + i``).
+    n : int
+        Number of images.
+    accuracy : float
+        Fraction classified right (top class, threshold ignored).
+    per_class_accuracy : dict
+        Recall of each class.
+    confusion : list of list of int
+        Rows true class, columns predicted, in ``classes`` order.
+    classes : tuple of str
+    threshold : float
+        The model's confidence threshold.
+    coverage : float
+        Fraction of the images whose top probability reaches the threshold (not
+        'uncertain').
+    precision : float
+        Fraction of those that are right (NaN when none reaches it).
+    """
+
+    seed: int
+    n: int
+    accuracy: float
+    per_class_accuracy: dict[str, float]
+    confusion: list[list[int]]
+    classes: tuple[str, ...]
+    threshold: float
+    coverage: float
+    precision: float
+
+
+def _score(
+    truth: np.ndarray, predicted: np.ndarray
+) -> tuple[np.ndarray, dict[str, float], float]:
+    """Confusion matrix (rows true, :data:`CLASSES` order), per-class recall, accuracy."""
+    from sklearn.metrics import confusion_matrix
+
+    from semscan.classify.synth import CLASSES
+
+    cm = confusion_matrix(truth, predicted, labels=list(CLASSES))
+    per_class = {c: float(cm[i, i] / max(cm[i].sum(), 1)) for i, c in enumerate(CLASSES)}
+    return cm, per_class, float(np.trace(cm) / max(cm.sum(), 1))
+
+
+def evaluate_structure_model(
+    model: StructureModel | None = None,
+    *,
+    seed: int = 2,
+    n_per_class: int = 200,
+    shape: tuple[int, int] | None = None,
+    n_jobs: int = 1,
+) -> EvaluationReport:
+    """Score a structure model on a fresh synthetic set generated with ``seed``.
+
+    The held-out figures in a model card come from the set its threshold was chosen on
+    (seed ``training seed + 1``); a set from another seed is the independent check
+    (models/README.md reports seed 2, 200 per class, for the shipped model).
+
+    Parameters
+    ----------
+    model : StructureModel, optional
+        Default: the shipped model.
+    seed : int
+        Seed of the evaluation set; use one the model was not trained or tuned on.
+    n_per_class : int
+        Images per class.
+    shape : tuple of int, optional
+        Image size; default the model's training size (512 x 512 when it does not say).
+    n_jobs : int
+        Worker processes generating the images (the figures do not depend on it).
+
+    Returns
+    -------
+    EvaluationReport
+
+    Raises
+    ------
+    ConfigError
+        If ``n_per_class`` is below 1.
+
+    Examples
+    --------
+    >>> r = evaluate_structure_model(seed=7, n_per_class=1, shape=(256, 256))
+    >>> r.n, len(r.confusion), 0.0 <= r.accuracy <= 1.0
+    (5, 5, True)
+    """
+    from semscan.classify.synth import CLASSES
+
+    if n_per_class < 1:
+        raise ConfigError(f"n_per_class must be at least 1, got {n_per_class}")
+    model = load_model() if model is None else model
+    if shape is None:
+        rows, cols = model.training.get("image_shape", (512, 512))
+        shape = (int(rows), int(cols))
+    X, y = build_dataset(seed=seed, n_per_class=n_per_class, shape=shape, n_jobs=n_jobs)
+    proba = model.predict_proba(X)
+    predicted = np.asarray(model.classes)[proba.argmax(axis=1)]
+    cm, per_class, accuracy = _score(y, predicted)
+    sure = proba.max(axis=1) >= model.confidence_threshold
+    precision = float((predicted[sure] == y[sure]).mean()) if sure.any() else math.nan
+    return EvaluationReport(int(seed), int(cm.sum()), accuracy, per_class, cm.tolist(),
+                            tuple(CLASSES), float(model.confidence_threshold),
+                            float(sure.mean()), precision)
+
+
 def choose_confidence_threshold(
     proba: np.ndarray, classes: np.ndarray, truth: np.ndarray,
     *, precision: float = TARGET_PRECISION,
@@ -571,7 +684,6 @@ def train_structure_model(
     """
     import sklearn
     from sklearn.ensemble import ExtraTreesClassifier
-    from sklearn.metrics import confusion_matrix
 
     import semscan
     from semscan.classify.features import FEATURE_DESCRIPTIONS, FEATURE_UNITS
@@ -626,9 +738,7 @@ def train_structure_model(
     digest = hashlib.sha256(out_path.read_bytes()).hexdigest()
 
     pred = np.asarray(load_model(out_path).forest.predict(X_test)).astype(str)
-    cm = confusion_matrix(y_test, pred, labels=list(CLASSES))
-    per_class = {c: float(cm[i, i] / max(cm[i].sum(), 1)) for i, c in enumerate(CLASSES)}
-    accuracy = float(np.trace(cm) / max(cm.sum(), 1))
+    cm, per_class, accuracy = _score(y_test, pred)
     importances = dict(
         sorted(
             ((n, round(float(v), 4)) for n, v in zip(FEATURE_NAMES, rf.feature_importances_,

@@ -544,12 +544,57 @@ def train_classifier(
     except (SemscanError, OSError, ValueError) as exc:
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(1) from exc
-    table = Table(title=f"held-out accuracy {100 * report.accuracy:.1f} %")
+    out.print(_confusion_table(f"held-out accuracy {100 * report.accuracy:.1f} %",
+                               report.classes, report.confusion, report.per_class_accuracy))
+    out.print(f"model {report.model_path} (sha256 {report.sha256[:16]}...), card {card_path}")
+
+
+def _confusion_table(
+    title: str, classes: tuple[str, ...], confusion: list[list[int]],
+    recall: dict[str, float],
+) -> Table:
+    table = Table(title=title)
     table.add_column("true \\ predicted")
-    for cls in report.classes:
+    for cls in classes:
         table.add_column(cls)
     table.add_column("recall")
-    for cls, row in zip(report.classes, report.confusion, strict=True):
-        table.add_row(cls, *map(str, row), f"{100 * report.per_class_accuracy[cls]:.1f} %")
-    out.print(table)
-    out.print(f"model {report.model_path} (sha256 {report.sha256[:16]}...), card {card_path}")
+    for cls, row in zip(classes, confusion, strict=True):
+        table.add_row(cls, *map(str, row), f"{100 * recall[cls]:.1f} %")
+    return table
+
+
+# ------------------------------------------------------------------ evaluate-classifier
+@app.command("evaluate-classifier")
+def evaluate_classifier(
+    model_path: Annotated[
+        Path | None,
+        typer.Option("--model", help="Structure model file; default: the shipped model."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the evaluation images; use one the model "
+                          "was not trained (seed) or tuned (seed + 1) on.")
+    ] = 2,
+    n_per_class: Annotated[
+        int, typer.Option("--n-per-class", help="Synthetic images per class.")
+    ] = 200,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Processes generating the images.")
+    ] = 1,
+) -> None:
+    """Score a structure model on fresh synthetic images of another seed."""
+    from semscan.classify.model import evaluate_structure_model, load_model
+
+    err.print(f"generating and classifying {n_per_class} synthetic images per class "
+              f"(seed {seed}); about 0.3 s per image and process")
+    try:
+        model = load_model(model_path)
+        report = evaluate_structure_model(model, seed=seed, n_per_class=n_per_class,
+                                          n_jobs=jobs)
+    except (SemscanError, OSError, ValueError) as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from exc
+    out.print(_confusion_table(
+        f"seed {report.seed}: accuracy {100 * report.accuracy:.1f} % of {report.n} images",
+        report.classes, report.confusion, report.per_class_accuracy))
+    out.print(f"confidence threshold {report.threshold:.2f}: {100 * report.coverage:.1f} % "
+              f"of the images classified, {100 * report.precision:.1f} % of those right")

@@ -14,8 +14,10 @@ from semscan.classify.features import FEATURE_NAMES, structure_features
 from semscan.classify.model import (
     MODEL_FORMAT,
     StructureClass,
+    build_dataset,
     classify_structure,
     default_model_path,
+    evaluate_structure_model,
     load_model,
     train_structure_model,
 )
@@ -147,3 +149,26 @@ def test_training_is_reproducible_and_writes_a_card(tmp_path: Path) -> None:
     assert m.confidence_threshold == card["confidence_threshold"]["value"]
     with pytest.raises(ConfigError, match="n_per_class >= 2"):
         train_structure_model(tmp_path / "c.json", n_per_class=1)
+
+
+def test_evaluation_on_the_held_out_seed_reproduces_the_card(tmp_path: Path) -> None:
+    report = train_structure_model(tmp_path / "m.json", seed=3, n_per_class=3,
+                                   n_test_per_class=2, shape=(64, 64), n_estimators=4)
+    m = load_model(report.model_path)
+    # seed + 1 is the card's held-out set; the shape defaults to the training size
+    ev = evaluate_structure_model(m, seed=4, n_per_class=2)
+    assert ev.n == 2 * len(CLASSES)
+    assert ev.confusion == report.confusion
+    assert ev.per_class_accuracy == report.per_class_accuracy
+    assert ev.accuracy == report.accuracy
+    assert ev.classes == tuple(CLASSES) and ev.seed == 4
+    # coverage and precision at the model's threshold, recomputed here
+    X, y = build_dataset(seed=4, n_per_class=2, shape=(64, 64))
+    p = m.predict_proba(X)
+    sure = p.max(axis=1) >= m.confidence_threshold
+    assert ev.threshold == m.confidence_threshold
+    assert ev.coverage == sure.mean()
+    right = np.asarray(m.classes)[p.argmax(axis=1)] == y
+    assert ev.precision == right[sure].mean() if sure.any() else np.isnan(ev.precision)
+    with pytest.raises(ConfigError, match="n_per_class must be at least 1"):
+        evaluate_structure_model(m, n_per_class=0)

@@ -211,6 +211,23 @@ def test_train_classifier_small_run_then_analyze_with_it(tmp_path, sem_folder):
     assert isinstance(row["class"], str) and row["class"]
 
 
+def test_evaluate_classifier_prints_the_confusion_table(tmp_path):
+    model = tmp_path / "tiny.json.gz"
+    res = runner.invoke(app, ["train-classifier", "--out", str(model), "--n-per-class", "3",
+                              "--n-test-per-class", "1", "--trees", "5", "--seed", "3"])
+    assert res.exit_code == 0, res.stderr
+    res = runner.invoke(app, ["evaluate-classifier", "--model", str(model), "--seed", "4",
+                              "--n-per-class", "1"])
+    assert res.exit_code == 0, res.stderr
+    card = json.loads((tmp_path / "tiny.card.json").read_text(encoding="utf-8"))
+    # seed 4 is this model's held-out set: the same accuracy as its card
+    assert f"accuracy {100 * card['held_out']['accuracy']:.1f} % of 5 images" in res.stdout
+    assert "confidence threshold" in res.stdout
+    res = runner.invoke(app, ["evaluate-classifier", "--model", str(tmp_path / "no.json")])
+    assert res.exit_code == 1
+    assert "no.json" in res.stderr
+
+
 def test_analyze_refuses_a_foreign_model(tmp_path, sem_folder):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "something else"}')
