@@ -169,6 +169,9 @@ def test_evaluation_on_the_held_out_seed_reproduces_the_card(tmp_path: Path) -> 
     assert ev.threshold == m.confidence_threshold
     assert ev.coverage == sure.mean()
     right = np.asarray(m.classes)[p.argmax(axis=1)] == y
-    assert ev.precision == right[sure].mean() if sure.any() else np.isnan(ev.precision)
+    if sure.any():
+        assert ev.precision == right[sure].mean()
+    else:
+        assert np.isnan(ev.precision)
     with pytest.raises(ConfigError, match="n_per_class must be at least 1"):
         evaluate_structure_model(m, n_per_class=0)

@@ -193,12 +193,19 @@ def test_sample_pattern_and_xs_pattern(tmp_path):
     assert set(notes) == {"no cross-section view"}
 
 
-def test_train_classifier_small_run_then_analyze_with_it(tmp_path, sem_folder):
-    model = tmp_path / "tiny.json.gz"
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A small structure model trained by the CLI (seed 3), and the CLI's result."""
+    model = tmp_path_factory.mktemp("tiny") / "tiny.json.gz"
     res = runner.invoke(app, ["train-classifier", "--out", str(model), "--n-per-class", "3",
                               "--n-test-per-class", "1", "--trees", "5", "--seed", "3"])
+    return model, res
+
+
+def test_train_classifier_small_run_then_analyze_with_it(tmp_path, sem_folder, tiny_model):
+    model, res = tiny_model
     assert res.exit_code == 0, res.stderr
-    assert model.exists() and (tmp_path / "tiny.card.json").exists()
+    assert model.exists() and (model.parent / "tiny.card.json").exists()
     assert "held-out accuracy" in res.stdout
     out = tmp_path / "out"
     res = runner.invoke(app, ["analyze", str(sem_folder / "img0.tif"), "--out", str(out),
@@ -211,15 +218,13 @@ def test_train_classifier_small_run_then_analyze_with_it(tmp_path, sem_folder):
     assert isinstance(row["class"], str) and row["class"]
 
 
-def test_evaluate_classifier_prints_the_confusion_table(tmp_path):
-    model = tmp_path / "tiny.json.gz"
-    res = runner.invoke(app, ["train-classifier", "--out", str(model), "--n-per-class", "3",
-                              "--n-test-per-class", "1", "--trees", "5", "--seed", "3"])
+def test_evaluate_classifier_prints_the_confusion_table(tmp_path, tiny_model):
+    model, res = tiny_model
     assert res.exit_code == 0, res.stderr
     res = runner.invoke(app, ["evaluate-classifier", "--model", str(model), "--seed", "4",
                               "--n-per-class", "1"])
     assert res.exit_code == 0, res.stderr
-    card = json.loads((tmp_path / "tiny.card.json").read_text(encoding="utf-8"))
+    card = json.loads((model.parent / "tiny.card.json").read_text(encoding="utf-8"))
     # seed 4 is this model's held-out set: the same accuracy as its card
     assert f"accuracy {100 * card['held_out']['accuracy']:.1f} % of 5 images" in res.stdout
     assert "confidence threshold" in res.stdout
