@@ -43,6 +43,8 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
+from semscan.errors import ConfigError
+
 __all__ = ["folded_sheet"]
 
 
@@ -99,10 +101,15 @@ def folded_sheet(
     ndarray of float32, shape ``shape``
         Bright where the sheet is steep or high, dark in deep valleys and under folds;
         scale and offset it into grey levels.
+
+    Raises
+    ------
+    ConfigError
+        If ``wavelength_px`` is not positive.
     """
     rows, cols = (int(shape[0]), int(shape[1]))
     if wavelength_px <= 0:
-        raise ValueError(f"wavelength_px must be > 0, got {wavelength_px}")
+        raise ConfigError(f"wavelength_px must be a positive length in px, got {wavelength_px}")
     fold = float(rng.uniform(1.0, 2.2)) if folding is None else float(folding)
     rel = float(rng.uniform(0.8, 1.8)) if relief is None else float(relief)
     kd = float(rng.uniform(2.0, 5.0)) if depth_gain is None else float(depth_gain)
@@ -172,14 +179,6 @@ def _secant_and_stretch(
     secant = np.minimum(1.0 / np.maximum(cos_beam, 1e-3), 5.0)
     stretch = np.sqrt(np.maximum(xu**2 + yu**2, xv**2 + yv**2))
     return secant, stretch
-
-
-def _folded_fraction(x: np.ndarray, y: np.ndarray) -> float:
-    """Fraction of the sheet lying upside down (Jacobian of ``(u, v) -> (x, y)`` below
-    zero): each such sample belongs to a fold turned over onto the sheet."""
-    xu, xv = np.gradient(x, axis=1), np.gradient(x, axis=0)
-    yu, yv = np.gradient(y, axis=1), np.gradient(y, axis=0)
-    return float(np.mean(xu * yv - xv * yu < 0))
 
 
 def _smooth_field(
