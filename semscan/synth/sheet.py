@@ -7,7 +7,7 @@ those overhangs, so this module deforms a flat sheet in three dimensions and ren
 with a z-buffer:
 
 1. A flat sheet with coordinates ``(u, v)`` is displaced by smooth random fields in x,
-   y and z over two octaves. Where the lateral displacement changes faster than the
+   y and z over two or three octaves. Where the lateral displacement changes faster than the
    coordinates themselves (a displacement gradient below -1), the map
    ``(u, v) -> (x, y)`` folds over itself: one part of the sheet lies over another.
 2. Every sample of the sheet is splatted into the image, the highest one winning each
@@ -90,12 +90,6 @@ def folded_sheet(
         Number of fold scales, each 2.2x finer and weaker (amplitude 0.3-0.55) than the
         last. 2 or 3 at random when omitted.
 
-    Notes
-    -----
-    The detector-side shading weight is random in 0-0.5, the secant-law yield is capped
-    at a secant of 5 (a flank 78 degrees from the beam), and the result is smoothed by a
-    0.6 px Gaussian (the beam).
-
     Returns
     -------
     ndarray of float32, shape ``shape``
@@ -106,6 +100,12 @@ def folded_sheet(
     ------
     ConfigError
         If ``wavelength_px`` is not positive.
+
+    Notes
+    -----
+    The detector-side shading weight is random in 0-0.5, the secant-law yield is capped
+    at a secant of 5 (a flank 78 degrees from the beam), and the result is smoothed by a
+    0.6 px Gaussian (the beam).
     """
     rows, cols = (int(shape[0]), int(shape[1]))
     if wavelength_px <= 0:

@@ -78,7 +78,7 @@ def test_the_sheet_folds_over_itself_only_when_folding_exceeds_one(folding, lo, 
 
 
 def test_strong_folding_hides_part_of_the_sheet():
-    # Far more sheet than view: with folds, most samples land under another part of it.
+    # With strong folds, over a fifth of the samples lie under another part of the sheet.
     rng = np.random.default_rng(4)
     x, y, z = _deformed_sheet(rng, (96, 96), 10.0, 2.0, 1.2, (1.0, 1.0), 2)
     inside = (x >= 0) & (x < 96) & (y >= 0) & (y < 96)
