@@ -26,6 +26,9 @@ def main() -> None:
     ap.add_argument("--n-jobs", type=int, default=2,
                     help="processes generating the data (the model does not depend on it)")
     ap.add_argument("--n-estimators", type=int, default=250)
+    ap.add_argument("--max-canvas", type=float, default=1.0,
+                    help="cut each field from a canvas 1 to this many times its side, "
+                         "segmented whole (1: field-size images, as the shipped model)")
     ap.add_argument("--out", type=Path, default=ROOT / "semscan/classify/models/structure.json.gz")
     ap.add_argument("--card", type=Path, default=ROOT / "models/structure.card.json")
     args = ap.parse_args()
@@ -33,7 +36,7 @@ def main() -> None:
     report = train_structure_model(
         args.out, seed=args.seed, n_per_class=args.n_per_class,
         n_test_per_class=args.n_test_per_class, n_estimators=args.n_estimators,
-        card_path=args.card, n_jobs=args.n_jobs,
+        canvas_scale=(1.0, args.max_canvas), card_path=args.card, n_jobs=args.n_jobs,
     )
     print(f"model {report.model_path} sha256 {report.sha256}")
     print(f"held-out accuracy {report.accuracy:.3f}")

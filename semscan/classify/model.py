@@ -462,31 +462,38 @@ class TrainingReport:
     card: dict[str, Any]
 
 
-def _sample_features(task: tuple[str, int, tuple[int, int]]) -> np.ndarray:
+def _sample_features(
+    task: tuple[str, int, tuple[int, int], tuple[float, float]],
+) -> np.ndarray:
     from semscan.calibration import UNCALIBRATED
     from semscan.classify.features import structure_features
-    from semscan.classify.synth import generate, segment_for_training
+    from semscan.classify.synth import training_field
 
-    structure_class, seed, shape = task
-    sample = generate(structure_class, seed=seed, shape=shape)  # type: ignore[arg-type]
-    seg = segment_for_training(sample.image)
+    structure_class, seed, shape, canvas_scale = task
+    seg = training_field(structure_class, seed=seed, shape=shape,  # type: ignore[arg-type]
+                         canvas_scale=canvas_scale)
     return structure_features(seg.pore, seg.solid, calibration=UNCALIBRATED,
                               grey=seg.grey).values
 
 
 def build_dataset(
-    *, seed: int, n_per_class: int, shape: tuple[int, int] = (512, 512), n_jobs: int = 1
+    *, seed: int, n_per_class: int, shape: tuple[int, int] = (512, 512),
+    canvas_scale: tuple[float, float] | None = None, n_jobs: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels of ``n_per_class`` synthetic samples of each class.
+    """Features and labels of ``n_per_class`` synthetic fields of each class.
 
-    Sample ``i`` of class ``c`` uses seed ``seed * 1_000_003 + i``; the class is mixed
+    Sample ``i`` of class ``c`` is :func:`~semscan.classify.synth.training_field` with
+    seed ``seed * 1_000_003 + i`` (a field of ``shape`` cut from a canvas ``canvas_scale``
+    times larger; default :data:`~semscan.classify.synth.CANVAS_SCALE`); the class is mixed
     into the generator's seed sequence, so classes never share a random stream. Each
     sample depends on its own seed only, so ``n_jobs`` worker processes give the same
     arrays, in the same order, as one.
     """
-    from semscan.classify.synth import CLASSES
+    from semscan.classify.synth import CANVAS_SCALE, CLASSES
 
-    tasks = [(cls, seed * 1_000_003 + i, shape) for cls in CLASSES for i in range(n_per_class)]
+    scale = tuple(float(v) for v in (canvas_scale or CANVAS_SCALE))
+    tasks = [(cls, seed * 1_000_003 + i, shape, scale)
+             for cls in CLASSES for i in range(n_per_class)]
     if n_jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -553,6 +560,7 @@ def evaluate_structure_model(
     seed: int = 2,
     n_per_class: int = 200,
     shape: tuple[int, int] | None = None,
+    canvas_scale: tuple[float, float] | None = None,
     n_jobs: int = 1,
 ) -> EvaluationReport:
     """Score a structure model on a fresh synthetic set generated with ``seed``.
@@ -570,7 +578,11 @@ def evaluate_structure_model(
     n_per_class : int
         Images per class.
     shape : tuple of int, optional
-        Image size; default the model's training size (512 x 512 when it does not say).
+        Field size; default the model's training size (512 x 512 when it does not say).
+    canvas_scale : tuple of float, optional
+        Canvas side over field side (:func:`~semscan.classify.synth.training_field`);
+        default the model's training range, ``(1, 1)`` for a model whose file does not
+        give one (they were trained on field-size images).
     n_jobs : int
         Worker processes generating the images (the figures do not depend on it).
 
@@ -597,7 +609,10 @@ def evaluate_structure_model(
     if shape is None:
         rows, cols = model.training.get("image_shape", (512, 512))
         shape = (int(rows), int(cols))
-    X, y = build_dataset(seed=seed, n_per_class=n_per_class, shape=shape, n_jobs=n_jobs)
+    if canvas_scale is None:
+        canvas_scale = tuple(model.training.get("canvas_scale", (1.0, 1.0)))
+    X, y = build_dataset(seed=seed, n_per_class=n_per_class, shape=shape,
+                         canvas_scale=canvas_scale, n_jobs=n_jobs)
     proba = model.predict_proba(X)
     predicted = np.asarray(model.classes)[proba.argmax(axis=1)]
     cm, per_class, accuracy = _score(y, predicted)
@@ -650,6 +665,7 @@ def train_structure_model(
     n_per_class: int = 800,
     n_test_per_class: int = 100,
     shape: tuple[int, int] = (512, 512),
+    canvas_scale: tuple[float, float] | None = None,
     n_estimators: int = 250,
     card_path: str | Path | None = None,
     n_jobs: int = 1,
@@ -665,7 +681,11 @@ def train_structure_model(
     n_per_class, n_test_per_class : int
         Training and held-out samples per class.
     shape : tuple of int
-        Size of the synthetic images.
+        Size of the synthetic fields (and the fields an analysis classifies).
+    canvas_scale : tuple of float, optional
+        Each field is cut from a segmented canvas this many times larger
+        (:func:`~semscan.classify.synth.training_field`); default
+        :data:`~semscan.classify.synth.CANVAS_SCALE`.
     n_estimators : int
         Number of trees.
     card_path : str or Path, optional
@@ -680,15 +700,19 @@ def train_structure_model(
     Raises
     ------
     ConfigError
-        If a count is below 2.
+        If a count is below 2 or the canvas scale is not ``1 <= low <= high``.
     """
     import sklearn
     from sklearn.ensemble import ExtraTreesClassifier
 
     import semscan
     from semscan.classify.features import FEATURE_DESCRIPTIONS, FEATURE_UNITS
-    from semscan.classify.synth import CLASSES, segmenter_name
+    from semscan.classify.synth import CANVAS_SCALE, CLASSES, segmenter_name
 
+    canvas_scale = tuple(float(v) for v in (canvas_scale or CANVAS_SCALE))
+    if not 1.0 <= canvas_scale[0] <= canvas_scale[1]:
+        raise ConfigError(f"canvas_scale must be (low, high) with 1 <= low <= high, got "
+                          f"{canvas_scale!r}")
     if n_per_class < 2 or n_test_per_class < 1 or n_estimators < 1:
         raise ConfigError(
             f"n_per_class >= 2, n_test_per_class >= 1 and n_estimators >= 1 are needed, got "
@@ -698,9 +722,10 @@ def train_structure_model(
     name = out_path.name.removesuffix(".gz").removesuffix(".json")
     card_path = Path(card_path) if card_path else out_path.with_name(f"{name}.card.json")
     t0 = time.perf_counter()
-    X, y = build_dataset(seed=seed, n_per_class=n_per_class, shape=shape, n_jobs=n_jobs)
+    X, y = build_dataset(seed=seed, n_per_class=n_per_class, shape=shape,
+                         canvas_scale=canvas_scale, n_jobs=n_jobs)
     X_test, y_test = build_dataset(seed=seed + 1, n_per_class=n_test_per_class, shape=shape,
-                                   n_jobs=n_jobs)
+                                   canvas_scale=canvas_scale, n_jobs=n_jobs)
     t_data = time.perf_counter() - t0
     rf = ExtraTreesClassifier(
         n_estimators=n_estimators,
@@ -727,6 +752,11 @@ def train_structure_model(
         "sklearn_version": sklearn.__version__,
         "numpy_version": np.__version__,
     }
+    if canvas_scale != (1.0, 1.0):
+        # Recorded only when used, so that field-size training (the shipped recipe) still
+        # writes the shipped file byte for byte; a model without it was trained on
+        # field-size images (evaluate_structure_model reads it so).
+        training["canvas_scale"] = list(canvas_scale)
     proba = forest.predict_proba(X_test)
     threshold, coverage = choose_confidence_threshold(
         proba, np.asarray(forest.classes).astype(str), y_test
@@ -758,9 +788,13 @@ def train_structure_model(
         ],
         "training_data": {
             "recipe": (
-                "semscan.classify.synth.generate(class, seed=s, shape=image_shape) for every "
-                "class; rendered with random RenderParams; segmented with the segmentation "
-                "named below; features from semscan.classify.features.structure_features"
+                "semscan.classify.synth.training_field(class, seed=s, shape=image_shape, "
+                "canvas_scale=canvas_scale) for every class (canvas_scale (1, 1) when not "
+                "given): generate() on a canvas canvas_scale (log-uniform) times "
+                "image_shape, rendered with random "
+                "RenderParams, segmented whole with the segmentation named below, a field of "
+                "image_shape cut at random; features from "
+                "semscan.classify.features.structure_features"
             ),
             "train_seeds": f"{seed} * 1000003 + i, i < {n_per_class}",
             "held_out_seeds": f"{seed + 1} * 1000003 + i, i < {n_test_per_class}",

@@ -519,6 +519,12 @@ def train_classifier(
         int, typer.Option("--n-test-per-class", help="Held-out images per class.")
     ] = 100,
     trees: Annotated[int, typer.Option("--trees", help="Number of trees.")] = 250,
+    max_canvas: Annotated[
+        float, typer.Option("--max-canvas", help="Cut each training field from a canvas 1 to "
+                            "this many times its side, segmented whole, as an analysis cuts "
+                            "fields from a whole micrograph; 1 (default, the shipped model): "
+                            "field-size images.")
+    ] = 1.0,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Processes generating the data (same model).")
     ] = 1,
@@ -538,6 +544,7 @@ def train_classifier(
             n_per_class=n_per_class,
             n_test_per_class=n_test_per_class,
             n_estimators=trees,
+            canvas_scale=(1.0, max_canvas),
             card_path=card_path,
             n_jobs=jobs,
         )
@@ -585,7 +592,7 @@ def evaluate_classifier(
     from semscan.classify.model import evaluate_structure_model, load_model
 
     err.print(f"generating and classifying {n_per_class} synthetic images per class "
-              f"(seed {seed}); about 0.3 s per image and process")
+              f"(seed {seed}); about 0.6 s per image and process")
     try:
         model = load_model(model_path)
         report = evaluate_structure_model(model, seed=seed, n_per_class=n_per_class,

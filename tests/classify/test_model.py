@@ -149,13 +149,19 @@ def test_training_is_reproducible_and_writes_a_card(tmp_path: Path) -> None:
     assert m.confidence_threshold == card["confidence_threshold"]["value"]
     with pytest.raises(ConfigError, match="n_per_class >= 2"):
         train_structure_model(tmp_path / "c.json", n_per_class=1)
+    with pytest.raises(ConfigError, match="1 <= low <= high"):
+        train_structure_model(tmp_path / "c.json", canvas_scale=(0.5, 1.0))
+    assert not (tmp_path / "c.json").exists()
 
 
 def test_evaluation_on_the_held_out_seed_reproduces_the_card(tmp_path: Path) -> None:
     report = train_structure_model(tmp_path / "m.json", seed=3, n_per_class=3,
-                                   n_test_per_class=2, shape=(64, 64), n_estimators=4)
+                                   n_test_per_class=2, shape=(64, 64), n_estimators=4,
+                                   canvas_scale=(1.0, 1.5))
     m = load_model(report.model_path)
-    # seed + 1 is the card's held-out set; the shape defaults to the training size
+    assert m.training["canvas_scale"] == [1.0, 1.5]
+    # seed + 1 is the card's held-out set; the field size and the canvas scale default to
+    # the model's training recipe
     ev = evaluate_structure_model(m, seed=4, n_per_class=2)
     assert ev.n == 2 * len(CLASSES)
     assert ev.confusion == report.confusion
@@ -163,7 +169,7 @@ def test_evaluation_on_the_held_out_seed_reproduces_the_card(tmp_path: Path) -> 
     assert ev.accuracy == report.accuracy
     assert ev.classes == tuple(CLASSES) and ev.seed == 4
     # coverage and precision at the model's threshold, recomputed here
-    X, y = build_dataset(seed=4, n_per_class=2, shape=(64, 64))
+    X, y = build_dataset(seed=4, n_per_class=2, shape=(64, 64), canvas_scale=(1.0, 1.5))
     p = m.predict_proba(X)
     sure = p.max(axis=1) >= m.confidence_threshold
     assert ev.threshold == m.confidence_threshold

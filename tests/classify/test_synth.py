@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from semscan.classify.synth import CLASSES, generate, segment_for_training
+from semscan.classify.synth import CLASSES, generate, segment_for_training, training_field
 from semscan.errors import ConfigError
 
 
@@ -49,6 +49,56 @@ def test_bad_arguments() -> None:
         generate("foam", seed=0)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="at least 32x32"):
         generate("cellular", seed=0, shape=(16, 16))
+
+
+def test_training_field_of_a_field_size_canvas_is_the_segmented_image() -> None:
+    f = training_field("cellular", seed=5, shape=(96, 128), canvas_scale=(1.0, 1.0))
+    seg = segment_for_training(generate("cellular", seed=5, shape=(96, 128)).image)
+    for got, want in zip(f, seg, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("cls", ["percolation", "non-porous"])
+def test_training_field_is_cut_from_the_whole_canvas_segmentation(cls: str) -> None:
+    f = training_field(cls, seed=3, shape=(48, 40), canvas_scale=(2.0, 2.0))
+    assert f.pore.shape == f.solid.shape == f.grey.shape == (48, 40)
+    whole = segment_for_training(generate(cls, seed=3, shape=(96, 80)).image)
+    hits = [
+        (r, c)
+        for r in range(96 - 48 + 1)
+        for c in range(80 - 40 + 1)
+        if np.array_equal(whole.grey[r:r + 48, c:c + 40], f.grey)
+        and np.array_equal(whole.pore[r:r + 48, c:c + 40], f.pore)
+        and np.array_equal(whole.solid[r:r + 48, c:c + 40], f.solid)
+    ]
+    assert len(hits) == 1
+    # deterministic, and another seed gives another field
+    again = training_field(cls, seed=3, shape=(48, 40), canvas_scale=(2.0, 2.0))
+    np.testing.assert_array_equal(again.grey, f.grey)
+    other = training_field(cls, seed=4, shape=(48, 40), canvas_scale=(2.0, 2.0))
+    assert not np.array_equal(other.grey, f.grey)
+
+
+def test_training_field_defaults_to_the_field_size_and_can_use_larger_canvases() -> None:
+    # Default: the segmented image of the field's size (how the shipped model was trained).
+    # With canvas_scale (1, 2) the canvas rounds to the field's size for under 2 % of
+    # seeds, so the field differs from that image for (almost) every seed.
+    def grey(seed, **kw):
+        return training_field("coarse", seed=seed, shape=(40, 40), **kw).grey
+
+    for s in range(6):
+        np.testing.assert_array_equal(grey(s), grey(s, canvas_scale=(1.0, 1.0)))
+    assert sum(not np.array_equal(grey(s), grey(s, canvas_scale=(1.0, 2.0)))
+               for s in range(6)) >= 5
+
+
+def test_training_field_bad_arguments() -> None:
+    with pytest.raises(ConfigError, match="1 <= low <= high"):
+        training_field("cellular", seed=0, shape=(64, 64), canvas_scale=(0.5, 2.0))
+    with pytest.raises(ConfigError, match="1 <= low <= high"):
+        training_field("cellular", seed=0, shape=(64, 64), canvas_scale=(2.0, 1.5))
+    with pytest.raises(ConfigError, match="valid classes"):
+        training_field("foam", seed=0, shape=(64, 64))  # type: ignore[arg-type]
 
 
 def _first(cls: str, predicate) -> object:
@@ -95,3 +145,4 @@ def test_dust_particles_hide_the_surface_and_cast_shadows() -> None:
     n = ndi.label(bright)[1]
     assert 1 <= n <= 6
     assert out.max() <= 1.0 and (out < 0.45).any()  # shadows darken the surface
+

@@ -195,10 +195,12 @@ def test_sample_pattern_and_xs_pattern(tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    """A small structure model trained by the CLI (seed 3), and the CLI's result."""
+    """A small structure model trained by the CLI (seed 3, fields cut from canvases up to
+    1.5x larger), and the CLI's result."""
     model = tmp_path_factory.mktemp("tiny") / "tiny.json.gz"
     res = runner.invoke(app, ["train-classifier", "--out", str(model), "--n-per-class", "3",
-                              "--n-test-per-class", "1", "--trees", "5", "--seed", "3"])
+                              "--n-test-per-class", "1", "--trees", "5", "--seed", "3",
+                              "--max-canvas", "1.5"])
     return model, res
 
 
@@ -207,6 +209,8 @@ def test_train_classifier_small_run_then_analyze_with_it(tmp_path, sem_folder, t
     assert res.exit_code == 0, res.stderr
     assert model.exists() and (model.parent / "tiny.card.json").exists()
     assert "held-out accuracy" in res.stdout
+    card = json.loads((model.parent / "tiny.card.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["canvas_scale"] == [1.0, 1.5]
     out = tmp_path / "out"
     res = runner.invoke(app, ["analyze", str(sem_folder / "img0.tif"), "--out", str(out),
                               "-j", "1", "--no-local-thickness", "--model", str(model)])
@@ -225,7 +229,8 @@ def test_evaluate_classifier_prints_the_confusion_table(tmp_path, tiny_model):
                               "--n-per-class", "1"])
     assert res.exit_code == 0, res.stderr
     card = json.loads((model.parent / "tiny.card.json").read_text(encoding="utf-8"))
-    # seed 4 is this model's held-out set: the same accuracy as its card
+    # seed 4 is this model's held-out set (same canvases, read from the model file): the
+    # same accuracy as its card
     assert f"accuracy {100 * card['held_out']['accuracy']:.1f} % of 5 images" in res.stdout
     assert "confidence threshold" in res.stdout
     res = runner.invoke(app, ["evaluate-classifier", "--model", str(tmp_path / "no.json")])
