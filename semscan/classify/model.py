@@ -489,9 +489,9 @@ def build_dataset(
     sample depends on its own seed only, so ``n_jobs`` worker processes give the same
     arrays, in the same order, as one.
     """
-    from semscan.classify.synth import CANVAS_SCALE, CLASSES
+    from semscan.classify.synth import CLASSES, checked_canvas_scale
 
-    scale = tuple(float(v) for v in (canvas_scale or CANVAS_SCALE))
+    scale = checked_canvas_scale(canvas_scale)
     tasks = [(cls, seed * 1_000_003 + i, shape, scale)
              for cls in CLASSES for i in range(n_per_class)]
     if n_jobs > 1:
@@ -605,7 +605,7 @@ def evaluate_structure_model(
 
     if n_per_class < 1:
         raise ConfigError(f"n_per_class must be at least 1, got {n_per_class}")
-    model = load_model() if model is None else model
+    model = model or _default_model()
     if shape is None:
         rows, cols = model.training.get("image_shape", (512, 512))
         shape = (int(rows), int(cols))
@@ -707,12 +707,9 @@ def train_structure_model(
 
     import semscan
     from semscan.classify.features import FEATURE_DESCRIPTIONS, FEATURE_UNITS
-    from semscan.classify.synth import CANVAS_SCALE, CLASSES, segmenter_name
+    from semscan.classify.synth import CLASSES, checked_canvas_scale, segmenter_name
 
-    canvas_scale = tuple(float(v) for v in (canvas_scale or CANVAS_SCALE))
-    if not 1.0 <= canvas_scale[0] <= canvas_scale[1]:
-        raise ConfigError(f"canvas_scale must be (low, high) with 1 <= low <= high, got "
-                          f"{canvas_scale!r}")
+    canvas_scale = checked_canvas_scale(canvas_scale)
     if n_per_class < 2 or n_test_per_class < 1 or n_estimators < 1:
         raise ConfigError(
             f"n_per_class >= 2, n_test_per_class >= 1 and n_estimators >= 1 are needed, got "

@@ -65,10 +65,12 @@ from semscan.errors import ConfigError
 from semscan.synth.render import RenderParams, render_sem
 
 __all__ = [
+    "CANVAS_SCALE",
     "CLASSES",
     "StructureClassName",
     "SyntheticSample",
     "TrainingSegmentation",
+    "checked_canvas_scale",
     "generate",
     "random_render_params",
     "segment_for_training",
@@ -138,14 +140,11 @@ def generate(
     >>> bool(0.2 < s.pore_mask.mean() < 0.9)
     True
     """
-    if structure_class not in CLASSES:
-        raise ConfigError(
-            f"unknown structure class {structure_class!r}; valid classes: {', '.join(CLASSES)}"
-        )
+    index = _class_index(structure_class)
     shape = (int(shape[0]), int(shape[1]))
     if min(shape) < 32:
         raise ConfigError(f"synthetic images need at least 32x32 pixels, got {shape}")
-    rng = np.random.default_rng([int(seed), CLASSES.index(structure_class)])
+    rng = np.random.default_rng([int(seed), index])
     builder = _BUILDERS[structure_class]
     squeeze = 1.0
     if structure_class != "non-porous" and rng.random() < 0.3:
@@ -263,6 +262,23 @@ def segmenter_name() -> str:
 CANVAS_SCALE: tuple[float, float] = (1.0, 1.0)
 
 
+def checked_canvas_scale(
+    canvas_scale: tuple[float, float] | None = None,
+) -> tuple[float, float]:
+    """``canvas_scale`` as (low, high) floats (default :data:`CANVAS_SCALE`).
+
+    Raises
+    ------
+    ConfigError
+        Unless ``1 <= low <= high``.
+    """
+    lo, hi = (float(v) for v in (CANVAS_SCALE if canvas_scale is None else canvas_scale))
+    if not 1.0 <= lo <= hi:
+        raise ConfigError(f"canvas_scale must be (low, high) with 1 <= low <= high, got "
+                          f"{canvas_scale!r}")
+    return lo, hi
+
+
 def training_field(
     structure_class: StructureClassName,
     *,
@@ -325,16 +341,9 @@ def training_field(
     >>> f.pore.shape, f.grey.shape
     ((64, 64), (64, 64))
     """
-    lo, hi = (float(v) for v in canvas_scale)
-    if not 1.0 <= lo <= hi:
-        raise ConfigError(f"canvas_scale must be (low, high) with 1 <= low <= high, got "
-                          f"{canvas_scale!r}")
-    if structure_class not in CLASSES:
-        raise ConfigError(
-            f"unknown structure class {structure_class!r}; valid classes: {', '.join(CLASSES)}"
-        )
+    lo, hi = checked_canvas_scale(canvas_scale)
     rows, cols = (int(shape[0]), int(shape[1]))
-    rng = np.random.default_rng([int(seed), CLASSES.index(structure_class), 1])
+    rng = np.random.default_rng([int(seed), _class_index(structure_class), 1])
     factor = _log_uniform(rng, lo, hi) if hi > lo else lo
     canvas = (max(rows, round(rows * factor)), max(cols, round(cols * factor)))
     sample = generate(structure_class, seed=seed, shape=canvas)
@@ -379,6 +388,14 @@ def _remove_small(mask: np.ndarray, min_px: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- helpers
+def _class_index(structure_class: str) -> int:
+    if structure_class not in CLASSES:
+        raise ConfigError(
+            f"unknown structure class {structure_class!r}; valid classes: {', '.join(CLASSES)}"
+        )
+    return CLASSES.index(structure_class)
+
+
 def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
     return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
 

@@ -592,7 +592,8 @@ def evaluate_classifier(
     from semscan.classify.model import evaluate_structure_model, load_model
 
     err.print(f"generating and classifying {n_per_class} synthetic images per class "
-              f"(seed {seed}); about 0.6 s per image and process")
+              f"(seed {seed}); about 0.3 s per image and process, 0.5 s for a model "
+              "trained with --max-canvas 2")
     try:
         model = load_model(model_path)
         report = evaluate_structure_model(model, seed=seed, n_per_class=n_per_class,
