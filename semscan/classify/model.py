@@ -528,6 +528,9 @@ class EvaluationReport:
         'uncertain').
     precision : float
         Fraction of those that are right (NaN when none reaches it).
+    canvas_scale : tuple of float
+        Range of canvas side over field side the fields were cut from; ``(1.0, 1.0)``
+        means field-size images, each segmented on its own.
     """
 
     seed: int
@@ -539,6 +542,7 @@ class EvaluationReport:
     threshold: float
     coverage: float
     precision: float
+    canvas_scale: tuple[float, float]
 
 
 def _score(
@@ -582,7 +586,9 @@ def evaluate_structure_model(
     canvas_scale : tuple of float, optional
         Canvas side over field side (:func:`~semscan.classify.synth.training_field`);
         default the model's training range, ``(1, 1)`` for a model whose file does not
-        give one (they were trained on field-size images).
+        give one (they were trained on field-size images). ``(1, 2)`` makes fields the
+        way an analysis of a micrograph one to two fields wide does, whatever the model
+        was trained on.
     n_jobs : int
         Worker processes generating the images (the figures do not depend on it).
 
@@ -593,15 +599,15 @@ def evaluate_structure_model(
     Raises
     ------
     ConfigError
-        If ``n_per_class`` is below 1.
+        If ``n_per_class`` is below 1 or ``canvas_scale`` is not ``1 <= low <= high``.
 
     Examples
     --------
     >>> r = evaluate_structure_model(seed=7, n_per_class=1, shape=(256, 256))
-    >>> r.n, len(r.confusion), 0.0 <= r.accuracy <= 1.0
-    (5, 5, True)
+    >>> r.n, len(r.confusion), 0.0 <= r.accuracy <= 1.0, r.canvas_scale
+    (5, 5, True, (1.0, 1.0))
     """
-    from semscan.classify.synth import CLASSES
+    from semscan.classify.synth import CLASSES, checked_canvas_scale
 
     if n_per_class < 1:
         raise ConfigError(f"n_per_class must be at least 1, got {n_per_class}")
@@ -611,6 +617,7 @@ def evaluate_structure_model(
         shape = (int(rows), int(cols))
     if canvas_scale is None:
         canvas_scale = tuple(model.training.get("canvas_scale", (1.0, 1.0)))
+    canvas_scale = checked_canvas_scale(canvas_scale)
     X, y = build_dataset(seed=seed, n_per_class=n_per_class, shape=shape,
                          canvas_scale=canvas_scale, n_jobs=n_jobs)
     proba = model.predict_proba(X)
@@ -620,7 +627,7 @@ def evaluate_structure_model(
     precision = float((predicted[sure] == y[sure]).mean()) if sure.any() else math.nan
     return EvaluationReport(int(seed), int(cm.sum()), accuracy, per_class, cm.tolist(),
                             tuple(CLASSES), float(model.confidence_threshold),
-                            float(sure.mean()), precision)
+                            float(sure.mean()), precision, canvas_scale)
 
 
 def choose_confidence_threshold(

@@ -584,6 +584,13 @@ def evaluate_classifier(
     n_per_class: Annotated[
         int, typer.Option("--n-per-class", help="Synthetic images per class.")
     ] = 200,
+    max_canvas: Annotated[
+        float | None,
+        typer.Option("--max-canvas", help="Cut each field from a canvas 1 to this many "
+                     "times its side, segmented whole, as an analysis does (2: fields like "
+                     "those of a micrograph up to two fields wide); default: as the model "
+                     "was trained (1, field-size images, for the shipped model).")
+    ] = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Processes generating the images.")
     ] = 1,
@@ -592,17 +599,21 @@ def evaluate_classifier(
     from semscan.classify.model import evaluate_structure_model, load_model
 
     err.print(f"generating and classifying {n_per_class} synthetic images per class "
-              f"(seed {seed}); about 0.3 s per image and process, 0.5 s for a model "
-              "trained with --max-canvas 2")
+              f"(seed {seed}); about 0.3 s per image and process on field-size images, "
+              "0.5 s with --max-canvas 2")
     try:
         model = load_model(model_path)
-        report = evaluate_structure_model(model, seed=seed, n_per_class=n_per_class,
-                                          n_jobs=jobs)
+        report = evaluate_structure_model(
+            model, seed=seed, n_per_class=n_per_class, n_jobs=jobs,
+            canvas_scale=None if max_canvas is None else (1.0, max_canvas))
     except (SemscanError, OSError, ValueError) as exc:
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(1) from exc
+    lo, hi = report.canvas_scale
     out.print(_confusion_table(
         f"seed {report.seed}: accuracy {100 * report.accuracy:.1f} % of {report.n} images",
         report.classes, report.confusion, report.per_class_accuracy))
+    out.print("images: field-size, each segmented on its own" if hi == 1.0 else
+              f"images: fields cut from canvases {lo:g}-{hi:g}x their side, segmented whole")
     out.print(f"confidence threshold {report.threshold:.2f}: {100 * report.coverage:.1f} % "
               f"of the images classified, {100 * report.precision:.1f} % of those right")

@@ -168,6 +168,7 @@ def test_evaluation_on_the_held_out_seed_reproduces_the_card(tmp_path: Path) -> 
     assert ev.per_class_accuracy == report.per_class_accuracy
     assert ev.accuracy == report.accuracy
     assert ev.classes == tuple(CLASSES) and ev.seed == 4
+    assert ev.canvas_scale == (1.0, 1.5)
     # coverage and precision at the model's threshold, recomputed here
     X, y = build_dataset(seed=4, n_per_class=2, shape=(64, 64), canvas_scale=(1.0, 1.5))
     p = m.predict_proba(X)
@@ -181,3 +182,21 @@ def test_evaluation_on_the_held_out_seed_reproduces_the_card(tmp_path: Path) -> 
         assert np.isnan(ev.precision)
     with pytest.raises(ConfigError, match="n_per_class must be at least 1"):
         evaluate_structure_model(m, n_per_class=0)
+    with pytest.raises(ConfigError, match="canvas_scale"):
+        evaluate_structure_model(m, n_per_class=1, canvas_scale=(0.5, 1.0))
+
+
+def test_evaluation_on_other_canvases_than_the_training_ones(tmp_path: Path) -> None:
+    # a field-size model scored on fields cut from 1-1.5x canvases sees exactly the
+    # features build_dataset gives for that range
+    report = train_structure_model(tmp_path / "m.json", seed=5, n_per_class=2,
+                                   n_test_per_class=1, shape=(64, 64), n_estimators=3)
+    m = load_model(report.model_path)
+    assert "canvas_scale" not in m.training
+    ev = evaluate_structure_model(m, seed=9, n_per_class=2, canvas_scale=(1.0, 1.5))
+    assert ev.canvas_scale == (1.0, 1.5)
+    X, y = build_dataset(seed=9, n_per_class=2, shape=(64, 64), canvas_scale=(1.0, 1.5))
+    predicted = np.asarray(m.classes)[m.predict_proba(X).argmax(axis=1)]
+    assert ev.accuracy == (predicted == y).mean()
+    default = evaluate_structure_model(m, seed=9, n_per_class=2)
+    assert default.canvas_scale == (1.0, 1.0)

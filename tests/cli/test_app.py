@@ -13,6 +13,7 @@ import pytest
 import tifffile
 from typer.testing import CliRunner
 
+from semscan.classify.model import evaluate_structure_model, load_model
 from semscan.cli.app import app
 from semscan.config import AnalysisConfig
 
@@ -232,7 +233,21 @@ def test_evaluate_classifier_prints_the_confusion_table(tmp_path, tiny_model):
     # seed 4 is this model's held-out set (same canvases, read from the model file): the
     # same accuracy as its card
     assert f"accuracy {100 * card['held_out']['accuracy']:.1f} % of 5 images" in res.stdout
+    assert "images: fields cut from canvases 1-1.5x their side" in res.stdout
     assert "confidence threshold" in res.stdout
+    # --max-canvas 1 scores the same model on field-size images instead: the figure the
+    # library gives for that protocol
+    res = runner.invoke(app, ["evaluate-classifier", "--model", str(model), "--seed", "4",
+                              "--n-per-class", "1", "--max-canvas", "1"])
+    assert res.exit_code == 0, res.stderr
+    ev = evaluate_structure_model(load_model(model), seed=4, n_per_class=1,
+                                  canvas_scale=(1.0, 1.0))
+    assert f"accuracy {100 * ev.accuracy:.1f} % of 5 images" in res.stdout
+    assert "images: field-size, each segmented on its own" in res.stdout
+    res = runner.invoke(app, ["evaluate-classifier", "--model", str(model),
+                              "--n-per-class", "1", "--max-canvas", "0.5"])
+    assert res.exit_code == 1
+    assert "canvas_scale" in res.stderr
     res = runner.invoke(app, ["evaluate-classifier", "--model", str(tmp_path / "no.json")])
     assert res.exit_code == 1
     assert "no.json" in res.stderr
