@@ -600,7 +600,7 @@ def evaluate_classifier(
 
     err.print(f"generating and classifying {n_per_class} synthetic images per class "
               f"(seed {seed}); about 0.3 s per image and process on field-size images, "
-              "0.5 s with --max-canvas 2")
+              "0.45 s on fields cut from canvases up to 2x their side")
     try:
         model = load_model(model_path)
         report = evaluate_structure_model(
