@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
+import functools
 import hashlib
 import logging
 import multiprocessing
@@ -137,7 +138,13 @@ class ImageResult:
         rows as 2 (excluded). A rotated cross-section's film-frame labels are mapped back
         by the inverse rotation, nearest pixel (:mod:`semscan.file_grid` says why). This
         is what ``--save-masks`` writes and what a napari labels layer shows over the file.
+        Computed once per result (a rotated 4-Mpx image takes ~0.7 s); each access returns
+        a copy, so it may be edited (a napari labels layer paints in place).
         """
+        return self._labels_full.copy()
+
+    @functools.cached_property
+    def _labels_full(self) -> np.ndarray:
         return self.to_file_grid(self.segmentation.labels(), fill=2)
 
     def to_file_grid(self, array: np.ndarray, *, fill: object) -> np.ndarray:
