@@ -25,7 +25,7 @@ True
 >>> try:
 ...     AnalysisConfig().with_overrides({"measure.n_lines": 0})
 ... except OptionError as exc:
-...     print(exc.message(lambda section, key: "--" + key.replace("_", "-"), " "))
+...     print(exc.message(lambda section, key: ("--" + key.replace("_", "-"), " ")))
 option --n-lines 0 is invalid; expected an integer from 1 to 10000
 """
 
@@ -40,6 +40,7 @@ import math
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple, Union, get_args, get_origin
@@ -136,18 +137,24 @@ class OptionError(ConfigError):
         self.unset, self.because = unset, because
         super().__init__(self.message())
 
-    def message(self, name: Any = None, sep: str = " = ") -> str:
-        def show(section: str, key: str) -> str:
-            return name(section, key) if name is not None else f"{section}.{key}"
+    def message(self, name: Callable[[str, str], tuple[str, str]] | None = None) -> str:
+        """The message with each option named by ``name(section, key) -> (name, sep)``
+        (default ``('section.key', ' = ')``)."""
+
+        def show(section: str, key: str, value: Any = _UNSET) -> str:
+            label, sep = name(section, key) if name is not None else (f"{section}.{key}", " = ")
+            return label if value is _UNSET else f"{label}{sep}{_show(value)}"
 
         if self.unset:
             text = f"option {show(self.section, self.key)} is not set"
         else:
-            text = f"option {show(self.section, self.key)}{sep}{_show(self.value)} is invalid"
+            text = f"option {show(self.section, self.key, self.value)} is invalid"
         if self.because is not None:
-            s, k, v = self.because
-            text += f"; {show(s, k)}{sep}{_show(v)} needs it"
+            text += f"; {show(*self.because)} needs it"
         return f"{text}; expected {self.expected}"
+
+
+_UNSET = object()
 
 
 def _show(value: Any) -> str:
@@ -481,13 +488,7 @@ class AnalysisConfig:
     @classmethod
     def from_toml(cls, text: str) -> AnalysisConfig:
         """Parse TOML text (see :meth:`to_toml`)."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"the configuration is not valid TOML: {exc}") from exc
-        except RecursionError as exc:  # e.g. thousands of nested arrays
-            raise ConfigError("the configuration is not valid TOML: nested too deeply") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(parse_toml(text))
 
     @classmethod
     def load(cls, path: str | Path) -> AnalysisConfig:
@@ -499,31 +500,11 @@ class AnalysisConfig:
             If the file cannot be read or holds invalid options.
         """
         p = Path(path)
-        try:
-            if p.is_dir():
-                raise ConfigError(f"configuration file {p} is a folder; give a TOML file")
-            with p.open("rb") as fh:
-                data = fh.read(MAX_CONFIG_BYTES + 1)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read configuration file {p}: {exc.strerror or exc}"
-            ) from exc
-        if len(data) > MAX_CONFIG_BYTES:
-            raise ConfigError(
-                f"configuration file {p} is over {MAX_CONFIG_BYTES // 1024} KiB; a semscan "
-                "configuration is a short TOML file (see `semscan config --default`)"
-            )
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ConfigError(
-                f"configuration file {p} is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
-                f"offset {exc.start}); save it as UTF-8"
-            ) from exc
+        text = read_config_text(p)
         try:
             return cls.from_toml(text)
         except OptionError as exc:
-            raise ConfigError(f"{p}: {exc.message(_toml_name)}") from exc
+            raise ConfigError(f"{p}: {exc.message(toml_name)}") from exc
         except ConfigError as exc:
             raise ConfigError(f"{p}: {exc}") from exc
 
@@ -531,6 +512,46 @@ class AnalysisConfig:
         """Stable 16-hex-digit digest of every option value."""
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def read_config_text(path: str | Path) -> str:
+    """The text of a configuration file: UTF-8 (with or without BOM), at most 1 MiB.
+
+    Raises
+    ------
+    ConfigError
+        If it is a folder, cannot be read, is too large or is not UTF-8 text.
+    """
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise ConfigError(f"configuration file {p} is a folder; give a TOML file")
+        with p.open("rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file {p}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"configuration file {p} is over {MAX_CONFIG_BYTES // 1024} KiB; a semscan "
+            "configuration is a short TOML file (see `semscan config --default`)"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"configuration file {p} is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from exc
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """TOML text to a dict, any parser failure as :class:`~semscan.errors.ConfigError`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the configuration is not valid TOML: {exc}") from exc
+    except RecursionError as exc:  # e.g. thousands of nested arrays
+        raise ConfigError("the configuration is not valid TOML: nested too deeply") from exc
 
 
 def _as_sections(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -589,8 +610,9 @@ def _home_of(key: str) -> str | None:
     )
 
 
-def _toml_name(section: str, key: str) -> str:
-    return f"[{section}] {key}"
+def toml_name(section: str, key: str) -> tuple[str, str]:
+    """How a configuration file names an option (for :meth:`OptionError.message`)."""
+    return f"[{section}] {key}", " = "
 
 
 def _check_together(cfg: AnalysisConfig) -> None:
