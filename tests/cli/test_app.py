@@ -68,7 +68,8 @@ def test_config_rejects_unknown_option(tmp_path):
     cfg_file.write_text("[measure]\nn_line = 3\n")
     res = runner.invoke(app, ["config", "--config", str(cfg_file)])
     assert res.exit_code == 2
-    assert "unknown option 'measure.n_line'" in res.stderr
+    assert ("unknown option 'n_line' in [measure]: did you mean 'n_lines'? valid: window_um"
+            in res.stderr)
 
 
 def test_console_script_installed():
