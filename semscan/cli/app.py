@@ -20,7 +20,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from semscan import __version__
-from semscan.cli.options import FORMER_FLAGS, build_config, cli_text, flag_of, with_config_flags
+from semscan.cli.logs import LogOnce, is_semscan_warning, log_warning
+from semscan.cli.options import (
+    FORMER_FLAGS,
+    build_config,
+    cli_text,
+    flag_of,
+    io_option,
+    with_config_flags,
+)
 from semscan.errors import SemscanError
 
 app = typer.Typer(
@@ -49,8 +57,12 @@ def _root(
 ) -> None:
     """Pore structure of porous films and membranes from SEM micrographs."""
     # Library warnings are shown by the commands themselves (or go to semscan.log);
-    # without a handler, logging's last resort would print them a second time.
+    # without a handler, logging's last resort would print them a second time, and
+    # third-party loggers (tifffile's) would print theirs on the terminal.
     logging.getLogger("semscan").addHandler(logging.NullHandler())
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
+        root.addHandler(logging.NullHandler())
 
 
 def _fmt_len(value: float | None, unit: str) -> str:
@@ -71,6 +83,8 @@ def info(
     """One line per file: size, calibration and its source, vendor, magnification, data bar."""
     from semscan.inputs import collect_inputs
     from semscan.io import read_micrograph
+
+    _check_io(pixel_size_um=pixel_size_um)
 
     files, problems = collect_inputs(paths)
     failed = len(problems)
@@ -101,7 +115,8 @@ def info(
             markup=False,
         )
         for w in caught:
-            err.print(f"  [yellow]warning[/yellow] {_msg(w.message)}")
+            if is_semscan_warning(w):  # others' (numpy, PIL) are not the file's problem
+                err.print(f"  [yellow]warning[/yellow] {_msg(w.message)}")
     if failed:
         raise typer.Exit(1)
 
@@ -156,6 +171,16 @@ def _msg(value: object) -> str:
     """A library message or path as printed: Python arguments named as flags, and no
     rich markup (``[measure]`` or a file named ``a[1].tif`` prints as it is)."""
     return escape(cli_text(str(value)))
+
+
+def _check_io(**options: Any) -> None:
+    """Check ``[io]`` options given to a command that has no configuration (exit 2)."""
+    for key, value in options.items():
+        if value is not None:
+            try:
+                io_option(key, value)
+            except SemscanError as exc:
+                _fail(str(exc))
 
 
 def _fail(message: str, code: int = 2) -> typing.NoReturn:
@@ -304,10 +329,17 @@ def analyze(
 
 
 def _log_to(path: Path) -> None:
-    """Send semscan's log and Python warnings to ``path`` (replacing an earlier log file)."""
+    """Send every log record and Python warning to ``path`` (replacing an earlier log file).
+
+    semscan's records at every level, other libraries' (tifffile, PIL) from WARNING up, and
+    Python warnings (numpy's, and semscan's own) go to the file and never to the terminal;
+    each third-party message and each warning is written once, and a semscan warning that
+    semscan also logged is written once, not twice.
+    """
     logger = logging.getLogger("semscan")
+    root = logging.getLogger()
     py_warnings = logging.getLogger("py.warnings")
-    for lg in (logger, py_warnings):
+    for lg in (logger, py_warnings, root):
         for h in [h for h in lg.handlers if getattr(h, "_semscan_log", False)]:
             lg.removeHandler(h)
             h.close()
@@ -317,11 +349,12 @@ def _log_to(path: Path) -> None:
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     )
-    logger.addHandler(handler)
+    handler.addFilter(LogOnce())
+    root.addHandler(handler)  # semscan's and third-party records reach it by propagation
     # Per-image warnings are in each result row and in this log, not on the terminal.
-    logging.captureWarnings(True)
-    py_warnings.addHandler(handler)
-    py_warnings.propagate = False
+    logging.captureWarnings(False)
+    py_warnings.propagate = True
+    warnings.showwarning = log_warning
 
 
 class _progress:
@@ -378,7 +411,7 @@ def _pct(value: Any) -> str:
 def _print_summary(summary: Any) -> None:
     table = Table(title=f"semscan results ({len(summary.rows)} image(s))")
     for col in ("image", "view", "pixel", "pore d (95% CI)", "porosity", "solid d", "class"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # full names, wrapped, never truncated
     for row in summary.rows:
         unit = row.get("unit", "px")
         suffix = "um" if unit == "µm" else "px"
@@ -387,7 +420,7 @@ def _print_summary(summary: Any) -> None:
         hi = row.get(f"pore_intercept_ci95_high_{suffix}")
         ps = row.get("pixel_size_um")
         table.add_row(
-            str(row.get("name")),
+            escape(str(row.get("name"))),
             str(row.get("view")),
             f"{ps * 1000:.3g} nm" if ps else "uncalibrated",
             f"{_fmt_len(d, unit)} ({_num(lo)}-{_num(hi)})",
@@ -434,17 +467,20 @@ def train_pixels(
         float | None, typer.Option("--pixel-size-um", help="Override the pixel size (µm).")
     ] = None,
     sigma_max_px: Annotated[
-        float, typer.Option("--sigma-max-px", help="Largest feature scale (px).")
+        float, typer.Option("--sigma-max-px", min=1.0, max=256.0,
+                            help="Largest feature scale (px).")
     ] = 16.0,
-    trees: Annotated[int, typer.Option("--trees", help="Number of trees.")] = 50,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    trees: Annotated[int, typer.Option("--trees", min=1, max=10_000,
+                                       help="Number of trees.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
 ) -> None:
-    """Train the pixel classifier from labelled strokes; use it with --pixel-classifier."""
+    """Train the pixel classifier from labelled strokes; use it with --classifier-path."""
     import numpy as np
 
     from semscan.io import read_micrograph
     from semscan.segment import PixelClassifier
 
+    _check_io(pixel_size_um=pixel_size_um)
     try:
         m = read_micrograph(image, pixel_size_um=pixel_size_um)
         with warnings.catch_warnings():
@@ -494,14 +530,17 @@ def train_classifier(
     card: Annotated[
         Path | None, typer.Option("--card", help="Model card (JSON); default: beside the model.")
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the training data.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the training data.")] = 0,
     n_per_class: Annotated[
-        int, typer.Option("--n-per-class", help="Synthetic images per class.")
+        int, typer.Option("--n-per-class", min=1, max=100_000, help="Synthetic images per class.")
     ] = 800,
     n_test_per_class: Annotated[
-        int, typer.Option("--n-test-per-class", help="Held-out images per class.")
+        int, typer.Option("--n-test-per-class", min=1, max=100_000,
+                     help="Held-out images per class.")
     ] = 100,
-    trees: Annotated[int, typer.Option("--trees", help="Number of trees.")] = 250,
+    trees: Annotated[
+        int, typer.Option("--trees", min=1, max=10_000, help="Number of trees.")
+    ] = 250,
     max_canvas: Annotated[
         float, typer.Option("--max-canvas", help="Cut each training field from a canvas 1 to "
                             "this many times its side, segmented whole, as an analysis cuts "
@@ -509,7 +548,8 @@ def train_classifier(
                             "field-size images.")
     ] = 1.0,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Processes generating the data (same model).")
+        int, typer.Option("--jobs", "-j", min=1, max=1024,
+                     help="Processes generating the data (same model).")
     ] = 1,
 ) -> None:
     """Train the structure classifier on generated data; use it with `analyze --model`."""
@@ -544,10 +584,10 @@ def _confusion_table(
     recall: dict[str, float],
 ) -> Table:
     table = Table(title=title)
-    table.add_column("true \\ predicted")
+    table.add_column("true \\ predicted", overflow="fold")
     for cls in classes:
-        table.add_column(cls)
-    table.add_column("recall")
+        table.add_column(cls, overflow="fold")
+    table.add_column("recall", overflow="fold")
     for cls, row in zip(classes, confusion, strict=True):
         table.add_row(cls, *map(str, row), f"{100 * recall[cls]:.1f} %")
     return table
@@ -558,14 +598,15 @@ def _confusion_table(
 def evaluate_classifier(
     model_path: Annotated[
         Path | None,
-        typer.Option("--model", help="Structure model file; default: the shipped model."),
+        typer.Option("--model-path", "--model",
+                     help="Structure model file; default: the shipped model."),
     ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the evaluation images; use one the model "
+        int, typer.Option("--seed", min=0, help="Seed of the evaluation images; use one the model "
                           "was not trained (seed) or tuned (seed + 1) on.")
     ] = 2,
     n_per_class: Annotated[
-        int, typer.Option("--n-per-class", help="Synthetic images per class.")
+        int, typer.Option("--n-per-class", min=1, max=100_000, help="Synthetic images per class.")
     ] = 200,
     max_canvas: Annotated[
         float | None,
@@ -575,7 +616,7 @@ def evaluate_classifier(
                      "was trained (1, field-size images, for the shipped model).")
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Processes generating the images.")
+        int, typer.Option("--jobs", "-j", min=1, max=1024, help="Processes generating the images.")
     ] = 1,
 ) -> None:
     """Score a structure model on fresh synthetic images of another seed."""
