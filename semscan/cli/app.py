@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from semscan import __version__
-from semscan.cli.logs import LogOnce, is_semscan_warning, log_warning
+from semscan.cli.logs import LogOnce, is_semscan_warning, log_warning, native_stderr_to_log
 from semscan.cli.options import (
     FORMER_FLAGS,
     build_config,
@@ -305,7 +305,7 @@ def analyze(
     err.print(f"semscan {__version__}: {len(tasks)} image(s), {n_jobs} job(s) -> {out_dir}")
 
     try:
-        with _progress(len(tasks)) as on_item:
+        with native_stderr_to_log(), _progress(len(tasks)) as on_item:
             summary = run_batch(
                 tasks,
                 out_dir=out_dir,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +60,54 @@ class LogOnce(logging.Filter):
             return False
         self.seen.add((record.name, message))
         return True
+
+
+@contextlib.contextmanager
+def native_stderr_to_log(name: str = "stderr") -> Iterator[None]:
+    """Send what compiled libraries write straight to file descriptor 2 (libpng's
+    ``libpng warning: iCCP: ...`` from OpenCV) to the log, each line once.
+
+    Python's ``sys.stderr`` (the progress bar, errors) keeps writing to the terminal; worker
+    processes forked inside inherit both. Nothing changes where descriptor 2 cannot be
+    duplicated.
+    """
+    try:
+        saved = os.dup(2)
+        r, w = os.pipe()
+    except OSError:
+        yield
+        return
+    try:
+        python_on_fd2 = sys.stderr is not None and sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        python_on_fd2 = False
+    old = sys.stderr
+    if python_on_fd2:
+        old.flush()
+    os.dup2(w, 2)
+    os.close(w)
+    if python_on_fd2:
+        sys.stderr = open(
+            os.dup(saved), "w", encoding=getattr(old, "encoding", None) or "utf-8",
+            errors="backslashreplace", buffering=1,
+        )
+    logger = logging.getLogger(name)
+
+    def pump() -> None:
+        with os.fdopen(r, "rb") as fh:
+            for raw in fh:
+                line = raw.decode("utf-8", "replace").rstrip()
+                if line:
+                    logger.warning("%s", line)  # LogOnce keeps one of each
+
+    thread = threading.Thread(target=pump, name="semscan-stderr", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        if sys.stderr is not old:
+            sys.stderr.close()
+            sys.stderr = old
+        os.dup2(saved, 2)  # closes the pipe's last write end held here
+        os.close(saved)
+        thread.join(timeout=2.0)

@@ -509,3 +509,35 @@ def test_warnings_are_logged_once_and_not_printed(tmp_path):
     assert "no pixel size" not in res.stderr and "Warning" not in res.stderr
     row = pd.read_csv(tmp_path / "o" / "results.csv").iloc[0]
     assert "no pixel size" in row["warnings"]
+
+
+def _png_with_bad_icc_profile(path: Path, image: np.ndarray) -> Path:
+    """A PNG whose iCCP chunk is too short: libpng (inside OpenCV) writes
+    "libpng warning: iCCP: too short" straight to file descriptor 2 when it is decoded."""
+    import struct
+    import zlib
+
+    import cv2
+
+    data = cv2.imencode(".png", image)[1].tobytes()
+    body = b"bad\x00\x00" + zlib.compress(b"not an ICC profile")
+    chunk = (struct.pack(">I", len(body)) + b"iCCP" + body
+             + struct.pack(">I", zlib.crc32(b"iCCP" + body) & 0xFFFFFFFF))
+    path.write_bytes(data[:33] + chunk + data[33:])  # after the 8-byte signature and IHDR
+    return path
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_third_party_warnings_go_to_the_log_once(tmp_path, jobs):
+    from tests._synthetic import disc_pores, sem_image
+
+    img = np.clip(sem_image(disc_pores((160, 160), seed=4), seed=4) * 255, 0, 255)
+    for name in ("a.png", "b.png"):
+        _png_with_bad_icc_profile(tmp_path / name, img.astype(np.uint8))
+    res = _semscan("analyze", "a.png", "b.png", "--out", "o", "-j", jobs, "--no-classify",
+                   "--no-local-thickness", "--pixel-size-um", "0.01", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "libpng" not in res.stderr and "libpng" not in res.stdout
+    log = (tmp_path / "o" / "semscan.log").read_text(encoding="utf-8")
+    assert log.count("libpng warning: iCCP: too short") == 1
+    assert "[2/2]" in res.stderr  # the progress still reaches the terminal
