@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 import threading
 import warnings
@@ -62,6 +63,9 @@ class LogOnce(logging.Filter):
         return True
 
 
+_GLUED = re.compile(r"(?<=\S)(?=libpng (?:warning|error): )")
+
+
 @contextlib.contextmanager
 def native_stderr_to_log(name: str = "stderr") -> Iterator[None]:
     """Send what compiled libraries write straight to file descriptor 2 (libpng's
@@ -96,9 +100,11 @@ def native_stderr_to_log(name: str = "stderr") -> Iterator[None]:
     def pump() -> None:
         with os.fdopen(r, "rb") as fh:
             for raw in fh:
-                line = raw.decode("utf-8", "replace").rstrip()
-                if line:
-                    logger.warning("%s", line)  # LogOnce keeps one of each
+                # Two workers' messages can land on one line: libpng writes its text and
+                # its newline separately.
+                for line in _GLUED.split(raw.decode("utf-8", "replace").rstrip()):
+                    if line.strip():
+                        logger.warning("%s", line.strip())  # LogOnce keeps one of each
 
     thread = threading.Thread(target=pump, name="semscan-stderr", daemon=True)
     thread.start()

@@ -77,8 +77,15 @@ def _members(hint: Any) -> tuple[Any, ...]:
     return get_args(hint) if get_origin(hint) in (Union, types.UnionType) else (hint,)
 
 
-def config_parameters() -> list[inspect.Parameter]:
-    """Typer parameters for every configuration option (all keyword-only, default None)."""
+_SIMPLE = (bool, int, float, str)
+
+
+def config_parameters(skip: frozenset[str] = frozenset()) -> list[inspect.Parameter]:
+    """Typer parameters for every configuration option (all keyword-only, default None).
+
+    Options whose flag is in ``skip`` (declared by the command itself) and options of a
+    type other than true/false, integer, number, text or a choice of texts get none.
+    """
     params = []
     for section, cls in _SECTIONS.items():
         hints = typing.get_type_hints(cls)
@@ -88,6 +95,9 @@ def config_parameters() -> list[inspect.Parameter]:
             members = [m for m in _members(hints[f.name]) if m is not type(None)]
             choices = [a for m in members if get_origin(m) is Literal for a in get_args(m)]
             flag = flag_of(section, f.name)
+            simple = all(m in _SIMPLE or get_origin(m) is Literal for m in members)
+            if flag in skip or not simple or (bool in members and members != [bool]):
+                continue
             text = helps.get(f.name, "")
             if choices:
                 text += f" [{', '.join(map(str, choices))}]"
@@ -125,6 +135,11 @@ def with_config_flags(func: Any) -> Any:
     """
     sig = inspect.signature(func, eval_str=True)
     own = [p for p in sig.parameters.values() if p.name != "config_flags"]
+    declared = set()
+    for p in own:
+        for meta in getattr(p.annotation, "__metadata__", ()):
+            decls = [getattr(meta, "default", None), *(getattr(meta, "param_decls", ()) or ())]
+            declared.update(d.split("/")[0] for d in decls if isinstance(d, str))
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -136,7 +151,8 @@ def with_config_flags(func: Any) -> Any:
                 flags[f"{section}.{key}"] = _number_or_text(value)
         return func(*args, config_flags=flags, **kwargs)
 
-    wrapper.__signature__ = sig.replace(parameters=own + config_parameters())  # type: ignore[attr-defined]
+    extra = config_parameters(frozenset(declared))
+    wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]
     return wrapper
 
 
