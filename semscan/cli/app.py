@@ -101,7 +101,7 @@ def info(
             continue
         cal = m.calibration
         pixel = (
-            f"{cal.pixel_size_um * 1000:.4g} nm/px ({cal.source}: {cal.detail})"
+            f"{cal.pixel_size_um * 1000:.4g} nm/px ({cal.source}: {cli_text(cal.detail)})"
             if cal.is_calibrated
             else "uncalibrated (px)"
         )

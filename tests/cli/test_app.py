@@ -541,3 +541,15 @@ def test_third_party_warnings_go_to_the_log_once(tmp_path, jobs):
     log = (tmp_path / "o" / "semscan.log").read_text(encoding="utf-8")
     assert log.count("libpng warning: iCCP: too short") == 1
     assert "[2/2]" in res.stderr  # the progress still reaches the terminal
+
+
+def test_per_image_errors_name_flags_not_python_arguments(sem_folder, tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(sem_folder / "img0.tif"), "--out", str(out),
+                              "-j", "1", "--page", "3", "--no-classify"])
+    assert res.exit_code == 1
+    text = " ".join(res.stderr.split())
+    assert "--page 3 requested but the file has 1 page(s)" in text, text
+    assert "page=" not in text
+    # the library's own record keeps the Python names (results are read from Python too)
+    assert "page=3 requested" in pd.read_csv(out / "failures.csv").iloc[0]["error"]
