@@ -553,3 +553,30 @@ def test_per_image_errors_name_flags_not_python_arguments(sem_folder, tmp_path):
     assert "page=" not in text
     # the library's own record keeps the Python names (results are read from Python too)
     assert "page=3 requested" in pd.read_csv(out / "failures.csv").iloc[0]["error"]
+
+
+def test_the_log_takes_each_third_party_message_once(tmp_path):
+    import logging
+    import warnings
+
+    from semscan.cli.app import _log_to
+
+    log = tmp_path / "semscan.log"
+    root = logging.getLogger()
+    try:
+        with warnings.catch_warnings():
+            _log_to(log)
+            for _ in range(3):
+                logging.getLogger("tifffile").warning("TiffPage 0: invalid tag 270")
+            logging.getLogger("semscan.io.reader").warning("a.tif: no pixel size")
+            warnings.showwarning("a.tif: no pixel size", UserWarning, "reader.py", 1)
+            for _ in range(2):
+                warnings.showwarning("invalid value in divide", RuntimeWarning, "x.py", 7)
+    finally:
+        for h in [h for h in root.handlers if getattr(h, "_semscan_log", False)]:
+            root.removeHandler(h)
+            h.close()
+    text = log.read_text(encoding="utf-8")
+    assert text.count("TiffPage 0: invalid tag 270") == 1
+    assert text.count("a.tif: no pixel size") == 1  # logged by semscan, its warning not again
+    assert text.count("RuntimeWarning: invalid value in divide") == 1
