@@ -131,7 +131,7 @@ def test_model_threshold_is_the_default(tmp_path: Path, model) -> None:
     write_json(tmp_path / "older.json", older)
     assert load_model(tmp_path / "older.json").confidence_threshold == 0.6
     write_json(tmp_path / "bad.json", {**data, "confidence_threshold": 2})
-    with pytest.raises(ModelError, match="invalid confidence_threshold"):
+    with pytest.raises(ModelError, match="'confidence_threshold' is 2, expected a number from 0"):
         load_model(tmp_path / "bad.json")
 
 

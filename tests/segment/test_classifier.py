@@ -124,11 +124,13 @@ def tamper(tmp_path, trained, change):
         (lambda d: d["features"].update(sigmas_px=[1.0, 2.0], n_features=8),
          "the forest expects 16 features"),
         (lambda d: d["features"].update(sigmas_px=[1.0, 2.0, 4.0, -8.0]),
-         "sigmas must be positive"),
+         "sigmas must be 1 to 32 positive numbers"),
         (lambda d: d.update(classes=[1, 5]), "classes must be two or more of 1, 2, 3"),
         (lambda d: d.update(classes=[2, 1]), "forest classes"),
-        (lambda d: d["forest"]["trees"][0].update(left=[1, 2]), "corrupt tree-ensemble"),
-        (lambda d: d.pop("forest"), "not a semscan tree-ensemble model"),
+        (lambda d: d["forest"]["trees"][0].update(left=[1, 2]),
+         r"tree 0: 'left' has 2 entries but 'right' has \d+; the model file is corrupt"),
+        (lambda d: d.pop("forest"), "the field 'forest' is missing"),
+        (lambda d: d["forest"].update(format="x"), "not a semscan tree-ensemble model"),
     ],
 )
 def test_tampered_model_refused(tmp_path, trained, change, match):
