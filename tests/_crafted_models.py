@@ -341,3 +341,21 @@ def load_in_subprocess(module: str, function: str, folder: Path, *,
     assert res.returncode == 0, res.stderr[-2000:]
     rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     return {r["name"]: r for r in rows if "name" in r}, rows[-1]["max_rss_mb"]
+
+
+def reference_proba(forest: dict[str, Any], X: np.ndarray) -> np.ndarray:
+    """Class probabilities by walking the stored lists sample by sample (the definition:
+    ``x[feature] <= threshold`` goes left), summed tree after tree as the model does."""
+    X = np.asarray(X)
+    out = np.zeros((len(X), len(forest["classes"])), np.float64)
+    for tree in forest["trees"]:
+        left, right = tree["left"], tree["right"]
+        feature, threshold = tree["feature"], tree["threshold"]
+        leaves = []
+        for x in X.tolist():
+            i = 0
+            while left[i] >= 0:
+                i = left[i] if x[feature[i]] <= threshold[i] else right[i]
+            leaves.append(i)
+        out += np.asarray(tree["value"], np.float64)[leaves]
+    return out / len(forest["trees"])
