@@ -58,9 +58,9 @@ _TREE_KEYS = ("left", "right", "feature", "threshold", "value")
 
 @dataclass(frozen=True, eq=False)
 class _Tree:
-    """One validated tree (built only by :func:`_make_tree`).
+    """One validated tree (built only by :func:`_make_trees`).
 
-    Invariant, checked by :func:`_tree_problem` before a ``_Tree`` exists: node 0 is the
+    Invariant, checked by :func:`_nodes_problem` before a ``_Tree`` exists: node 0 is the
     root; a leaf has ``left == right == -1``; every other node ``i`` has
     ``i < left[i] < n`` and ``i < right[i] < n`` and every node but the root is the child
     of exactly one node (so the nodes form one tree, without cycles); depth <= MAX_DEPTH;
@@ -76,97 +76,123 @@ class _Tree:
     depth: int  # longest root-to-leaf path, in edges
 
 
-def _tree_problem(left: np.ndarray, right: np.ndarray, feature: np.ndarray,
-                  threshold: np.ndarray, value: np.ndarray, n_features: int
-                  ) -> tuple[str, int]:
-    """The first thing wrong with a tree's arrays, or ``('', depth)`` when nothing is.
+def _nodes_problem(left: np.ndarray, right: np.ndarray, feature: np.ndarray,
+                   threshold: np.ndarray, value: np.ndarray, root: np.ndarray,
+                   end: np.ndarray, n_features: int) -> tuple[int, str, np.ndarray]:
+    """The first thing wrong with the nodes of one or more concatenated trees.
 
-    All checks are vectorised (about 0.1 ms for a tree of 1000 nodes). Lengths and the
-    shape of ``value`` are checked by the caller.
+    ``left``/``right`` are the children as stored (indices within their own tree, -1 at
+    leaves); ``root[i]`` and ``end[i]`` are where node ``i``'s tree begins and ends in the
+    concatenation. Returns ``(i, message, depth)``: the global index of the first bad node
+    and what is wrong with it ('' when nothing is), and every node's depth. Vectorised
+    over all trees at once (about 15 ms for the 272 404 nodes of the shipped model).
     """
     n = len(left)
     idx = np.arange(n)
+    local = idx - root
+    none = np.zeros(0, np.int64)
     leaf = left == -1
     for name, child in (("left", left), ("right", right)):
         bad = np.flatnonzero(child < -1)
         if bad.size:
             i = bad[0]
-            return f"node {i}: {name} child {child[i]} is neither a node nor -1 (a leaf)", 0
+            return i, f"{name} child {child[i]} is neither a node nor -1 (a leaf)", none
     bad = np.flatnonzero(leaf != (right == -1))
     if bad.size:
         i = bad[0]
-        return (f"node {i}: children {left[i]} and {right[i]}: a leaf has -1 for both, "
-                "a split neither"), 0
+        return i, (f"children {left[i]} and {right[i]}: a leaf has -1 for both, a split "
+                   "neither"), none
     internal = ~leaf
     for name, child in (("left", left), ("right", right)):
-        bad = np.flatnonzero(internal & (child <= idx))
+        bad = np.flatnonzero(internal & (child <= local))
         if bad.size:
             i = bad[0]
-            return f"node {i}: {name} child {child[i]} is not after its parent", 0
-        bad = np.flatnonzero(internal & (child >= n))
+            return i, f"{name} child {child[i]} is not after its parent", none
+        bad = np.flatnonzero(internal & (child >= end - root))
         if bad.size:
             i = bad[0]
-            return f"node {i}: {name} child {child[i]} is outside the tree's {n} nodes", 0
-    parents = np.bincount(np.concatenate([left[internal], right[internal]]), minlength=n)
-    bad = np.flatnonzero(parents[1:] != 1) + 1
+            return i, (f"{name} child {child[i]} is outside the tree's {end[i] - root[i]} "
+                       "nodes"), none
+    split = idx[internal]
+    children = np.concatenate([left[internal] + root[internal],
+                               right[internal] + root[internal]])
+    parents = np.bincount(children, minlength=n)
+    is_root = local == 0
+    bad = np.flatnonzero(~is_root & (parents != 1))
     if bad.size:
         i = bad[0]
         if parents[i] == 0:
-            return f"node {i}: no node has it as a child (it cannot be reached)", 0
-        return f"node {i}: it is the child of {parents[i]} nodes, a tree node of one", 0
-    # Depth by pointer jumping: every node's parent is before it, so this ends after
-    # log2(depth) rounds.
-    parent = np.zeros(n, np.int64)
-    parent[left[internal]] = idx[internal]
-    parent[right[internal]] = idx[internal]
-    depth = (idx > 0).astype(np.int64)
-    up = parent
-    while up.any():
+            return i, "no node has it as a child (it cannot be reached)", none
+        return i, f"it is the child of {parents[i]} nodes, a tree node of one", none
+    # Depth by pointer jumping: every node's parent is before it in its own tree, so this
+    # ends after log2(depth) rounds.
+    up = idx.copy()
+    up[children] = np.concatenate([split, split])
+    depth = (~is_root).astype(np.int64)
+    while not is_root[up].all():
         depth = depth + depth[up]
         up = up[up]
-    deepest = int(depth.max())
-    if deepest > MAX_DEPTH:
-        i = int(np.argmax(depth))
-        return f"node {i}: at depth {deepest}, deeper than the {MAX_DEPTH} allowed", 0
+    if depth.max(initial=0) > MAX_DEPTH:
+        i = int(np.flatnonzero(depth > MAX_DEPTH)[0])
+        return i, f"at depth {depth[i]}, deeper than the {MAX_DEPTH} allowed", none
     bad = np.flatnonzero((feature < 0) | (feature >= n_features))
     if bad.size:
         i = bad[0]
-        return (f"node {i}: split feature {feature[i]} is not one of the model's "
-                f"{n_features} (0 to {n_features - 1})"), 0
+        return i, (f"split feature {feature[i]} is not one of the model's {n_features} "
+                   f"(0 to {n_features - 1})"), none
     bad = np.flatnonzero(~np.isfinite(threshold))
     if bad.size:
         i = bad[0]
-        return f"node {i}: threshold {threshold[i]} is not a finite number", 0
+        return i, f"threshold {threshold[i]} is not a finite number", none
     bad = np.flatnonzero(~(np.isfinite(value) & (value >= 0) & (value <= 1)).all(axis=1))
     if bad.size:
         i = bad[0]
-        return f"node {i}: class probabilities {value[i].tolist()} are not all in [0, 1]", 0
-    sums = value[leaf].sum(axis=1)
-    bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
+        return i, f"class probabilities {value[i].tolist()} are not all in [0, 1]", none
+    sums = value.sum(axis=1)
+    bad = np.flatnonzero(leaf & (np.abs(sums - 1.0) > 1e-3))
     if bad.size:
-        i = idx[leaf][bad[0]]
-        return f"node {i}: leaf class probabilities sum to {sums[bad[0]]:.6g}, not 1", 0
-    return "", deepest
+        i = bad[0]
+        return i, f"leaf class probabilities sum to {sums[i]:.6g}, not 1", none
+    return -1, "", depth
 
 
-def _make_tree(left: np.ndarray, right: np.ndarray, feature: np.ndarray,
-               threshold: np.ndarray, value: np.ndarray, *, n_features: int, n_classes: int,
-               where: str) -> _Tree:
-    """A :class:`_Tree` from arrays that pass every check, else ModelError."""
-    n = len(left)
-    if n < 1:
-        raise corrupt(where, "has no nodes")
-    for name, arr in (("right", right), ("feature", feature), ("threshold", threshold),
-                      ("value", value)):
-        if len(arr) != n:
-            raise corrupt(where, f"'left' has {n} entries but {name!r} has {len(arr)}")
-    if value.shape != (n, n_classes):
-        raise corrupt(where, f"'value' has shape {value.shape}, expected ({n}, {n_classes})")
-    problem, depth = _tree_problem(left, right, feature, threshold, value, n_features)
+_Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _make_trees(arrays: list[_Arrays], *, n_features: int, n_classes: int,
+                where: str) -> tuple[_Tree, ...]:
+    """:class:`_Tree` objects from (left, right, feature, threshold, value) arrays that
+    pass every check, else ModelError naming ``where``, the tree and the node."""
+    for k, (left, right, feature, threshold, value) in enumerate(arrays):
+        n = len(left)
+        if n < 1:
+            raise corrupt(f"{where}tree {k}", "has no nodes")
+        for name, arr in (("right", right), ("feature", feature), ("threshold", threshold),
+                          ("value", value)):
+            if len(arr) != n:
+                raise corrupt(f"{where}tree {k}",
+                              f"'left' has {n} entries but {name!r} has {len(arr)}")
+        if value.shape != (n, n_classes):
+            raise corrupt(f"{where}tree {k}",
+                          f"'value' has shape {value.shape}, expected ({n}, {n_classes})")
+    sizes = np.array([len(a[0]) for a in arrays], np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    root = np.repeat(starts, sizes)
+    end = np.repeat(starts + sizes, sizes)
+    left, right, feature, threshold, value = (
+        np.concatenate([a[j] for a in arrays]) for j in range(5)
+    )
+    i, problem, depth = _nodes_problem(left, right, feature, threshold, value, root, end,
+                                       n_features)
     if problem:
-        raise ModelError(f"{where}, {problem}; {CORRUPT}")
-    return _Tree(left.astype(np.int32), right.astype(np.int32), feature.astype(np.int32),
-                 threshold.astype(np.float64), value.astype(np.float64), depth)
+        k = int(np.searchsorted(starts, i, side="right") - 1)
+        raise ModelError(f"{where}tree {k}, node {i - starts[k]}: {problem}; {CORRUPT}")
+    deepest = np.maximum.reduceat(depth, starts)
+    return tuple(
+        _Tree(a[0].astype(np.int32), a[1].astype(np.int32), a[2].astype(np.int32),
+              a[3].astype(np.float64), a[4].astype(np.float64), int(d))
+        for a, d in zip(arrays, deepest, strict=True)
+    )
 
 
 def _type_name(value: Any) -> str:
@@ -247,28 +273,25 @@ class TreeEnsemble:
             raise ModelError(f"expected a fitted sklearn forest classifier, got {type(model)}")
         classes = np.asarray(model.classes_)
         n_features = int(model.n_features_in_)
-        trees = []
-        for k, est in enumerate(model.estimators_):
+        arrays = []
+        for est in model.estimators_:
             t = est.tree_
             value = np.asarray(t.value[:, 0, :], dtype=np.float64)
             total = value.sum(axis=1, keepdims=True)
             value = np.divide(value, total, out=np.zeros_like(value), where=total > 0)
-            trees.append(
-                _make_tree(
-                    np.asarray(t.children_left, np.int64),
-                    np.asarray(t.children_right, np.int64),
-                    np.maximum(t.feature, 0).astype(np.int64),
-                    np.asarray(t.threshold, np.float64),
-                    value,
-                    n_features=n_features,
-                    n_classes=len(classes),
-                    where=f"the fitted forest, tree {k}",
-                )
-            )
-        return cls(classes, n_features, tuple(trees))
+            arrays.append((
+                np.asarray(t.children_left, np.int64),
+                np.asarray(t.children_right, np.int64),
+                np.maximum(t.feature, 0).astype(np.int64),
+                np.asarray(t.threshold, np.float64),
+                value,
+            ))
+        trees = _make_trees(arrays, n_features=n_features, n_classes=len(classes),
+                            where="the fitted forest: ")
+        return cls(classes, n_features, trees)
 
     def __post_init__(self) -> None:
-        # Trees come only from _make_tree (from_sklearn, from_dict), which validates them;
+        # Trees come only from _make_trees (from_sklearn, from_dict), which validates them;
         # this guards the one thing it cannot see, that they fit this ensemble.
         for tree in self.trees:
             if not isinstance(tree, _Tree) or tree.value.shape[1] != len(self.classes):
@@ -409,22 +432,19 @@ class TreeEnsemble:
             total += len(nodes) if isinstance(nodes, list) else 0
             if total > MAX_NODES:
                 raise corrupt(where, f"has more than the {MAX_NODES} nodes allowed")
-        trees = []
+        arrays = []
         for k, t in enumerate(raw_trees):
             tw = f"{source}: tree {k}"
-            trees.append(
-                _make_tree(
-                    _int_array(t, "left", tw),
-                    _int_array(t, "right", tw),
-                    _int_array(t, "feature", tw),
-                    _float_array(field(t, "threshold", tw, list), "threshold", tw),
-                    _value_array(t, tw, len(classes)),
-                    n_features=n_features,
-                    n_classes=len(classes),
-                    where=tw,
-                )
-            )
-        return cls(classes, n_features, tuple(trees))
+            arrays.append((
+                _int_array(t, "left", tw),
+                _int_array(t, "right", tw),
+                _int_array(t, "feature", tw),
+                _float_array(field(t, "threshold", tw, list), "threshold", tw),
+                _value_array(t, tw, len(classes)),
+            ))
+        trees = _make_trees(arrays, n_features=n_features, n_classes=len(classes),
+                            where=f"{source}: ")
+        return cls(classes, n_features, trees)
 
 
 def _to_sklearn_tree(tree: _Tree, n_features: int, n_classes: int) -> Any:

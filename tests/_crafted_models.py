@@ -103,7 +103,7 @@ def _internal_nodes(tree: dict[str, Any]) -> list[int]:
 def crafted_models(valid: dict[str, Any], folder: Path, *, seed: int = 0) -> list[Crafted]:
     """Write the broken variants of ``valid`` (a model payload with a ``"forest"``).
 
-    Returns one :class:`Crafted` per file (34 of them).
+    Returns one :class:`Crafted` per file (44 of them).
     """
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -221,7 +221,8 @@ def crafted_models(valid: dict[str, Any], folder: Path, *, seed: int = 0) -> lis
         t(d).update(left=left, right=right, feature=[0] * size, threshold=[0.5] * size,
                     value=[[1.0] + [0.0] * (width - 1)] * size)
 
-    payload("deep_tree", deep_chain, rf"tree {k}, node \d+: at depth 600, deeper than the 512")
+    payload("deep_tree", deep_chain,
+            rf"tree {k}, node \d+: at depth 513, deeper than the 512 allowed")
     payload("format_version", lambda d: d.__setitem__("format", d["format"][:-1] + "0"),
             r"format")
     payload("forest_format", lambda d: d["forest"].__setitem__(
