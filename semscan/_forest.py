@@ -7,7 +7,15 @@ into arrays (children, split feature, threshold, leaf class probabilities) and p
 from those arrays with numpy alone. Loading a model therefore never unpickles anything and
 does not depend on the scikit-learn version that trained it.
 
-Files are JSON (``.json``) or gzip-compressed JSON (``.json.gz``) with a ``"format"`` key.
+Files are JSON (``.json``) or gzip-compressed JSON (``.json.gz``) with a ``"format"`` key,
+read and written by :mod:`semscan._modelfile` (size, nesting and NaN limits).
+
+A model file may be damaged or hostile, so :meth:`TreeEnsemble.from_dict` checks every
+field's type and every tree's structure before a tree exists (see :class:`_Tree` for the
+invariant: children after their parent and inside the arrays, one parent per node, depth
+at most :data:`MAX_DEPTH`, features in range, finite thresholds, probabilities in [0, 1]).
+Prediction relies on that invariant alone: it can neither loop nor index outside the
+arrays, on the numpy path or the compiled one.
 
 Examples
 --------

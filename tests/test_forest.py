@@ -153,3 +153,31 @@ def test_crafted_files_fail_fast_in_a_fresh_process(tmp_path, forest_payload):
         if case.name in file_level:
             assert results[case.path.name]["outcome"] == "ModelError", case.name
     assert rss_mb < 1000  # the 4 GiB bomb is not expanded
+
+
+def test_mutated_model_text_is_refused_or_predicts_sanely(tmp_path, forest_payload):
+    """Random edits of a valid file (seed 0): each one is refused with ModelError or, when
+    it is still a valid forest, predicts probabilities in [0, 1] summing to 1."""
+    _, payload = forest_payload
+    text = json.dumps(payload["forest"])
+    rng = np.random.default_rng(0)
+    alphabet = [*'0123456789-.,[]{}":eE ', "-1", "1e999", "NaN", "true", "null"]
+    X = np.random.default_rng(1).normal(size=(64, 4))
+    outcomes = {"refused": 0, "loaded": 0}
+    for trial in range(400):
+        chars = list(text)
+        for _ in range(int(rng.integers(1, 4))):
+            chars[int(rng.integers(len(chars)))] = str(rng.choice(alphabet))
+        path = tmp_path / f"m{trial}.json"
+        path.write_text("".join(chars))
+        try:
+            forest = TreeEnsemble.from_dict(read_json(path), source=str(path))
+        except ModelError:
+            outcomes["refused"] += 1
+            continue
+        outcomes["loaded"] += 1
+        for XX in (X, np.repeat(X, 16, axis=0).astype(np.float32)):
+            p = forest.predict_proba(XX)
+            assert p.shape == (len(XX), len(forest.classes))
+            assert ((p >= 0) & (p <= 1)).all() and np.allclose(p.sum(axis=1), 1, atol=1e-3)
+    assert outcomes["refused"] > 100 and outcomes["loaded"] > 10, outcomes
