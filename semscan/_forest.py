@@ -55,9 +55,9 @@ __all__ = [
 FORMAT = "semscan-tree-ensemble/1"
 #: Limits a model's forest must keep; a file beyond them is refused on load. The shipped
 #: structure model has 250 trees, 272 404 nodes, depth 32; a pixel classifier of 50 trees
-#: of depth 12 at most 409 550 nodes.
+#: of depth 12 (the default) at most 409 550 nodes.
 MAX_TREES = 10_000
-MAX_NODES = 1 << 22  # all trees together (4 194 304)
+MAX_NODES = 1 << 21  # all trees together (2 097 152)
 MAX_DEPTH = 512
 MAX_CLASSES = 256
 MAX_FEATURES = 100_000
@@ -281,6 +281,13 @@ class TreeEnsemble:
             raise ModelError(f"expected a fitted sklearn forest classifier, got {type(model)}")
         classes = np.asarray(model.classes_)
         n_features = int(model.n_features_in_)
+        total = sum(int(est.tree_.node_count) for est in model.estimators_)
+        if total > MAX_NODES or len(model.estimators_) > MAX_TREES:
+            raise ModelError(
+                f"the fitted forest has {len(model.estimators_)} trees and {total} nodes, more "
+                f"than the {MAX_TREES} trees and {MAX_NODES} nodes a semscan model may hold; "
+                "train fewer or shallower trees"
+            )
         arrays = []
         for est in model.estimators_:
             t = est.tree_

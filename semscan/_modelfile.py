@@ -51,6 +51,7 @@ from semscan.errors import ModelError
 __all__ = [
     "CORRUPT",
     "MAX_JSON_BYTES",
+    "MAX_JSON_CONTAINERS",
     "MAX_JSON_DEPTH",
     "corrupt",
     "field",
@@ -69,6 +70,11 @@ __all__ = [
 MAX_JSON_BYTES = 64 * 1024 * 1024
 #: Deepest bracket nesting a model file may have (semscan writes 6).
 MAX_JSON_DEPTH = 64
+#: Most lists and objects a model file may hold: a forest has one list per node (its class
+#: probabilities) and six per tree; this is room for semscan._forest.MAX_NODES nodes and
+#: MAX_TREES trees. Counted before parsing: a file of tiny lists is the costliest to parse
+#: (64 MiB of them would take 1.3 GB).
+MAX_JSON_CONTAINERS = 2_200_000
 CORRUPT = "the model file is corrupt or was not written by semscan"
 _CHUNK = 1 << 20
 _MISSING = object()
@@ -199,10 +205,13 @@ def _reject_constant(name: str) -> float:
 
 
 def _parse(data: bytes, where: str) -> Any:
-    depth = json_depth(data)
+    depth, containers = json_shape(data)
     if depth > MAX_JSON_DEPTH:
         raise corrupt(where, f"JSON nested {depth} levels deep, more than the "
                              f"{MAX_JSON_DEPTH} a semscan model may have")
+    if containers > MAX_JSON_CONTAINERS:
+        raise corrupt(where, f"holds {containers} JSON lists and objects, more than the "
+                             f"{MAX_JSON_CONTAINERS} a semscan model may have")
     try:
         return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
@@ -214,15 +223,16 @@ def _parse(data: bytes, where: str) -> Any:
 _ESCAPE = re.compile(rb"\\.", re.DOTALL)
 
 
-def json_depth(data: bytes) -> int:
-    """Deepest nesting of ``[`` and ``{`` in JSON text, brackets inside strings ignored.
+def json_shape(data: bytes) -> tuple[int, int]:
+    """Deepest nesting of ``[`` and ``{`` in JSON text and how many there are, brackets
+    inside strings ignored.
 
-    Vectorised (about 30 ms for 12 MB); malformed text gives some number, never an error.
+    Vectorised (about 30 ms for 12 MB); malformed text gives some numbers, never an error.
 
     Examples
     --------
-    >>> json_depth(b'{"a": [[1, 2], "]]]["], "b": {}}')
-    3
+    >>> json_shape(b'{"a": [[1, 2], "]]]["], "b": {}}')
+    (3, 4)
     """
     if b"\\" in data:
         data = _ESCAPE.sub(b"", data)  # escaped quotes no longer end a string
@@ -231,11 +241,22 @@ def json_depth(data: bytes) -> int:
     folded = b | 0x20  # '[' -> '{' (0x7b) and ']' -> '}' (0x7d); nothing else maps there
     brackets = np.flatnonzero((folded == 0x7B) | (folded == 0x7D))
     if brackets.size == 0:
-        return 0
+        return 0, 0
     if quotes.size:
         brackets = brackets[np.searchsorted(quotes, brackets) % 2 == 0]
     step = 0x7C - folded[brackets].astype(np.int64)  # +1 opening, -1 closing
-    return int(np.cumsum(step).max(initial=0))
+    return int(np.cumsum(step).max(initial=0)), int(np.count_nonzero(step > 0))
+
+
+def json_depth(data: bytes) -> int:
+    """Deepest nesting of ``[`` and ``{`` in JSON text (see :func:`json_shape`).
+
+    Examples
+    --------
+    >>> json_depth(b'{"a": [[1, 2], "]]]["], "b": {}}')
+    3
+    """
+    return json_shape(data)[0]
 
 
 # ------------------------------------------------------------------- field type checks

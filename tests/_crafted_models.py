@@ -103,7 +103,7 @@ def _internal_nodes(tree: dict[str, Any]) -> list[int]:
 def crafted_models(valid: dict[str, Any], folder: Path, *, seed: int = 0) -> list[Crafted]:
     """Write the broken variants of ``valid`` (a model payload with a ``"forest"``).
 
-    Returns one :class:`Crafted` per file (44 of them).
+    Returns one :class:`Crafted` per file (45 of them).
     """
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -210,7 +210,7 @@ def crafted_models(valid: dict[str, Any], folder: Path, *, seed: int = 0) -> lis
     payload("too_many_trees", lambda d: d["forest"].__setitem__("trees", [stump] * 10_001),
             r"has 10001 trees, expected 1 to 10000")
     out.append(Crafted("huge_tree", _write_huge_tree(valid, folder / "huge_tree.json"),
-                       r"has more than the 4194304 nodes allowed"))
+                       r"has more than the 2097152 nodes allowed"))
 
     def deep_chain(d: dict[str, Any]) -> None:
         # a valid tree structure, 600 levels deep: node 2i splits into leaf 2i+1 and 2i+2
@@ -227,9 +227,11 @@ def crafted_models(valid: dict[str, Any], folder: Path, *, seed: int = 0) -> lis
             r"format")
     payload("forest_format", lambda d: d["forest"].__setitem__(
         "format", "semscan-tree-ensemble/2"), r"not a semscan tree-ensemble model")
+    text = json.dumps(valid)
+    raw("many_lists", (text[:-1] + ', "extra": [' + "[0]," * 2_300_000 + "[0]]}").encode(),
+        r"holds 23\d{5} JSON lists and objects, more than the 2200000")
     raw("deep_nesting", b"[" * 100_000 + b"]" * 100_000,
         rf"JSON nested 100000 levels deep, more than the 64 a semscan model may have; {CORRUPT}")
-    text = json.dumps(valid)
     raw("deep_inside", (text[:-1] + ', "extra": ' + "[" * 5000 + "]" * 5000 + "}").encode(),
         r"JSON nested 5001 levels deep")
     bomb = folder / "gzip_bomb.json.gz"
@@ -265,9 +267,9 @@ def _with_first_threshold(valid: dict[str, Any], k: int, literal: str) -> str:
 
 
 def _write_huge_tree(valid: dict[str, Any], path: Path) -> Path:
-    """``valid`` with a tree whose ``left`` has 2**22 + 1 entries (13 MB of text, under
+    """``valid`` with a tree whose ``left`` has 2**21 + 1 entries (6 MB of text, under
     the size limit; the other arrays stay short, the count is refused first)."""
-    size = (1 << 22) + 1
+    size = (1 << 21) + 1
     tree = ('{"left":[' + "-1," * (size - 1) + '-1],"right":[-1],"feature":[0],'
             '"threshold":[0],"value":[[1]]}')
     data = copy.deepcopy(valid)

@@ -15,8 +15,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from semscan._forest import FORMAT, MAX_DEPTH, TreeEnsemble, read_json, write_json
-from semscan._modelfile import MAX_JSON_BYTES, json_depth, read_model_file
+from semscan._forest import (
+    FORMAT,
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_TREES,
+    TreeEnsemble,
+    read_json,
+    write_json,
+)
+from semscan._modelfile import MAX_JSON_BYTES, MAX_JSON_CONTAINERS, json_depth, read_model_file
 from semscan.errors import ModelError
 from tests._crafted_models import (
     crafted_models,
@@ -106,6 +114,11 @@ def test_reader_limits_and_formats(tmp_path):
         write_json(tmp_path / "nan.json", {"a": float("nan")})
 
 
+def test_limits_agree():
+    # a forest at the node and tree limits has one list per node and six per tree
+    assert MAX_NODES + 6 * MAX_TREES + 1000 < MAX_JSON_CONTAINERS
+
+
 def test_json_depth_ignores_brackets_in_strings():
     assert json_depth(b'{"a": "[[[[", "b": [1, {"c": "}}\\"]]"}]}') == 3
     assert json_depth(b"") == 0
@@ -145,8 +158,8 @@ def test_crafted_files_fail_fast_in_a_fresh_process(tmp_path, forest_payload):
     results, rss_mb = load_in_subprocess("semscan._forest", "read_json", tmp_path / "corpus",
                                          timeout=60)
     # read_json alone refuses the file-level cases; the forest checks are tested above
-    file_level = {"deep_nesting", "deep_inside", "gzip_bomb", "truncated_gzip", "not_gzip",
-                  "damaged_gzip", "empty", "not_utf8", "not_json", "oversize",
+    file_level = {"deep_nesting", "deep_inside", "many_lists", "gzip_bomb", "truncated_gzip",
+                  "not_gzip", "damaged_gzip", "empty", "not_utf8", "not_json", "oversize",
                   "threshold_nan", "threshold_infinity"}
     assert {c.path.name for c in cases} == set(results)
     for case in cases:
