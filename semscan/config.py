@@ -58,12 +58,16 @@ class IOConfig:
         metadata instead of warning.
     page : int
         Page of multi-page TIFFs to read.
+    max_pixels : int or None
+        Largest image read, in pixels, checked from the file header before decoding (with
+        at most 8 decoded bytes per allowed pixel); None: no limit.
     """
 
     pixel_size_um: float | None = None
     keep_databar: bool = False
     strict_calibration: bool = False
     page: int = 0
+    max_pixels: int | None = 250_000_000
 
 
 @dataclass(frozen=True)
@@ -327,6 +331,10 @@ class AnalysisConfig:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read configuration file {path}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"configuration file {path} is not UTF-8 text ({exc}); save it as UTF-8"
+            ) from exc
         try:
             return cls.from_toml(text)
         except ConfigError as exc:
@@ -390,7 +398,11 @@ def _match(hint: Any, value: Any) -> tuple[bool, Any]:
         return isinstance(value, int) and not isinstance(value, bool), value
     if hint is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return math.isfinite(value), float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond the float range
+                return False, value
+            return math.isfinite(number), number
         return False, value
     if hint is str:
         return isinstance(value, str), value

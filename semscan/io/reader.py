@@ -36,11 +36,17 @@ from semscan.io.vendors import (
 )
 from semscan.micrograph import InstrumentMetadata, Micrograph
 
-__all__ = ["find_sidecars", "read_micrograph"]
+__all__ = ["DEFAULT_MAX_PIXELS", "find_sidecars", "read_micrograph"]
 
 logger = logging.getLogger(__name__)
 
 MIN_SIZE_PX = 16
+#: Largest image read by default (``io.max_pixels``): 250 Mpx, e.g. 16384 x 15258. The
+#: largest SEM frames (Zeiss/TESCAN 16k x 16k stitched) are ~270 Mpx; the analysis needs
+#: tens of bytes per pixel, so larger images exhaust a workstation's memory.
+DEFAULT_MAX_PIXELS = 250_000_000
+#: Decoded bytes allowed per allowed pixel: 8 B (16-bit RGBA); 2 GB at the default.
+BYTES_PER_PIXEL_LIMIT = 8
 _LUMA = (0.2125, 0.7154, 0.0721)  # Rec. 709 weights, as skimage.color.rgb2gray
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
@@ -58,6 +64,25 @@ class _Raw:
 def _fail(path: Path, reason: str, todo: str) -> ImageFormatError:
     return ImageFormatError(f"cannot read {path}: {reason}; {todo}")
 
+
+def _check_size(
+    path: Path, width: int, height: int, decoded_bytes: int, max_pixels: int | None, what: str
+) -> None:
+    """Refuse an image whose header promises more pixels or bytes than allowed."""
+    if max_pixels is None:
+        return
+    pixels = int(width) * int(height)
+    limit_bytes = BYTES_PER_PIXEL_LIMIT * max_pixels
+    if pixels > max_pixels or decoded_bytes > limit_bytes:
+        raise _fail(
+            path,
+            f"the {what} header says {width} x {height} px ({pixels / 1e6:.4g} Mpx, "
+            f"{decoded_bytes / 2**30:.3g} GiB decoded), more than the limit of "
+            f"{max_pixels / 1e6:.4g} Mpx / {limit_bytes / 2**30:.3g} GiB; the image is not "
+            "decoded",
+            "if it is a real micrograph, raise the limit with the option io.max_pixels "
+            "(max_pixels= in Python) or crop or downsample the image",
+        )
 
 # ----------------------------------------------------------------------------- sidecars
 def find_sidecars(path: str | Path) -> list[Path]:
@@ -96,9 +121,25 @@ def find_sidecars(path: str | Path) -> list[Path]:
     return out
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    for enc in ("utf-8", "cp1252"):
+MAX_SIDECAR_BYTES = 1 << 20  # vendor sidecars are a few KiB
+
+
+def decode_text(data: bytes) -> str:
+    """Text of a sidecar or tag: UTF-16 with a BOM, UTF-8 (BOM or not), cp1252, else latin-1.
+
+    Never raises: latin-1 decodes any byte string.
+
+    Examples
+    --------
+    >>> decode_text("µm".encode("cp1252")), decode_text("µm".encode("utf-16"))
+    ('µm', 'µm')
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for enc in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
@@ -106,12 +147,20 @@ def _read_text(path: Path) -> str:
     return data.decode("latin-1")
 
 
+def _read_text(path: Path) -> str:
+    with path.open("rb") as fh:
+        data = fh.read(MAX_SIDECAR_BYTES + 1)
+    if len(data) > MAX_SIDECAR_BYTES:
+        raise OSError(f"larger than {MAX_SIDECAR_BYTES >> 20} MiB, not a vendor sidecar")
+    return decode_text(data)
+
+
 def _sidecar_info(path: Path, shape: tuple[int, int], notes: list[str]) -> list[VendorInfo]:
     infos: list[VendorInfo] = []
     for side in find_sidecars(path):
         try:
             text = _read_text(side)
-        except OSError as exc:
+        except OSError as exc:  # includes a sidecar that vanished or became a folder
             notes.append(f"sidecar {side.name} could not be read ({exc}); ignored")
             continue
         if "[SemImageFile]" in text:
@@ -144,7 +193,9 @@ def _tag_text(value: Any) -> str | None:
     return None
 
 
-def _read_tiff(path: Path, data: bytes, page: int, notes: list[str]) -> _Raw:
+def _read_tiff(
+    path: Path, data: bytes, page: int, notes: list[str], max_pixels: int | None
+) -> _Raw:
     import tifffile
 
     try:
@@ -173,6 +224,10 @@ def _read_tiff(path: Path, data: bytes, page: int, notes: list[str]) -> _Raw:
         tp = pages[page]
         if not isinstance(tp, tifffile.TiffPage):
             tp = tp.aspage()
+        width, height = int(tp.imagewidth), int(tp.imagelength) * max(1, int(tp.imagedepth))
+        itemsize = tp.dtype.itemsize if tp.dtype is not None else 8
+        samples = max(1, int(tp.samplesperpixel))
+        _check_size(path, width, height, width * height * samples * itemsize, max_pixels, "TIFF")
         end = max(
             (int(o) + int(c) for o, c in zip(tp.dataoffsets, tp.databytecounts, strict=False)),
             default=0,
@@ -230,9 +285,82 @@ def _tiff_vendors(tp: Any, shape: tuple[int, int], notes: list[str]) -> list[Ven
     return out
 
 
-def _read_other(path: Path, data: bytes) -> _Raw:
+_MODE_BYTES = {"1": 1, "L": 1, "P": 3, "PA": 4, "LA": 2, "RGB": 3, "YCbCr": 3}
+
+
+def _check_other_header(path: Path, data: bytes, max_pixels: int | None) -> None:
+    """Size and completeness of a PNG / JPEG / BMP from its header, before decoding.
+
+    The header is parsed by Pillow's format plugins, which read the size without decoding
+    (and without Pillow's own decompression-bomb limit, so that ``max_pixels`` decides).
+    Other formats go to ``Image.open``, whose bomb warnings and errors become
+    :class:`~semscan.errors.ImageFormatError`; formats Pillow cannot size are left to OpenCV.
+    """
+    from PIL import BmpImagePlugin, Image, JpegImagePlugin, PngImagePlugin
+
+    plugins = (
+        (b"\x89PNG\r\n\x1a\n", "PNG", PngImagePlugin.PngImageFile),
+        (b"\xff\xd8", "JPEG", JpegImagePlugin.JpegImageFile),
+        (b"BM", "BMP", BmpImagePlugin.BmpImageFile),
+    )
+    todo = "check that the file is complete, or save it again"
+    for magic, fmt, plugin in plugins:
+        if not data.startswith(magic):
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                im = plugin(io.BytesIO(data))
+            (width, height), mode = im.size, im.mode
+        except Exception as exc:  # Pillow raises many types on broken headers
+            raise _fail(
+                path, f"not a readable {fmt} header ({type(exc).__name__}: {exc})", todo
+            ) from exc
+        per_px = _MODE_BYTES.get(mode, 4)
+        if fmt == "PNG" and len(data) > 24 and data[24] == 16:
+            per_px *= 2
+        _check_size(path, width, height, width * height * per_px, max_pixels, fmt)
+        _check_complete(path, data, fmt, width, height)
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                (width, height), mode = im.size, im.mode
+    except Image.DecompressionBombError as exc:
+        raise _fail(path, f"too many pixels to decode ({exc})", "crop or downsample it") from exc
+    except Exception:  # not a format Pillow knows: OpenCV decides
+        return
+    _check_size(path, width, height, width * height * _MODE_BYTES.get(mode, 4), max_pixels,
+                "image")
+
+
+def _check_complete(path: Path, data: bytes, fmt: str, width: int, height: int) -> None:
+    """Refuse a truncated PNG (no IEND), JPEG (no end-of-image marker) or BMP (short)."""
+    todo = "copy the file again from the instrument or save it again"
+    if fmt == "PNG":
+        end = data.rfind(b"IEND")
+        if end < 0 or len(data) < end + 8:
+            raise _fail(path, f"truncated PNG ({len(data)} bytes, no IEND chunk)", todo)
+    elif fmt == "JPEG":
+        if data.rfind(b"\xff\xd9") < 2:
+            raise _fail(path, f"truncated JPEG ({len(data)} bytes, no end-of-image marker)", todo)
+    elif fmt == "BMP" and len(data) >= 34:
+        offset = int.from_bytes(data[10:14], "little")
+        bits = int.from_bytes(data[28:30], "little")
+        compression = int.from_bytes(data[30:34], "little")
+        if compression == 0 and bits:
+            need = offset + ((width * bits + 31) // 32) * 4 * height
+            if len(data) < need:
+                raise _fail(
+                    path, f"truncated BMP ({len(data)} bytes, the header needs {need})", todo
+                )
+
+
+def _read_other(path: Path, data: bytes, max_pixels: int | None) -> _Raw:
     import cv2
 
+    _check_other_header(path, data, max_pixels)
     buf = np.frombuffer(data, np.uint8)
     try:
         pixels = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
@@ -361,6 +489,7 @@ def read_micrograph(
     page: int = 0,
     keep_databar: bool = False,
     strict_calibration: bool = False,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
 ) -> Micrograph:
     """Read an SEM image file into a calibrated micrograph with its data bar removed.
 
@@ -379,6 +508,11 @@ def read_micrograph(
     strict_calibration : bool
         Raise :class:`~semscan.errors.CalibrationError` when calibration values in the file
         or its sidecars contradict each other (> 2 %), instead of warning.
+    max_pixels : int or None
+        Largest image accepted, in pixels (default 250 Mpx; None: no limit). It is checked
+        from the file's header before decoding, together with the decoded size (at most 8
+        bytes per allowed pixel, 2 GB at the default), so a decompression bomb is refused
+        without being decoded. Configuration option ``io.max_pixels``.
 
     Returns
     -------
@@ -395,7 +529,8 @@ def read_micrograph(
     ImageFormatError
         The file is missing, empty, truncated or not an image; the page does not exist;
         the pixel type is unsupported (complex, > 4 channels, 3-D stacks); the image is
-        smaller than 16 x 16 px after cropping.
+        smaller than 16 x 16 px after cropping; its header promises more than ``max_pixels``
+        pixels.
     CalibrationError
         ``pixel_size_um`` is not a positive number; or ``strict_calibration=True`` and the
         calibration metadata is contradictory.
@@ -433,11 +568,11 @@ def read_micrograph(
     notes: list[str] = []
 
     if data[:4] in _TIFF_MAGIC:
-        raw = _read_tiff(p, data, page, notes)
+        raw = _read_tiff(p, data, page, notes, max_pixels)
     else:
         if page != 0:
             raise _fail(p, f"page={page} requested but the file is not a TIFF", "pass page=0")
-        raw = _read_other(p, data)
+        raw = _read_other(p, data, max_pixels)
     del data
 
     file_dtype = str(raw.pixels.dtype)

@@ -334,7 +334,7 @@ def test_truncated_png(tmp_path):
 
     data = cv2.imencode(".png", _pixels())[1].tobytes()
     (tmp_path / "cut.png").write_bytes(data[:200])
-    with pytest.raises(ImageFormatError, match=r"cut\.png: not an image"):
+    with pytest.raises(ImageFormatError, match=r"cut\.png: truncated PNG"):
         read_micrograph(tmp_path / "cut.png")
 
 
