@@ -273,7 +273,7 @@ def write_corpus(folder: str | Path) -> list[Case]:
         ("float_inf_spots", np.where(rng.random(img.shape) < 0.01, np.inf, img), "either"),
     ]
     for label, arr, expect in odd:
-        kwargs = {"photometric": "minisblack"} if arr.ndim == 3 else {}
+        kwargs = {"photometric": "minisblack"} if arr.ndim >= 3 else {}
         tifffile.imwrite(add(f"dtype_{label}.tif", "odd dtype", expect), arr, **kwargs)
     add("dtype_0x64.tif", "odd dtype", "bad", "zero rows").write_bytes(tiff_bytes(64, 0, data=b""))
 
@@ -457,7 +457,6 @@ def outcomes(cases: list[Case], folder: str | Path, out_dir: str | Path,
     import csv
     import sys
 
-    csv.field_size_limit(sys.maxsize)
     out = Path(out_dir)
     d = Path(folder)
 
@@ -465,8 +464,12 @@ def outcomes(cases: list[Case], folder: str | Path, out_dir: str | Path,
         f = out / name
         if not f.is_file():
             return []
-        with f.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-            return list(csv.DictReader(fh))
+        old = csv.field_size_limit(sys.maxsize)
+        try:
+            with f.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+                return list(csv.DictReader(fh))
+        finally:
+            csv.field_size_limit(old)
 
     done = {os.path.normpath(r.get("file", "")): r for r in rows("results.csv")}
     failed = {os.path.normpath(r.get("file", "")): r.get("error", "") for r in rows("failures.csv")}

@@ -159,6 +159,12 @@ def read_manifest(path: str | Path) -> dict[Path, ManifestEntry]:
             lineno = reader.line_num
             if not row or (row[0].lstrip().startswith("#")):
                 continue
+            if max(map(len, row)) > MAX_FIELD_CHARS:  # csv's own limit is a global setting
+                raise ManifestError(
+                    f"manifest {path} line {lineno}: a field is longer than "
+                    f"{MAX_FIELD_CHARS >> 10} KiB; check quotes (an unclosed quote swallows the "
+                    "rest of the file)"
+                )
             if header is None:
                 header, header_line = [h.strip().lower() for h in row], lineno
                 _check_header(header, path, header_line)
@@ -183,6 +189,7 @@ def read_manifest(path: str | Path) -> dict[Path, ManifestEntry]:
 
 
 MAX_MANIFEST_BYTES = 64 << 20
+MAX_FIELD_CHARS = 64 << 10
 
 
 def _check_header(header: list[str], path: Path, line: int) -> None:
