@@ -96,7 +96,7 @@ def test_links_are_reported_not_skipped_silently(corpus_run):
 
 
 def test_absurd_calibration_is_ignored_with_a_warning(corpus_run):
-    _, corpus, out, _, _, _ = corpus_run
+    out = corpus_run[2]
     with (out / "results.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = {Path(r["file"]).name: r for r in csv.DictReader(fh)}
     for name in ("fei_pixel_1e305.tif", "hitachi_pixel_1e-320.tif", "imagej_res_huge.tif"):
