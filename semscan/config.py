@@ -314,7 +314,7 @@ class AnalysisConfig:
         """Parse TOML text (see :meth:`to_toml`)."""
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+        except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4300 digits
             raise ConfigError(f"the configuration is not valid TOML: {exc}") from exc
         return cls.from_dict(data)
 
