@@ -24,6 +24,7 @@ import numpy as np
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import CalibrationError, ImageFormatError
 from semscan.io.databar import detect_databar
+from semscan.io.headers import DEFAULT_MAX_PIXELS, check_other_header, check_size
 from semscan.io.vendors import (
     REL_TOL,
     VendorInfo,
@@ -41,12 +42,6 @@ __all__ = ["DEFAULT_MAX_PIXELS", "find_sidecars", "read_micrograph"]
 logger = logging.getLogger(__name__)
 
 MIN_SIZE_PX = 16
-#: Largest image read by default (``io.max_pixels``): 250 Mpx, e.g. 16384 x 15258. The
-#: largest SEM frames (Zeiss/TESCAN 16k x 16k stitched) are ~270 Mpx; the analysis needs
-#: tens of bytes per pixel, so larger images exhaust a workstation's memory.
-DEFAULT_MAX_PIXELS = 250_000_000
-#: Decoded bytes allowed per allowed pixel: 8 B (16-bit RGBA); 2 GB at the default.
-BYTES_PER_PIXEL_LIMIT = 8
 _LUMA = (0.2125, 0.7154, 0.0721)  # Rec. 709 weights, as skimage.color.rgb2gray
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
@@ -64,25 +59,6 @@ class _Raw:
 def _fail(path: Path, reason: str, todo: str) -> ImageFormatError:
     return ImageFormatError(f"cannot read {path}: {reason}; {todo}")
 
-
-def _check_size(
-    path: Path, width: int, height: int, decoded_bytes: int, max_pixels: int | None, what: str
-) -> None:
-    """Refuse an image whose header promises more pixels or bytes than allowed."""
-    if max_pixels is None:
-        return
-    pixels = int(width) * int(height)
-    limit_bytes = BYTES_PER_PIXEL_LIMIT * max_pixels
-    if pixels > max_pixels or decoded_bytes > limit_bytes:
-        raise _fail(
-            path,
-            f"the {what} header says {width} x {height} px ({pixels / 1e6:.4g} Mpx, "
-            f"{decoded_bytes / 2**30:.3g} GiB decoded), more than the limit of "
-            f"{max_pixels / 1e6:.4g} Mpx / {limit_bytes / 2**30:.3g} GiB; the image is not "
-            "decoded",
-            "if it is a real micrograph, raise the limit with the option io.max_pixels "
-            "(max_pixels= in Python) or crop or downsample the image",
-        )
 
 # ----------------------------------------------------------------------------- sidecars
 def find_sidecars(path: str | Path) -> list[Path]:
@@ -227,7 +203,7 @@ def _read_tiff(
         width, height = int(tp.imagewidth), int(tp.imagelength) * max(1, int(tp.imagedepth))
         itemsize = tp.dtype.itemsize if tp.dtype is not None else 8
         samples = max(1, int(tp.samplesperpixel))
-        _check_size(path, width, height, width * height * samples * itemsize, max_pixels, "TIFF")
+        check_size(path, width, height, width * height * samples * itemsize, max_pixels, "TIFF")
         end = max(
             (int(o) + int(c) for o, c in zip(tp.dataoffsets, tp.databytecounts, strict=False)),
             default=0,
@@ -285,82 +261,10 @@ def _tiff_vendors(tp: Any, shape: tuple[int, int], notes: list[str]) -> list[Ven
     return out
 
 
-_MODE_BYTES = {"1": 1, "L": 1, "P": 3, "PA": 4, "LA": 2, "RGB": 3, "YCbCr": 3}
-
-
-def _check_other_header(path: Path, data: bytes, max_pixels: int | None) -> None:
-    """Size and completeness of a PNG / JPEG / BMP from its header, before decoding.
-
-    The header is parsed by Pillow's format plugins, which read the size without decoding
-    (and without Pillow's own decompression-bomb limit, so that ``max_pixels`` decides).
-    Other formats go to ``Image.open``, whose bomb warnings and errors become
-    :class:`~semscan.errors.ImageFormatError`; formats Pillow cannot size are left to OpenCV.
-    """
-    from PIL import BmpImagePlugin, Image, JpegImagePlugin, PngImagePlugin
-
-    plugins = (
-        (b"\x89PNG\r\n\x1a\n", "PNG", PngImagePlugin.PngImageFile),
-        (b"\xff\xd8", "JPEG", JpegImagePlugin.JpegImageFile),
-        (b"BM", "BMP", BmpImagePlugin.BmpImageFile),
-    )
-    todo = "check that the file is complete, or save it again"
-    for magic, fmt, plugin in plugins:
-        if not data.startswith(magic):
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                im = plugin(io.BytesIO(data))
-            (width, height), mode = im.size, im.mode
-        except Exception as exc:  # Pillow raises many types on broken headers
-            raise _fail(
-                path, f"not a readable {fmt} header ({type(exc).__name__}: {exc})", todo
-            ) from exc
-        per_px = _MODE_BYTES.get(mode, 4)
-        if fmt == "PNG" and len(data) > 24 and data[24] == 16:
-            per_px *= 2
-        _check_size(path, width, height, width * height * per_px, max_pixels, fmt)
-        _check_complete(path, data, fmt, width, height)
-        return
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
-                (width, height), mode = im.size, im.mode
-    except Image.DecompressionBombError as exc:
-        raise _fail(path, f"too many pixels to decode ({exc})", "crop or downsample it") from exc
-    except Exception:  # not a format Pillow knows: OpenCV decides
-        return
-    _check_size(path, width, height, width * height * _MODE_BYTES.get(mode, 4), max_pixels,
-                "image")
-
-
-def _check_complete(path: Path, data: bytes, fmt: str, width: int, height: int) -> None:
-    """Refuse a truncated PNG (no IEND), JPEG (no end-of-image marker) or BMP (short)."""
-    todo = "copy the file again from the instrument or save it again"
-    if fmt == "PNG":
-        end = data.rfind(b"IEND")
-        if end < 0 or len(data) < end + 8:
-            raise _fail(path, f"truncated PNG ({len(data)} bytes, no IEND chunk)", todo)
-    elif fmt == "JPEG":
-        if data.rfind(b"\xff\xd9") < 2:
-            raise _fail(path, f"truncated JPEG ({len(data)} bytes, no end-of-image marker)", todo)
-    elif fmt == "BMP" and len(data) >= 34:
-        offset = int.from_bytes(data[10:14], "little")
-        bits = int.from_bytes(data[28:30], "little")
-        compression = int.from_bytes(data[30:34], "little")
-        if compression == 0 and bits:
-            need = offset + ((width * bits + 31) // 32) * 4 * height
-            if len(data) < need:
-                raise _fail(
-                    path, f"truncated BMP ({len(data)} bytes, the header needs {need})", todo
-                )
-
-
 def _read_other(path: Path, data: bytes, max_pixels: int | None) -> _Raw:
     import cv2
 
-    _check_other_header(path, data, max_pixels)
+    check_other_header(path, data, max_pixels)
     buf = np.frombuffer(data, np.uint8)
     try:
         pixels = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
