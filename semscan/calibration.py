@@ -14,10 +14,50 @@ from typing import Literal, get_args
 
 from semscan.errors import CalibrationError
 
-__all__ = ["UNCALIBRATED", "Calibration", "CalibrationSource"]
+__all__ = [
+    "PIXEL_SIZE_RANGE_UM",
+    "UNCALIBRATED",
+    "Calibration",
+    "CalibrationSource",
+    "pixel_size_problem",
+]
 
 CalibrationSource = Literal["file", "sidecar", "user", "scale_bar", "none"]
 _SOURCES = get_args(CalibrationSource)
+
+#: Physically plausible pixel sizes in µm: 1 fm ... 1 cm per pixel (1e-6 .. 1e4 µm). An SEM
+#: pixel is ~0.1 nm at the highest and ~100 µm at the lowest magnification; values outside
+#: this range are unit or parsing errors, not calibrations.
+PIXEL_SIZE_RANGE_UM = (1e-6, 1e4)
+
+
+def pixel_size_problem(value: object) -> str | None:
+    """What is wrong with a pixel size in µm, or None when it is usable.
+
+    Examples
+    --------
+    >>> pixel_size_problem(0.01) is None
+    True
+    >>> pixel_size_problem(1e305)
+    'pixel size 1e+305 µm is outside the physically plausible range 1e-06 .. 1e+04 µm'
+    >>> pixel_size_problem(float("nan"))
+    'pixel size nan µm is not a finite positive number'
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"pixel size {value!r} is not a number of µm"
+    try:
+        number = float(value)
+    except OverflowError:
+        return f"pixel size {value} µm is outside the physically plausible range"
+    if not math.isfinite(number) or number <= 0:
+        return f"pixel size {number:g} µm is not a finite positive number"
+    lo, hi = PIXEL_SIZE_RANGE_UM
+    if not lo <= number <= hi:
+        return (
+            f"pixel size {number:g} µm is outside the physically plausible range "
+            f"{lo:.0e} .. {hi:.0e} µm"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -36,7 +76,8 @@ class Calibration:
     Raises
     ------
     CalibrationError
-        If the pixel size is not a finite positive number, or the source does not match.
+        If the pixel size is not a finite positive number in the plausible range
+        :data:`PIXEL_SIZE_RANGE_UM` (1e-6 .. 1e4 µm), or the source does not match.
 
     Examples
     --------
@@ -66,9 +107,11 @@ class Calibration:
         value = self.pixel_size_um
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise CalibrationError(f"pixel size must be a number in µm, got {value!r}")
-        if not math.isfinite(value) or value <= 0:
+        problem = pixel_size_problem(value)
+        if problem is not None:
             raise CalibrationError(
-                f"pixel size must be a finite positive number of µm, got {value!r}"
+                f"{problem}; a pixel size must be a finite positive number of µm "
+                "(check the unit: 10 nm is 0.01 µm)"
             )
         if self.source == "none":
             raise CalibrationError("a pixel size was given with source='none'; name its source")

@@ -82,16 +82,21 @@ class IOConfig:
         metadata instead of warning.
     page : int
         Page of multi-page TIFFs to read.
+    max_pixels : int or None
+        Largest image read, in pixels, checked from the file header before decoding (with
+        at most 8 decoded bytes per allowed pixel); None: no limit.
     """
 
     pixel_size_um: float | None = None
     keep_databar: bool = False
     strict_calibration: bool = False
     page: int = 0
+    max_pixels: int | None = 250_000_000
 
     LIMITS: ClassVar[dict[str, Range]] = {
         "pixel_size_um": Range(1e-6, 1e4, note="1 pm to 1 cm per pixel"),
         "page": Range(0, 1_000_000, note="0 is the first page"),
+        "max_pixels": Range(1, 10**12, note="pixels per image, checked before decoding"),
     }
 
     def __post_init__(self) -> None:
@@ -430,7 +435,7 @@ def parse_toml(text: str) -> dict[str, Any]:
     """TOML text to a dict, any parser failure as :class:`~semscan.errors.ConfigError`."""
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4300 digits
         raise ConfigError(f"the configuration is not valid TOML: {exc}") from exc
     except RecursionError as exc:  # e.g. thousands of nested arrays
         raise ConfigError("the configuration is not valid TOML: nested too deeply") from exc

@@ -11,6 +11,7 @@ __all__ = [
     "CalibrationError",
     "ConfigError",
     "ImageFormatError",
+    "ManifestError",
     "MeasurementError",
     "ModelError",
     "SegmentationError",
@@ -32,6 +33,10 @@ class CalibrationError(SemscanError, ValueError):
 
 class ConfigError(SemscanError, ValueError):
     """An analysis option has a wrong name, type or value."""
+
+
+class ManifestError(ConfigError):
+    """A manifest (CSV of images with sample and view) cannot be read or has a bad row."""
 
 
 class SegmentationError(SemscanError, ValueError):

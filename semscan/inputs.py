@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import glob
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["IMAGE_SUFFIXES", "collect_inputs"]
+__all__ = ["IMAGE_SUFFIXES", "collect_inputs", "link_problem"]
 
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".png", ".bmp", ".jpg", ".jpeg"})
 
@@ -28,13 +30,20 @@ def collect_inputs(
     files : list of Path
         Unique image files, in the order named (folders and globs sorted).
     problems : list of str
-        Arguments that matched nothing, each with the reason.
+        Arguments that matched nothing, and image-named links that are skipped (a dangling
+        link, a symlink loop), each with the reason.
 
     Examples
     --------
     >>> files, problems = collect_inputs(["/nonexistent/*.tif"])
     >>> files, problems
     ([], ['/nonexistent/*.tif: no file matches this pattern'])
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "gone.tif").symlink_to(d / "missing.tif")
+    >>> problems = collect_inputs([d])[1]
+    >>> problems[0] == f"{d / 'gone.tif'}: skipped: dangling link (to {d / 'missing.tif'})"
+    True
     """
     skips = [Path(s).resolve() for s in skip_under]
     seen: set[Path] = set()
@@ -42,7 +51,11 @@ def collect_inputs(
     problems: list[str] = []
 
     def add(path: Path) -> None:
-        resolved = path.resolve()
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError) as exc:  # a loop that appeared meanwhile
+            problems.append(f"{path}: skipped: {exc}")
+            return
         if resolved in seen or any(resolved.is_relative_to(s) for s in skips):
             return
         seen.add(resolved)
@@ -52,9 +65,9 @@ def collect_inputs(
         text = str(arg)
         path = Path(text)
         if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-            )
+            named = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+            found = [p for p in named if p.is_file()]
+            problems.extend(f"{p}: {why}" for p in named if (why := link_problem(p)) is not None)
             if not found:
                 problems.append(
                     f"{text}: folder holds no image file ({', '.join(sorted(IMAGE_SUFFIXES))})"
@@ -63,12 +76,44 @@ def collect_inputs(
                 add(p)
         elif path.is_file():
             add(path)
+        elif (why := link_problem(path)) is not None:
+            problems.append(f"{text}: {why}")
         elif any(ch in text for ch in "*?["):
-            found = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
-            if not found:
+            matched = sorted(Path(p) for p in glob.glob(text, recursive=True))
+            found = [p for p in matched if p.is_file()]
+            problems.extend(f"{p}: {w}" for p in matched if (w := link_problem(p)) is not None)
+            if not matched:
                 problems.append(f"{text}: no file matches this pattern")
             for p in found:
                 add(p)
         else:
             problems.append(f"{text}: no such file or folder")
     return files, problems
+
+
+def link_problem(path: Path) -> str | None:
+    """Why a symbolic link cannot be read (dangling, a loop), or None for anything else.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "a.tif").symlink_to(d / "b.tif"); (d / "b.tif").symlink_to(d / "a.tif")
+    >>> link_problem(d / "a.tif")
+    'skipped: symlink loop'
+    """
+    if not path.is_symlink():
+        return None
+    try:
+        path.stat()
+    except FileNotFoundError:
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return f"skipped: dangling link (to {target})"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "skipped: symlink loop"
+        return f"skipped: unreadable link ({exc.strerror})"
+    return None

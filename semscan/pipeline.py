@@ -275,6 +275,7 @@ def analyze_path(
         page=cfg.io.page,
         keep_databar=cfg.io.keep_databar,
         strict_calibration=cfg.io.strict_calibration,
+        max_pixels=cfg.io.max_pixels,
     )
     result = analyze_micrograph(
         micrograph,

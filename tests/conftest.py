@@ -25,3 +25,20 @@ def real_dir() -> Path:
     if not REAL.is_dir():
         pytest.skip("../shared/data/real is absent")
     return REAL.resolve()
+
+
+def _hypothesis_profile() -> None:
+    """Fuzz tests replay the same examples on every run (a fixed seed, like every other
+    test); ``SEMSCAN_FUZZ=explore`` draws new ones, for hunting bugs by hand."""
+    import os
+
+    try:
+        from hypothesis import settings
+    except ImportError:  # the fuzz tests import hypothesis themselves and fail clearly
+        return
+    settings.register_profile("fixed", derandomize=True, database=None)
+    settings.register_profile("explore", database=None)
+    settings.load_profile("explore" if os.environ.get("SEMSCAN_FUZZ") == "explore" else "fixed")
+
+
+_hypothesis_profile()

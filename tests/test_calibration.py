@@ -6,7 +6,12 @@ import math
 
 import pytest
 
-from semscan.calibration import UNCALIBRATED, Calibration
+from semscan.calibration import (
+    PIXEL_SIZE_RANGE_UM,
+    UNCALIBRATED,
+    Calibration,
+    pixel_size_problem,
+)
 from semscan.errors import CalibrationError
 
 
@@ -31,7 +36,9 @@ def test_uncalibrated_reports_pixels():
         UNCALIBRATED.require("porosity")
 
 
-@pytest.mark.parametrize("value", [0.0, -1.0, math.nan, math.inf, "0.1", True])
+@pytest.mark.parametrize(
+    "value", [0.0, -1.0, math.nan, math.inf, "0.1", True, 1e305, 1e-320, 2e4, 9e-7, 10**400]
+)
 def test_invalid_pixel_size(value):
     with pytest.raises(CalibrationError, match="pixel size"):
         Calibration(value, "user")
@@ -55,3 +62,10 @@ def test_frozen_and_valueerror():
         UNCALIBRATED.pixel_size_um = 1.0  # type: ignore[misc]
     with pytest.raises(ValueError):
         Calibration(-1.0, "user")
+
+
+@pytest.mark.parametrize(("value", "ok"), [(1e-6, True), (1e4, True), (0.01, True),
+                                           (9.9e-7, False), (1.01e4, False), (10**400, False)])
+def test_plausible_range(value, ok):
+    assert (pixel_size_problem(value) is None) is ok
+    assert PIXEL_SIZE_RANGE_UM == (1e-6, 1e4)

@@ -344,7 +344,7 @@ def _log_to(path: Path) -> None:
             lg.removeHandler(h)
             h.close()
     logger.setLevel(logging.DEBUG)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = logging.FileHandler(path, encoding="utf-8", errors="backslashreplace")
     handler._semscan_log = True  # type: ignore[attr-defined]
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")

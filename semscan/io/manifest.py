@@ -1,6 +1,6 @@
 """Manifest of images: which sample and view each file belongs to.
 
-Format (CSV, UTF-8, header required, ``#`` lines are comments)::
+Format (CSV, UTF-8 or cp1252, header required, ``#`` lines are comments)::
 
     path,sample,view,pixel_size_um,film_direction_deg
     sample_surface.tif,demo,surface,0.01,
@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import io
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from semscan.errors import ConfigError
+from semscan.calibration import pixel_size_problem
+from semscan.errors import ConfigError, ManifestError
 
 __all__ = ["ManifestEntry", "assign_sample", "read_manifest", "view_from_pattern"]
 
@@ -66,17 +68,48 @@ def _number(text: str, name: str, where: str, *, positive: bool) -> float | None
     try:
         value = float(text)
     except ValueError as exc:
-        raise ConfigError(f"{where}: {name} {text!r} is not a number") from exc
+        raise ManifestError(f"{where}: {name} {_cut(text)!r} is not a number") from exc
     if not math.isfinite(value) or (positive and value <= 0):
-        raise ConfigError(
+        raise ManifestError(
             f"{where}: {name} must be a finite{' positive' if positive else ''} number, "
-            f"got {text!r}"
+            f"got {_cut(text)!r}"
         )
     return value
 
 
+def _cut(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """Manifest text: UTF-16 with a BOM, UTF-8 with or without a BOM, else cp1252 (Excel)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ManifestError(
+                f"manifest {path} starts with a UTF-16 mark but is not UTF-16 ({exc}); "
+                "save it as 'CSV UTF-8'"
+            ) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")  # what Excel writes for "CSV (comma delimited)"
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ManifestError(
+            f"manifest {path} line {line}: byte 0x{data[exc.start]:02x} is neither UTF-8 nor "
+            "cp1252 text; is it a CSV file? Save it as 'CSV UTF-8'"
+        ) from exc
+
+
 def read_manifest(path: str | Path) -> dict[Path, ManifestEntry]:
     """Read a CSV manifest (format in the module docstring).
+
+    The file may be UTF-8 (with or without a byte-order mark), cp1252 (what Excel writes
+    for "CSV (comma delimited)", e.g. ``µ`` as byte 0xB5) or UTF-16 with a byte-order mark.
 
     Returns
     -------
@@ -85,8 +118,10 @@ def read_manifest(path: str | Path) -> dict[Path, ManifestEntry]:
 
     Raises
     ------
-    ConfigError
-        On a missing column, an unknown view, a bad number, an empty field or a duplicate
+    ManifestError
+        (a :class:`~semscan.errors.ConfigError`) On an unreadable or non-text file, a NUL
+        byte, an oversized field, a missing column, a row with too many fields, an unknown
+        view, a bad number or an implausible pixel size, an empty field or a duplicate
         path, naming the manifest and the line.
 
     Examples
@@ -99,60 +134,113 @@ def read_manifest(path: str | Path) -> dict[Path, ManifestEntry]:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_MANIFEST_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(f"cannot read manifest {path}: {exc}") from exc
-    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
-    numbers = [i + 1 for i, ln in enumerate(text.splitlines())
-               if not ln.lstrip().startswith("#")]
-    reader = csv.reader(lines)
+        raise ManifestError(f"cannot read manifest {path}: {exc}") from exc
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ManifestError(
+            f"manifest {path} is larger than {MAX_MANIFEST_BYTES >> 20} MiB; "
+            "is it a CSV list of images? Split it"
+        )
+    text = _decode(data, path)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ManifestError(
+            f"manifest {path} line {line}: holds a NUL byte (binary data, or UTF-16 without a "
+            "byte-order mark); save it as 'CSV UTF-8'"
+        )
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out: dict[Path, ManifestEntry] = {}
+    header: list[str] | None = None
+    header_line = 0
     try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration as exc:
-        raise ConfigError(f"manifest {path} is empty; expected a header "
-                          f"{','.join(_REQUIRED + _OPTIONAL)}") from exc
+        for row in reader:
+            lineno = reader.line_num
+            if not row or (row[0].lstrip().startswith("#")):
+                continue
+            if max(map(len, row)) > MAX_FIELD_CHARS:  # csv's own limit is a global setting
+                raise ManifestError(
+                    f"manifest {path} line {lineno}: a field is longer than "
+                    f"{MAX_FIELD_CHARS >> 10} KiB; check quotes (an unclosed quote swallows the "
+                    "rest of the file)"
+                )
+            if header is None:
+                header, header_line = [h.strip().lower() for h in row], lineno
+                _check_header(header, path, header_line)
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            where = f"manifest {path} line {lineno}"
+            entry = _entry(row, header, where, path.parent)
+            if entry.path in out:
+                raise ManifestError(f"{where}: {_cut(str(entry.path))!r} is listed twice")
+            out[entry.path] = entry
+    except csv.Error as exc:
+        raise ManifestError(
+            f"manifest {path} line {reader.line_num}: not valid CSV ({exc}); check quotes "
+            "and that every field is shorter than 128 KiB"
+        ) from exc
+    if header is None:
+        raise ManifestError(
+            f"manifest {path} is empty; expected a header {','.join(_REQUIRED + _OPTIONAL)}"
+        )
+    return out
+
+
+MAX_MANIFEST_BYTES = 64 << 20
+MAX_FIELD_CHARS = 64 << 10
+
+
+def _check_header(header: list[str], path: Path, line: int) -> None:
     missing = [c for c in _REQUIRED if c not in header]
     if missing:
-        raise ConfigError(
-            f"manifest {path} line {numbers[0]}: missing column(s) {', '.join(missing)}; "
+        raise ManifestError(
+            f"manifest {path} line {line}: missing column(s) {', '.join(missing)}; "
             f"the header must hold {', '.join(_REQUIRED)} (optional: {', '.join(_OPTIONAL)})"
         )
     unknown = [c for c in header if c not in _REQUIRED + _OPTIONAL]
     if unknown:
-        raise ConfigError(
-            f"manifest {path} line {numbers[0]}: unknown column(s) {', '.join(unknown)}; "
+        raise ManifestError(
+            f"manifest {path} line {line}: unknown column(s) "
+            f"{', '.join(_cut(c, 40) for c in unknown)}; "
             f"valid: {', '.join(_REQUIRED + _OPTIONAL)}"
         )
-    out: dict[Path, ManifestEntry] = {}
-    for row, lineno in zip(reader, numbers[1:], strict=False):
-        if not any(cell.strip() for cell in row):
-            continue
-        where = f"manifest {path} line {lineno}"
-        if len(row) > len(header):
-            raise ConfigError(f"{where}: {len(row)} fields, the header has {len(header)}")
-        rec = dict(zip(header, [c.strip() for c in row] + [""] * (len(header) - len(row)),
-                       strict=True))
-        for c in _REQUIRED:
-            if not rec[c]:
-                raise ConfigError(f"{where}: empty {c!r}")
-        view = _VIEW_ALIASES.get(rec["view"].lower())
-        if view is None:
-            raise ConfigError(
-                f"{where}: view {rec['view']!r} is not valid; use 'surface' or 'cross-section'"
-            )
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise ManifestError(f"manifest {path} line {line}: column(s) {', '.join(twice)} twice")
+
+
+def _entry(row: list[str], header: list[str], where: str, folder: Path) -> ManifestEntry:
+    if len(row) > len(header):
+        raise ManifestError(
+            f"{where}: {len(row)} fields, the header has {len(header)}; "
+            "quote fields that hold commas"
+        )
+    cells = [c.strip() for c in row] + [""] * (len(header) - len(row))
+    rec = dict(zip(header, cells, strict=True))
+    for c in _REQUIRED:
+        if not rec[c]:
+            raise ManifestError(f"{where}: empty {c!r}")
+    view = _VIEW_ALIASES.get(rec["view"].lower())
+    if view is None:
+        raise ManifestError(
+            f"{where}: view {_cut(rec['view'])!r} is not valid; use 'surface' or "
+            "'cross-section'"
+        )
+    try:
         img = Path(rec["path"])
         if not img.is_absolute():
-            img = path.parent / img
+            img = folder / img
         img = img.resolve()
-        if img in out:
-            raise ConfigError(f"{where}: {rec['path']!r} is listed twice")
-        out[img] = ManifestEntry(
-            img, rec["sample"], view,  # type: ignore[arg-type]
-            _number(rec.get("pixel_size_um", ""), "pixel_size_um", where, positive=True),
-            _number(rec.get("film_direction_deg", ""), "film_direction_deg", where,
-                    positive=False),
-        )
-    return out
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ManifestError(f"{where}: path {_cut(rec['path'])!r} is not usable ({exc})") from exc
+    pixel = _number(rec.get("pixel_size_um", ""), "pixel_size_um", where, positive=True)
+    if pixel is not None and (problem := pixel_size_problem(pixel)) is not None:
+        raise ManifestError(f"{where}: {problem}; pixel_size_um is in µm (10 nm = 0.01)")
+    film = _number(rec.get("film_direction_deg", ""), "film_direction_deg", where,
+                   positive=False)
+    return ManifestEntry(img, rec["sample"], view, pixel, film)  # type: ignore[arg-type]
 
 
 def assign_sample(

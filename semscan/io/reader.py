@@ -24,6 +24,7 @@ import numpy as np
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import CalibrationError, ImageFormatError
 from semscan.io.databar import detect_databar
+from semscan.io.headers import DEFAULT_MAX_PIXELS, check_other_header, check_size
 from semscan.io.vendors import (
     REL_TOL,
     VendorInfo,
@@ -36,7 +37,7 @@ from semscan.io.vendors import (
 )
 from semscan.micrograph import InstrumentMetadata, Micrograph
 
-__all__ = ["find_sidecars", "read_micrograph"]
+__all__ = ["DEFAULT_MAX_PIXELS", "find_sidecars", "read_micrograph"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +97,25 @@ def find_sidecars(path: str | Path) -> list[Path]:
     return out
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    for enc in ("utf-8", "cp1252"):
+MAX_SIDECAR_BYTES = 1 << 20  # vendor sidecars are a few KiB
+
+
+def decode_text(data: bytes) -> str:
+    """Text of a sidecar or tag: UTF-16 with a BOM, UTF-8 (BOM or not), cp1252, else latin-1.
+
+    Never raises: latin-1 decodes any byte string.
+
+    Examples
+    --------
+    >>> decode_text("µm".encode("cp1252")), decode_text("µm".encode("utf-16"))
+    ('µm', 'µm')
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for enc in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
@@ -106,12 +123,20 @@ def _read_text(path: Path) -> str:
     return data.decode("latin-1")
 
 
+def _read_text(path: Path) -> str:
+    with path.open("rb") as fh:
+        data = fh.read(MAX_SIDECAR_BYTES + 1)
+    if len(data) > MAX_SIDECAR_BYTES:
+        raise OSError(f"larger than {MAX_SIDECAR_BYTES >> 20} MiB, not a vendor sidecar")
+    return decode_text(data)
+
+
 def _sidecar_info(path: Path, shape: tuple[int, int], notes: list[str]) -> list[VendorInfo]:
     infos: list[VendorInfo] = []
     for side in find_sidecars(path):
         try:
             text = _read_text(side)
-        except OSError as exc:
+        except OSError as exc:  # includes a sidecar that vanished or became a folder
             notes.append(f"sidecar {side.name} could not be read ({exc}); ignored")
             continue
         if "[SemImageFile]" in text:
@@ -144,7 +169,9 @@ def _tag_text(value: Any) -> str | None:
     return None
 
 
-def _read_tiff(path: Path, data: bytes, page: int, notes: list[str]) -> _Raw:
+def _read_tiff(
+    path: Path, data: bytes, page: int, notes: list[str], max_pixels: int | None
+) -> _Raw:
     import tifffile
 
     try:
@@ -170,13 +197,24 @@ def _read_tiff(path: Path, data: bytes, page: int, notes: list[str]) -> _Raw:
                 f"page={page} requested but the file has {n_pages} page(s)",
                 f"pass page=0..{n_pages - 1}",
             )
-        tp = pages[page]
-        if not isinstance(tp, tifffile.TiffPage):
-            tp = tp.aspage()
-        end = max(
-            (int(o) + int(c) for o, c in zip(tp.dataoffsets, tp.databytecounts, strict=False)),
-            default=0,
-        )
+        try:
+            tp = pages[page]
+            if not isinstance(tp, tifffile.TiffPage):
+                tp = tp.aspage()
+            width, height = int(tp.imagewidth), int(tp.imagelength) * max(1, int(tp.imagedepth))
+            itemsize = tp.dtype.itemsize if tp.dtype is not None else 8
+            samples = max(1, int(tp.samplesperpixel))
+            end = max(
+                (int(o) + int(c) for o, c in zip(tp.dataoffsets, tp.databytecounts, strict=False)),
+                default=0,
+            )
+        except (TypeError, ValueError, OverflowError, AttributeError) as exc:  # damaged tags
+            raise _fail(
+                path,
+                f"not a readable TIFF (damaged image tags: {exc})",
+                "copy the file again from the instrument, or re-export it",
+            ) from exc
+        check_size(path, width, height, width * height * samples * itemsize, max_pixels, "TIFF")
         if end > len(data):
             raise _fail(
                 path,
@@ -230,9 +268,10 @@ def _tiff_vendors(tp: Any, shape: tuple[int, int], notes: list[str]) -> list[Ven
     return out
 
 
-def _read_other(path: Path, data: bytes) -> _Raw:
+def _read_other(path: Path, data: bytes, max_pixels: int | None) -> _Raw:
     import cv2
 
+    check_other_header(path, data, max_pixels)
     buf = np.frombuffer(data, np.uint8)
     try:
         pixels = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
@@ -361,6 +400,7 @@ def read_micrograph(
     page: int = 0,
     keep_databar: bool = False,
     strict_calibration: bool = False,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
 ) -> Micrograph:
     """Read an SEM image file into a calibrated micrograph with its data bar removed.
 
@@ -379,6 +419,11 @@ def read_micrograph(
     strict_calibration : bool
         Raise :class:`~semscan.errors.CalibrationError` when calibration values in the file
         or its sidecars contradict each other (> 2 %), instead of warning.
+    max_pixels : int or None
+        Largest image accepted, in pixels (default 250 Mpx; None: no limit). It is checked
+        from the file's header before decoding, together with the decoded size (at most 8
+        bytes per allowed pixel, 2 GB at the default), so a decompression bomb is refused
+        without being decoded. Configuration option ``io.max_pixels``.
 
     Returns
     -------
@@ -395,7 +440,8 @@ def read_micrograph(
     ImageFormatError
         The file is missing, empty, truncated or not an image; the page does not exist;
         the pixel type is unsupported (complex, > 4 channels, 3-D stacks); the image is
-        smaller than 16 x 16 px after cropping.
+        smaller than 16 x 16 px after cropping; its header promises more than ``max_pixels``
+        pixels.
     CalibrationError
         ``pixel_size_um`` is not a positive number; or ``strict_calibration=True`` and the
         calibration metadata is contradictory.
@@ -433,11 +479,11 @@ def read_micrograph(
     notes: list[str] = []
 
     if data[:4] in _TIFF_MAGIC:
-        raw = _read_tiff(p, data, page, notes)
+        raw = _read_tiff(p, data, page, notes, max_pixels)
     else:
         if page != 0:
             raise _fail(p, f"page={page} requested but the file is not a TIFF", "pass page=0")
-        raw = _read_other(p, data)
+        raw = _read_other(p, data, max_pixels)
     del data
 
     file_dtype = str(raw.pixels.dtype)

@@ -3,8 +3,10 @@
 One function per vendor format. Each takes metadata that has already been read (a dict
 parsed by tifffile, or the text of a tag or sidecar file) plus the shape of the image in
 the file, and returns a :class:`VendorInfo`. The functions never raise on malformed
-metadata: a value that cannot be understood is left out and described in
-``VendorInfo.warnings``; disagreeing values are described in ``VendorInfo.conflicts``
+metadata (any text, any values; tested by property-based fuzzing): a value that cannot be
+understood, and a pixel size outside the physically plausible range
+:data:`~semscan.calibration.PIXEL_SIZE_RANGE_UM` (1e-6 .. 1e4 µm), is left out and described
+in ``VendorInfo.warnings``; disagreeing values are described in ``VendorInfo.conflicts``
 (the reader turns those into a :class:`~semscan.errors.CalibrationError` when asked to be
 strict).
 
@@ -36,8 +38,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from semscan.calibration import Calibration
+from semscan.io._metadata import (
+    REL_TOL,
+    _agree,
+    _bar_from_sizes,
+    _calibration,
+    _finite,
+    _full_size_frame,
+    _length_um,
+    _lookup,
+    _Notes,
+    _number,
+    _parse_length_um,
+    _short,
+    _text,
+    parse_ini,
+)
 
 __all__ = [
+    "REL_TOL",
     "VendorInfo",
     "fei_info",
     "hitachi_info",
@@ -47,23 +66,6 @@ __all__ = [
     "tescan_info",
     "zeiss_info",
 ]
-
-#: Relative disagreement above which two pixel sizes are called contradictory.
-REL_TOL = 0.02
-
-_UNIT_TO_UM = {
-    "pm": 1e-6,
-    "nm": 1e-3,
-    "um": 1.0,
-    "µm": 1.0,
-    "μm": 1.0,
-    "micron": 1.0,
-    "microns": 1.0,
-    "mm": 1e3,
-    "cm": 1e4,
-    "m": 1e6,
-}
-
 
 @dataclass(frozen=True)
 class VendorInfo:
@@ -105,150 +107,6 @@ class VendorInfo:
     databar_height_px: int | None = None
     warnings: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
-
-
-# ----------------------------------------------------------------------------- helpers
-class _Notes:
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-        self.conflicts: list[str] = []
-
-    def warn(self, msg: str) -> None:
-        self.warnings.append(msg)
-
-    def conflict(self, msg: str) -> None:
-        self.warnings.append(msg)
-        self.conflicts.append(msg)
-
-
-def _number(value: Any, what: str, notes: _Notes | None, *, positive: bool = False) -> float | None:
-    """A finite float from a metadata value, or None (with a note) when malformed."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = float(str(value).strip().split()[0]) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError, IndexError):
-        if notes is not None:
-            notes.warn(f"{what} = {value!r} is not a number; ignored")
-        return None
-    if not math.isfinite(number) or (positive and number <= 0):
-        if notes is not None:
-            notes.warn(f"{what} = {value!r} is not a finite positive number; ignored")
-        return None
-    return number
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _length_um(value: float, unit: str) -> float | None:
-    factor = _UNIT_TO_UM.get(unit.strip().replace("\u00b5", "µ").lower().replace("μ", "µ"))
-    if factor is None:
-        factor = _UNIT_TO_UM.get(unit.strip())
-    return None if factor is None else value * factor
-
-
-_QUANTITY = re.compile(r"^\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*([A-Za-zµμ\u00b5]+)\s*$")
-
-
-def _parse_length_um(text: str) -> float | None:
-    """``'10um'``, ``'500 nm'``, ``'1.5 µm'`` -> µm, or None."""
-    m = _QUANTITY.match(text)
-    if not m:
-        return None
-    return _length_um(float(m.group(1)), m.group(2))
-
-
-def _agree(a: float, b: float) -> bool:
-    return abs(a - b) <= REL_TOL * max(abs(a), abs(b))
-
-
-def _calibration(pixel_size_um: float | None, source: str, detail: str) -> Calibration | None:
-    if pixel_size_um is None:
-        return None
-    return Calibration(float(pixel_size_um), source, detail)  # type: ignore[arg-type]
-
-
-def _bar_from_sizes(total_rows: int, data_rows: float | None) -> int | None:
-    if data_rows is None:
-        return None
-    bar = int(total_rows - round(data_rows))
-    return bar if 0 <= bar < total_rows else None
-
-
-def _full_size_frame(
-    full: tuple[float, float] | None,
-    image_shape: tuple[int, int],
-    pixel: float | None,
-    detail: str,
-    key: str,
-) -> tuple[int | None, float | None, str, bool]:
-    """Data bar and pixel size from a sidecar's full-frame size (Hitachi, JEOL).
-
-    When the sidecar's frame width equals the image width, the rows beyond the frame's
-    height are the data bar. Otherwise the image was saved at another width: there is no
-    data bar to read, and the pixel size is scaled by frame width / image width.
-
-    Returns
-    -------
-    databar, pixel, detail, scaled
-        ``scaled`` says whether the pixel size was rescaled.
-    """
-    rows, cols = image_shape
-    if full is None:
-        return None, pixel, detail, False
-    if int(full[0]) == cols:
-        return _bar_from_sizes(rows, full[1]), pixel, detail, False
-    if pixel is None:
-        return None, None, detail, False
-    scaled_detail = f"{detail} scaled by {key} width {int(full[0])} / image width {cols}"
-    return None, pixel * full[0] / cols, scaled_detail, True
-
-
-def parse_ini(text: str) -> dict[str, dict[str, str]]:
-    """Parse INI-style ``[Section]`` / ``key=value`` text, keeping key case; never raises.
-
-    Parameters
-    ----------
-    text : str
-        The text of a tag or sidecar file.
-
-    Returns
-    -------
-    dict
-        ``{section: {key: value}}``; keys before the first section go under ``''``.
-
-    Examples
-    --------
-    >>> parse_ini("[MAIN]\\nPixelSizeX=1e-08\\n[SEM]\\nHV = 5000\\n")
-    {'': {}, 'MAIN': {'PixelSizeX': '1e-08'}, 'SEM': {'HV': '5000'}}
-    """
-    out: dict[str, dict[str, str]] = {"": {}}
-    section = out[""]
-    for raw in text.splitlines():
-        line = raw.strip().strip("\x00")
-        if not line or line.startswith((";", "#")):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            section = out.setdefault(line[1:-1].strip(), {})
-            continue
-        key, sep, value = line.partition("=")
-        if sep:
-            section[key.strip()] = value.strip()
-    return out
-
-
-def _lookup(sections: Mapping[str, Mapping[str, Any]], key: str) -> tuple[str, Any] | None:
-    for name, section in sections.items():
-        if isinstance(section, Mapping) and key in section:
-            return name, section[key]
-    return None
 
 
 # ----------------------------------------------------------------------------- FEI
@@ -324,6 +182,9 @@ def fei_info(
             )
 
     databar: int | None = None
+    if res_x is not None and res_x >= 2**31:
+        notes.warn(f"{tag} [Image] ResolutionX = {res_x:g} is not an image width; ignored")
+        res_x = None
     if res_x is not None and round(res_x) != cols:
         if pixel is not None:
             pixel *= res_x / cols
@@ -336,7 +197,7 @@ def fei_info(
         databar = _bar_from_sizes(rows, res_y)
         if databar is None:
             bar = get("PrivateFei", "DatabarHeight")
-            if bar is not None and 0 < bar < rows:
+            if bar is not None and 0 < bar < rows:  # also excludes huge values
                 databar = int(bar)
 
     kv = get("Beam", "HV")
@@ -349,15 +210,18 @@ def fei_info(
     mag = canvas / hfw if (canvas is not None and hfw is not None) else None
     system = sec.get("System", {})
     detectors = sec.get("Detectors", {})
+    kv = _finite(kv / 1000.0) if kv is not None else None
+    cal = _calibration(pixel, "file", detail, notes)
+    pixel = cal.pixel_size_um if cal is not None else None
     return VendorInfo(
         vendor="FEI",
-        calibration=_calibration(pixel, "file", detail),
+        calibration=cal,
         model=_text(system.get("SystemType")) or _text(system.get("Dnumber")),
-        kv=kv / 1000.0 if kv is not None else None,
-        magnification=round(mag, 3) if mag is not None else None,
-        working_distance_mm=wd * 1e3 if wd is not None else None,
+        kv=kv,
+        magnification=round(mag, 3) if _finite(mag) is not None else None,
+        working_distance_mm=_finite(wd * 1e3) if wd is not None else None,
         detector=_text(detectors.get("Name")),
-        field_width_um=hfw * 1e6 if hfw is not None else None,
+        field_width_um=_finite(hfw * 1e6) if hfw is not None else None,
         databar_height_px=databar,
         warnings=tuple(notes.warnings),
         conflicts=tuple(notes.conflicts),
@@ -388,7 +252,7 @@ def _zeiss_length_um(metadata: Mapping[str, Any], key: str, notes: _Notes) -> fl
         return None
     value, unit = q
     um = _length_um(value, unit)
-    if um is None or um <= 0:
+    if um is None or not math.isfinite(um) or um <= 0:
         notes.warn(
             f"Zeiss tag 34118 {key} = {value} {unit!r}: unknown unit or not positive; ignored"
         )
@@ -396,13 +260,18 @@ def _zeiss_length_um(metadata: Mapping[str, Any], key: str, notes: _Notes) -> fl
     return um
 
 
-def _parse_zeiss_mag(value: Any) -> float | None:
+def _parse_zeiss_mag(value: Any, notes: _Notes) -> float | None:
+    """``'25.00 K X'`` -> 25000.0; None (with a note) when it is not a magnification."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    m = re.match(r"\s*([\d.]+)\s*([KkMm]?)\s*[Xx]", str(value))
-    if not m:
-        return None
-    return float(m.group(1)) * {"": 1.0, "k": 1e3, "m": 1e6}[m.group(2).lower()]
+        mag = _number(value, "Zeiss tag 34118 ap_mag", notes, positive=True)
+    else:
+        m = re.match(r"\s*(\d+\.?\d*|\.\d+)\s*([KkMm]?)\s*[Xx]", str(value)[:100])
+        factor = {"": 1.0, "k": 1e3, "m": 1e6}[m.group(2).lower()] if m else 0.0
+        mag = float(m.group(1)) * factor if m else None
+        if mag is None or not math.isfinite(mag) or mag <= 0:
+            notes.warn(f"Zeiss tag 34118 ap_mag = {_short(value)} is not a magnification; ignored")
+            mag = None
+    return mag
 
 
 def zeiss_info(metadata: Mapping[str, Any], *, image_shape: tuple[int, int]) -> VendorInfo:
@@ -457,17 +326,19 @@ def zeiss_info(metadata: Mapping[str, Any], *, image_shape: tuple[int, int]) -> 
     )
     kv = None
     if kv_q is not None:
-        kv = kv_q[0] / 1000.0 if kv_q[1].lower() == "v" else kv_q[0]
+        kv = _finite(kv_q[0] / 1000.0 if kv_q[1].lower() == "v" else kv_q[0])
     wd = _zeiss_length_um(metadata, "ap_wd", notes)
     mag_entry = metadata.get("ap_mag")
     mag = None
     if isinstance(mag_entry, tuple) and len(mag_entry) > 1:
-        mag = _parse_zeiss_mag(mag_entry[1])
+        mag = _parse_zeiss_mag(mag_entry[1], notes)
     det = metadata.get("dp_detector_channel")
     model = metadata.get("dp_sem") or metadata.get("sv_serial_number")
+    cal = _calibration(pixel, "file", detail, notes)
+    pixel = cal.pixel_size_um if cal is not None else None
     return VendorInfo(
         vendor="Zeiss",
-        calibration=_calibration(pixel, "file", detail),
+        calibration=cal,
         model=_text(model[1]) if isinstance(model, tuple) and len(model) > 1 else None,
         kv=kv,
         magnification=mag,
@@ -529,15 +400,17 @@ def tescan_info(text: str, *, image_shape: tuple[int, int], where: str) -> Vendo
     mag = num("Magnification", positive=True)
     device = _lookup(sections, "Device")
     det = _lookup(sections, "Detector")
+    cal = _calibration(pixel, source, f"{label} [MAIN] PixelSizeX", notes)
+    pixel = cal.pixel_size_um if cal is not None else None
     return VendorInfo(
         vendor="TESCAN",
-        calibration=_calibration(pixel, source, f"{label} [MAIN] PixelSizeX"),
+        calibration=cal,
         model=_text(device[1]) if device else None,
-        kv=hv / 1000.0 if hv is not None else None,
+        kv=_finite(hv / 1000.0) if hv is not None else None,
         magnification=mag,
-        working_distance_mm=wd * 1e3 if wd is not None else None,
+        working_distance_mm=_finite(wd * 1e3) if wd is not None else None,
         detector=_text(det[1]) if det else None,
-        field_width_um=pixel * cols if pixel is not None else None,
+        field_width_um=_finite(pixel * cols) if pixel is not None else None,
         databar_height_px=databar,
         warnings=tuple(notes.warnings),
         conflicts=tuple(notes.conflicts),
@@ -546,10 +419,14 @@ def tescan_info(text: str, *, image_shape: tuple[int, int], where: str) -> Vendo
 
 # ----------------------------------------------------------------------------- Hitachi
 def _size_pair(value: str | None) -> tuple[float, float] | None:
+    """``'1280x960'`` -> (1280.0, 960.0); None unless both are 1 .. 2**31 - 1 px."""
     if not value:
         return None
-    m = re.match(r"\s*(\d+)\s*[xX*, ]\s*(\d+)", value)
-    return (float(m.group(1)), float(m.group(2))) if m else None
+    m = re.match(r"\s*(\d{1,10})\s*[xX*, ]\s*(\d{1,10})(?!\d)", value)
+    if not m:
+        return None
+    width, height = float(m.group(1)), float(m.group(2))
+    return (width, height) if 0 < width < 2**31 and 0 < height < 2**31 else None
 
 
 def hitachi_info(text: str, *, image_shape: tuple[int, int], where: str) -> VendorInfo:
@@ -601,16 +478,18 @@ def hitachi_info(text: str, *, image_shape: tuple[int, int], where: str) -> Vend
     if wd is not None:
         unit = wd_raw.split()[1] if wd_raw and len(wd_raw.split()) > 1 else "um"
         wd_um = _length_um(wd, unit)
-        wd_mm = wd_um / 1e3 if wd_um is not None else None
+        wd_mm = _finite(wd_um / 1e3) if wd_um is not None else None
+    cal = _calibration(pixel, "sidecar", detail, notes)
+    pixel = cal.pixel_size_um if cal is not None else None
     return VendorInfo(
         vendor="Hitachi",
-        calibration=_calibration(pixel, "sidecar", detail),
+        calibration=cal,
         model=_text(sem.get("InstructName")),
-        kv=hv / 1000.0 if hv is not None else None,
+        kv=_finite(hv / 1000.0) if hv is not None else None,
         magnification=_number(sem.get("Magnification"), f"{where} Magnification", notes),
         working_distance_mm=wd_mm,
         detector=_text(sem.get("SignalName")),
-        field_width_um=pixel * cols if pixel is not None else None,
+        field_width_um=_finite(pixel * cols) if pixel is not None else None,
         databar_height_px=databar,
         warnings=tuple(notes.warnings),
         conflicts=tuple(notes.conflicts),
@@ -673,15 +552,17 @@ def jeol_info(text: str, *, image_shape: tuple[int, int], where: str) -> VendorI
     )
     kv = _number(f.get("CM_ACCEL_VOLT"), f"{where} $CM_ACCEL_VOLT", notes)
     wd = _number(f.get("SM_WD") or f.get("CM_WD"), f"{where} $SM_WD", notes, positive=True)
+    cal = _calibration(pixel, "sidecar", detail, notes)
+    pixel = cal.pixel_size_um if cal is not None else None
     return VendorInfo(
         vendor="JEOL",
-        calibration=_calibration(pixel, "sidecar", detail),
+        calibration=cal,
         model=_text(f.get("CM_INSTRUMENT")),
         kv=kv,
         magnification=_number(f.get("CM_MAG"), f"{where} $CM_MAG", notes),
         working_distance_mm=wd,
         detector=_text(f.get("CM_SIGNAL")),
-        field_width_um=pixel * cols if pixel is not None else None,
+        field_width_um=_finite(pixel * cols) if pixel is not None else None,
         databar_height_px=databar,
         warnings=tuple(notes.warnings),
         conflicts=tuple(notes.conflicts),
@@ -730,16 +611,17 @@ def imagej_info(description: str, *, x_resolution: Any) -> VendorInfo | None:
             per_unit = x_resolution[0] / x_resolution[1]
         else:
             per_unit = float(x_resolution)
-    except (TypeError, ValueError, ZeroDivisionError, IndexError):
+    except (TypeError, ValueError, ZeroDivisionError, IndexError, OverflowError):
         per_unit = float("nan")
     if not math.isfinite(per_unit) or per_unit <= 0:
-        notes.warn(f"ImageJ XResolution {x_resolution!r} is not a positive number; ignored")
+        notes.warn(
+            f"ImageJ XResolution {_short(x_resolution)} is not a positive number; ignored"
+        )
         return VendorInfo(vendor="ImageJ", warnings=tuple(notes.warnings))
-    return VendorInfo(
-        vendor="ImageJ",
-        calibration=Calibration(
-            factor / per_unit,
-            "file",
-            f"ImageJ description unit={unit}, XResolution {per_unit:g} px/{unit}",
-        ),
+    cal = _calibration(
+        factor / per_unit,
+        "file",
+        f"ImageJ description unit={unit}, XResolution {per_unit:g} px/{unit}",
+        notes,
     )
+    return VendorInfo(vendor="ImageJ", calibration=cal, warnings=tuple(notes.warnings))

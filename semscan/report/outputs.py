@@ -58,8 +58,8 @@ def image_stem(path: str | Path, sha256: str) -> str:
     >>> image_stem("/data/lot 7/a b.tif", "0123456789abcdef")
     'a_b-01234567'
     """
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(path).stem).strip("_") or "image"
-    return f"{stem}-{sha256[:8]}"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(path).stem).strip("_")[:100] or "image"
+    return f"{stem}-{sha256[:8]}"  # <= 109 characters: suffixes and temp names fit in 255
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -68,7 +68,9 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            # backslashreplace: a non-UTF-8 file name (surrogates) is written as \udcXX,
+            # which JSON reads back as the same name and a CSV shows as an escape
+            fh.write(data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -284,8 +286,15 @@ def _chord_frame(result: Any, stem: str) -> Any:
     frame = pd.concat(frames, ignore_index=True)
     frame.insert(0, "output_stem", stem)
     frame.insert(0, "sha256", result.micrograph.sha256)
-    frame.insert(0, "file", result.micrograph.path)
+    frame.insert(0, "file", _utf8(result.micrograph.path))
     return frame
+
+
+def _utf8(text: Any) -> Any:
+    """A string Arrow can store: non-UTF-8 file-name bytes (surrogates) as ``\\udcXX``."""
+    if isinstance(text, str):
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def read_image_json(out_dir: Path, stem: str) -> dict[str, Any] | None:
@@ -319,7 +328,7 @@ def write_tables(out_dir: Path, rows: Iterable[dict[str, Any]], *, parquet: bool
     """(Re)write ``results.csv`` (and ``results.parquet``) atomically from rows."""
     import pandas as pd
 
-    frame = pd.DataFrame(list(rows))
+    frame = pd.DataFrame([{k: _utf8(v) for k, v in r.items()} for r in rows])
     atomic_write(out_dir / "results.csv", frame.to_csv(index=False))
     if parquet:
         frame = frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object})
@@ -347,7 +356,8 @@ def write_failures(out_dir: Path, failures: list[tuple[str, str]]) -> None:
     if not failures:
         path.unlink(missing_ok=True)
         return
-    atomic_write(path, pd.DataFrame(failures, columns=["file", "error"]).to_csv(index=False))
+    rows = [(_utf8(f), _utf8(e)) for f, e in failures]
+    atomic_write(path, pd.DataFrame(rows, columns=["file", "error"]).to_csv(index=False))
 
 
 def write_run_json(

@@ -59,7 +59,8 @@ def headline(result: Any) -> list[str]:
     """The lines of text shown in the overlay box (also used in the CLI summary)."""
     ic, sic, por = result.pore_intercept, result.solid_intercept, result.porosity
     unit = ic.unit
-    lines = [result.micrograph.name or "(in-memory image)"]
+    name = result.micrograph.name.encode("utf-8", "backslashreplace").decode("utf-8")
+    lines = [" ".join(name.split()) or "(in-memory image)"]  # no newline in a drawn name
     lo, hi = ic.ci95
     lines.append(
         f"pore intercept d = {_fmt(ic.mean, unit)}  (95% CI {_fmt(lo, unit)} - {_fmt(hi, unit)},"

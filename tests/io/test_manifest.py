@@ -69,3 +69,50 @@ def test_view_from_pattern():
     assert view_from_pattern("lot_top_1.tif", surface_pattern="*_top*") == "surface"
     assert view_from_pattern("lot_1.tif") is None
     assert view_from_pattern("lot_xs.tif", xs_pattern=None) is None
+
+
+# ----------------------------------------------------------------------------- encodings, bad files
+ROW = "path,sample,view,pixel_size_um\na.tif,S µ1,surface,0.01\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
+def test_encodings(tmp_path, encoding):
+    (tmp_path / "m.csv").write_bytes(ROW.encode(encoding))
+    (entry,) = read_manifest(tmp_path / "m.csv").values()
+    assert (entry.sample, entry.view, entry.pixel_size_um) == ("S µ1", "surface", 0.01)
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (b"path,sample,view\na.tif,S\x00,surface\n", r"line 2: holds a NUL byte"),
+        (b"path,sample,view\na.tif," + b"x" * 140000 + b",surface\n",
+         r"line 2: a field is longer than 64 KiB"),
+        (b"path,sample,view\n\"a.tif,S,surface\n" + b"y" * 70000 + b"\n",
+         r"line 3: a field is longer than 64 KiB; check quotes"),
+        (b"path,sample,view\na.tif,S,surface,1,2\n", r"line 2: 5 fields, the header has 3"),
+        (b"path,view\na.tif,surface\n", r"line 1: missing column\(s\) sample"),
+        (b"path,sample,view,view\n", r"line 1: column\(s\) view twice"),
+        (b"path,sample,view,pixel_size_um\na.tif,S,xs,1e305\n",
+         r"line 2: pixel size 1e\+305 µm is outside the physically plausible range"),
+        (b"path,sample,view,pixel_size_um\na.tif,S,xs," + b"9" * 400 + b"\n",
+         r"line 2: pixel_size_um must be a finite positive number, got '9999.*\.\.\.'"),
+        (b"# only a comment\n\n", r"is empty; expected a header"),
+        (b"path,sample,view\n\x81\x8d\x8f,S,xs\n",
+         r"line 2: byte 0x81 is neither UTF-8 nor cp1252"),
+        (b"\xff\xfe\x00\xd8", r"starts with a UTF-16 mark but is not UTF-16"),
+    ],
+)
+def test_bad_files_are_manifest_errors_with_the_line(tmp_path, data, match):
+    import csv
+
+    from semscan.errors import ManifestError
+
+    (tmp_path / "m.csv").write_bytes(data)
+    old = csv.field_size_limit(1 << 30)  # the manifest's own limit holds whatever this is
+    try:
+        with pytest.raises(ManifestError, match=match) as info:
+            read_manifest(tmp_path / "m.csv")
+    finally:
+        csv.field_size_limit(old)
+    assert isinstance(info.value, ConfigError) and str(tmp_path / "m.csv") in str(info.value)

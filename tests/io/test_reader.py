@@ -334,7 +334,7 @@ def test_truncated_png(tmp_path):
 
     data = cv2.imencode(".png", _pixels())[1].tobytes()
     (tmp_path / "cut.png").write_bytes(data[:200])
-    with pytest.raises(ImageFormatError, match=r"cut\.png: not an image"):
+    with pytest.raises(ImageFormatError, match=r"cut\.png: truncated PNG"):
         read_micrograph(tmp_path / "cut.png")
 
 
@@ -434,3 +434,117 @@ def test_real_files(name):
     q = np.rint(m.image[-3:] * 255).astype(int)
     for row in q:
         assert np.bincount(row).max() / row.size < 0.4
+
+
+# ----------------------------------------------------------------------------- size limits
+def _bombs(tmp_path: Path) -> dict[str, Path]:
+    import cv2
+
+    from tests.hostile import _bmp_with_size, _jpeg_with_size, png_bytes, tiff_bytes
+
+    img = _pixels()
+    jpg = cv2.imencode(".jpg", img)[1].tobytes()
+    bmp = cv2.imencode(".bmp", img)[1].tobytes()
+    files = {
+        "a.png": png_bytes(30000, 30000, b"\x78\x9c\x03\x00\x00\x00\x00\x01"),
+        "b.tif": tiff_bytes(100000, 100000),
+        "c.jpg": _jpeg_with_size(jpg, 65000, 65000),
+        "d.bmp": _bmp_with_size(bmp, 100000, 100000),
+        "e.tif": tiff_bytes(12000, 12000, bits=64, samples=4, sample_format=3),  # 144 Mpx, 4.3 GiB
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    return {name: tmp_path / name for name in files}
+
+
+def test_pixel_limit_is_checked_from_the_header_before_decoding(tmp_path):
+    for name, path in _bombs(tmp_path).items():
+        with pytest.raises(ImageFormatError, match=rf"{name}: the \w+ header says \d+ x \d+ px "
+                           r".* more than the limit of 250 Mpx / 1.86 GiB; the image is not "
+                           r"decoded; .*io\.max_pixels"):
+            read_micrograph(path)
+
+
+def test_max_pixels_option(tmp_path):
+    path = tmp_path / "small.tif"
+    tifffile.imwrite(path, _pixels(bar=0))
+    png = tmp_path / "small.png"
+    import cv2
+
+    cv2.imwrite(str(png), _pixels(bar=0))
+    for p in (path, png):
+        with pytest.raises(ImageFormatError, match=r"256 x 200 px \(0.0512 Mpx.*limit of 0.05 Mpx"):
+            read_micrograph(p, pixel_size_um=0.01, max_pixels=50_000)
+        assert read_micrograph(p, pixel_size_um=0.01, max_pixels=None).shape == (200, 256)
+        assert read_micrograph(p, pixel_size_um=0.01, max_pixels=51_200).shape == (200, 256)
+
+
+def test_pipeline_passes_the_io_max_pixels_option(tmp_path):
+    from semscan.config import AnalysisConfig
+    from semscan.pipeline import analyze_path
+
+    path = tmp_path / "small.tif"
+    tifffile.imwrite(path, _pixels(bar=0))
+    cfg = AnalysisConfig().with_overrides({"io.max_pixels": 1000, "io.pixel_size_um": 0.01})
+    assert AnalysisConfig().io.max_pixels == 250_000_000
+    with pytest.raises(ImageFormatError, match=r"limit of 0\.001 Mpx"):
+        analyze_path(path, config=cfg)
+
+
+def test_pillow_bomb_error_is_an_image_format_error(tmp_path):
+    import struct
+
+    gif = (b"GIF89a" + struct.pack("<HHBBB", 65535, 65535, 0, 0, 0)
+           + b"\x2c" + struct.pack("<HHHHB", 0, 0, 65535, 65535, 0) + b"\x08\x02\x00\x3b")
+    path = tmp_path / "bomb.gif"
+    path.write_bytes(gif)
+    with pytest.raises(ImageFormatError, match=r"bomb\.gif: (too many pixels|the image header)"):
+        read_micrograph(path)
+
+
+@pytest.mark.parametrize(("ext", "match"), [(".jpg", "truncated JPEG"), (".bmp", "truncated BMP"),
+                                            (".png", "truncated PNG")])
+def test_truncated_jpeg_bmp_png(tmp_path, ext, match):
+    import cv2
+
+    data = cv2.imencode(ext, _pixels())[1].tobytes()
+    path = tmp_path / f"cut{ext}"
+    path.write_bytes(data[: len(data) - 10])
+    with pytest.raises(ImageFormatError, match=rf"cut\{ext}: {match}"):
+        read_micrograph(path)
+
+
+def test_odd_file_names_read_fine(tmp_path):
+    import os
+
+    names = ["new\nline.tif", "x" * 240 + ".tif", "-dash.tif", "ünï µm.tif"]
+    try:
+        names.append(os.fsdecode(b"latin1_\xe9\xff.tif"))
+    except UnicodeError:  # pragma: no cover - a file system without surrogateescape
+        pass
+    for name in names:
+        try:
+            tifffile.imwrite(tmp_path / name, _pixels(bar=0))
+        except OSError:  # pragma: no cover - the file system refuses the name
+            continue
+        m = read_micrograph(tmp_path / name, pixel_size_um=0.01)
+        assert m.name == name and m.shape == (200, 256)
+
+
+def test_sidecar_encodings_and_size(tmp_path):
+    path = tmp_path / "h.tif"
+    tifffile.imwrite(path, _pixels(bar=0))
+    side = tmp_path / "h.txt"
+    for data in ("[SemImageFile]\nPixelSize=10\n".encode("utf-16"),
+                 "[SemImageFile]\nPixelSize=10\nSignalName=µ\n".encode("cp1252"),
+                 b"\xef\xbb\xbf[SemImageFile]\nPixelSize=10\n"):
+        side.write_bytes(data)
+        assert read_micrograph(path).calibration.pixel_size_um == pytest.approx(0.01)
+    side.write_bytes(b"[SemImageFile]\nPixelSize=10\n" + b"#" * (2 << 20))
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert not read_micrograph(path).calibration.is_calibrated
+    assert any("sidecar h.txt could not be read (larger than 1 MiB" in str(w.message)
+               for w in caught)

@@ -210,3 +210,67 @@ def test_imagej_not_calibrated(desc):
 def test_parse_ini_keeps_going_on_junk():
     out = parse_ini("junk line\n[A]\nk = v\n\x00")
     assert out == {"": {}, "A": {"k": "v"}}
+
+
+# ----------------------------------------------------------------------------- hostile values
+BIG = "9" * 400
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"Scan": {"PixelWidth": int(BIG)}},  # tifffile parses digits as int
+        {"Scan": {"PixelWidth": 1e305}},
+        {"Scan": {"PixelWidth": 1e-320}},
+        {"Scan": {"PixelWidth": -1e-8}},
+        {"EScan": {"PixelWidth": float("nan")}},
+    ],
+)
+def test_fei_absurd_pixel_is_a_warning(metadata):
+    info = fei_info(metadata, image_shape=(100, 100))
+    assert info.calibration is None
+    assert len(info.warnings) == 1 and "ignored" in info.warnings[0]
+
+
+def test_fei_400_digit_sizes_and_bar():
+    md = {"Scan": {"PixelWidth": 1e-8}, "Image": {"ResolutionX": int(BIG),
+                                                  "ResolutionY": int(BIG)},
+          "PrivateFei": {"DatabarHeight": int(BIG)}, "Beam": {"HV": int(BIG)}}
+    info = fei_info(md, image_shape=(100, 100))
+    assert info.calibration.pixel_size_um == pytest.approx(0.01)
+    assert info.databar_height_px is None and info.kv is None
+    assert any("ResolutionX" in w and "ignored" in w for w in info.warnings)
+
+
+@pytest.mark.parametrize("mag", ["..x", "X", f"{BIG} K X", "-3 X", "1e305 X"])
+def test_zeiss_odd_magnification_is_a_warning(mag):
+    info = zeiss_info({"ap_mag": ("Mag", mag), "ap_image_pixel_size": ("Pixel", 2.0, "nm")},
+                      image_shape=(100, 100))
+    assert info.magnification is None and info.calibration.pixel_size_um == pytest.approx(0.002)
+    assert any("ap_mag" in w for w in info.warnings)
+
+
+def test_zeiss_absurd_pixel_and_width():
+    info = zeiss_info({"ap_image_pixel_size": ("Pixel", 1e305, "nm"),
+                       "ap_width": ("Width", 1e-320, "µm")}, image_shape=(100, 100))
+    assert info.calibration is None
+    assert any("physically plausible" in w for w in info.warnings)
+
+
+def test_hitachi_and_jeol_400_digits():
+    h = hitachi_info(f"[SemImageFile]\nPixelSize={BIG}\nDataSize={BIG}x{BIG}\n",
+                     image_shape=(100, 100), where="a.txt")
+    assert h.calibration is None and h.databar_height_px is None and h.warnings
+    j = jeol_info(f"$CM_FULL_SIZE {BIG} {BIG}\n$$SM_MICRON_BAR 100\n$$SM_MICRON_MARKER 1um\n",
+                  image_shape=(100, 100), where="a.txt")
+    assert j.calibration.pixel_size_um == pytest.approx(0.01) and j.databar_height_px is None
+    k = jeol_info("$$SM_MICRON_BAR 1\n$$SM_MICRON_MARKER 1e305um\n", image_shape=(100, 100),
+                  where="b.txt")
+    assert k.calibration is None and "physically plausible" in " ".join(k.warnings)
+
+
+def test_imagej_absurd_resolution():
+    info = imagej_info("ImageJ=1.54f\nunit=micron\n", x_resolution=(10**400, 1))
+    assert info.calibration is None and info.warnings
+    tiny = imagej_info("ImageJ=1.54f\nunit=nm\n", x_resolution=(1, 4294967295))
+    assert tiny.calibration is None and "physically plausible" in tiny.warnings[0]
