@@ -48,7 +48,7 @@ def measure(ab: float, b_px: float, seed: int, *, porosity: float = 0.5,
         res = analyze_micrograph(Micrograph.from_array(img, pixel_size_um=PIXEL_UM),
                                  view="cross-section")
     xs = res.cross_section
-    warned = any("kappa may read" in w for w in res.warnings)
+    warned = any(" may read ~" in w for w in res.warnings)
     return {"kappa": xs.kappa, "rel": xs.kappa / ab - 1.0,
             "through_px": float(xs.through.mean) / PIXEL_UM,
             "bias": xs.kappa_resolution_bias, "warned": float(warned)}
