@@ -857,6 +857,13 @@ def train_structure_model(
             "on eight public images (tests/classify/test_real.py), not measured",
             "the class depends on the segmentation: a textured non-porous surface that is "
             "segmented into pores can look porous to the classifier",
+            "every training render is an isotropic 2-D field filling the image: no film, "
+            "surfaces, depth gradient or oriented cells; cellular cells are 8-60 px with "
+            "aspect <= 1.7",
+            "macrovoids (finger or teardrop voids) in a percolating sponge matrix are the "
+            "coarse class's 'macrovoids' variant, so membrane sections with macrovoids read "
+            "coarse; large oriented voids in a dense matrix read non-porous or uncertain "
+            "(models/README.md)",
         ],
         "train_time_s": round(time.perf_counter() - t0, 1),
         "data_time_s": round(t_data, 1),

@@ -1,0 +1,268 @@
+"""The laminar coefficient at the resolution limit: the expected bias of kappa on thin pores.
+
+METHODS.md 4 defines ``kappa = mean pore intercept along the film / mean pore intercept
+through it``, which equals the ratio of boundary crossings per unit length through and
+along the film (the porosity cancels). A pixel grid, the probe blur and the threshold lose
+the crossings of the thinnest features: a wall or a pore sliver thinner than about a pixel
+is not in the mask, and two crossings vanish with it. Along a direction where the pore and
+solid intercepts are ``L_p`` and ``L_s`` pixels, with nearly exponential chord lengths
+(Boolean models, most foams) the fraction of crossings lost is about
+
+    f = (loss_px / 2) * (1 / L_p + 1 / L_s),
+
+``loss_px`` being the shortest chord that survives imaging and segmentation. Through the
+film the intercepts of flat pores are ``kappa`` times shorter than along it, so the loss
+is larger there and kappa reads low:
+
+    kappa_measured / kappa - 1 = (1 - f_through) / (1 - f_along) - 1.
+
+Kappa of isotropic pores is not biased; kappa of flat pores 12-15 px through the thickness
+(semi-axis 5-6 px) reads 5-13 % low. ``loss_px`` was fitted to synthetic films measured
+through the whole pipeline with defaults (``scripts/kappa_resolution.py`` prints the table;
+README, "Known limitations"): 1.4 px on films imaged like a microscope does
+(:func:`semscan.synth.cross_section.imaged_cross_section`: area-sampled, probe blur, edge
+brightening, pore-back, noise 0.03) at porosity 0.5, 2.2 px on the same at porosity 0.7
+(thin walls), 2.1 px on point-sampled renders with noise 0.05 (like
+``data/sample_cross_section.tif``). semscan uses 1.8 px and states the range the others give:
+the loss depends on the probe, the noise and the segmentation, which an image does not tell.
+
+Measuring the crossings on the grey level at sub-pixel resolution (interpolating each
+through-line's grey profile, cubic or linear, up to 8x, and thresholding there) was tried
+and does not recover them: it moved the mean through intercept of a/b = 3, b = 6 px films
+by under 1 %, because a wall whose blurred grey never reaches the threshold has no
+crossing to locate, whatever the interpolation. So semscan reports the expected bias
+(``xs_kappa_resolution_bias``) and warns when it is larger than
+:data:`RESOLVED_BIAS`, rather than correcting kappa by a figure that depends on the
+microscope's probe and the segmentation.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from semscan.calibration import Calibration
+
+__all__ = ["LOSS_PX", "LOSS_RANGE_PX", "RESOLVED_BIAS", "crossing_loss", "expected_kappa_bias",
+           "film_kappa_bias", "resolution_warning", "resolved_through_px"]
+
+LOSS_PX = 1.8
+"""Shortest chord (px) that survives imaging and segmentation (fitted; see module text)."""
+
+LOSS_RANGE_PX = (1.4, 2.2)
+"""The loss fitted on each set of synthetic films: area-sampled at porosity 0.5 (1.4 px),
+point-sampled with noise 0.05 (2.1 px) and area-sampled at porosity 0.7 (2.2 px)."""
+
+RESOLVED_BIAS = 0.04
+"""Expected |bias| of kappa above which the image is warned about (4 %)."""
+
+
+def crossing_loss(pore_px: float, solid_px: float, *, loss_px: float = LOSS_PX) -> float:
+    """Fraction of the boundary crossings lost along a direction, ``(loss/2)(1/Lp + 1/Ls)``.
+
+    Parameters
+    ----------
+    pore_px, solid_px : float
+        Mean pore and solid intercepts along the direction, in pixels.
+    loss_px : float
+        Shortest chord that survives imaging and segmentation, in pixels.
+
+    Returns
+    -------
+    float
+        In [0, 0.9]; NaN when an intercept is not a positive number.
+
+    Examples
+    --------
+    >>> round(crossing_loss(10.0, 10.0, loss_px=1.0), 3)
+    0.1
+    """
+    if not (pore_px > 0 and solid_px > 0) or not math.isfinite(pore_px + solid_px):
+        return float("nan")
+    return min(0.5 * loss_px * (1.0 / pore_px + 1.0 / solid_px), 0.9)
+
+
+def expected_kappa_bias(
+    *,
+    along_pore_px: float,
+    along_solid_px: float,
+    through_pore_px: float,
+    through_solid_px: float,
+    loss_px: float = LOSS_PX,
+) -> float:
+    """Expected relative bias of kappa from crossings lost at the resolution limit.
+
+    ``(1 - f_through) / (1 - f_along) - 1`` with ``f`` from :func:`crossing_loss`: negative
+    (kappa reads low) when the intercepts through the film are the shorter ones.
+
+    Parameters
+    ----------
+    along_pore_px, along_solid_px, through_pore_px, through_solid_px : float
+        Mean pore and solid intercepts along and through the film, in pixels (as measured).
+    loss_px : float
+        Shortest chord that survives imaging and segmentation, in pixels.
+
+    Returns
+    -------
+    float
+        E.g. -0.08 for "reads about 8 % low"; NaN when an intercept is undefined.
+
+    Examples
+    --------
+    >>> b = expected_kappa_bias(along_pore_px=40.0, along_solid_px=40.0,
+    ...                         through_pore_px=14.0, through_solid_px=14.0, loss_px=1.0)
+    >>> round(100 * b, 1)
+    -4.8
+    >>> expected_kappa_bias(along_pore_px=20.0, along_solid_px=20.0,
+    ...                     through_pore_px=20.0, through_solid_px=20.0)
+    0.0
+    """
+    fa = crossing_loss(along_pore_px, along_solid_px, loss_px=loss_px)
+    ft = crossing_loss(through_pore_px, through_solid_px, loss_px=loss_px)
+    if not (math.isfinite(fa) and math.isfinite(ft)):
+        return float("nan")
+    return (1.0 - ft) / (1.0 - fa) - 1.0
+
+
+def resolved_through_px(kappa: float, *, bias: float = RESOLVED_BIAS,
+                        loss_px: float = LOSS_PX) -> float:
+    """Mean pore intercept through the film (px) at which kappa's expected bias is ``bias``.
+
+    For equal pore and solid intercepts, ``L = loss_px (1 - 1/kappa) / bias`` to first order.
+
+    Examples
+    --------
+    >>> round(resolved_through_px(3.0, bias=0.04, loss_px=1.8), 1)
+    30.0
+    """
+    if not (math.isfinite(kappa) and kappa > 1.0):
+        return 0.0
+    return loss_px * (1.0 - 1.0 / kappa) / bias
+
+
+def resolution_warning(
+    bias: float,
+    *,
+    through_pore_px: float,
+    through_solid_px: float,
+    kappa: float,
+    bias_range: tuple[float, float] | None = None,
+    threshold: float = RESOLVED_BIAS,
+) -> str | None:
+    """The warning for a kappa whose expected bias exceeds ``threshold``, else None.
+
+    Parameters
+    ----------
+    bias : float
+        Expected relative bias (negative: reads low).
+    through_pore_px, through_solid_px : float
+        Mean pore and solid intercepts through the film (px), named in the text.
+    kappa : float
+        The measured kappa.
+    bias_range : (float, float), optional
+        The bias for the smallest and largest loss of :data:`LOSS_RANGE_PX`, named in the text.
+    threshold : float
+        Largest |bias| that goes without a warning.
+
+    Examples
+    --------
+    >>> w = resolution_warning(-0.09, through_pore_px=12.4, through_solid_px=13.0,
+    ...                        kappa=2.62, bias_range=(-0.07, -0.11))
+    >>> import textwrap
+    >>> print(textwrap.fill(w, 88))
+    pores are 12 px and walls 13 px through the thickness (mean intercepts): kappa 2.62 may
+    read ~9 % low (7-11 % on the synthetic films semscan was checked on; about 2.88 if
+    resolved); image at a higher magnification (pores >= 28 px through the thickness)
+    >>> resolution_warning(-0.01, through_pore_px=40.0, through_solid_px=40.0,
+    ...                    kappa=3.0) is None
+    True
+    """
+    if not math.isfinite(bias) or abs(bias) <= threshold:
+        return None
+    sense = "low" if bias < 0 else "high"
+    spread = ""
+    if bias_range is not None and all(math.isfinite(b) for b in bias_range):
+        lo, hi = sorted(100 * abs(b) for b in bias_range)
+        spread = f"{lo:.0f}-{hi:.0f} % on the synthetic films semscan was checked on; "
+    need = resolved_through_px(kappa, bias=threshold)
+    want = f" (pores >= {math.ceil(need)} px through the thickness)" if need > 0 else ""
+    return (f"pores are {through_pore_px:.0f} px and walls {through_solid_px:.0f} px through "
+            f"the thickness (mean intercepts): kappa {kappa:.2f} may read "
+            f"~{100 * abs(bias):.0f} % {sense} ({spread}about {kappa / (1.0 + bias):.2f} if "
+            f"resolved); image at a higher magnification{want}")
+
+
+def film_kappa_bias(
+    pore: np.ndarray,
+    interior: np.ndarray,
+    *,
+    along: Any,
+    through: Any,
+    calibration: Calibration,
+    n_lines: int = 50,
+    seed: int = 0,
+) -> tuple[float, str | None]:
+    """Expected resolution bias of a measured kappa and its warning (None when resolved).
+
+    Measures the solid intercepts along and through the film (rows and columns of the film
+    frame) on the same interior and lines as the pore intercepts ``along`` / ``through``
+    (METHODS.md 1 results) and applies :func:`expected_kappa_bias`.
+
+    Parameters
+    ----------
+    pore : ndarray of bool
+        Pores in the film frame (rows along the film).
+    interior : ndarray of bool
+        The film interior the laminar coefficient was measured on.
+    along, through : InterceptResult
+        The pore intercepts along and through the film.
+    calibration : Calibration
+    n_lines, seed : int
+        As for the pore intercepts.
+
+    Returns
+    -------
+    bias : float
+        Expected relative bias of kappa (NaN when undefined).
+    warning : str or None
+
+    Examples
+    --------
+    >>> from semscan.calibration import UNCALIBRATED
+    >>> from semscan.measure.intercept import intercept_method
+    >>> m = np.zeros((200, 200), bool)
+    >>> for r in range(0, 200, 8):
+    ...     m[r:r + 4, :] = True                  # flat pores 4 px thick, walls 4 px
+    >>> m[:, ::50] = False                        # and 1 px cuts 50 px apart along the film
+    >>> region = np.ones(m.shape, bool)
+    >>> kw = dict(calibration=UNCALIBRATED, region=region, window_um="full")
+    >>> a, t = (intercept_method(m, angle_deg=d, **kw) for d in (0.0, 90.0))
+    >>> bias, note = film_kappa_bias(m, region, along=a, through=t, calibration=UNCALIBRATED)
+    >>> bool(bias < -RESOLVED_BIAS), note.startswith("pores are 4 px and walls 4 px through")
+    (True, True)
+    """
+    from semscan.measure.intercept import intercept_method
+
+    pore = np.asarray(pore, bool)
+    solid = interior & ~pore
+    kw: dict[str, Any] = dict(calibration=calibration, region=interior, n_lines=n_lines,
+                              window_um="full", seed=seed, phase="solid")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the pore intercepts already said what matters
+        s_along = intercept_method(solid, angle_deg=0.0, **kw)
+        s_through = intercept_method(solid, angle_deg=90.0, **kw)
+    px = calibration.to_px
+    lengths = dict(along_pore_px=px(float(along.mean)), along_solid_px=px(float(s_along.mean)),
+                   through_pore_px=px(float(through.mean)),
+                   through_solid_px=px(float(s_through.mean)))
+    bias = expected_kappa_bias(**lengths)
+    spread = tuple(expected_kappa_bias(**lengths, loss_px=e) for e in LOSS_RANGE_PX)
+    kappa = float(along.mean) / float(through.mean) if through.mean > 0 else float("nan")
+    note = resolution_warning(bias, through_pore_px=lengths["through_pore_px"],
+                              through_solid_px=lengths["through_solid_px"], kappa=kappa,
+                              bias_range=spread)  # type: ignore[arg-type]
+    return bias, note
