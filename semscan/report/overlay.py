@@ -52,6 +52,11 @@ def headline(result: Any) -> list[str]:
     ic, sic, por = result.pore_intercept, result.solid_intercept, result.porosity
     unit = ic.unit
     lines = [result.micrograph.name or "(in-memory image)"]
+    verdict = getattr(result, "verdict", "")
+    if verdict:
+        reason = getattr(result, "verdict_reason", "")
+        lines.append("segmentation ok" if verdict == "ok"
+                     else f"segmentation {verdict.upper()}: {reason}")
     lo, hi = ic.ci95
     lines.append(
         f"pore intercept d = {_fmt(ic.mean, unit)}  (95% CI {_fmt(lo, unit)} - {_fmt(hi, unit)},"
