@@ -89,6 +89,14 @@ class ImageResult:
     frame_rotation : semscan.micrograph.FrameRotation or None
         The rotation from the input's grid into the film frame that was measured (a
         tilted cross-section), else None.
+    view_decision : semscan.measure.view.ViewDecision or None
+        The detector's decision and evidence when the view was detected (None when given).
+    verdict, verdict_reason : str
+        The segmentation verdict, ``'ok'``, ``'review'`` or ``'unreliable'``, and why
+        (:func:`semscan.segment.verdict.segmentation_verdict`); an ``'unreliable'`` image
+        gets the structure class ``'uncertain'`` (its probabilities are kept).
+    verdict_detail : semscan.segment.verdict.Verdict or None
+        The verdict with the signals it was decided on.
 
     Notes
     -----
@@ -119,6 +127,10 @@ class ImageResult:
     timings: dict[str, float] = field(default_factory=dict)
     input_micrograph: Micrograph | None = None
     frame_rotation: Any = None
+    view_decision: Any = None
+    verdict: str = ""
+    verdict_reason: str = ""
+    verdict_detail: Any = None
 
     @property
     def calibration(self) -> Calibration:
@@ -193,6 +205,7 @@ class ImageResult:
             "sample_source": self.sample_source,
             "view": self.view,
             "view_source": self.view_source,
+            **_view_fields(self.view_decision),
             "rows": (self.input_micrograph or m).shape[0],
             "columns": (self.input_micrograph or m).shape[1],
         }
@@ -201,6 +214,7 @@ class ImageResult:
         row["databar_height_px"] = m.databar_height_px
         row["databar_source"] = m.databar_source
         row.update(self.segmentation.to_dict())
+        row.update(_verdict_fields(self))
         for part in (
             self.pore_intercept,
             self.solid_intercept,
@@ -231,6 +245,45 @@ _STRUCTURE_FIELDS = (
     "class_fields",
     "class_field_agreement",
 )
+
+
+_VIEW_FIELDS = (
+    "view_reason",
+    "view_score",
+    "view_evidence",
+    "view_edges",
+    "view_edge_width",
+    "view_parallel_deg",
+    "view_background_fraction",
+    "view_background_texture",
+    "view_uncertain",
+)
+
+
+def _view_fields(decision: Any) -> dict[str, Any]:
+    if decision is None:
+        return dict.fromkeys(_VIEW_FIELDS)
+    d = decision.to_dict()
+    return {k: d[k] for k in _VIEW_FIELDS}
+
+
+_VERDICT_SIGNALS = (
+    "verdict_grey_range",
+    "verdict_noise",
+    "verdict_contrast_to_noise",
+    "verdict_shading_fraction",
+    "verdict_interior_spread",
+    "verdict_edge_concentration",
+    "verdict_minority_fraction",
+    "verdict_mean_chord_px",
+)
+
+
+def _verdict_fields(result: ImageResult) -> dict[str, Any]:
+    row: dict[str, Any] = {"verdict": result.verdict, "verdict_reason": result.verdict_reason}
+    detail = result.verdict_detail.signals.to_dict() if result.verdict_detail else {}
+    row.update({k: detail.get(k) for k in _VERDICT_SIGNALS})
+    return row
 
 
 def _structure_fields(structure: Any) -> dict[str, Any]:
@@ -366,11 +419,14 @@ def analyze_micrograph(
 
     # View: given > configured > detected.
     t = time.perf_counter()
+    view_decision = None
     if view is None:
         if cfg.cross_section.view != "auto":
             view, view_source = cfg.cross_section.view, "config"
         else:
-            view, view_source = _detect_view(micrograph, seg)
+            view, view_source, view_decision = _detect_view(micrograph, seg)
+            if view_decision.uncertain:
+                warnings_.append(view_decision.note)
     elif not view_source:
         view_source = "given"
     timings["view"] = time.perf_counter() - t
@@ -431,11 +487,22 @@ def analyze_micrograph(
         lt = local_thickness(seg.pore, calibration=cal, region=region)
         timings["local_thickness"] = time.perf_counter() - t
 
+    t = time.perf_counter()
+    verdict = _verdict(micrograph, seg)
+    timings["verdict"] = time.perf_counter() - t
+    if verdict.verdict != "ok":
+        warnings_.append(f"segmentation {verdict.verdict}: {verdict.reason}")
+
     structure = None
     if cfg.classify.enabled:
         t = time.perf_counter()
         structure = _classify(seg, cal, cfg, models)
         timings["classify"] = time.perf_counter() - t
+        if verdict.verdict == "unreliable":
+            structure = dataclasses.replace(
+                structure, label="uncertain", is_uncertain=True,
+                reasons=(f"segmentation unreliable: {verdict.reason}", *structure.reasons),
+            )
         if structure.rectified:
             warnings_.append(
                 f"the pore size changes {structure.scale_ratio:.1f}x steadily over the field "
@@ -465,16 +532,30 @@ def analyze_micrograph(
         timings=timings,
         input_micrograph=input_micrograph,
         frame_rotation=rotation,
+        view_decision=view_decision,
+        verdict=verdict.verdict,
+        verdict_reason=verdict.reason,
+        verdict_detail=verdict,
     )
 
 
-def _detect_view(micrograph: Micrograph, seg: Any) -> tuple[str, str]:
+def _verdict(micrograph: Micrograph, seg: Any) -> Any:
+    """The segmentation verdict on the grey image the masks were made from."""
+    from semscan.segment.verdict import segmentation_verdict
+
+    return segmentation_verdict(micrograph.image, seg.pore, seg.solid, excluded=seg.excluded)
+
+
+def _detect_view(micrograph: Micrograph, seg: Any) -> tuple[str, str, Any]:
     from semscan.measure.view import detect_view
 
+    # The file's own exclusions (data bar, rotated canvas) only: a black vacuum that the
+    # segmentation excludes as saturated is exactly the background a section shows.
+    del seg
     decision = detect_view(
-        micrograph.image, excluded=seg.excluded, calibration=micrograph.calibration
+        micrograph.image, excluded=micrograph.excluded, calibration=micrograph.calibration
     )
-    return decision.view, f"detected: {decision.reason}"
+    return decision.view, f"detected: {decision.reason}", decision
 
 
 FILM_FRAME_MIN_DEG = 1.0

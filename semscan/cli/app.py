@@ -408,10 +408,23 @@ def _pct(value: Any) -> str:
     return f"{100 * float(value):.1f} %"
 
 
+# Per-image warnings that reach the terminal (all of them are in results.csv and the log).
+_CONCERNS = ("segmentation review", "segmentation unreliable", "view uncertain",
+             "almost all", "pores brighter", "pores darker", "no specimen")
+
+
+def _concerns(row: dict[str, Any]) -> list[str]:
+    """The warnings of one result row that a person must see on the terminal."""
+    text = str(row.get("warnings") or "")
+    return [w for w in text.split("; ") if w.startswith(_CONCERNS)]
+
+
 def _print_summary(summary: Any) -> None:
     table = Table(title=f"semscan results ({len(summary.rows)} image(s))")
-    for col in ("image", "view", "pixel", "pore d (95% CI)", "porosity", "solid d", "class"):
+    for col in ("image", "view", "pixel", "pore d (95% CI)", "porosity", "solid d", "class",
+                "segmentation"):
         table.add_column(col, overflow="fold")  # full names, wrapped, never truncated
+    concerns: list[str] = []
     for row in summary.rows:
         unit = row.get("unit", "px")
         suffix = "um" if unit == "µm" else "px"
@@ -427,8 +440,13 @@ def _print_summary(summary: Any) -> None:
             _pct(row.get("areal_porosity")),
             _fmt_len(row.get(f"solid_intercept_mean_{suffix}"), unit),
             str(row.get("class") or "-"),
+            str(row.get("verdict") or "-"),
         )
+        for w in _concerns(row):
+            concerns.append(f"{row.get('name')}: {w}")
     out.print(table)
+    for line in concerns:
+        out.print(f"[yellow]warning[/yellow] {line}", markup=True, highlight=False)
     out.print(
         f"analysed {summary.analysed}, skipped {summary.skipped} (already done), "
         f"failed {len(summary.failures)} in {summary.seconds:.1f} s"

@@ -61,6 +61,11 @@ def headline(result: Any) -> list[str]:
     unit = ic.unit
     name = result.micrograph.name.encode("utf-8", "backslashreplace").decode("utf-8")
     lines = [" ".join(name.split()) or "(in-memory image)"]  # no newline in a drawn name
+    verdict = getattr(result, "verdict", "")
+    if verdict:
+        reason = getattr(result, "verdict_reason", "")
+        lines.append("segmentation ok" if verdict == "ok"
+                     else f"segmentation {verdict.upper()}: {reason}")
     lo, hi = ic.ci95
     lines.append(
         f"pore intercept d = {_fmt(ic.mean, unit)}  (95% CI {_fmt(lo, unit)} - {_fmt(hi, unit)},"

@@ -1,0 +1,321 @@
+"""A segmentation verdict a person reads: ``ok``, ``review`` or ``unreliable``, with the reason.
+
+The verdict looks at the grey image and the pore / solid masks together and asks whether
+the grey varies like two phases (flat levels separated by steps where the masks change)
+or like something else: noise, shading over the field, or a threshold that cuts through
+phases. Every signal is measured on the input's own grey (normalised to its 1-99 % range),
+not on the thresholding method's intermediate image, so it reads the same whichever global
+or local method made the masks.
+
+Signals (:class:`VerdictSignals`):
+
+- ``grey_range``: the 1-99 % grey range of the specimen (0 for a blank image);
+- ``noise``: pixel noise SD (Immerkaer's Laplacian estimate), of the grey range;
+- ``contrast_to_noise``: the median step between the phases' local mean grey levels
+  (means over ~4 mean chords around each pixel), over the noise;
+- ``shading_fraction``: share of the grey variance that survives a Gaussian low-pass of
+  1/64 of the field's size: shading, a photograph's objects and gradients keep most of it,
+  a porous structure far finer than the field keeps little;
+- ``interior_spread``: SD of the grey inside the phases (pixels >= 2 px from a boundary,
+  noise removed) over the step between the phases: about 0.1-0.35 for real two-phase
+  images, >= 1 when the masks cut through regions of the same grey;
+- ``edge_concentration``: mean squared grey gradient (noise removed) on the phase
+  boundaries over its mean everywhere: > 1 when the boundaries sit where grey changes most;
+- ``minority_fraction``: the smaller phase's share of the specimen;
+- ``mean_chord_px``: mean of the pore and solid chords along rows and columns (px): phases
+  that change every ~2 px are noise cut in two.
+
+Calibration (``README.md``, "Segmentation verdict"): on the real micrographs in
+``../shared/data/real`` and ``gt/`` and on synthetic renders, blank, noise-only,
+shading-only and photograph-like images. Held-out images may differ.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from semscan.errors import SegmentationError
+
+__all__ = ["Verdict", "VerdictSignals", "segmentation_verdict"]
+
+VerdictLabel = Literal["ok", "review", "unreliable"]
+
+# Limits (calibration: README "Segmentation verdict").
+MIN_GREY_RANGE = 1e-6  # of the image's own units: below this the image is blank
+MIN_CONTRAST_TO_NOISE = 1.0
+MAX_SHADING_FRACTION = 0.75
+MAX_INTERIOR_SPREAD = 0.6
+MIN_EDGE_CONCENTRATION = 1.2
+MIN_MINORITY = 0.01
+MIN_CHORD_PX = 2.5
+
+
+@dataclass(frozen=True)
+class VerdictSignals:
+    """What the verdict was decided on (see the module docstring); NaN when not measurable."""
+
+    grey_range: float = math.nan
+    noise: float = math.nan
+    contrast_to_noise: float = math.nan
+    shading_fraction: float = math.nan
+    interior_spread: float = math.nan
+    edge_concentration: float = math.nan
+    minority_fraction: float = math.nan
+    mean_chord_px: float = math.nan
+
+    def to_dict(self) -> dict[str, float]:
+        """Row form: ``verdict_<signal>`` for each signal."""
+        return {f"verdict_{k}": v for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verdict on one segmentation.
+
+    Attributes
+    ----------
+    verdict : {'ok', 'review', 'unreliable'}
+    reason : str
+        In words, e.g. ``'grey varies like shading, not like two phases (...)'``.
+    signals : VerdictSignals
+    """
+
+    verdict: VerdictLabel
+    reason: str
+    signals: VerdictSignals
+
+    def to_dict(self) -> dict[str, object]:
+        """Row form: ``verdict``, ``verdict_reason`` and the signals."""
+        return {"verdict": self.verdict, "verdict_reason": self.reason,
+                **self.signals.to_dict()}
+
+
+def _noise_sd(g: np.ndarray, valid: np.ndarray) -> float:
+    """Immerkaer (1996) noise SD from the 3x3 Laplacian-difference kernel."""
+    k = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+    r = cv2.filter2D(g, -1, k, borderType=cv2.BORDER_REFLECT)
+    inner = cv2.erode(valid.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    if not inner.any():
+        return 0.0
+    return float(math.sqrt(math.pi / 2.0) / 6.0 * np.mean(np.abs(r[inner])))
+
+
+def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur (reflecting border); box-downsampled first for large sigma."""
+    x = np.ascontiguousarray(x, np.float32)
+    f = max(1, min(int(sigma // 4), min(x.shape) // 32)) if sigma >= 8 else 1
+    if f > 1:
+        small = cv2.resize(x, (max(1, x.shape[1] // f), max(1, x.shape[0] // f)),
+                           interpolation=cv2.INTER_AREA)
+        small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
+        return cv2.resize(small, (x.shape[1], x.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return cv2.GaussianBlur(x, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+
+
+def _masked_mean(x: np.ndarray, w: np.ndarray, sigma: float) -> np.ndarray:
+    wf = w.astype(np.float32)
+    return _blur(x * wf, sigma) / np.maximum(_blur(wf, sigma), 1e-6)
+
+
+def _noise_gradient_gain() -> float:
+    """Mean squared Sobel gradient (as below) of unit white noise blurred with sigma 1."""
+    z = np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32)
+    z = cv2.GaussianBlur(z, (0, 0), 1.0)
+    gx = cv2.Sobel(z, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(z, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    return float(np.mean((gx * gx + gy * gy)[8:-8, 8:-8]))
+
+
+_NOISE_GAIN = _noise_gradient_gain()
+
+
+def measure_signals(
+    image: np.ndarray, pore: np.ndarray, solid: np.ndarray, excluded: np.ndarray | None = None
+) -> VerdictSignals:
+    """The verdict's signals for one grey image and its masks (see the module docstring).
+
+    Examples
+    --------
+    >>> img = np.zeros((64, 64), np.float32); img[:, 32:] = 1.0
+    >>> s = measure_signals(img, img < 0.5, img >= 0.5)
+    >>> round(s.minority_fraction, 2), s.interior_spread < 0.1
+    (0.5, True)
+    """
+    img = np.asarray(image, np.float32)
+    if img.ndim == 3:
+        img = img.mean(axis=-1)
+    pore = np.asarray(pore, bool)
+    solid = np.asarray(solid, bool)
+    if img.shape != pore.shape or solid.shape != pore.shape:
+        raise SegmentationError(
+            f"image {img.shape} and masks {pore.shape} / {solid.shape} differ in shape; "
+            "pass the grey image the masks were made from"
+        )
+    valid = pore | solid
+    if excluded is not None:
+        valid &= ~np.asarray(excluded, bool)
+    n_valid = int(np.count_nonzero(valid))
+    if n_valid < 16:
+        return VerdictSignals(grey_range=0.0)
+    lo, hi = (float(v) for v in np.percentile(img[valid], [1, 99]))
+    grey_range = hi - lo
+    if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
+        grey_range = float(np.ptp(img[valid]))
+        if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
+            return VerdictSignals(grey_range=0.0)
+        lo, hi = float(img[valid].min()), float(img[valid].max())
+    g0 = np.clip((img - lo) / (hi - lo), -0.5, 1.5).astype(np.float32)
+    g0[~valid] = 0.0
+    noise = _noise_sd(g0, valid)
+    p, s = pore & valid, solid & valid
+    minority = float(min(np.count_nonzero(p), np.count_nonzero(s)) / n_valid)
+    # shading: the part of the grey variance that survives a low-pass of 1/64 of the field
+    # (of the grey alone, so that it does not depend on the threshold)
+    var = float(np.var(g0[valid]))
+    side = math.sqrt(n_valid)
+    lp = _masked_mean(g0, valid, max(1.0, max(img.shape) / 64.0))
+    shading = float(np.var(lp[valid]) / var) if var > 0 else math.nan
+    if minority == 0:
+        return VerdictSignals(grey_range, noise, math.nan, shading, math.nan, math.nan, 0.0)
+    # boundaries (4-neighbour changes of the pore mask inside the specimen)
+    edge = np.zeros(p.shape, bool)
+    dr = p[:, 1:] != p[:, :-1]
+    edge[:, 1:] |= dr
+    edge[:, :-1] |= dr
+    dc = p[1:, :] != p[:-1, :]
+    edge[1:, :] |= dc
+    edge[:-1, :] |= dc
+    edge &= valid
+    n_edge = int(np.count_nonzero(dr & valid[:, 1:]) + np.count_nonzero(dc & valid[1:, :]))
+    chord = 2.0 * n_valid / max(n_edge, 1)  # mean of the pore and solid chords, rows/cols
+    # contrast to noise: local step between the phases' mean grey over ~4 chords
+    sc = float(np.clip(4.0 * chord, 3.0, side / 4.0))
+    ms = _masked_mean(g0, s, sc)
+    mp = _masked_mean(g0, p, sc)
+    step = float(np.median(np.abs(ms - mp)[valid]))
+    cnr = step / noise if noise > 1e-9 else math.inf
+    # interior spread (noise removed after a sigma 2 blur: noise variance / (8 pi))
+    g2 = cv2.GaussianBlur(g0, (0, 0), 2.0)
+    dp = cv2.distanceTransform(p.view(np.uint8), cv2.DIST_L2, 3)
+    ds = cv2.distanceTransform(s.view(np.uint8), cv2.DIST_L2, 3)
+    pi, si = dp > 2, ds > 2
+    spread = math.nan
+    if np.count_nonzero(pi) >= 20 and np.count_nonzero(si) >= 20:
+        gstep = abs(float(g2[si].mean()) - float(g2[pi].mean()))
+        nv = noise * noise / (8.0 * math.pi)
+        within = max(float(np.var(g2[si])) - nv, float(np.var(g2[pi])) - nv, 0.0)
+        spread = math.sqrt(within) / gstep if gstep > 1e-9 else math.inf
+    # edge concentration of the (noise-corrected) squared gradient
+    g1 = cv2.GaussianBlur(g0, (0, 0), 1.0)
+    gx = cv2.Sobel(g1, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(g1, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    sig = gx * gx + gy * gy - _NOISE_GAIN * noise * noise
+    inner = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    e_in = edge & inner
+    conc = math.nan
+    if e_in.any():
+        den = float(np.mean(sig[inner]))
+        conc = float(np.mean(sig[e_in])) / den if den > 1e-12 else math.inf
+    return VerdictSignals(
+        round(grey_range, 6), round(noise, 5), round(cnr, 3), round(shading, 4),
+        round(spread, 4), round(conc, 3), round(minority, 5), round(float(chord), 3),
+    )
+
+
+def segmentation_verdict(
+    image: np.ndarray,
+    pore: np.ndarray,
+    solid: np.ndarray,
+    *,
+    excluded: np.ndarray | None = None,
+) -> Verdict:
+    """Judge a segmentation: ``'ok'``, ``'review'`` or ``'unreliable'``, with the reason.
+
+    Parameters
+    ----------
+    image : ndarray, shape (rows, columns)
+        The grey image the masks were made from (any scale; it is normalised to its own
+        1-99 % range).
+    pore, solid : ndarray of bool, same shape
+        The segmentation (pixels in neither are excluded).
+    excluded : ndarray of bool, optional
+        More pixels to leave out.
+
+    Returns
+    -------
+    Verdict
+
+    Raises
+    ------
+    SegmentationError
+        If the shapes differ.
+
+    Notes
+    -----
+    In this order: a blank image (no grey range) and grey that varies like noise
+    (``contrast_to_noise < 1``, or ``mean_chord_px < 2.5``) or like shading over the field
+    (``shading_fraction >= 0.75``) are ``'unreliable'``; a phase under 1 % of the specimen,
+    grey that varies as much inside the phases as between them (``interior_spread >= 0.6``)
+    and boundaries that are not where the grey changes (``edge_concentration < 1.2``) need
+    ``'review'``; otherwise ``'ok'``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> img = np.full((96, 96), 0.8, np.float32); img[:, ::12] = 0.1; img[:, 1::12] = 0.1
+    >>> img += 0.02 * rng.standard_normal(img.shape).astype(np.float32)
+    >>> segmentation_verdict(img, img < 0.45, img >= 0.45).verdict
+    'ok'
+    >>> flat = np.full((96, 96), 0.5, np.float32)
+    >>> v = segmentation_verdict(flat, flat < 0.5, flat >= 0.5)
+    >>> v.verdict, v.reason
+    ('unreliable', 'blank image: no grey-level variation to segment')
+    """
+    s = measure_signals(image, pore, solid, excluded)
+    if not s.grey_range > 0:
+        return Verdict("unreliable", "blank image: no grey-level variation to segment", s)
+    if s.contrast_to_noise < MIN_CONTRAST_TO_NOISE:
+        return Verdict(
+            "unreliable",
+            "grey varies like noise, not like two phases (step between the phases "
+            f"{s.contrast_to_noise:.2f} x the noise, < {MIN_CONTRAST_TO_NOISE:g})", s)
+    if s.mean_chord_px < MIN_CHORD_PX:
+        return Verdict(
+            "unreliable",
+            f"grey varies like noise, not like two phases (the phases change every "
+            f"{s.mean_chord_px:.1f} px on average, < {MIN_CHORD_PX:g})", s)
+    if s.shading_fraction >= MAX_SHADING_FRACTION:
+        return Verdict(
+            "unreliable",
+            "grey varies like shading, not like two phases "
+            f"({100 * s.shading_fraction:.0f}% of the grey variance is smooth over 1/64 of "
+            f"the field, >= {100 * MAX_SHADING_FRACTION:.0f}%): a photograph, a shaded "
+            "surface or a gradient", s)
+    if not s.minority_fraction >= MIN_MINORITY:
+        return Verdict(
+            "review",
+            f"one phase only: the other covers {100 * s.minority_fraction:.1f}% of the "
+            "specimen (a dense or non-porous surface, or a threshold outside the grey range)",
+            s)
+    if s.interior_spread >= MAX_INTERIOR_SPREAD:
+        return Verdict(
+            "review",
+            "grey varies as much inside the phases as between them "
+            f"(spread {s.interior_spread:.2f} of the step, >= {MAX_INTERIOR_SPREAD:g}): the "
+            "threshold cuts through regions of one grey level, like shading", s)
+    if s.edge_concentration < MIN_EDGE_CONCENTRATION:
+        return Verdict(
+            "review",
+            "the phase boundaries are not where the grey changes most (edge concentration "
+            f"{s.edge_concentration:.2f}, < {MIN_EDGE_CONCENTRATION:g}): grey varies like "
+            "shading, not like two phases", s)
+    return Verdict(
+        "ok",
+        f"two phases: grey steps {s.contrast_to_noise:.1f} x the noise at the boundaries "
+        f"(edge concentration {s.edge_concentration:.1f}, interior spread "
+        f"{s.interior_spread:.2f})", s)
