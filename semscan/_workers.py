@@ -36,6 +36,7 @@ __all__ = ["WorkerDeath", "run_isolated"]
 log = logging.getLogger(__name__)
 
 WATCHDOG_PERIOD_S = 0.5
+WORKER_NAME = "semscan-worker"  # the process name of workers on Linux (/proc/<pid>/comm)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def _die_with_parent(parent_pid: int) -> None:
 
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+            libc.prctl(15, WORKER_NAME.encode(), 0, 0, 0)  # PR_SET_NAME: seen by ps, top
         except (OSError, AttributeError):  # pragma: no cover - no usable libc
             pass
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
@@ -181,7 +183,7 @@ def run_isolated(
         proc = ctx.Process(
             target=_worker_main,
             args=(theirs, parent, run_one, initializer, initargs),
-            name="semscan-worker",
+            name=WORKER_NAME,
             daemon=True,
         )
         proc.start()

@@ -709,6 +709,10 @@ def analyze_batch(
             if fail_fast and not item.ok:
                 return
         return
+    # Import the analysis once here, so that forked workers start with it loaded.
+    import semscan.io
+    import semscan.measure
+    import semscan.segment  # noqa: F401
     from semscan._workers import WorkerDeath, run_isolated
 
     notes: dict[str, str] = {}
