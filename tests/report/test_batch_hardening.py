@@ -11,33 +11,24 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from semscan._workers import WORKER_NAME
 from semscan.config import AnalysisConfig
 from semscan.pipeline import BatchTask, analyze_batch, make_tasks
 from semscan.report.batch import run_batch
 from semscan.report.lock import FolderBusyError, FolderLock
 from semscan.report.outputs import read_run_json
+from tests._procs import CLI, cli_env, needs_proc, process_state, worker_pids
 from tests._synthetic import disc_pores, sem_image, write_fei_tiff
 
 FAST = AnalysisConfig().with_overrides(
     {"classify.enabled": False, "measure.local_thickness": False}
 )
-ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-c", "import sys; from semscan.cli import main; sys.argv[0] = 'semscan'; "
-       "main()"]
 FAST_FLAGS = ["--no-classify", "--no-local-thickness", "--no-overlays"]
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get(
-        "PYTHONPATH", "")])}
 
 
 def _images(folder: Path, n: int, *, shape=(256, 256), first: int = 0) -> list[Path]:
@@ -46,37 +37,6 @@ def _images(folder: Path, n: int, *, shape=(256, 256), first: int = 0) -> list[P
         write_fei_tiff(folder / f"m{i}.tif", sem_image(disc_pores(shape, seed=i), seed=i))
         for i in range(first, first + n)
     ]
-
-
-def _workers(pid: int) -> list[int]:
-    """The semscan worker processes among the children of ``pid`` (Linux /proc)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    named = []
-    for child in found:
-        try:
-            if Path(f"/proc/{child}/comm").read_text().strip() == WORKER_NAME:
-                named.append(child)
-        except OSError:
-            pass
-    return named
-
-
-def _state(pid: int) -> str:
-    """Process state letter from /proc (R running, S sleeping, Z zombie); 'gone' if none."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return "gone"
-
-
-needs_proc = pytest.mark.skipif(
-    not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find worker processes"
-)
 
 
 # --------------------------------------------------------------- workers that die
@@ -133,11 +93,11 @@ def test_kill_9_of_a_worker_mid_batch_finishes_every_image(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [*CLI, "analyze", str(tmp_path / "lot"), "--out", str(out), "-j", "2", *FAST_FLAGS],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
     )
     victim = None
     while victim is None and proc.poll() is None:
-        busy = [c for c in _workers(proc.pid) if _state(c) == "R"]
+        busy = [c for c in worker_pids(proc.pid) if process_state(c) == "R"]
         if busy:
             victim = busy[0]
             os.kill(victim, signal.SIGKILL)
@@ -162,23 +122,25 @@ def test_kill_9_of_the_main_process_leaves_no_worker(tmp_path):
     out = tmp_path / "out"
     cmd = [*CLI, "analyze", str(tmp_path / "lot"), "--out", str(out), "-j", "2", *FAST_FLAGS]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=_env())
+                            env=cli_env())
     workers: list[int] = []
     while len(workers) < 2 and proc.poll() is None:
-        workers = _workers(proc.pid)
+        workers = worker_pids(proc.pid)
         time.sleep(0.02)
     if proc.poll() is not None:
         pytest.skip("the batch finished before it could be killed")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 5.0
-    while time.monotonic() < deadline and any(_state(w) not in ("gone", "Z") for w in workers):
+    alive = workers
+    while alive and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert [w for w in workers if _state(w) not in ("gone", "Z")] == []
+        alive = [w for w in workers if process_state(w) not in ("gone", "Z")]
+    assert alive == []
     run = read_run_json(out)
     assert run is not None and run["status"] == "interrupted"
     assert json.loads((out / "run.json").read_text())["status"] == "running"  # as it was left
-    again = subprocess.run(cmd, capture_output=True, text=True, env=_env())
+    again = subprocess.run(cmd, capture_output=True, text=True, env=cli_env())
     assert again.returncode == 0, again.stderr
     assert f"(PID {proc.pid}," in again.stderr and "was interrupted" in again.stderr
     assert len(pd.read_csv(out / "results.csv")) == 6
@@ -194,13 +156,13 @@ def test_two_concurrent_runs_take_turns_lose_no_row_and_analyse_nothing_twice(tm
     logs = [tmp_path / "a.err", tmp_path / "b.err"]
     with contextlib.ExitStack() as files, FolderLock(out):  # both runs must wait for the test
         refused = subprocess.run([*cmd, "--no-wait"], capture_output=True, text=True,
-                                 env=_env())
+                                 env=cli_env())
         assert refused.returncode == 2
         assert f"another run (PID {os.getpid()}) is writing into this output folder" in (
             refused.stderr.replace("\n", " "))
         procs = [
             subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=files.enter_context(
-                log.open("w")), text=True, env=_env())
+                log.open("w")), text=True, env=cli_env())
             for log in logs
         ]
         while not all(f"waiting for the run in PID {os.getpid()}" in log.read_text()
