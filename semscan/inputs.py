@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def collect_inputs(
     files : list of Path
         Unique image files, in the order named (folders and globs sorted).
     problems : list of str
-        Arguments that matched nothing, each with the reason.
+        Arguments that matched nothing, and symbolic links that point nowhere or into a
+        loop (never silently skipped), each with the reason.
 
     Examples
     --------
@@ -52,9 +54,14 @@ def collect_inputs(
         text = str(arg)
         path = Path(text)
         if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-            )
+            found = []
+            for p in sorted(path.rglob("*")):
+                if p.suffix.lower() not in IMAGE_SUFFIXES:
+                    continue
+                if p.is_file():
+                    found.append(p)
+                elif p.is_symlink():
+                    problems.append(_broken_link(p))
             if not found:
                 problems.append(
                     f"{text}: folder holds no image file ({', '.join(sorted(IMAGE_SUFFIXES))})"
@@ -63,12 +70,31 @@ def collect_inputs(
                 add(p)
         elif path.is_file():
             add(path)
+        elif path.is_symlink():
+            problems.append(_broken_link(path))
         elif any(ch in text for ch in "*?["):
-            found = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+            matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
+            found = [p for p in matches if p.is_file()]
+            problems += [_broken_link(p) for p in matches if not p.is_file() and p.is_symlink()]
             if not found:
                 problems.append(f"{text}: no file matches this pattern")
             for p in found:
                 add(p)
         else:
             problems.append(f"{text}: no such file or folder")
-    return files, problems
+    return files, list(dict.fromkeys(problems))
+
+
+def _broken_link(path: Path) -> str:
+    """Why a symbolic link is not an input: it points nowhere, or into a loop."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return f"{path}: symbolic link loop (-> {target}); skipped"
+    except OSError:
+        pass
+    return f"{path}: broken symbolic link (-> {target}, which does not exist); skipped"
