@@ -273,6 +273,7 @@ def _run_locked(
     analysed = 0
     last_tables = time.monotonic()
     status_of: dict[str, str] = {}
+    notes_of: dict[str, list[str]] = {}
     finished = False
     interrupt: KeyboardInterrupt | None = None
     items = analyze_batch(
@@ -284,6 +285,7 @@ def _run_locked(
             planned = plan[item.path]
             for note in item.notes:
                 notes.append(note)
+                notes_of.setdefault(item.path, []).append(note)
                 log.warning("%s", note)
             if item.ok:
                 analysed += 1
@@ -330,11 +332,9 @@ def _run_locked(
                         entry["status"] = "not run"
                 if entry["status"] == "failed":
                     entry["error"] = dict(failures).get(path, entry.get("error"))
-            if notes:
-                for entry in inputs:
-                    entry_notes = [n for n in notes if entry["file"] in n]
-                    if entry_notes:
-                        entry["notes"] = entry_notes
+            for entry in inputs:
+                if entry["file"] in notes_of:
+                    entry["notes"] = notes_of[entry["file"]]
             write_run_json(
                 out,
                 config=cfg,
