@@ -5,7 +5,13 @@
 :meth:`AnalysisConfig.hash` is a stable digest of the values that is stored with every
 result, so that a re-run can tell which images were done with the same options.
 
-Lengths are µm (``*_um``), angles degrees (``*_deg``).
+Lengths are µm (``*_um``), angles degrees (``*_deg``). Every value is checked when a
+section is made, whether it comes from Python, a TOML file or the command line: its type
+against the annotation and, for numbers, its range (each section's ``LIMITS``; a field
+without a range is still type-checked). A bad value raises :class:`OptionError` (a
+:class:`~semscan.errors.ConfigError`) naming the option and the valid range, before any
+image is read. The TOML key of an option is its field name, and the command-line flag is
+the same name with dashes (``n_lines`` is ``--n-lines``).
 
 Examples
 --------
@@ -16,21 +22,25 @@ Examples
 True
 >>> len(cfg.hash())
 16
+>>> try:
+...     AnalysisConfig().with_overrides({"measure.n_lines": 0})
+... except OptionError as exc:
+...     print(exc.message(lambda section, key: ("--" + key.replace("_", "-"), " ")))
+option --n-lines 0 is invalid; expected an integer from 1 to 10000
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import json
-import math
 import tomllib
-import types
-import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, ClassVar, Literal
 
+from semscan._options import OptionError, Range, check_fields, show_value
 from semscan.errors import ConfigError
 
 __all__ = [
@@ -39,8 +49,22 @@ __all__ = [
     "CrossSectionConfig",
     "IOConfig",
     "MeasureConfig",
+    "OptionError",
     "SegmentConfig",
 ]
+
+#: Largest length option accepted (µm): 10 cm, far beyond any SEM field.
+MAX_LENGTH_UM = 1e5
+
+
+_LEN = Range(0.0, MAX_LENGTH_UM, lo_open=True)  # a length that must be > 0
+_LEN0 = Range(0.0, MAX_LENGTH_UM)  # a length where 0 switches the step off
+_PROB = Range(0.0, 1.0)
+
+
+def _validated(section: Any) -> None:
+    """Type- and range-check every field of a section (its ``__post_init__``)."""
+    check_fields(section, _section_name(type(section)))
 
 
 @dataclass(frozen=True)
@@ -64,6 +88,14 @@ class IOConfig:
     keep_databar: bool = False
     strict_calibration: bool = False
     page: int = 0
+
+    LIMITS: ClassVar[dict[str, Range]] = {
+        "pixel_size_um": Range(1e-6, 1e4, note="1 pm to 1 cm per pixel"),
+        "page": Range(0, 1_000_000, note="0 is the first page"),
+    }
+
+    def __post_init__(self) -> None:
+        _validated(self)
 
 
 @dataclass(frozen=True)
@@ -113,6 +145,17 @@ class SegmentConfig:
     sauvola_window_um: float | None = None
     exclude_saturated: bool = True
 
+    LIMITS: ClassVar[dict[str, Range]] = {
+        "manual_threshold": _PROB,
+        "background_um": _LEN0,
+        "denoise_um": _LEN0,
+        "min_feature_um": _LEN0,
+        "sauvola_window_um": _LEN,
+    }
+
+    def __post_init__(self) -> None:
+        _validated(self)
+
 
 @dataclass(frozen=True)
 class MeasureConfig:
@@ -130,7 +173,9 @@ class MeasureConfig:
     min_voids_per_line : int
         Validity threshold: each line should cross at least this many voids.
     mil_step_deg : float
-        Angular step of the MIL rose (0 .. 180 degrees).
+        Angular step of the MIL rose, 1 to 90 degrees (directions 0, step, 2 step, ...
+        below 180; a step that does not divide 180 leaves a smaller last gap), or 0 for
+        no MIL rose.
     local_thickness : bool
         Compute the local thickness of the pore phase (METHODS.md 7).
     dense_chords : bool
@@ -150,6 +195,18 @@ class MeasureConfig:
     dense_chords: bool = True
     ci_method: Literal["ratio", "bootstrap"] = "ratio"
     seed: int = 0
+
+    LIMITS: ClassVar[dict[str, Range]] = {
+        "window_um": _LEN,
+        "n_lines": Range(1, 10_000),
+        "angle_deg": Range(-360.0, 360.0),
+        "min_voids_per_line": Range(1, 100_000),
+        "mil_step_deg": Range(1.0, 90.0, off=0.0, note="directions every step below 180"),
+        "seed": Range(0, 2**32 - 1),
+    }
+
+    def __post_init__(self) -> None:
+        _validated(self)
 
 
 @dataclass(frozen=True)
@@ -180,6 +237,17 @@ class CrossSectionConfig:
     skin_exclusion_um: float | None = None
     n_thickness_positions: int = 9
 
+    LIMITS: ClassVar[dict[str, Range]] = {
+        "film_direction_deg": Range(-180.0, 180.0),
+        "band_um": _LEN,
+        "skin_tolerance": Range(0.0, 1.0, lo_open=True),
+        "skin_exclusion_um": _LEN0,
+        "n_thickness_positions": Range(5, 1000, note="at least 5, patent item (4)"),
+    }
+
+    def __post_init__(self) -> None:
+        _validated(self)
+
 
 @dataclass(frozen=True)
 class ClassifyConfig:
@@ -202,14 +270,16 @@ class ClassifyConfig:
     model_path: str | None = None
     confidence_threshold: float | None = None
 
-    def __post_init__(self) -> None:
-        t = self.confidence_threshold
-        if isinstance(t, int | float) and not isinstance(t, bool) and not 0.0 <= t <= 1.0:
-            raise ConfigError(
-                f"option classify.confidence_threshold = {t!r} is invalid; expected a "
-                "probability in [0, 1], or leave it unset for the model's own threshold"
-            )
+    LIMITS: ClassVar[dict[str, Range]] = {
+        "confidence_threshold": Range(0.0, 1.0, note="a probability"),
+    }
 
+    def __post_init__(self) -> None:
+        _validated(self)
+
+
+#: A configuration file is read only up to this size.
+MAX_CONFIG_BYTES = 1 << 20
 
 _SECTIONS = {
     "io": IOConfig,
@@ -222,7 +292,12 @@ _SECTIONS = {
 
 @dataclass(frozen=True)
 class AnalysisConfig:
-    """Every option of an analysis, in sections. See the section classes for the fields."""
+    """Every option of an analysis, in sections. See the section classes for the fields.
+
+    Beyond each value's own range, options that go together are checked together:
+    ``segment.method = 'manual'`` needs ``segment.manual_threshold``, and
+    ``'classifier'`` needs ``segment.classifier_path``.
+    """
 
     io: IOConfig = field(default_factory=IOConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
@@ -232,13 +307,9 @@ class AnalysisConfig:
 
     def __post_init__(self) -> None:
         for name, cls in _SECTIONS.items():
-            section = getattr(self, name)
-            if not isinstance(section, cls):
+            if not isinstance(getattr(self, name), cls):
                 raise ConfigError(f"config section {name!r} must be a {cls.__name__}")
-            for f in fields(section):
-                object.__setattr__(
-                    section, f.name, _check(cls, f.name, getattr(section, f.name))
-                )
+        _check_together(self)
 
     # ----------------------------------------------------------------- dict / TOML
     def to_dict(self) -> dict[str, dict[str, Any]]:
@@ -273,16 +344,7 @@ class AnalysisConfig:
         changes: dict[str, dict[str, Any]] = {}
         for dotted, value in overrides.items():
             section, _, key = dotted.partition(".")
-            if section not in _SECTIONS:
-                raise ConfigError(
-                    f"unknown config section {section!r} in {dotted!r}; "
-                    f"valid sections: {', '.join(_SECTIONS)}"
-                )
-            valid = [f.name for f in fields(_SECTIONS[section])]
-            if key not in valid:
-                raise ConfigError(
-                    f"unknown option {dotted!r}; valid options in [{section}]: {', '.join(valid)}"
-                )
+            _check_key(section, key)
             changes.setdefault(section, {})[key] = value
         return dataclasses.replace(
             self,
@@ -308,11 +370,7 @@ class AnalysisConfig:
     @classmethod
     def from_toml(cls, text: str) -> AnalysisConfig:
         """Parse TOML text (see :meth:`to_toml`)."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"the configuration is not valid TOML: {exc}") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(parse_toml(text))
 
     @classmethod
     def load(cls, path: str | Path) -> AnalysisConfig:
@@ -323,14 +381,14 @@ class AnalysisConfig:
         ConfigError
             If the file cannot be read or holds invalid options.
         """
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read configuration file {path}: {exc}") from exc
+        p = Path(path)
+        text = read_config_text(p)
         try:
             return cls.from_toml(text)
+        except OptionError as exc:
+            raise ConfigError(f"{p}: {exc.message(toml_name)}") from exc
         except ConfigError as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
+            raise ConfigError(f"{p}: {exc}") from exc
 
     def hash(self) -> str:
         """Stable 16-hex-digit digest of every option value."""
@@ -338,16 +396,120 @@ class AnalysisConfig:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def read_config_text(path: str | Path) -> str:
+    """The text of a configuration file: UTF-8 (with or without BOM), at most 1 MiB.
+
+    Raises
+    ------
+    ConfigError
+        If it is a folder, cannot be read, is too large or is not UTF-8 text.
+    """
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise ConfigError(f"configuration file {p} is a folder; give a TOML file")
+        with p.open("rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file {p}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"configuration file {p} is over {MAX_CONFIG_BYTES // 1024} KiB; a semscan "
+            "configuration is a short TOML file (see `semscan config --default`)"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"configuration file {p} is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from exc
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """TOML text to a dict, any parser failure as :class:`~semscan.errors.ConfigError`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the configuration is not valid TOML: {exc}") from exc
+    except RecursionError as exc:  # e.g. thousands of nested arrays
+        raise ConfigError("the configuration is not valid TOML: nested too deeply") from exc
+
+
 def _as_sections(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     if not isinstance(data, dict):
         raise ConfigError(f"a configuration is a table of sections, got {type(data).__name__}")
     for section, options in data.items():
         if not isinstance(options, dict):
+            home = _home_of(section)
+            where = f"; it belongs in [{home}]" if home else ""
             raise ConfigError(
-                f"config entry {section!r} must be a [section] table; "
+                f"{section} = {show_value(options)} is outside any [section]{where}; "
                 f"valid sections: {', '.join(_SECTIONS)}"
             )
+        _check_key(section, None)
     return data
+
+
+def _check_key(section: str, key: str | None) -> None:
+    """Raise on an unknown section or option, suggesting the nearest valid name."""
+    if section not in _SECTIONS:
+        near = difflib.get_close_matches(section, list(_SECTIONS), n=1)
+        hint = f": did you mean [{near[0]}]?" if near else ";"
+        raise ConfigError(
+            f"unknown config section [{section}]{hint} valid sections: {', '.join(_SECTIONS)}"
+        )
+    if key is None:
+        return
+    valid = [f.name for f in fields(_SECTIONS[section])]
+    if key in valid:
+        return
+    hint = ""
+    if key in _FORMER_NAMES.get(section, {}):
+        hint = f" did you mean {_FORMER_NAMES[section][key]!r}?"
+    elif _home_of(key):
+        hint = f" it belongs in [{_home_of(key)}]."
+    else:
+        near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+        hint = f" did you mean {near[0]!r}?" if near else ""
+    raise ConfigError(
+        f"unknown option {key!r} in [{section}]:{hint} valid: {', '.join(valid)}"
+    )
+
+
+#: Command-line names semscan used before the flags took the TOML keys' names.
+_FORMER_NAMES = {
+    "segment": {"threshold": "method", "pixel_classifier": "classifier_path"},
+    "measure": {"lines": "n_lines", "angle": "angle_deg", "window": "window_um"},
+    "classify": {"model": "model_path", "classify": "enabled"},
+}
+
+
+def _home_of(key: str) -> str | None:
+    """The section that has an option named ``key``, if any."""
+    return next(
+        (s for s, cls in _SECTIONS.items() if key in {f.name for f in fields(cls)}), None
+    )
+
+
+def toml_name(section: str, key: str) -> tuple[str, str]:
+    """How a configuration file names an option (for :meth:`OptionError.message`)."""
+    return f"[{section}] {key}", " = "
+
+
+def _check_together(cfg: AnalysisConfig) -> None:
+    seg = cfg.segment
+    if seg.method == "manual" and seg.manual_threshold is None:
+        raise OptionError(
+            "segment", "manual_threshold", None, "a grey level from 0 to 1",
+            unset=True, because=("segment", "method", "manual"),
+        )
+    if seg.method == "classifier" and seg.classifier_path is None:
+        raise OptionError(
+            "segment", "classifier_path", None,
+            "a pixel-classifier model file (from `semscan train-pixels`)",
+            unset=True, because=("segment", "method", "classifier"),
+        )
 
 
 def _toml_value(value: Any) -> str:
@@ -358,51 +520,5 @@ def _toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def _check(cls: type, name: str, value: Any) -> Any:
-    """Validate and normalise one option value against its annotation."""
-    hint = typing.get_type_hints(cls)[name]
-    where = f"{_section_name(cls)}.{name}"
-    ok, normalised = _match(hint, value)
-    if not ok:
-        raise ConfigError(f"option {where} = {value!r} is invalid; expected {_describe(hint)}")
-    return normalised
-
-
 def _section_name(cls: type) -> str:
     return next((k for k, v in _SECTIONS.items() if v is cls), cls.__name__)
-
-
-def _match(hint: Any, value: Any) -> tuple[bool, Any]:
-    origin = get_origin(hint)
-    if origin in (Union, types.UnionType):
-        for arg in get_args(hint):
-            ok, out = _match(arg, value)
-            if ok:
-                return True, out
-        return False, value
-    if origin is Literal:
-        return (value in get_args(hint)), value
-    if hint is type(None):
-        return value is None, value
-    if hint is bool:
-        return isinstance(value, bool), value
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool), value
-    if hint is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return math.isfinite(value), float(value)
-        return False, value
-    if hint is str:
-        return isinstance(value, str), value
-    return isinstance(value, hint), value
-
-
-def _describe(hint: Any) -> str:
-    origin = get_origin(hint)
-    if origin in (Union, types.UnionType):
-        return " or ".join(_describe(a) for a in get_args(hint))
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in get_args(hint))
-    if hint is type(None):
-        return "nothing (omit it)"
-    return getattr(hint, "__name__", str(hint))

@@ -13,6 +13,7 @@ turn its results into files and tables.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import os
@@ -51,7 +52,8 @@ class ImageResult:
     Attributes
     ----------
     micrograph : Micrograph
-        The input (pixels, calibration, metadata).
+        The micrograph measured: the input, or for a tilted cross-section the input
+        rotated into the film frame (see ``input_micrograph`` and ``frame_rotation``).
     config : AnalysisConfig
         The options used.
     view, view_source : str
@@ -80,6 +82,18 @@ class ImageResult:
         Everything a reviewer should know (validity of the method, calibration, ...).
     timings : dict
         Seconds spent in each stage.
+    input_micrograph : Micrograph or None
+        The micrograph as read (data bar cropped, never rotated); None means ``micrograph``.
+    frame_rotation : semscan.micrograph.FrameRotation or None
+        The rotation from the input's grid into the film frame that was measured (a
+        tilted cross-section), else None.
+
+    Notes
+    -----
+    ``segmentation``, ``region``, the intercept lines and the cross-section geometry are in
+    the grid that was measured. Everything shown or saved is in the input *file's* pixel
+    grid instead (:mod:`semscan.file_grid`): :attr:`labels_full`, :meth:`to_file_grid`,
+    :meth:`to_file_coords` and :attr:`geometry_full`.
     """
 
     micrograph: Micrograph
@@ -101,11 +115,57 @@ class ImageResult:
     structure: Any = None
     warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    input_micrograph: Micrograph | None = None
+    frame_rotation: Any = None
 
     @property
     def calibration(self) -> Calibration:
         """The calibration used for every length."""
         return self.micrograph.calibration
+
+    @property
+    def file_shape(self) -> tuple[int, int]:
+        """(rows, columns) of the input file's image, data bar included."""
+        return (self.input_micrograph or self.micrograph).file_shape
+
+    @property
+    def labels_full(self) -> np.ndarray:
+        """Label image in the input file's pixel grid, uint8: 0 solid, 1 pore, 2 excluded.
+
+        Shape :attr:`file_shape`: every row and column of the file, the cropped data bar's
+        rows as 2 (excluded). A rotated cross-section's film-frame labels are mapped back
+        by the inverse rotation, nearest pixel (:mod:`semscan.file_grid` says why). This
+        is what ``--save-masks`` writes and what a napari labels layer shows over the file.
+        Computed once per result (a rotated 4-Mpx image takes ~0.7 s); each access returns
+        a copy, so it may be edited (a napari labels layer paints in place).
+        """
+        return self._labels_full.copy()
+
+    @functools.cached_property
+    def _labels_full(self) -> np.ndarray:
+        return self.to_file_grid(self.segmentation.labels(), fill=2)
+
+    def to_file_grid(self, array: np.ndarray, *, fill: object) -> np.ndarray:
+        """A per-pixel array of the measured grid (e.g. ``segmentation.pore``) in the
+        input file's pixel grid; ``fill`` for the data bar's rows (labels 2, masks False).
+        See :func:`semscan.file_grid.to_file_grid`."""
+        from semscan.file_grid import to_file_grid
+
+        return to_file_grid(self, array, fill=fill)
+
+    def to_file_coords(self, rows: Any, cols: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Measured-grid (row, column) positions in the input file's pixels."""
+        from semscan.file_grid import to_file_coords
+
+        return to_file_coords(self, rows, cols)
+
+    @property
+    def geometry_full(self) -> Any:
+        """Lines, intercepts, film surfaces and thickness positions in the file's pixels
+        (:class:`semscan.file_grid.FileGeometry`), as the overlay draws them."""
+        from semscan.file_grid import file_geometry
+
+        return file_geometry(self)
 
     @property
     def sample_intercept(self) -> Any:
@@ -131,8 +191,8 @@ class ImageResult:
             "sample_source": self.sample_source,
             "view": self.view,
             "view_source": self.view_source,
-            "rows": m.shape[0],
-            "columns": m.shape[1],
+            "rows": (self.input_micrograph or m).shape[0],
+            "columns": (self.input_micrograph or m).shape[1],
         }
         row.update(m.calibration.to_dict())
         row.update(m.metadata.to_dict())
@@ -312,10 +372,11 @@ def analyze_micrograph(
         view_source = "given"
     timings["view"] = time.perf_counter() - t
 
-    cross_section = None
+    cross_section = rotation = None
+    input_micrograph = micrograph
     if view == "cross-section":
         t = time.perf_counter()
-        cross_section, seg, micrograph = _cross_section(
+        cross_section, seg, micrograph, rotation = _cross_section(
             micrograph, seg, cfg, film_direction_deg, models
         )
         cal = micrograph.calibration
@@ -399,6 +460,8 @@ def analyze_micrograph(
         structure=structure,
         warnings=tuple(dict.fromkeys(warnings_)),
         timings=timings,
+        input_micrograph=input_micrograph,
+        frame_rotation=rotation,
     )
 
 
@@ -420,7 +483,7 @@ def _cross_section(
     cfg: AnalysisConfig,
     film_direction_deg: float | None,
     models: dict[str, Any],
-) -> tuple[Any, Any, Micrograph]:
+) -> tuple[Any, Any, Micrograph, Any]:
     """Measure a cross-section in the film frame.
 
     semscan's decision (METHODS.md 4 leaves the line geometry open): when the film is
@@ -435,11 +498,14 @@ def _cross_section(
     background (vacuum, embedding) does not pull the threshold, the flattening or the
     choice of method: a tilted foam above a grey vacuum (membrane_cells_hitachi) read only
     its darkest cell floors as pore (porosity 0.26, local threshold) and now reads its
-    cell openings (0.50, Otsu). Returns the result, the segmentation (specimen only) and
-    the micrograph actually measured (rotated or not).
+    cell openings (0.50, Otsu). Returns the result, the segmentation (specimen only), the
+    micrograph actually measured (rotated or not) and the
+    :class:`~semscan.micrograph.FrameRotation` from the input into it (None when not
+    rotated). The rotation stays internal to the measurement: the result maps its masks,
+    lines and film surfaces back to the input file's grid (:mod:`semscan.file_grid`).
     """
     from semscan.measure.cross_section import analyze_cross_section, detect_film
-    from semscan.micrograph import rotate_micrograph
+    from semscan.micrograph import film_frame_rotation, rotate_micrograph
     from semscan.segment import segment_micrograph
 
     xs_opts = dataclasses.asdict(cfg.cross_section)
@@ -455,7 +521,9 @@ def _cross_section(
         film_direction_deg=xs_opts["film_direction_deg"],
     )
     seg_opts = {**dataclasses.asdict(cfg.segment), "classifier": models.get("pixel_classifier")}
+    rotation = None
     if abs(film.direction_deg) > FILM_FRAME_MIN_DEG:
+        rotation = film_frame_rotation(micrograph.shape, film.direction_deg)
         micrograph = rotate_micrograph(micrograph, film.direction_deg)
         seg = segment_micrograph(micrograph, **seg_opts)
         if xs_opts["film_direction_deg"] is not None:
@@ -483,7 +551,8 @@ def _cross_section(
         film=film,
         **xs_opts,
     )
-    return result, seg, micrograph  # seg already excludes everything outside the specimen
+    # seg already excludes everything outside the specimen
+    return result, seg, micrograph, rotation
 
 
 def _classify(seg: Any, cal: Calibration, cfg: AnalysisConfig, models: dict[str, Any]) -> Any:

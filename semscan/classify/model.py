@@ -43,7 +43,9 @@ from typing import Any
 
 import numpy as np
 
-from semscan._forest import TreeEnsemble, read_json, write_json
+from semscan._forest import MAX_CLASSES, TreeEnsemble, write_json
+from semscan._forest import MAX_FEATURES as _MAX_FOREST_FEATURES
+from semscan._modelfile import corrupt, field, number_field, read_model_file, str_list_field
 from semscan.classify.features import FEATURE_NAMES, StructureFeatures
 from semscan.errors import ConfigError, ModelError
 
@@ -142,12 +144,17 @@ class StructureModel:
     def from_dict(
         cls, data: Mapping[str, Any], *, path: str = "", sha256: str = ""
     ) -> StructureModel:
-        """Validate a model payload (format version, feature names, classes).
+        """Validate a model payload: format version, feature names, classes, every field.
+
+        Every field this class or semscan reads is type- and range-checked here (the
+        forest by :meth:`TreeEnsemble.from_dict <semscan._forest.TreeEnsemble.from_dict>`),
+        so a loaded model cannot hang, read out of bounds or fail later on a bad value.
 
         Raises
         ------
         ModelError
-            On another format version, other features or a corrupt forest.
+            On another format version, other features, a field that is missing or of the
+            wrong type or range, or a corrupt forest; the message names the first problem.
         """
         where = f"model file {path}" if path else "the model"
         if not isinstance(data, Mapping) or data.get("format") != MODEL_FORMAT:
@@ -156,7 +163,7 @@ class StructureModel:
                 f"{where} has format {got!r}, expected {MODEL_FORMAT!r}; "
                 "retrain it with `semscan train-classifier` for this semscan version"
             )
-        names = tuple(data.get("feature_names", ()))
+        names = tuple(str_list_field(data, "feature_names", where, max_len=_MAX_FOREST_FEATURES))
         if names != FEATURE_NAMES:
             missing = [n for n in FEATURE_NAMES if n not in names]
             extra = [n for n in names if n not in FEATURE_NAMES]
@@ -169,18 +176,41 @@ class StructureModel:
                 "semscan.classify.features.FEATURE_NAMES; retrain it with "
                 "`semscan train-classifier`"
             )
-        forest = TreeEnsemble.from_dict(data.get("forest", {}))
-        classes = tuple(str(c) for c in data.get("classes", ()))
-        if tuple(str(c) for c in forest.classes) != classes or forest.n_features != len(names):
-            raise ModelError(f"{where} is inconsistent: classes or feature count disagree")
-        medians = np.asarray(data.get("feature_medians", []), np.float64)
-        if medians.shape != (len(names),) or not np.isfinite(medians).all():
-            raise ModelError(f"{where} has no valid feature_medians for {len(names)} features")
-        threshold = data.get("confidence_threshold", DEFAULT_CONFIDENCE_THRESHOLD)
-        if not isinstance(threshold, int | float) or not 0.0 <= float(threshold) <= 1.0:
-            raise ModelError(f"{where} has an invalid confidence_threshold {threshold!r}")
-        return cls(forest, names, medians, classes, dict(data.get("training", {})),
-                   float(threshold), path, sha256)
+        classes = tuple(str_list_field(data, "classes", where, max_len=MAX_CLASSES))
+        medians = field(data, "feature_medians", where, list)
+        if len(medians) != len(names) or not set(map(type, medians)) <= {int, float}:
+            raise corrupt(where, f"'feature_medians' is not {len(names)} numbers")
+        medians = np.asarray(medians, np.float64)
+        if not np.isfinite(medians).all():
+            raise corrupt(where, "'feature_medians' holds a number that is not finite")
+        threshold = number_field(data, "confidence_threshold", where, low=0.0, high=1.0,
+                                 default=DEFAULT_CONFIDENCE_THRESHOLD)
+        training = field(data, "training", where, dict, default={})
+        _check_training(training, where)
+        forest = TreeEnsemble.from_dict(field(data, "forest", where, dict), source=where)
+        if tuple(forest.classes.tolist()) != classes or forest.n_features != len(names):
+            raise corrupt(where, f"the forest's classes {forest.classes.tolist()} and "
+                                 f"{forest.n_features} features disagree with the file's "
+                                 f"{list(classes)} and {len(names)}")
+        return cls(forest, names, medians, classes, dict(training), float(threshold), path,
+                   sha256)
+
+
+def _check_training(training: Mapping[str, Any], where: str) -> None:
+    """The training fields semscan reads (the field size, the canvas range) are sound."""
+    if "image_shape" in training:
+        shape = training["image_shape"]
+        if not (isinstance(shape, list) and len(shape) == 2
+                and all(type(v) is int and 32 <= v <= 32768 for v in shape)):
+            raise corrupt(where, f"'training.image_shape' is {shape!r}, expected two "
+                                 "integers from 32 to 32768 px")
+    if "canvas_scale" in training:
+        scale = training["canvas_scale"]
+        if not (isinstance(scale, list) and len(scale) == 2
+                and all(type(v) in (int, float) for v in scale)
+                and 1.0 <= scale[0] <= scale[1] <= 100.0):
+            raise corrupt(where, f"'training.canvas_scale' is {scale!r}, expected "
+                                 "[low, high] with 1 <= low <= high <= 100")
 
 
 @dataclass(frozen=True)
@@ -275,8 +305,8 @@ def load_model(path: str | Path | None = None) -> StructureModel:
             else ""
         )
         raise ModelError(f"model file {p} does not exist{hint}")
-    digest = hashlib.sha256(p.read_bytes()).hexdigest()
-    return StructureModel.from_dict(read_json(p), path=str(p), sha256=digest)
+    payload, digest = read_model_file(p)
+    return StructureModel.from_dict(payload, path=str(p), sha256=digest)
 
 
 _DEFAULT: dict[str, StructureModel] = {}

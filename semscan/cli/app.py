@@ -9,15 +9,26 @@ import logging
 import math
 import os
 import sys
+import typing
 import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from semscan import __version__
+from semscan.cli.logs import LogOnce, is_semscan_warning, log_warning, native_stderr_to_log
+from semscan.cli.options import (
+    FORMER_FLAGS,
+    build_config,
+    cli_text,
+    flag_of,
+    io_option,
+    with_config_flags,
+)
 from semscan.errors import SemscanError
 
 app = typer.Typer(
@@ -26,6 +37,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -45,8 +57,12 @@ def _root(
 ) -> None:
     """Pore structure of porous films and membranes from SEM micrographs."""
     # Library warnings are shown by the commands themselves (or go to semscan.log);
-    # without a handler, logging's last resort would print them a second time.
+    # without a handler, logging's last resort would print them a second time, and
+    # third-party loggers (tifffile's) would print theirs on the terminal.
     logging.getLogger("semscan").addHandler(logging.NullHandler())
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
+        root.addHandler(logging.NullHandler())
 
 
 def _fmt_len(value: float | None, unit: str) -> str:
@@ -68,10 +84,12 @@ def info(
     from semscan.inputs import collect_inputs
     from semscan.io import read_micrograph
 
+    _check_io(pixel_size_um=pixel_size_um)
+
     files, problems = collect_inputs(paths)
     failed = len(problems)
     for problem in problems:
-        err.print(f"[red]error[/red] {problem}")
+        err.print(f"[red]error[/red] {_msg(problem)}")
     for path in files:
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -79,11 +97,11 @@ def info(
                 m = read_micrograph(path, pixel_size_um=pixel_size_um, keep_databar=keep_databar)
         except (SemscanError, OSError, ValueError) as exc:
             failed += 1
-            err.print(f"[red]error[/red] {path}: {exc}")
+            err.print(f"[red]error[/red] {_msg(path)}: {_msg(exc)}")
             continue
         cal = m.calibration
         pixel = (
-            f"{cal.pixel_size_um * 1000:.4g} nm/px ({cal.source}: {cal.detail})"
+            f"{cal.pixel_size_um * 1000:.4g} nm/px ({cal.source}: {cli_text(cal.detail)})"
             if cal.is_calibrated
             else "uncalibrated (px)"
         )
@@ -93,10 +111,12 @@ def info(
         out.print(
             f"{path}: {m.shape[1]}x{m.shape[0]} px {md.dtype}{pages}; {pixel}; "
             f"vendor {md.vendor or '-'}; mag {mag}; "
-            f"data bar {m.databar_height_px} px ({m.databar_source})"
+            f"data bar {m.databar_height_px} px ({m.databar_source})",
+            markup=False,
         )
         for w in caught:
-            err.print(f"  [yellow]warning[/yellow] {w.message}")
+            if is_semscan_warning(w):  # others' (numpy, PIL) are not the file's problem
+                err.print(f"  [yellow]warning[/yellow] {_msg(w.message)}")
     if failed:
         raise typer.Exit(1)
 
@@ -110,16 +130,25 @@ def config_cmd(
     config: Annotated[
         Path | None, typer.Option("--config", help="Check and print this TOML configuration.")
     ] = None,
+    check: Annotated[
+        Path | None,
+        typer.Option("--check", help="Check this TOML configuration (exit 2 on a problem)."),
+    ] = None,
 ) -> None:
     """Print the default configuration (a template for --config), or check a file."""
     from semscan.config import AnalysisConfig
 
+    if check is not None:
+        cfg = _load_config(check)
+        out.print(f"{check}: valid (config hash {cfg.hash()})", markup=False)
+        return
     if config is not None:
         cfg = _load_config(config)
     elif default:
         cfg = AnalysisConfig()
     else:
-        err.print("say --default to print the defaults, or --config FILE to check a file")
+        err.print("say --default to print the defaults, --check FILE to check a file, or "
+                  "--config FILE to check and print it")
         raise typer.Exit(2)
     sys.stdout.write(cfg.to_toml())
     sys.stdout.write(f"# config hash: {cfg.hash()}\n")
@@ -133,25 +162,35 @@ def _load_config(path: Path | None) -> Any:
     try:
         return AnalysisConfig.load(path)
     except SemscanError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {_msg(exc)}")
         raise typer.Exit(2) from exc
 
 
 # --------------------------------------------------------------------------- analyze
-def _window(value: str | None) -> Any:
-    if value is None:
-        return None
-    if value in ("auto", "full"):
-        return value
-    try:
-        return float(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r}: give a side length in µm, 'auto' or 'full'", param_hint="--window-um"
-        ) from None
+def _msg(value: object) -> str:
+    """A library message or path as printed: Python arguments named as flags, and no
+    rich markup (``[measure]`` or a file named ``a[1].tif`` prints as it is)."""
+    return escape(cli_text(str(value)))
+
+
+def _check_io(**options: Any) -> None:
+    """Check ``[io]`` options given to a command that has no configuration (exit 2)."""
+    for key, value in options.items():
+        if value is not None:
+            try:
+                io_option(key, value)
+            except SemscanError as exc:
+                _fail(str(exc))
+
+
+def _fail(message: str, code: int = 2) -> typing.NoReturn:
+    """Print an error in CLI terms and exit (2: a usage problem, nothing was run)."""
+    err.print(f"[red]error[/red] {_msg(message)}")
+    raise typer.Exit(code)
 
 
 @app.command()
+@with_config_flags
 def analyze(
     paths: Annotated[
         list[str] | None,
@@ -163,32 +202,6 @@ def analyze(
     config: Annotated[
         Path | None,
         typer.Option("--config", "-c", help="TOML configuration (see `semscan config --default`)."),
-    ] = None,
-    pixel_size_um: Annotated[
-        float | None, typer.Option("--pixel-size-um", help="Pixel size (µm) for all inputs.")
-    ] = None,
-    window_um: Annotated[
-        str | None, typer.Option("--window-um", help="Window side in µm, 'auto' or 'full'.")
-    ] = None,
-    lines: Annotated[int | None, typer.Option("--lines", help="Number of parallel lines.")] = None,
-    angle: Annotated[float | None, typer.Option("--angle", help="Line angle (degrees).")] = None,
-    pores: Annotated[
-        str | None, typer.Option("--pores", help="'dark' (SE images) or 'bright'.")
-    ] = None,
-    threshold: Annotated[
-        str | None,
-        typer.Option(
-            "--threshold", help="auto, otsu, li, triangle, multiotsu, sauvola, manual, classifier."
-        ),
-    ] = None,
-    manual_threshold: Annotated[
-        float | None, typer.Option("--manual-threshold", help="Grey level in [0, 1] for manual.")
-    ] = None,
-    pixel_classifier: Annotated[
-        Path | None, typer.Option("--pixel-classifier", help="Pixel-classifier model file.")
-    ] = None,
-    view: Annotated[
-        str | None, typer.Option("--view", help="auto, surface or cross-section for all inputs.")
     ] = None,
     manifest: Annotated[
         Path | None,
@@ -206,20 +219,8 @@ def analyze(
     surface_pattern: Annotated[
         str | None, typer.Option("--surface-pattern", help="File-name pattern of surface views.")
     ] = None,
-    keep_databar: Annotated[
-        bool, typer.Option("--keep-databar", help="Do not crop the data bar.")
-    ] = False,
-    no_local_thickness: Annotated[
-        bool, typer.Option("--no-local-thickness", help="Skip the local thickness.")
-    ] = False,
-    no_classify: Annotated[
-        bool, typer.Option("--no-classify", help="Skip the structure class.")
-    ] = False,
-    model: Annotated[
-        Path | None, typer.Option("--model", help="Structure-classifier model file.")
-    ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
+        int, typer.Option("--jobs", "-j", min=0, help="Worker processes (default: all cores).")
     ] = 0,
     force: Annotated[bool, typer.Option("--force", help="Redo images already done.")] = False,
     fail_fast: Annotated[
@@ -240,45 +241,49 @@ def analyze(
             "--no-wait", help="Refuse, rather than wait, when another run writes into --out."
         ),
     ] = False,
+    lines: Annotated[int | None, typer.Option("--lines", hidden=True)] = None,
+    angle: Annotated[float | None, typer.Option("--angle", hidden=True)] = None,
+    threshold: Annotated[str | None, typer.Option("--threshold", hidden=True)] = None,
+    pixel_classifier: Annotated[
+        Path | None, typer.Option("--pixel-classifier", hidden=True)
+    ] = None,
+    model: Annotated[Path | None, typer.Option("--model", hidden=True)] = None,
+    config_flags: dict[str, Any] | None = None,
 ) -> None:
-    """Analyse micrographs: segmentation, 50-line intercepts, porosity, directions, classes."""
+    """Analyse micrographs: segmentation, 50-line intercepts, porosity, directions, classes.
+
+    Every analysis option is a flag named after its TOML key (`--n-lines` is
+    `\\[measure] n_lines`); flags override the --config file.
+    """
     from semscan.inputs import collect_inputs
     from semscan.pipeline import make_tasks
     from semscan.report.batch import BatchInterrupted, run_batch
 
-    cfg = _load_config(config)
-    overrides: dict[str, Any] = {}
-    for key, value in (
-        ("io.pixel_size_um", pixel_size_um),
-        ("measure.window_um", _window(window_um)),
-        ("measure.n_lines", lines),
-        ("measure.angle_deg", angle),
-        ("segment.pores", pores),
-        ("segment.method", threshold),
-        ("segment.manual_threshold", manual_threshold),
-        ("segment.classifier_path", str(pixel_classifier) if pixel_classifier else None),
-        ("cross_section.view", view),
-        ("classify.model_path", str(model) if model else None),
-    ):
-        if value is not None:
-            overrides[key] = value
-    if pixel_classifier and threshold is None:
-        overrides["segment.method"] = "classifier"
-    if keep_databar:
-        overrides["io.keep_databar"] = True
-    if no_local_thickness:
-        overrides["measure.local_thickness"] = False
-    if no_classify:
-        overrides["classify.enabled"] = False
+    flags = dict(config_flags or {})
+    former = {"--lines": lines, "--angle": angle, "--threshold": threshold,
+              "--pixel-classifier": None if pixel_classifier is None else str(pixel_classifier),
+              "--model": None if model is None else str(model)}
+    for old, value in former.items():
+        if value is None:
+            continue
+        dotted = FORMER_FLAGS[old]
+        new = flag_of(*dotted.split("."))
+        if dotted in flags and flags[dotted] != value:
+            _fail(f"{old} is the former name of {new}; give one of them")
+        flags[dotted] = value
+        err.print(f"note: {old} is now {new} (the name of its TOML key); {old} still works")
+    if "segment.classifier_path" in flags and "segment.method" not in flags:
+        flags["segment.method"] = "classifier"
     try:
-        cfg = cfg.with_overrides(overrides)
+        cfg = build_config(config, flags)
     except SemscanError as exc:
-        err.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(2) from exc
+        _fail(str(exc))
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"--out {out_dir} is a file; give a folder (it is created if missing)")
 
     files, problems = collect_inputs(paths or [], skip_under=[out_dir])
     for problem in problems:
-        err.print(f"[red]error[/red] {problem}")
+        err.print(f"[red]error[/red] {_msg(problem)}")
     try:
         tasks = make_tasks(
             files,
@@ -288,15 +293,18 @@ def analyze(
             surface_pattern=surface_pattern,
         )
     except SemscanError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {_msg(exc)}")
         raise typer.Exit(2) from exc
     if not tasks:
         err.print(
             "[red]error[/red] no input images; name files, folders, glob patterns or a --manifest"
         )
         raise typer.Exit(1)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _log_to(out_dir / "semscan.log")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _log_to(out_dir / "semscan.log")
+    except OSError as exc:
+        _fail(f"cannot create the output folder --out {out_dir}: {exc.strerror or exc}")
 
     n_jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
     n_jobs = min(n_jobs, len(tasks))
@@ -304,7 +312,7 @@ def analyze(
 
     progress = _progress(len(tasks))
     try:
-        with progress as on_item:
+        with native_stderr_to_log(), progress as on_item:
             summary = run_batch(
                 tasks,
                 out_dir=out_dir,
@@ -320,23 +328,23 @@ def analyze(
                 on_message=progress.message,
             )
     except SemscanError as exc:  # e.g. a model file that cannot be used: nothing was run
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {_msg(exc)}")
         raise typer.Exit(2) from exc
     except BatchInterrupted as exc:
         s = exc.summary
         err.print(
             f"[yellow]interrupted[/yellow]: {s.analysed + s.skipped} of {s.total} image(s) "
             f"finished ({s.analysed} analysed now, {s.skipped} done before, "
-            f"{len(s.failures)} failed); their rows are in {out_dir / 'results.csv'}"
+            f"{len(s.failures)} failed); their rows are in {_msg(out_dir / 'results.csv')}"
         )
-        err.print(f"to finish the batch, run again: {_resume_command(sys.argv)}")
+        err.print(f"to finish the batch, run again: {escape(_resume_command(sys.argv))}")
         raise typer.Exit(130) from None
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow] before any image was analysed")
         raise typer.Exit(130) from None
     _print_summary(summary)
     for path, error in summary.failures:
-        err.print(f"[red]FAILED[/red] {path}: {error}")
+        err.print(f"[red]FAILED[/red] {_msg(path)}: {_msg(error)}")
     if summary.failures or problems:
         raise typer.Exit(1)
 
@@ -355,10 +363,17 @@ def _resume_command(argv: list[str]) -> str:
 
 
 def _log_to(path: Path) -> None:
-    """Send semscan's log and Python warnings to ``path`` (replacing an earlier log file)."""
+    """Send every log record and Python warning to ``path`` (replacing an earlier log file).
+
+    semscan's records at every level, other libraries' (tifffile, PIL) from WARNING up, and
+    Python warnings (numpy's, and semscan's own) go to the file and never to the terminal;
+    each third-party message and each warning is written once, and a semscan warning that
+    semscan also logged is written once, not twice.
+    """
     logger = logging.getLogger("semscan")
+    root = logging.getLogger()
     py_warnings = logging.getLogger("py.warnings")
-    for lg in (logger, py_warnings):
+    for lg in (logger, py_warnings, root):
         for h in [h for h in lg.handlers if getattr(h, "_semscan_log", False)]:
             lg.removeHandler(h)
             h.close()
@@ -368,11 +383,12 @@ def _log_to(path: Path) -> None:
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     )
-    logger.addHandler(handler)
+    handler.addFilter(LogOnce())
+    root.addHandler(handler)  # semscan's and third-party records reach it by propagation
     # Per-image warnings are in each result row and in this log, not on the terminal.
-    logging.captureWarnings(True)
-    py_warnings.addHandler(handler)
-    py_warnings.propagate = False
+    logging.captureWarnings(False)
+    py_warnings.propagate = True
+    warnings.showwarning = log_warning
 
 
 class _progress:
@@ -404,18 +420,18 @@ class _progress:
         if self._bar is not None:
             self._bar.update(self._task, completed=count, total=total, description=name)
             for note in item.notes:
-                self._bar.console.print(f"[yellow]note[/yellow] {note}")
+                self._bar.console.print(f"[yellow]note[/yellow] {_msg(note)}")
             if not item.ok:
-                self._bar.console.print(f"[red]failed[/red] {name}: {item.error}")
+                self._bar.console.print(f"[red]failed[/red] {_msg(name)}: {_msg(item.error)}")
         else:
             for note in item.notes:
-                err.print(f"note: {note}")
+                err.print(f"note: {_msg(note)}")
             status = "ok" if item.ok else f"FAILED: {item.error}"
-            err.print(f"[{count}/{total}] {name}: {status} ({item.seconds:.2f} s)")
+            err.print(f"[{count}/{total}] {_msg(name)}: {_msg(status)} ({item.seconds:.2f} s)")
 
     def message(self, text: str) -> None:
         """Show a message (waiting for another run, an earlier run interrupted)."""
-        (self._bar.console if self._bar is not None else err).print(text)
+        (self._bar.console if self._bar is not None else err).print(_msg(text))
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
@@ -437,7 +453,7 @@ def _pct(value: Any) -> str:
 def _print_summary(summary: Any) -> None:
     table = Table(title=f"semscan results ({len(summary.rows)} image(s))")
     for col in ("image", "view", "pixel", "pore d (95% CI)", "porosity", "solid d", "class"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # full names, wrapped, never truncated
     for row in summary.rows:
         unit = row.get("unit", "px")
         suffix = "um" if unit == "µm" else "px"
@@ -446,7 +462,7 @@ def _print_summary(summary: Any) -> None:
         hi = row.get(f"pore_intercept_ci95_high_{suffix}")
         ps = row.get("pixel_size_um")
         table.add_row(
-            str(row.get("name")),
+            escape(str(row.get("name"))),
             str(row.get("view")),
             f"{ps * 1000:.3g} nm" if ps else "uncalibrated",
             f"{_fmt_len(d, unit)} ({_num(lo)}-{_num(hi)})",
@@ -493,17 +509,20 @@ def train_pixels(
         float | None, typer.Option("--pixel-size-um", help="Override the pixel size (µm).")
     ] = None,
     sigma_max_px: Annotated[
-        float, typer.Option("--sigma-max-px", help="Largest feature scale (px).")
+        float, typer.Option("--sigma-max-px", min=1.0, max=256.0,
+                            help="Largest feature scale (px).")
     ] = 16.0,
-    trees: Annotated[int, typer.Option("--trees", help="Number of trees.")] = 50,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    trees: Annotated[int, typer.Option("--trees", min=1, max=10_000,
+                                       help="Number of trees.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
 ) -> None:
-    """Train the pixel classifier from labelled strokes; use it with --pixel-classifier."""
+    """Train the pixel classifier from labelled strokes; use it with --classifier-path."""
     import numpy as np
 
     from semscan.io import read_micrograph
     from semscan.segment import PixelClassifier
 
+    _check_io(pixel_size_um=pixel_size_um)
     try:
         m = read_micrograph(image, pixel_size_um=pixel_size_um)
         with warnings.catch_warnings():
@@ -529,13 +548,13 @@ def train_pixels(
         )
         model.save(out_path)
     except (SemscanError, OSError, ValueError) as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {_msg(exc)}")
         raise typer.Exit(1) from exc
     counts = {
         name: int((raw == k).sum()) for k, name in ((1, "pore"), (2, "solid"), (3, "excluded"))
     }
     out.print(f"trained on {counts} labelled pixels; model written to {out_path}")
-    out.print(f"use it: semscan analyze ... --pixel-classifier {out_path}")
+    out.print(f"use it: semscan analyze ... --classifier-path {_msg(out_path)}")
 
 
 def _label_scale(lab: Any) -> float:
@@ -553,14 +572,17 @@ def train_classifier(
     card: Annotated[
         Path | None, typer.Option("--card", help="Model card (JSON); default: beside the model.")
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the training data.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the training data.")] = 0,
     n_per_class: Annotated[
-        int, typer.Option("--n-per-class", help="Synthetic images per class.")
+        int, typer.Option("--n-per-class", min=1, max=100_000, help="Synthetic images per class.")
     ] = 800,
     n_test_per_class: Annotated[
-        int, typer.Option("--n-test-per-class", help="Held-out images per class.")
+        int, typer.Option("--n-test-per-class", min=1, max=100_000,
+                     help="Held-out images per class.")
     ] = 100,
-    trees: Annotated[int, typer.Option("--trees", help="Number of trees.")] = 250,
+    trees: Annotated[
+        int, typer.Option("--trees", min=1, max=10_000, help="Number of trees.")
+    ] = 250,
     max_canvas: Annotated[
         float, typer.Option("--max-canvas", help="Cut each training field from a canvas 1 to "
                             "this many times its side, segmented whole, as an analysis cuts "
@@ -568,7 +590,8 @@ def train_classifier(
                             "field-size images.")
     ] = 1.0,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Processes generating the data (same model).")
+        int, typer.Option("--jobs", "-j", min=1, max=1024,
+                     help="Processes generating the data (same model).")
     ] = 1,
 ) -> None:
     """Train the structure classifier on generated data; use it with `analyze --model`."""
@@ -591,7 +614,7 @@ def train_classifier(
             n_jobs=jobs,
         )
     except (SemscanError, OSError, ValueError) as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {_msg(exc)}")
         raise typer.Exit(1) from exc
     out.print(_confusion_table(f"held-out accuracy {100 * report.accuracy:.1f} %",
                                report.classes, report.confusion, report.per_class_accuracy))
@@ -603,10 +626,10 @@ def _confusion_table(
     recall: dict[str, float],
 ) -> Table:
     table = Table(title=title)
-    table.add_column("true \\ predicted")
+    table.add_column("true \\ predicted", overflow="fold")
     for cls in classes:
-        table.add_column(cls)
-    table.add_column("recall")
+        table.add_column(cls, overflow="fold")
+    table.add_column("recall", overflow="fold")
     for cls, row in zip(classes, confusion, strict=True):
         table.add_row(cls, *map(str, row), f"{100 * recall[cls]:.1f} %")
     return table
@@ -617,14 +640,15 @@ def _confusion_table(
 def evaluate_classifier(
     model_path: Annotated[
         Path | None,
-        typer.Option("--model", help="Structure model file; default: the shipped model."),
+        typer.Option("--model-path", "--model",
+                     help="Structure model file; default: the shipped model."),
     ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the evaluation images; use one the model "
+        int, typer.Option("--seed", min=0, help="Seed of the evaluation images; use one the model "
                           "was not trained (seed) or tuned (seed + 1) on.")
     ] = 2,
     n_per_class: Annotated[
-        int, typer.Option("--n-per-class", help="Synthetic images per class.")
+        int, typer.Option("--n-per-class", min=1, max=100_000, help="Synthetic images per class.")
     ] = 200,
     max_canvas: Annotated[
         float | None,
@@ -634,7 +658,7 @@ def evaluate_classifier(
                      "was trained (1, field-size images, for the shipped model).")
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Processes generating the images.")
+        int, typer.Option("--jobs", "-j", min=1, max=1024, help="Processes generating the images.")
     ] = 1,
 ) -> None:
     """Score a structure model on fresh synthetic images of another seed."""
@@ -649,7 +673,7 @@ def evaluate_classifier(
             model, seed=seed, n_per_class=n_per_class, n_jobs=jobs,
             canvas_scale=None if max_canvas is None else (1.0, max_canvas))
     except (SemscanError, OSError, ValueError) as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {_msg(exc)}")
         raise typer.Exit(1) from exc
     lo, hi = report.canvas_scale
     out.print(_confusion_table(

@@ -10,10 +10,13 @@ The rules are conservative: an image without a bar must lose nothing. A candidat
 accepted only when all of these hold:
 
 - it lies in the bottom 40 % of the image and is between 1.5 % and 40 % of its height;
-- most of its rows are dominated by one flat grey level (≥ 40 % of the row within ±2/255);
+- most of its rows are dominated by the bar's flat background level (≥ 40 % of the row
+  within ±2/255 of the level of the band's bottom row);
 - its top row is (almost) uniform across the whole width, and the row just above it is not
   flat, i.e. the band starts at a sharp, straight edge;
-- the rows above it look like a micrograph (textured, not flat);
+- the flat level of every band row is the bar's own background level (within 2/255), so
+  a flat substrate above a black bar (particles on a dark wafer) is not taken for bar;
+- the rows above it look like a micrograph: textured, or flat at another grey level;
 - it holds text or graphics: between 0.3 % and 60 % of its pixels differ from the band's
   background by more than 0.25 of the grey range (a uniformly blank or saturated band is
   *not* a data bar: masking those is the segmentation's job).
@@ -36,6 +39,7 @@ _FLAT_ROW = 0.40  # a bar row: at least this fraction of pixels within ±2 level
 _UNIFORM_ROW = 0.90  # the band's top row (a rule line or the margin above the text)
 _TEXTURED_ABOVE = 0.30  # median flatness of the rows above the band must stay below this
 _MAX_GAP = 3  # rows of large text allowed inside the band
+_LEVEL_TOL = 2  # grey levels (of 255) around the bar background that count as background
 
 
 def _row_flatness(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,14 +104,34 @@ def detect_databar(image: np.ndarray) -> int:
     q = np.clip(np.rint(sub * 255.0), 0, 255).astype(np.uint8)
     mode, flat = _row_flatness(q)
     n = flat.size
-    barlike = flat >= _FLAT_ROW
-
-    # Skip a short tail of image rows under the band (Zeiss data zone boxes).
-    bottom = n - 1
+    # Zeiss data zones can stop a few rows short of the bottom edge: try each bottom row
+    # within the allowed tail, nearest the edge first.
     max_tail = round(_TAIL_FRACTION * rows)
-    while bottom >= 0 and not barlike[bottom] and (n - 1 - bottom) <= max_tail:
-        bottom -= 1
-    if bottom < 0 or not barlike[bottom]:
+    for bottom in range(n - 1, max(-1, n - 2 - max_tail), -1):
+        height = _band_from(sub, q, mode, flat, bottom, rows=rows, start=start)
+        if height:
+            return height
+    return 0
+
+
+def _band_from(
+    sub: np.ndarray,
+    q: np.ndarray,
+    mode: np.ndarray,
+    flat: np.ndarray,
+    bottom: int,
+    *,
+    rows: int,
+    start: int,
+) -> int:
+    """Height of a data bar whose last row is ``bottom`` (of ``sub``), else 0."""
+    level = int(mode[bottom])
+    # A bar row is flat *at the bar's own background level*: a flat substrate above a
+    # black bar (particles on a dark wafer) is flat too, but at another grey level.
+    near = np.abs(q.astype(np.int16) - level) <= _LEVEL_TOL
+    at_level = near.mean(axis=1)
+    barlike = at_level >= _FLAT_ROW
+    if not barlike[bottom]:
         return 0
 
     # Grow the band upwards, bridging short gaps of large text.
@@ -124,25 +148,40 @@ def detect_databar(image: np.ndarray) -> int:
                 break
         r -= 1
 
-    # The band must start at a straight, sharp edge: a uniform row under a textured one.
+    # The band must start at a straight, sharp edge: a uniform row under a non-bar row.
     edge = None
     for cand in range(top, bottom + 1):
-        if flat[cand] >= _UNIFORM_ROW and cand > 0 and flat[cand - 1] < _FLAT_ROW:
+        if at_level[cand] >= _UNIFORM_ROW and cand > 0 and not barlike[cand - 1]:
             edge = cand
             break
     if edge is None:
         return 0
+    # A box outline or rule line (1-2 uniform rows of another grey level) bounds the band:
+    # crop it with the band, unless the "line" continues upwards (a flat vacuum region).
+    for k in (1, 2):
+        if edge - k - 1 < 0:
+            break
+        rule = slice(edge - k, edge)
+        line_level = int(mode[edge - 1])
+        if np.any(flat[rule] < _UNIFORM_ROW) or np.any(at_level[rule] >= _FLAT_ROW):
+            break
+        if np.any(np.abs(mode[rule].astype(np.int64) - line_level) > _LEVEL_TOL):
+            break
+        above_line = np.abs(q[edge - k - 1].astype(np.int16) - line_level) <= _LEVEL_TOL
+        if float(above_line.mean()) < _FLAT_ROW:
+            edge -= k
+            break
     height = rows - (start + edge)
     if height < max(6, _MIN_FRACTION * rows) or height > _MAX_FRACTION * rows:
         return 0
 
-    above = flat[max(0, edge - 20) : edge]
+    # The rows above must look like a micrograph: textured, or flat at another level.
+    above = at_level[max(0, edge - 20) : edge]
     if above.size < 5 or float(np.median(above)) >= _TEXTURED_ABOVE:
         return 0
 
     band = sub[edge : bottom + 1]
-    band_modes = mode[edge : bottom + 1][flat[edge : bottom + 1] >= _FLAT_ROW]
-    background = float(np.median(band_modes)) / 255.0
+    background = level / 255.0
     content = float(np.mean(np.abs(band - background) > 0.25))
     if not 0.003 <= content <= 0.60:
         return 0

@@ -521,8 +521,9 @@ def intercept_method(
         )
     if below:
         notes.append(
-            f"magnification too low for the {n_lines}-line method "
-            f"({below} of {n_lines} lines cross < {min_voids_per_line} voids)"
+            f"too few pores across the field for the {n_lines}-line method "
+            f"({below} of {n_lines} lines cross < {min_voids_per_line} voids): "
+            "use a lower magnification or a larger field"
         )
     window = lines.window
     chords = Chords(

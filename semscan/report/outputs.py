@@ -13,7 +13,8 @@ Layout of an output folder::
     images/<stem>.json             everything about one image (the record and resume marker)
     failures/<name>.json           the latest failure of one input path
     overlays/<stem>.png            overlay for review
-    masks/<stem>_labels.tif        label image, 0 solid, 1 pore, 2 excluded (--save-masks)
+    masks/<stem>_labels.tif        label image, 0 solid, 1 pore, 2 excluded (--save-masks), in
+                                   the input file's pixel grid, pixel size in µm (ImageJ)
     chords/<stem>.parquet          per-image intercepts, merged into chords.parquet
 
 Every file is written to a temporary name and renamed into place, so an interrupted run
@@ -56,6 +57,7 @@ __all__ = [
     "read_run_json",
     "scan_records",
     "software_versions",
+    "write_label_tiff",
     "write_tables",
 ]
 
@@ -211,19 +213,9 @@ class ImageOutputWriter:
             )
             row["overlay"] = f"overlays/{stem}.png"
         if self.save_masks:
-            import tifffile
-
-            labels = result.segmentation.labels()
             _atomic_via(
                 self.out_dir / "masks" / f"{stem}_labels.tif",
-                lambda p: tifffile.imwrite(
-                    p,
-                    labels,
-                    photometric="minisblack",
-                    compression="zlib",
-                    metadata=None,
-                    description="semscan labels: 0 solid, 1 pore, 2 excluded",
-                ),
+                lambda p: write_label_tiff(p, result.labels_full, result.calibration),
             )
             row["mask"] = f"masks/{stem}_labels.tif"
         detail = image_json(result)
@@ -237,6 +229,58 @@ class ImageOutputWriter:
             json.dumps(_jsonable(detail), indent=1, ensure_ascii=False),
         )
         return row
+
+
+LABELS_INFO = "semscan labels: 0 solid, 1 pore, 2 excluded"
+
+
+def write_label_tiff(path: str | Path, labels: np.ndarray, calibration: Any) -> None:
+    """Write a label image as an ImageJ TIFF that Fiji and napari show in µm.
+
+    The file is an uncompressed ImageJ hyperstack TIFF (plain ImageJ opens no compressed
+    hyperstacks), uint8, 0 solid, 1 pore, 2 excluded (said in the ImageJ ``Info``
+    property), display range 0-2. A calibrated image stores its pixel size the ImageJ
+    way: XResolution = YResolution = pixels per µm and ``unit=micron`` in the
+    description, which ImageJ shows as µm and :func:`semscan.io.read_micrograph` reads
+    back (vendor ``'ImageJ'``, calibration source ``'file'``). An uncalibrated one has no
+    unit (px).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.tif`` file to write.
+    labels : ndarray of uint8, shape (rows, columns)
+        E.g. :attr:`ImageResult.labels_full <semscan.pipeline.ImageResult.labels_full>`,
+        in the input file's pixel grid.
+    calibration : Calibration
+        The image's pixel size.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np, tifffile
+    >>> from semscan.calibration import Calibration
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "labels.tif"
+    >>> write_label_tiff(f, np.zeros((8, 8), np.uint8), Calibration(0.02, "user", ""))
+    >>> with tifffile.TiffFile(f) as tif:
+    ...     tif.imagej_metadata["unit"], tif.pages[0].tags["XResolution"].value
+    ('micron', (50, 1))
+    """
+    import tifffile
+
+    metadata: dict[str, Any] = {"Info": LABELS_INFO, "min": 0, "max": 2}
+    resolution = None
+    if calibration.is_calibrated:
+        per_um = 1.0 / float(calibration.pixel_size_um)
+        resolution = (per_um, per_um)
+        metadata["unit"] = "micron"
+    tifffile.imwrite(
+        path,
+        np.ascontiguousarray(labels, dtype=np.uint8),
+        imagej=True,
+        resolution=resolution,
+        metadata=metadata,
+        photometric="minisblack",
+    )
 
 
 def image_json(result: Any) -> dict[str, Any]:

@@ -4,6 +4,14 @@ One RGB picture per analysed image: pores tinted blue, excluded pixels hatched o
 the lines of the intercept method in yellow with their pore segments in red, a scale bar
 in the image's unit, and the headline numbers in a box at the top-left. Cross-sections
 also get the detected film surfaces (green) and the thickness positions (magenta).
+
+The picture is in the input file's own pixel grid (:mod:`semscan.file_grid`): the same
+width and height as the file, so it lies exactly over the original. The rows of a cropped
+data bar are drawn black and hatched as excluded (the reader does not keep the bar's
+pixels, and they are not measured). A tilted cross-section measured in a rotated film
+frame is drawn back in the file's grid: its masks mapped back, and its lines, intercepts,
+surfaces and thickness positions rotated back as segments, so they lie where they were
+measured.
 """
 
 from __future__ import annotations
@@ -122,34 +130,35 @@ def render_overlay(result: Any) -> np.ndarray:
     Returns
     -------
     ndarray of uint8, shape (rows, columns, 3)
+        ``(rows, columns) = result.file_shape``: the input file's grid, data bar included.
     """
     from PIL import Image, ImageDraw
 
-    grey = np.clip(result.micrograph.image * 255.0, 0, 255).astype(np.float32)
+    source = result.input_micrograph or result.micrograph
+    grey = source.to_file_grid(np.clip(source.image * 255.0, 0, 255).astype(np.float32), fill=0)
     rgb = np.repeat(grey[..., None], 3, axis=2)
-    seg = result.segmentation
-    rgb[seg.pore] = 0.65 * rgb[seg.pore] + 0.35 * _PORE
-    if seg.excluded.any():
-        rr, cc = np.nonzero(seg.excluded)
+    labels = result.labels_full
+    pore = labels == 1
+    rgb[pore] = 0.65 * rgb[pore] + 0.35 * _PORE
+    excluded = labels == 2
+    if excluded.any():
+        rr, cc = np.nonzero(excluded)
         hatch = ((rr + cc) % 10) < 3
         rgb[rr, cc] *= 0.6
         rgb[rr[hatch], cc[hatch]] = _HATCH
     img = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
     draw = ImageDraw.Draw(img, "RGBA")
-    rows, cols = seg.pore.shape
+    rows, cols = labels.shape
     scale = max(rows, cols) / 1024.0
     width = max(1, round(scale))
 
-    ic = result.pore_intercept
-    for r0, c0, r1, c1 in ic.lines:
+    geometry = result.geometry_full
+    for r0, c0, r1, c1 in geometry.pore_lines:
         draw.line([(c0, r0), (c1, r1)], fill=(255, 230, 0, 200), width=width)
-    ch = ic.chords
-    for r0, c0, r1, c1 in zip(ch.r0, ch.c0, ch.r1, ch.c1, strict=True):
+    for r0, c0, r1, c1 in geometry.pore_chords:
         draw.line([(c0, r0), (c1, r1)], fill=(255, 40, 40, 255), width=width + 1)
-
-    xs = result.cross_section
-    if xs is not None:
-        _draw_cross_section(draw, xs, width)
+    if result.cross_section is not None:
+        _draw_cross_section(draw, geometry, width)
 
     size = max(11, int(15 * max(scale, 0.7)))
     font, has_mu = _font(size)
@@ -157,12 +166,13 @@ def render_overlay(result: Any) -> np.ndarray:
     def text_of(t: str) -> str:
         return t if has_mu else t.replace("µ", "u")
 
-    # Scale bar, bottom-left.
+    # Scale bar, bottom-left of the image (above a cropped data bar).
     cal = result.calibration
+    image_rows = source.shape[0]
     field = cols * cal.scale
     length = nice_scale_length(field)
     bar_px = length / cal.scale
-    x0, y0 = int(0.03 * cols), int(rows - 0.05 * rows)
+    x0, y0 = int(0.03 * cols), int(image_rows - 0.05 * image_rows)
     thick = max(3, int(4 * scale))
     label = text_of(f"{length:g} {cal.unit}")
     tw = draw.textlength(label, font=font)
@@ -183,20 +193,15 @@ def render_overlay(result: Any) -> np.ndarray:
     return np.asarray(img)
 
 
-def _draw_cross_section(draw: Any, xs: Any, width: int) -> None:
-    """Film surfaces (green) and thickness positions (magenta) of a cross-section."""
-    film = xs.film
-    for ys in (film.top_px, film.bottom_px):
-        ok = np.isfinite(ys)
-        if ok.sum() < 2:
+def _draw_cross_section(draw: Any, geometry: Any, width: int) -> None:
+    """Film surfaces (green) and thickness positions (magenta), in the file's pixels."""
+    for curve in (geometry.film_top, geometry.film_bottom):
+        if len(curve) < 2:
             continue
-        rows, cols = film.to_image(film.positions_px[ok], ys[ok])
         draw.line(
-            list(zip(cols.tolist(), rows.tolist(), strict=True)),
-            fill=(40, 230, 60, 230),
-            width=width + 1,
+            [(float(c), float(r)) for r, c in curve], fill=(40, 230, 60, 230), width=width + 1
         )
-    for r0, c0, r1, c1 in xs.thickness.segments:
+    for r0, c0, r1, c1 in geometry.thickness:
         draw.line([(c0, r0), (c1, r1)], fill=(255, 0, 255, 230), width=width + 1)
 
 

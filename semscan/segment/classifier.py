@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from semscan._forest import TreeEnsemble, read_json, write_json
+from semscan._modelfile import CORRUPT, field, int_field, number_field
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import ModelError, SegmentationError
 
@@ -44,6 +45,10 @@ FEATURES_PER_SIGMA = 4
 LABELS = {1: "pore", 2: "solid", 3: "excluded"}
 _CHUNK = 1 << 18
 _MAX_SAMPLES = 200_000
+# What a model file may ask for: more or larger scales would make pixel_features slow
+# or huge (16 px is the default largest scale, one scale per octave).
+_MAX_SIGMAS = 32
+_MAX_SIGMA_PX = 4096.0
 
 
 def _sigmas(sigma_min_px: float, sigma_max_px: float) -> tuple[float, ...]:
@@ -326,7 +331,8 @@ class PixelClassifier:
         ------
         ModelError
             On another format, another feature kind, inconsistent feature parameters or
-            classes, or a corrupt forest.
+            classes, a field that is missing or of the wrong type or range, or a corrupt
+            forest; the message names the file and the first problem.
         """
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             got = data.get("format") if isinstance(data, dict) else type(data).__name__
@@ -334,35 +340,45 @@ class PixelClassifier:
                 f"{source} is not a semscan pixel-classifier model (format {got!r}, expected "
                 f"{FORMAT!r}); train one with PixelClassifier.train(...).save(path)"
             )
-        feats = data.get("features")
-        if not isinstance(feats, dict) or feats.get("kind") != FEATURE_KIND:
-            kind = feats.get("kind") if isinstance(feats, dict) else None
+        feats = field(data, "features", source, dict)
+        kind = field(feats, "kind", source, str)
+        if kind != FEATURE_KIND:
             raise ModelError(
                 f"{source} was trained with other pixel features ({kind!r}); this semscan "
                 f"computes {FEATURE_KIND!r}: retrain the classifier"
             )
-        try:
-            sigmas = tuple(float(s) for s in feats["sigmas_px"])
-            n_features = int(feats["n_features"])
-            pixel_size = feats.get("pixel_size_um")
-            pixel_size = None if pixel_size is None else float(pixel_size)
-            classes = [int(c) for c in data["classes"]]
-            labels_sha = str(data.get("labels_sha256", ""))
-            n_train = int(data.get("n_training_pixels", 0))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"{source}: malformed feature parameters: {exc}") from exc
-        if not sigmas or not all(math.isfinite(s) and s > 0 for s in sigmas):
-            raise ModelError(f"{source}: feature sigmas must be positive, got {list(sigmas)}")
+        sigmas = field(feats, "sigmas_px", source, list)
+        if not (1 <= len(sigmas) <= _MAX_SIGMAS and all(
+            type(s) in (int, float) and math.isfinite(s) and 0 < s <= _MAX_SIGMA_PX
+            for s in sigmas
+        )):
+            raise ModelError(
+                f"{source}: feature sigmas must be 1 to {_MAX_SIGMAS} positive numbers of px "
+                f"up to {_MAX_SIGMA_PX}, got {sigmas[:_MAX_SIGMAS + 1]!r}; {CORRUPT}"
+            )
+        sigmas = tuple(float(s) for s in sigmas)
+        n_features = int_field(feats, "n_features", source, low=1,
+                               high=FEATURES_PER_SIGMA * _MAX_SIGMAS)
+        pixel_size = field(feats, "pixel_size_um", source, (int, float, type(None)),
+                           default=None)
+        if pixel_size is not None:
+            pixel_size = number_field(feats, "pixel_size_um", source, low=1e-6, high=1e4)
+        classes = field(data, "classes", source, list)
+        if not set(map(type, classes)) <= {int}:
+            raise ModelError(f"{source}: classes must be integers, got {classes[:8]!r}; {CORRUPT}")
+        labels_sha = field(data, "labels_sha256", source, str, default="")
+        n_train = int_field(data, "n_training_pixels", source, low=0, high=2**53, default=0)
+        version = field(data, "semscan_version", source, str, default="")
         if n_features != FEATURES_PER_SIGMA * len(sigmas):
             raise ModelError(
                 f"{source}: feature parameters do not match: {len(sigmas)} sigmas give "
                 f"{FEATURES_PER_SIGMA * len(sigmas)} features, the file says {n_features}"
             )
-        if pixel_size is not None and not (math.isfinite(pixel_size) and pixel_size > 0):
-            raise ModelError(f"{source}: invalid training pixel size {pixel_size!r}")
-        if len(classes) < 2 or not set(classes) <= set(LABELS):
+        if len(classes) < 2 or not set(classes) <= set(LABELS) or len(set(classes)) != len(
+            classes
+        ):
             raise ModelError(f"{source}: classes must be two or more of 1, 2, 3; got {classes}")
-        ensemble = TreeEnsemble.from_dict(data.get("forest"))  # type: ignore[arg-type]
+        ensemble = TreeEnsemble.from_dict(field(data, "forest", source, dict), source=source)
         if ensemble.n_features != n_features:
             raise ModelError(
                 f"{source}: the forest expects {ensemble.n_features} features but the feature "
@@ -377,7 +393,7 @@ class PixelClassifier:
             sigmas_px=sigmas,
             pixel_size_um=pixel_size,
             labels_sha256=labels_sha,
-            semscan_version=str(data.get("semscan_version", "")),
+            semscan_version=version,
             n_training_pixels=n_train,
         )
 

@@ -52,7 +52,8 @@ def test_validity_warning_text():
     mask = stripes((100, 100), pore_width_px=20, solid_width_px=20)
     res = intercept_method(mask, calibration=UNCALIBRATED, window_um="full", n_lines=20)
     assert res.warnings == (
-        "magnification too low for the 20-line method (20 of 20 lines cross < 10 voids)",
+        "too few pores across the field for the 20-line method (20 of 20 lines cross < 10 "
+        "voids): use a lower magnification or a larger field",
     )
     assert res.lines_below_min == 20
 

@@ -11,6 +11,7 @@ from semscan.errors import ModelError, SegmentationError
 from semscan.micrograph import Micrograph
 from semscan.segment import PixelClassifier, load_pixel_classifier, segment_micrograph
 from semscan.synth.render import render_sem
+from tests._crafted_models import crafted_models, load_in_subprocess, reference_proba, refusals
 from tests._synthetic import random_discs
 
 
@@ -124,11 +125,13 @@ def tamper(tmp_path, trained, change):
         (lambda d: d["features"].update(sigmas_px=[1.0, 2.0], n_features=8),
          "the forest expects 16 features"),
         (lambda d: d["features"].update(sigmas_px=[1.0, 2.0, 4.0, -8.0]),
-         "sigmas must be positive"),
+         "sigmas must be 1 to 32 positive numbers"),
         (lambda d: d.update(classes=[1, 5]), "classes must be two or more of 1, 2, 3"),
         (lambda d: d.update(classes=[2, 1]), "forest classes"),
-        (lambda d: d["forest"]["trees"][0].update(left=[1, 2]), "corrupt tree-ensemble"),
-        (lambda d: d.pop("forest"), "not a semscan tree-ensemble model"),
+        (lambda d: d["forest"]["trees"][0].update(left=[1, 2]),
+         r"tree 0: 'left' has 2 entries but 'right' has \d+; the model file is corrupt"),
+        (lambda d: d.pop("forest"), "the field 'forest' is missing"),
+        (lambda d: d["forest"].update(format="x"), "not a semscan tree-ensemble model"),
     ],
 )
 def test_tampered_model_refused(tmp_path, trained, change, match):
@@ -176,3 +179,117 @@ def test_forest_compiled_path_equals_numpy_path(trained, second):
     fast = forest.predict_proba(X)
     slow = forest._predict_proba_numpy(X.astype(np.float64))
     assert np.array_equal(fast, slow)
+
+
+# ------------------------------------------------------------------ crafted model files
+@pytest.fixture(scope="module")
+def small_payload():
+    """A real pixel classifier, small: 3 trees of depth 6 on a 64 x 64 image."""
+    truth = discs((64, 64), n=10, r=5.0, seed=3)
+    img = render_sem(truth, seed=3)
+    clf = PixelClassifier.train(img, strokes(truth), sigma_max_px=4, n_estimators=3,
+                                max_depth=6, seed=0)
+    return clf.to_dict()
+
+
+def test_crafted_pixel_classifiers_are_refused(tmp_path, small_payload):
+    cases = crafted_models(small_payload, tmp_path)
+    assert len(cases) >= 20
+    assert refusals(load_pixel_classifier, cases) == []
+
+
+def test_crafted_pixel_classifiers_fail_fast_in_a_fresh_process(tmp_path, small_payload):
+    crafted_models(small_payload, tmp_path / "corpus")
+    results, rss_mb = load_in_subprocess("semscan.segment.classifier", "load_pixel_classifier",
+                                         tmp_path / "corpus", timeout=60)
+    assert {r["outcome"] for r in results.values()} == {"ModelError"}, results
+    assert rss_mb < 1000
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda d: d["features"].update(sigmas_px="1,2,4,8"), "'sigmas_px' is str, expected list"),
+        (lambda d: d["features"].update(sigmas_px=[1.0, 1e6]), "up to 4096"),
+        (lambda d: d["features"].update(sigmas_px=[1.0] * 33), "1 to 32 positive numbers"),
+        (lambda d: d["features"].update(sigmas_px=[1, True]), "1 to 32 positive numbers"),
+        (lambda d: d["features"].update(pixel_size_um="0.01"), "'pixel_size_um' is str"),
+        (lambda d: d["features"].update(pixel_size_um=1e305), "'pixel_size_um' is 1e\\+305"),
+        (lambda d: d["features"].update(pixel_size_um=0), "'pixel_size_um' is 0, expected"),
+        (lambda d: d["features"].update(n_features=True), "'n_features' is bool"),
+        (lambda d: d["features"].update(n_features=16.0), "'n_features' is float"),
+        (lambda d: d["features"].pop("kind"), "the field 'kind' is missing"),
+        (lambda d: d.update(features=[1]), "'features' is list, expected dict"),
+        (lambda d: d.update(classes=["1", "2"]), "classes must be integers"),
+        (lambda d: d.update(classes=[1, 1]), "classes must be two or more of 1, 2, 3"),
+        (lambda d: d.update(labels_sha256=5), "'labels_sha256' is int, expected str"),
+        (lambda d: d.update(n_training_pixels=-1), "'n_training_pixels' is -1, expected 0"),
+        (lambda d: d.update(semscan_version=None), "'semscan_version' is null, expected str"),
+        (lambda d: d.update(forest=[]), "'forest' is list, expected dict"),
+    ],
+)
+def test_pixel_classifier_fields_are_type_checked(tmp_path, small_payload, change, match):
+    data = json.loads(json.dumps(small_payload))
+    change(data)
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match=match) as info:
+        load_pixel_classifier(path)
+    assert str(path) in str(info.value)
+
+
+def test_cli_refuses_crafted_pixel_classifiers(tmp_path, small_payload, sem_folder):
+    from typer.testing import CliRunner
+
+    from semscan.cli.app import app
+
+    cases = {c.name: c for c in crafted_models(small_payload, tmp_path / "corpus")}
+    for name in ("self_cycle", "sibling_cycle", "negative_index", "index_2_40", "gzip_bomb",
+                 "deep_nesting", "threshold_nan", "left_is_string", "truncated_gzip"):
+        out = tmp_path / f"out-{name}"
+        res = CliRunner().invoke(app, ["analyze", str(sem_folder / "img0.tif"), "--out",
+                                       str(out), "-j", "1", "--no-classify",
+                                       "--pixel-classifier", str(cases[name].path)])
+        assert res.exit_code == 2, (name, res.stdout, res.stderr)
+        assert isinstance(res.exception, SystemExit), (name, res.exception)
+        text = " ".join(res.stderr.split())  # rich wraps long lines
+        assert "error" in text and cases[name].path.name in text, (name, text)
+        assert "Traceback" not in res.stdout + res.stderr, name
+        assert not (out / "results.csv").exists()
+
+
+def test_train_pixels_models_predict_as_the_stored_trees_say(tmp_path):
+    """A model from `semscan train-pixels` loads and predicts exactly what walking its
+    stored trees by hand gives, on the compiled (float32) and the numpy path."""
+    import cv2
+    from typer.testing import CliRunner
+
+    from semscan.cli.app import app
+    from semscan.segment.classifier import pixel_features
+    from tests._synthetic import disc_pores, sem_image, write_fei_tiff
+
+    pore = disc_pores((96, 96), seed=4)
+    img = write_fei_tiff(tmp_path / "train.tif", sem_image(pore, seed=4))
+    labels = np.zeros(pore.shape, np.uint8)
+    labels[::8][pore[::8]] = 1
+    labels[::8][~pore[::8]] = 2
+    cv2.imwrite(str(tmp_path / "labels.png"), labels)
+    model = tmp_path / "px.json.gz"
+    res = CliRunner().invoke(app, ["train-pixels", str(img), str(tmp_path / "labels.png"),
+                                   "--out", str(model), "--trees", "4", "--sigma-max-px", "4"])
+    assert res.exit_code == 0, res.stderr
+    clf = load_pixel_classifier(model)
+    grey = sem_image(disc_pores((48, 48), seed=5), seed=5)
+    X = pixel_features(grey, sigmas_px=clf.sigmas_px).reshape(-1, 12)
+    assert X.dtype == np.float32 and len(X) >= 1024  # the compiled path
+    expected = reference_proba(json.loads(gzip_text(model))["forest"], X)
+    assert np.array_equal(clf.ensemble.predict_proba(X), expected)
+    assert np.array_equal(clf.ensemble.predict_proba(X[:100]), expected[:100])  # numpy path
+    proba = clf.predict_proba(grey)
+    assert np.array_equal(proba, expected.astype(np.float32).reshape(48, 48, 2))
+
+
+def gzip_text(path):
+    import gzip
+
+    return gzip.decompress(path.read_bytes()).decode()
