@@ -95,11 +95,14 @@ def test_kill_9_of_a_worker_mid_batch_finishes_every_image(tmp_path):
         [*CLI, "analyze", str(tmp_path / "lot"), "--out", str(out), "-j", "2", *FAST_FLAGS],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
     )
+    while not any((out / "images").glob("*.json")) and proc.poll() is None:
+        time.sleep(0.02)
+    # Every worker has had a task by now; the one that wrote that image takes a few ms to
+    # pick up its next, so leave it that time: then a running worker is analysing.
+    time.sleep(0.3)
     victim = None
     while victim is None and proc.poll() is None:
-        # Once an image is done every worker has had a task; a running one is analysing.
-        started = any((out / "images").glob("*.json"))
-        busy = [c for c in worker_pids(proc.pid) if process_state(c) == "R"] if started else []
+        busy = [c for c in worker_pids(proc.pid) if process_state(c) == "R"]
         if busy:
             victim = busy[0]
             os.kill(victim, signal.SIGKILL)
