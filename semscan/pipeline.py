@@ -12,12 +12,10 @@ turn its results into files and tables.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import functools
 import hashlib
 import logging
-import multiprocessing
 import os
 import time
 import traceback
@@ -681,12 +679,15 @@ class BatchItem:
         ``'<ErrorType>: <message>'`` when the file failed, else ''.
     seconds : float
         Wall time spent on the file.
+    notes : tuple of str
+        What happened on the way (e.g. a worker that died and the retry that followed).
     """
 
     path: str
     value: Any = None
     error: str = ""
     seconds: float = 0.0
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -810,6 +811,7 @@ def analyze_batch(
     jobs: int = 1,
     fail_fast: bool = False,
     models: dict[str, Any] | None = None,
+    isolate: bool | None = None,
 ) -> Iterator[BatchItem]:
     """Analyse many files, yielding one :class:`BatchItem` per file as each finishes.
 
@@ -824,13 +826,21 @@ def analyze_batch(
         item's ``value`` (default: the result's row). It must be a picklable top-level
         function when ``jobs > 1``; use it to write per-image outputs in parallel.
     jobs : int
-        Worker processes; 1 runs in this process. Results do not depend on ``jobs``.
+        Worker processes. Results do not depend on ``jobs``.
     fail_fast : bool
         Stop at the first failure (files not started are not analysed).
     models : dict, optional
         Models already loaded by :func:`load_models`, handed to every worker (else each
         loads its own). Loading them first is how a caller checks a model file before
         any image is analysed.
+    isolate : bool, optional
+        Run every file in a worker process (default: when ``jobs > 1``; ``jobs=1`` without
+        isolation runs in this process). In worker processes, a worker that dies (killed by
+        the out-of-memory killer, a crash in a compiled library) costs only its file: the
+        worker is replaced, the other files go on, and the file is retried once alone (no
+        other file in flight); if it kills its worker again it fails with a
+        ``'WorkerDied: ...'`` error naming it. Workers never outlive this process (see
+        :mod:`semscan._workers`).
 
     Yields
     ------
@@ -840,7 +850,9 @@ def analyze_batch(
     cfg = config or AnalysisConfig()
     callback = on_result or _row_of
     items = [t if isinstance(t, BatchTask) else BatchTask(str(t)) for t in tasks]
-    if jobs <= 1 or len(items) <= 1:
+    if isolate is None:
+        isolate = jobs > 1
+    if not isolate:
         _init_worker(cfg, callback, models)
         for task in items:
             item = _run_one(task)
@@ -848,24 +860,50 @@ def analyze_batch(
             if fail_fast and not item.ok:
                 return
         return
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    with cf.ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=ctx,
+    # Import the analysis once here, so that forked workers start with it loaded.
+    import semscan.io
+    import semscan.measure
+    import semscan.segment  # noqa: F401
+    from semscan._workers import WorkerDeath, run_isolated
+
+    notes: dict[str, str] = {}
+    for outcome in run_isolated(
+        items,
+        _run_one,
+        jobs=jobs,
         initializer=_init_worker,
         initargs=(cfg, callback, models),
-    ) as pool:
-        futures = [pool.submit(_run_one, task) for task in items]
-        try:
-            for future in cf.as_completed(futures):
-                item = future.result()
+        stop=(lambda o: isinstance(o, BatchItem) and not o.ok) if fail_fast else None,
+    ):
+        if isinstance(outcome, WorkerDeath):
+            path = outcome.task.path
+            if not outcome.again:
+                notes[path] = (
+                    f"the worker died ({outcome.how}) while analysing {path} after "
+                    f"{outcome.seconds:.1f} s: probably out of memory; it is retried alone once"
+                )
+                log.warning("%s", notes[path])
+                continue
+            item = BatchItem(
+                path,
+                None,
+                f"WorkerDied: the worker died ({outcome.how}) while analysing {path}, twice "
+                "(the second time alone): probably out of memory (a huge or decompression-bomb "
+                "image?); check the file, or free memory and rerun",
+                outcome.seconds,
+                (notes.pop(path, ""),),
+            )
+            if fail_fast:
                 yield item
-                if fail_fast and not item.ok:
-                    break
-        finally:
-            for future in futures:
-                future.cancel()
+                return
+        else:
+            item = outcome
+            if item.path in notes:
+                item = dataclasses.replace(
+                    item, notes=(*item.notes, notes.pop(item.path) + ": retried alone, "
+                                 + ("it succeeded" if item.ok else "it failed")),
+                )
+        yield item
 
 
 def _row_of(result: ImageResult) -> dict[str, Any]:

@@ -235,6 +235,12 @@ def analyze(
     no_overlays: Annotated[
         bool, typer.Option("--no-overlays", help="Skip the overlay PNGs.")
     ] = False,
+    no_wait: Annotated[
+        bool,
+        typer.Option(
+            "--no-wait", help="Refuse, rather than wait, when another run writes into --out."
+        ),
+    ] = False,
     lines: Annotated[int | None, typer.Option("--lines", hidden=True)] = None,
     angle: Annotated[float | None, typer.Option("--angle", hidden=True)] = None,
     threshold: Annotated[str | None, typer.Option("--threshold", hidden=True)] = None,
@@ -251,7 +257,7 @@ def analyze(
     """
     from semscan.inputs import collect_inputs
     from semscan.pipeline import make_tasks
-    from semscan.report.batch import run_batch
+    from semscan.report.batch import BatchInterrupted, run_batch
 
     flags = dict(config_flags or {})
     former = {"--lines": lines, "--angle": angle, "--threshold": threshold,
@@ -304,8 +310,9 @@ def analyze(
     n_jobs = min(n_jobs, len(tasks))
     err.print(f"semscan {__version__}: {len(tasks)} image(s), {n_jobs} job(s) -> {out_dir}")
 
+    progress = _progress(len(tasks))
     try:
-        with native_stderr_to_log(), _progress(len(tasks)) as on_item:
+        with native_stderr_to_log(), progress as on_item:
             summary = run_batch(
                 tasks,
                 out_dir=out_dir,
@@ -317,15 +324,42 @@ def analyze(
                 overlays=not no_overlays,
                 on_item=on_item,
                 argv=sys.argv,
+                wait=not no_wait,
+                on_message=progress.message,
             )
     except SemscanError as exc:  # e.g. a model file that cannot be used: nothing was run
         err.print(f"[red]error[/red] {_msg(exc)}")
         raise typer.Exit(2) from exc
+    except BatchInterrupted as exc:
+        s = exc.summary
+        err.print(
+            f"[yellow]interrupted[/yellow]: {s.analysed + s.skipped} of {s.total} image(s) "
+            f"finished ({s.analysed} analysed now, {s.skipped} done before, "
+            f"{len(s.failures)} failed); their rows are in {_msg(out_dir / 'results.csv')}"
+        )
+        err.print(f"to finish the batch, run again: {escape(_resume_command(sys.argv))}")
+        raise typer.Exit(130) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow] before any image was analysed")
+        raise typer.Exit(130) from None
     _print_summary(summary)
     for path, error in summary.failures:
         err.print(f"[red]FAILED[/red] {_msg(path)}: {_msg(error)}")
     if summary.failures or problems:
         raise typer.Exit(1)
+
+
+def _resume_command(argv: list[str]) -> str:
+    """The command that finishes an interrupted batch: the same, without ``--force``.
+
+    Examples
+    --------
+    >>> _resume_command(["/venv/bin/semscan", "analyze", "my lot", "--force", "-j", "2"])
+    "semscan analyze 'my lot' -j 2"
+    """
+    import shlex
+
+    return shlex.join(["semscan", *(a for a in argv[1:] if a != "--force")])
 
 
 def _log_to(path: Path) -> None:
@@ -385,11 +419,19 @@ class _progress:
         name = Path(item.path).name
         if self._bar is not None:
             self._bar.update(self._task, completed=count, total=total, description=name)
+            for note in item.notes:
+                self._bar.console.print(f"[yellow]note[/yellow] {_msg(note)}")
             if not item.ok:
                 self._bar.console.print(f"[red]failed[/red] {_msg(name)}: {_msg(item.error)}")
         else:
+            for note in item.notes:
+                err.print(f"note: {_msg(note)}")
             status = "ok" if item.ok else f"FAILED: {item.error}"
             err.print(f"[{count}/{total}] {_msg(name)}: {_msg(status)} ({item.seconds:.2f} s)")
+
+    def message(self, text: str) -> None:
+        """Show a message (waiting for another run, an earlier run interrupted)."""
+        (self._bar.console if self._bar is not None else err).print(_msg(text))
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:

@@ -2,14 +2,16 @@
 
 Layout of an output folder::
 
-    results.csv, results.parquet   one row per analysed image
+    results.csv, results.parquet   one row per analysed input path (every run into the folder)
     chords.parquet                 every intercept of the 50-line method (both phases)
     samples.csv                    one row per sample (paired views), when any
-    failures.csv                   files that failed, with the reason
-    run.json                       config, software versions, inputs with sha256 and status
-    config.toml                    the configuration used
-    semscan.log                    debug log (written by the CLI)
-    images/<stem>.json             everything about one image (the resume marker)
+    failures.csv                   input paths whose latest attempt failed, with the reason
+    run.json                       the latest run: config, versions, inputs, status, pid
+    config.toml                    the configuration of the latest run
+    semscan.log                    debug log (written by the CLI; every run appends)
+    .semscan.lock                  held by the run writing into the folder
+    images/<stem>.json             everything about one image (the record and resume marker)
+    failures/<name>.json           the latest failure of one input path
     overlays/<stem>.png            overlay for review
     masks/<stem>_labels.tif        label image, 0 solid, 1 pore, 2 excluded (--save-masks), in
                                    the input file's pixel grid, pixel size in µm (ImageJ)
@@ -17,7 +19,13 @@ Layout of an output folder::
 
 Every file is written to a temporary name and renamed into place, so an interrupted run
 never leaves a half-written file; the per-image JSON is written last and marks the image
-as done. A re-run skips inputs whose sha256 and configuration hash match a done image.
+as done. The tables are rebuilt from ``images/*.json`` and ``failures/*.json`` (one row per
+input path, the latest outcome wins), so they always agree with those records and a folder
+accumulates the rows of every run into it. A re-run skips an input whose latest record is a
+result with the same run key: file content, configuration and the per-file task (view,
+sample, pixel size, film direction, as a manifest or pattern gave them). Files are created
+with the permissions of the umask, CSV files in UTF-8 with a byte-order mark (so that Excel
+shows µm; ``pandas.read_csv`` reads them as they are).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +49,19 @@ from semscan.config import AnalysisConfig
 
 __all__ = [
     "ImageOutputWriter",
+    "Record",
     "atomic_write",
     "done_images",
+    "failure_name",
     "image_stem",
+    "read_run_json",
+    "scan_records",
     "software_versions",
     "write_label_tiff",
     "write_tables",
 ]
+
+CSV_ENCODING = "utf-8-sig"  # a byte-order mark, so that Excel reads UTF-8 (µm, not Âµm)
 
 
 def image_stem(path: str | Path, sha256: str) -> str:
@@ -62,15 +76,45 @@ def image_stem(path: str | Path, sha256: str) -> str:
     return f"{stem}-{sha256[:8]}"  # <= 109 characters: suffixes and temp names fit in 255
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+def file_mode() -> int:
+    """Permissions of a new file under the current umask (``0o666 & ~umask``)."""
+    umask = None
+    try:  # Linux: read it without changing it (os.umask is process-wide, not thread-safe)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                umask = int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    if umask is None:
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
+
+
+def failure_name(path: str | Path) -> str:
+    """File name of an input's failure record: its stem and a hash of its absolute path.
+
+    Examples
+    --------
+    >>> failure_name("/data/a b.tif")[:4]
+    'a_b-'
+    """
+    import hashlib
+
+    where = os.path.abspath(os.fspath(path))
+    return image_stem(path, hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest())
+
+
+def atomic_write(path: Path, data: bytes | str, *, encoding: str = "utf-8") -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename (umask permissions)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             # backslashreplace: a non-UTF-8 file name (surrogates) is written as \udcXX,
             # which JSON reads back as the same name and a CSV shows as an escape
-            fh.write(data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data)
+            fh.write(data.encode(encoding, "backslashreplace") if isinstance(data, str) else data)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -84,6 +128,7 @@ def _atomic_via(path: Path, writer: Any) -> None:
     os.close(fd)
     try:
         writer(tmp)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -142,16 +187,22 @@ class ImageOutputWriter:
         Also write the label TIFF (0 solid, 1 pore, 2 excluded).
     overlays : bool
         Write the overlay PNG.
+    plan : dict
+        ``{input path as given: {"stem", "input", "task", "key"}}``: the output name, the
+        absolute path, the task and the run key of each input (recorded in its JSON);
+        an input not in it is named by :func:`image_stem`.
     """
 
     out_dir: Path
     save_masks: bool = False
     overlays: bool = True
+    plan: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __call__(self, result: Any) -> dict[str, Any]:
         """Write the outputs of ``result`` and return its results row."""
         m = result.micrograph
-        stem = image_stem(m.path or "image", m.sha256 or "0" * 8)
+        planned = self.plan.get(m.path, {})
+        stem = planned.get("stem") or image_stem(m.path or "image", m.sha256 or "0" * 8)
         row = result.to_row()
         row["output_stem"] = stem
         chords = _chord_frame(result, stem)
@@ -170,6 +221,10 @@ class ImageOutputWriter:
             )
             row["mask"] = f"masks/{stem}_labels.tif"
         detail = image_json(result)
+        detail["input"] = planned.get("input") or os.path.abspath(m.path or "image")
+        detail["task"] = planned.get("task")
+        detail["task_key"] = planned.get("key")
+        detail["finished_at"] = time.time()
         detail["row"] = row
         atomic_write(
             self.out_dir / "images" / f"{stem}.json",
@@ -305,23 +360,113 @@ def read_image_json(out_dir: Path, stem: str) -> dict[str, Any] | None:
         return None
 
 
+@dataclass(frozen=True)
+class Record:
+    """The latest outcome of one input path in an output folder.
+
+    Attributes
+    ----------
+    input : str
+        Absolute path of the input.
+    kind : {'result', 'failure'}
+    name : str
+        The record's file stem (``images/<name>.json`` or ``failures/<name>.json``).
+    key : str or None
+        The run key it was made with (None for records of older semscan versions).
+    finished_at : float
+        When it was written (seconds since the epoch).
+    row : dict
+        The results row (results) or ``{"file", "sha256", "error"}`` (failures).
+    sample_pool : dict or None
+        The line totals the image adds to its sample (results).
+    """
+
+    input: str
+    kind: str
+    name: str
+    key: str | None
+    finished_at: float
+    row: dict[str, Any]
+    sample_pool: dict[str, Any] | None = None
+
+
+def scan_records(out_dir: Path) -> tuple[dict[str, Record], dict[str, str]]:
+    """The latest record of every input path in ``out_dir``, and which input owns each stem.
+
+    Reads every ``images/*.json`` and ``failures/*.json``; unreadable or partial files are
+    ignored (their input is redone). For each input path the newest record wins.
+
+    Returns
+    -------
+    latest : dict
+        ``{absolute input path: Record}``.
+    stems : dict
+        ``{image stem: absolute input path}`` of every image JSON (latest or not).
+    """
+    latest: dict[str, Record] = {}
+    stems: dict[str, str] = {}
+    for kind, folder in (("result", "images"), ("failure", "failures")):
+        for path in sorted((out_dir / folder).glob("*.json")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if kind == "result":
+                    row = data["row"]
+                    where = data.get("input") or os.path.abspath(str(data["file"]))
+                    stems[path.stem] = where
+                else:
+                    row = {k: data.get(k) for k in ("file", "sha256", "error")}
+                    where = data["input"]
+                when = data.get("finished_at") or path.stat().st_mtime
+                rec = Record(
+                    str(where), kind, path.stem, data.get("task_key"), float(when), row,
+                    data.get("sample_pool") if kind == "result" else None,
+                )
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            old = latest.get(rec.input)
+            if old is None or rec.finished_at >= old.finished_at:
+                latest[rec.input] = rec
+    return latest, stems
+
+
 def done_images(out_dir: Path, config_hash: str) -> dict[str, dict[str, Any]]:
-    """Rows of the images already analysed in ``out_dir`` with this configuration.
+    """Rows of the images whose latest record in ``out_dir`` used this configuration.
 
     Returns
     -------
     dict
-        ``{sha256: row}``; unreadable or partial JSON files are ignored (they are redone).
+        ``{absolute input path: row}``; unreadable or partial JSON files are ignored.
     """
-    done: dict[str, dict[str, Any]] = {}
-    for path in sorted((out_dir / "images").glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if data.get("config_hash") == config_hash and "row" in data:
-            done[data["sha256"]] = data["row"]
-    return done
+    latest, _ = scan_records(out_dir)
+    return {
+        where: rec.row
+        for where, rec in latest.items()
+        if rec.kind == "result" and rec.row.get("config_hash") == config_hash
+    }
+
+
+def write_failure_record(
+    out_dir: Path, *, file: str, sha256: str | None, key: str | None, error: str
+) -> None:
+    """Record that ``file`` failed (replacing its earlier failure record)."""
+    payload = {
+        "file": file,
+        "input": os.path.abspath(file),
+        "sha256": sha256,
+        "task_key": key,
+        "error": error,
+        "finished_at": time.time(),
+        "semscan_version": __version__,
+    }
+    atomic_write(
+        out_dir / "failures" / f"{failure_name(file)}.json",
+        json.dumps(payload, indent=1, ensure_ascii=False),
+    )
+
+
+def remove_failure_record(out_dir: Path, file: str) -> None:
+    """Forget the failure of ``file`` (it has now been analysed)."""
+    (out_dir / "failures" / f"{failure_name(file)}.json").unlink(missing_ok=True)
 
 
 def write_tables(out_dir: Path, rows: Iterable[dict[str, Any]], *, parquet: bool = True) -> None:
@@ -329,7 +474,7 @@ def write_tables(out_dir: Path, rows: Iterable[dict[str, Any]], *, parquet: bool
     import pandas as pd
 
     frame = pd.DataFrame([{k: _utf8(v) for k, v in r.items()} for r in rows])
-    atomic_write(out_dir / "results.csv", frame.to_csv(index=False))
+    atomic_write(out_dir / "results.csv", frame.to_csv(index=False), encoding=CSV_ENCODING)
     if parquet:
         frame = frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object})
         _atomic_via(out_dir / "results.parquet", lambda p: frame.to_parquet(p, index=False))
@@ -342,6 +487,7 @@ def merge_chords(out_dir: Path, stems: Iterable[str]) -> int:
     parts = [out_dir / "chords" / f"{s}.parquet" for s in stems]
     frames = [pd.read_parquet(p) for p in parts if p.exists()]
     if not frames:
+        (out_dir / "chords.parquet").unlink(missing_ok=True)
         return 0
     frame = pd.concat(frames, ignore_index=True)
     _atomic_via(out_dir / "chords.parquet", lambda p: frame.to_parquet(p, index=False))
@@ -357,7 +503,24 @@ def write_failures(out_dir: Path, failures: list[tuple[str, str]]) -> None:
         path.unlink(missing_ok=True)
         return
     rows = [(_utf8(f), _utf8(e)) for f, e in failures]
-    atomic_write(path, pd.DataFrame(rows, columns=["file", "error"]).to_csv(index=False))
+    frame = pd.DataFrame(rows, columns=["file", "error"])
+    atomic_write(path, frame.to_csv(index=False), encoding=CSV_ENCODING)
+
+
+def remove_stale_temporaries(out_dir: Path) -> int:
+    """Delete temporary files left by a run that was killed while writing; returns how many.
+
+    Only call this while holding the folder's lock (no other run is writing).
+    """
+    removed = 0
+    for folder in (out_dir, *(out_dir / d for d in ("images", "failures", "chords",
+                                                      "overlays", "masks"))):
+        for path in folder.glob(".*"):
+            m = re.fullmatch(r"\.(?P<name>.+)\.[a-z0-9_]{8}(?P<suffix>\.[A-Za-z0-9]+)", path.name)
+            if m and (m["suffix"] == ".tmp" or m["name"].endswith(m["suffix"])):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 def write_run_json(
@@ -369,9 +532,15 @@ def write_run_json(
     started: float,
     argv: list[str] | None = None,
 ) -> None:
-    """Write ``run.json`` and ``config.toml``: how this folder's results were made."""
+    """Write ``run.json`` and ``config.toml``: how this folder's latest run was made.
+
+    ``pid`` and ``host`` identify the process, so that a reader can tell a ``'running'``
+    status left by a killed run (see :func:`read_run_json`).
+    """
     payload = {
         "status": status,
+        "pid": os.getpid(),
+        "host": platform.node(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "seconds": round(time.time() - started, 3),
         "command": argv or [],
@@ -383,3 +552,43 @@ def write_run_json(
     }
     atomic_write(out_dir / "run.json", json.dumps(_jsonable(payload), indent=1, ensure_ascii=False))
     atomic_write(out_dir / "config.toml", config.to_toml())
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    try:  # a zombie (killed, not yet reaped) is dead
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def read_run_json(out_dir: Path) -> dict[str, Any] | None:
+    """``run.json`` of ``out_dir``, with a ``'running'`` status of a dead run as ``'interrupted'``.
+
+    A run killed hard (``kill -9``, a power cut) cannot write its final status; when no
+    run holds the folder's lock, or the recorded process no longer runs on this host, the
+    status read is ``'interrupted'`` (and ``status_note`` says why). None when there is no
+    readable ``run.json``.
+    """
+    try:
+        data = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    from semscan.report.lock import lock_is_held
+
+    pid = data.get("pid")
+    if data.get("status") == "running" and (
+        not lock_is_held(out_dir)
+        or (isinstance(pid, int) and data.get("host") == platform.node() and not _pid_alive(pid))
+    ):
+        data["status"] = "interrupted"
+        data["status_note"] = f"the run (PID {data['pid']}) ended without finishing"
+    return data

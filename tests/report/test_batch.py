@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import tifffile
 from semscan.config import AnalysisConfig
 from semscan.pipeline import BatchTask
 from semscan.report.batch import run_batch
+from tests._procs import CLI, cli_env, needs_proc, worker_pids
 from tests._synthetic import disc_pores, sem_image, write_fei_tiff
 
 FAST = AnalysisConfig().with_overrides(
@@ -82,32 +83,50 @@ def test_two_jobs_write_identical_tables(sem_folder, tmp_path):
     pd.testing.assert_frame_equal(ta, tb)
 
 
+@needs_proc
 def test_interrupted_run_leaves_complete_rows_and_resumes(tmp_path):
     folder = tmp_path / "many"
     folder.mkdir()
-    n = 24  # enough that a loaded machine cannot finish them all before the signal lands
+    n = 10
     for i in range(n):
         write_fei_tiff(folder / f"m{i}.tif", sem_image(disc_pores((384, 384), seed=i), seed=i))
     out = tmp_path / "out"
-    exe = Path(sys.executable).parent / "semscan"
-    cmd = [str(exe), "analyze", str(folder), "--out", str(out), "--jobs", "1", "--no-classify"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if len(list((out / "images").glob("*.json"))) >= 2 or proc.poll() is not None:
-            break
+    args = ["analyze", str(folder), "--out", str(out), "--jobs", "1", "--no-classify"]
+    proc = subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=cli_env())
+    while len(list((out / "images").glob("*.json"))) < 2 and proc.poll() is None:
         time.sleep(0.05)
-    if proc.poll() is not None:
+    # Freeze the run (main process, then its worker) so that what is done when the
+    # signal lands is known: at most the image in flight can still finish afterwards.
+    os.kill(proc.pid, signal.SIGSTOP)
+    workers = worker_pids(proc.pid)
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    frozen = len(list((out / "images").glob("*.json")))
+    if proc.poll() is not None or frozen >= n - 1:
+        for pid in [proc.pid, *workers]:
+            os.kill(pid, signal.SIGCONT)
+        proc.communicate(timeout=300)
         pytest.skip("the batch finished before it could be interrupted")
     os.kill(proc.pid, signal.SIGINT)
-    proc.wait(timeout=60)
+    for pid in [proc.pid, *workers]:
+        os.kill(pid, signal.SIGCONT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
     done = len(list((out / "images").glob("*.json")))
-    assert 2 <= done < n
+    assert frozen <= done <= frozen + 1 and done < n
+    assert f"interrupted: {done} of {n} image(s) finished ({done} analysed now, 0 done before" \
+        in stderr
+    resume = stderr.split("to finish the batch, run again: ")[1].strip()
+    assert shlex.split(resume) == ["semscan", *args]
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "interrupted"
+    assert sum(i["status"] == "analysed" for i in run["inputs"]) == done
+    assert sum(i["status"] == "not run" for i in run["inputs"]) == n - done
     table = pd.read_csv(out / "results.csv")
     assert len(table) == done and table["pore_intercept_mean_um"].notna().all()
-    resumed = subprocess.run(cmd, capture_output=True, text=True)
+    resumed = subprocess.run([*CLI, *shlex.split(resume)[1:]], capture_output=True, text=True,
+                             env=cli_env())
     assert resumed.returncode == 0, resumed.stderr
     assert f"analysed {n - done}, skipped {done}" in resumed.stdout
     assert len(pd.read_csv(out / "results.csv")) == n
