@@ -146,7 +146,6 @@ def _compact_featureless(region: np.ndarray) -> tuple[bool, float, float]:
 
 def _along_edge(region: np.ndarray) -> bool:
     """Does the region run along most of one side of the image (a bar or a border)?"""
-    rows, cols = region.shape
     sides = (region[0], region[-1], region[:, 0], region[:, -1])
     return any(float(np.count_nonzero(s)) >= SATURATION_EDGE_FRACTION * s.size for s in sides)
 
@@ -179,8 +178,8 @@ def saturated_regions(
     of the image (a bar, a blank border) or be at least 50 times the median area of the
     features of its own phase in ``pore`` (pores for the pore end of the grey scale, solid
     islands for the other), so that genuinely dark pores clipped at 0 and saturated
-    grains are kept; without ``pore``, a region on the pore end must run along an edge. The holes of an excluded
-    region (a data bar's text) are excluded with it.
+    grains are kept; without ``pore``, a region on the pore end must run along an edge.
+    The holes of an excluded region (a data bar's text) are excluded with it.
 
     Parameters
     ----------
