@@ -78,18 +78,23 @@ def test_bam_auto_segmentation_meets_the_target():
 
 
 def test_bam_black_data_bar_and_its_text_are_excluded():
+    """The Zeiss bar (black, white text) is cropped by the reader or, if kept, excluded."""
     _need(BAM)
     img = _bam_images()[0]
-    m = read_micrograph(img)
-    seg = segment_micrograph(m)
     truth = _bam_truth(img)
     bar_rows = ~truth.any(axis=1)
     bar_rows[: truth.shape[0] // 2] = False  # the bar is at the bottom
     first = int(np.argmax(bar_rows))
-    # the Zeiss bar (black, with white text) is excluded but for the 2 image rows and
-    # columns its box leaves at the bottom and right; nothing above it is
-    assert seg.excluded[first + 1 : -2, :-2].all()
-    assert not seg.excluded[: first - 1].any()
+    for keep in (False, True):
+        m = read_micrograph(img, keep_databar=keep)
+        seg = segment_micrograph(m)
+        if not keep:
+            assert abs(m.databar_height_px - (truth.shape[0] - first)) <= 1
+            continue
+        # kept: excluded but for the 2 image rows and columns its box leaves at the bottom
+        # and right; nothing above it is
+        assert seg.excluded[first + 1 : -2, :-2].all()
+        assert not seg.excluded[: first - 1].any()
 
 
 def test_bam_through_the_pipeline():
