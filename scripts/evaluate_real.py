@@ -16,9 +16,11 @@ ROI (``gt/dealloyed_fe_ni``), the porosity semscan's mask gives there and the au
 verdict when the result carries one. Then the other real images in ``data/real``: view,
 method, porosity.
 
-The comparison is made in the file's pixel grid on the rows above the data bar: a result
-mask of the file's full shape is cut to those rows, one of exactly those rows is used as it
-is, and any other shape (a mask in a rotated film frame) is reported as not comparable.
+The comparison is made in the file's pixel grid on the rows above the data bar: the
+result's ``labels_full`` (the file's grid) when it has them, else its segmentation's
+labels; a mask of the file's full shape is cut to those rows, one of exactly those rows
+is used as it is, and any other shape (a mask in a rotated film frame) is reported as not
+comparable.
 """
 
 from __future__ import annotations
@@ -94,6 +96,13 @@ def file_grid(mask: np.ndarray, full_shape: tuple[int, int], bar: int) -> np.nda
     return None
 
 
+def result_labels(result: object) -> np.ndarray:
+    """The result's labels (0 solid, 1 pore, 2 excluded) in the file's grid when the result
+    offers them (``labels_full``), else in the measured grid."""
+    full = getattr(result, "labels_full", None)
+    return full if full is not None else result.segmentation.labels()  # type: ignore[attr-defined]
+
+
 def iou(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
     """Intersection over union of two boolean masks (inside ``where``)."""
     if where is not None:
@@ -123,7 +132,7 @@ def score_bam(folder: Path) -> list[Score]:
         truth = _read_grey(folder / "masks" / f"{img.stem}_m.tif") > 0
         result = analyze_path(img, config=AnalysisConfig())
         bar = result.micrograph.databar_height_px
-        solid = file_grid(result.segmentation.solid, truth.shape, bar)
+        solid = file_grid(result_labels(result) == 0, truth.shape, bar)
         value = None if solid is None else iou(solid, truth[: truth.shape[0] - bar])
         por = None if solid is None else 1.0 - float(solid.mean())
         out.append(_row("bam_tio2", img.stem, result, value, por, None))
@@ -153,9 +162,9 @@ def score_dealloyed(folder: Path) -> list[Score]:
         result = analyze_path(img, config=cfg)
         bar = result.micrograph.databar_height_px
         keep = truth.shape[0] - bar
-        seg = result.segmentation
-        pore = file_grid(seg.pore, truth.shape, bar)
-        excl = file_grid(seg.excluded, truth.shape, bar)
+        labels = result_labels(result)
+        pore = file_grid(labels == 1, truth.shape, bar)
+        excl = file_grid(labels == 2, truth.shape, bar)
         value = por = None
         if pore is not None and excl is not None:
             inside = roi[:keep]
