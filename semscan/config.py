@@ -111,8 +111,11 @@ class SegmentConfig:
     ----------
     pores : {'dark', 'bright'}
         Grey level of the pores (dark in secondary-electron images).
-    method : {'auto', 'otsu', 'li', 'triangle', 'multiotsu', 'sauvola', 'manual', 'classifier'}
-        Threshold method; ``'auto'`` chooses one and records why.
+    method : str
+        Threshold method: ``'auto'``, ``'otsu'``, ``'li'``, ``'triangle'``, ``'multiotsu'``,
+        ``'sauvola'``, ``'hysteresis'``, ``'manual'`` or ``'classifier'``; ``'auto'`` chooses
+        one and records why (and takes a two-level image as the mask it is,
+        ``'two-level'``).
     manual_threshold : float or None
         Grey level in [0, 1] for ``method='manual'``.
     classifier_path : str or None
@@ -131,15 +134,16 @@ class SegmentConfig:
         Pores and solid islands smaller than this equivalent diameter (µm) are removed;
         None chooses 2 px.
     sauvola_window_um : float or None
-        Window of the local Sauvola threshold (µm); None chooses 1/8 of the image's short
-        side (at least 15 px).
+        Window of the local Sauvola threshold (µm); None follows the structure: 4 periods
+        (mean pore + mean solid chord of a first Otsu pass), at least 15 px.
     exclude_saturated : bool
         Exclude large saturated (white) or blank (black) regions.
     """
 
     pores: Literal["dark", "bright"] = "dark"
     method: Literal[
-        "auto", "otsu", "li", "triangle", "multiotsu", "sauvola", "manual", "classifier"
+        "auto", "otsu", "li", "triangle", "multiotsu", "sauvola", "hysteresis", "manual",
+        "classifier",
     ] = "auto"
     manual_threshold: float | None = None
     classifier_path: str | None = None

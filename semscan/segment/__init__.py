@@ -16,8 +16,11 @@ from semscan.segment.preprocess import (
 from semscan.segment.threshold import (
     choose_method,
     global_threshold,
+    ground_peak,
+    hysteresis_pores,
     residual_nonuniformity,
     sauvola_threshold,
+    structure_scale_px,
 )
 
 __all__ = [
@@ -29,6 +32,8 @@ __all__ = [
     "denoise_image",
     "flatten_background",
     "global_threshold",
+    "ground_peak",
+    "hysteresis_pores",
     "load_pixel_classifier",
     "pixel_features",
     "preprocess",
@@ -37,4 +42,5 @@ __all__ = [
     "saturated_regions",
     "sauvola_threshold",
     "segment_micrograph",
+    "structure_scale_px",
 ]

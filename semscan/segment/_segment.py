@@ -24,11 +24,16 @@ from semscan.segment.preprocess import (
     preprocess,
 )
 from semscan.segment.threshold import (
+    GROUND_RATIO,
+    SAUVOLA_PERIODS,
     _choose_from_hist,
     _global_from_hist,
     _histogram,
+    ground_peak,
+    hysteresis_pores,
     pore_side,
     sauvola_threshold,
+    structure_scale_px,
 )
 
 if TYPE_CHECKING:
@@ -36,7 +41,10 @@ if TYPE_CHECKING:
 
 __all__ = ["METHODS", "Method", "Segmentation", "segment_micrograph"]
 
-Method = Literal["auto", "otsu", "li", "triangle", "multiotsu", "sauvola", "manual", "classifier"]
+Method = Literal[
+    "auto", "otsu", "li", "triangle", "multiotsu", "sauvola", "hysteresis", "manual",
+    "classifier",
+]
 METHODS: tuple[str, ...] = get_args(Method)
 
 # Quality limits (see segment_micrograph, "Quality signals").
@@ -250,9 +258,35 @@ def _threshold_pores(
     hist = _histogram(s_img, s_valid) if method != "manual" else None
     if method == "auto":
         method, reason = _choose_from_hist(s_img, s_valid, hist, pores)
+    if method == "hysteresis":
+        g = ground_peak(hist, pores)
+        if g is None:
+            notes.append("hysteresis needs two phases: Otsu used")
+            method = "otsu"
+        else:
+            lo, hi = float(g["low"]), float(g["otsu"])
+            if not min(float(g["mode"]), hi) < lo < max(float(g["mode"]), hi):
+                lo = hi
+            broad = "solid" if g["ground"] == "pore" else "pore"
+            if reason == "requested":
+                reason = (f"requested; the {broad} grown from {hi:.3f} to {lo:.3f} "
+                          f"(ground ratio {float(g['ratio']):.1f}, auto from {GROUND_RATIO:g})")
+            pore = hysteresis_pores(img, low=lo, high=hi, grow=broad, pores=pores, valid=valid)
+            return pore, round(lo, 6), method, reason, notes, img
     if method == "sauvola":
+        window_um = sauvola_window_um
+        if window_um is None:
+            period = structure_scale_px(s_img, valid=s_valid, pores=pores)
+            if s_img is not img:
+                period *= 2.0  # the sample has every second row and column
+            if period > 0:
+                short = min(img.shape)
+                px = float(np.clip(SAUVOLA_PERIODS * period, 15.0, max(15.0, short)))
+                window_um = calibration.to_um(px)
+                reason = (f"{reason}; window {SAUVOLA_PERIODS:g} structure periods (mean pore "
+                          f"+ solid chord of a first Otsu pass, {period:.3g} px)")
         t_map, window = sauvola_threshold(
-            img, calibration=calibration, window_um=sauvola_window_um, valid=valid, pores=pores
+            img, calibration=calibration, window_um=window_um, valid=valid, pores=pores
         )
         reason = f"{reason}; window {calibration.to_um(window):.3g} {calibration.unit}"
         grey = img - t_map + np.float32(0.5)
@@ -265,6 +299,56 @@ def _threshold_pores(
         notes.append("the specimen pixels have a single grey level: nothing to segment")
         return np.zeros(img.shape, bool), None, method, reason, notes, img
     return pore_side(img, t, pores) & valid, round(float(t), 6), method, reason, notes, img
+
+
+def _two_levels(image: np.ndarray, valid: np.ndarray) -> tuple[float, float] | None:
+    """The two grey values of an already segmented image (a mask), or None.
+
+    True when the valid pixels take exactly two distinct values (0/1, 0/255, any pair).
+    """
+    if not valid.any():
+        return None
+    values = image[valid]
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < 1e-6:
+        return None
+    if np.count_nonzero((values != values.dtype.type(lo)) & (values != values.dtype.type(hi))):
+        return None
+    return lo, hi
+
+
+def _two_level(
+    image: np.ndarray, valid: np.ndarray, levels: tuple[float, float], pores: str
+) -> Segmentation:
+    """A two-level input taken as the mask it is: no denoising, flattening, cleanup or
+    saturation exclusion; ``pores`` says which level is pore."""
+    lo, hi = levels
+    pore_level = lo if pores == "dark" else hi
+    pore = (image == np.float32(pore_level)) & valid
+    solid = valid & ~pore
+    excluded = ~valid
+    q = _quality(image, pore, solid, excluded, pores)
+    tone = "dark" if pores == "dark" else "bright"
+    return Segmentation(
+        pore=pore,
+        solid=solid,
+        excluded=excluded,
+        method="two-level",
+        method_reason=(
+            f"the image has exactly two grey values ({lo:.4g} and {hi:.4g}): taken as a mask "
+            f"as it is, the {tone} level ({pore_level:.4g}) as pore (pores='{pores}'); no "
+            "denoising, flattening or cleanup"
+        ),
+        threshold=round(0.5 * (lo + hi), 6),
+        pore_fraction=q["pore_fraction"],
+        solid_fraction=q["solid_fraction"],
+        excluded_fraction=q["excluded_fraction"],
+        contrast=q["contrast"],
+        preprocessing="none (two-level input taken as a mask)",
+        warnings=q["warnings"],
+        contrast_grey=image,
+        pores=pores,
+    )
 
 
 def segment_micrograph(
@@ -358,9 +442,13 @@ def segment_micrograph(
     >>> import numpy as np
     >>> from semscan.micrograph import Micrograph
     >>> img = np.full((64, 64), 0.8, np.float32); img[:, ::4] = 0.1
-    >>> seg = segment_micrograph(Micrograph.from_array(img), denoise="none")
+    >>> seg = segment_micrograph(Micrograph.from_array(img))     # two levels: a mask
     >>> seg.method, seg.pore_fraction, seg.warnings
-    ('otsu', 0.25, ())
+    ('two-level', 0.25, ())
+    >>> noisy = img + np.random.default_rng(0).normal(0, 0.02, img.shape).astype(np.float32)
+    >>> seg = segment_micrograph(Micrograph.from_array(noisy), denoise="none")
+    >>> seg.method, seg.pore_fraction                            # grey: thresholded
+    ('otsu', 0.25)
     """
     _check_choice("method", method, METHODS)
     _check_choice("pores", pores, PORE_TONES)
@@ -409,6 +497,10 @@ def segment_micrograph(
     image = np.clip(image, 0.0, 1.0)
 
     notes: list[str] = []
+    if method == "auto":
+        levels = _two_levels(image, valid)
+        if levels is not None:
+            return _two_level(image, valid, levels, pores)
     predicted: np.ndarray | None = None
     if method == "classifier":
         assert classifier is not None

@@ -21,6 +21,12 @@ SATURATION_TOLERANCE = 1.0 / 255.0
 SATURATION_MIN_FRACTION = 0.02
 # ... and (on the pore side of the grey scale) at least this many times the median pore area.
 SATURATION_PORE_FACTOR = 50.0
+# ... and only compact, featureless regions: solidity (holes filled) at least this ...
+SATURATION_MIN_SOLIDITY = 0.85
+# ... holes (a bar's text) at most this fraction of the filled region ...
+SATURATION_MAX_CONTENT = 0.20
+# ... and on the pore end of the grey scale, a bar or border along this much of a side.
+SATURATION_EDGE_FRACTION = 0.90
 
 
 def min_feature_area_px(
@@ -115,6 +121,44 @@ def remove_small_features(
     return pore | (solid & ~kept_solid)
 
 
+def _compact_featureless(region: np.ndarray) -> tuple[bool, float, float]:
+    """(compact and featureless?, solidity, content) of one connected region.
+
+    The region's holes are filled; *content* is the fraction of the filled area that the
+    holes take (the text of a data bar: a few %; the solid between the pores of a network:
+    tens of %), *solidity* the filled area over its convex hull's (a bar, a border, a blob:
+    > 0.9; a ramified network: far less).
+    """
+    u8 = region.view(np.uint8)
+    contours, _ = cv2.findContours(u8, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return False, 0.0, 0.0
+    filled = np.zeros(region.shape, np.uint8)
+    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    n_filled = float(np.count_nonzero(filled))
+    content = 1.0 - float(np.count_nonzero(region)) / max(n_filled, 1.0)
+    hull = cv2.convexHull(np.concatenate(contours))
+    hull_area = float(cv2.contourArea(hull)) + 0.5 * float(cv2.arcLength(hull, True)) + 1.0
+    solidity = min(1.0, n_filled / hull_area)
+    ok = solidity >= SATURATION_MIN_SOLIDITY and content <= SATURATION_MAX_CONTENT
+    return ok, solidity, content
+
+
+def _along_edge(region: np.ndarray) -> bool:
+    """Does the region run along most of one side of the image (a bar or a border)?"""
+    sides = (region[0], region[-1], region[:, 0], region[:, -1])
+    return any(float(np.count_nonzero(s)) >= SATURATION_EDGE_FRACTION * s.size for s in sides)
+
+
+def _fill_holes_of(region: np.ndarray) -> np.ndarray:
+    """The region with its holes filled (what lies inside a bar: its text)."""
+    contours, _ = cv2.findContours(region.view(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_NONE)
+    filled = np.zeros(region.shape, np.uint8)
+    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    return filled.astype(bool)
+
+
 def saturated_regions(
     image: np.ndarray,
     *,
@@ -122,14 +166,20 @@ def saturated_regions(
     pores: PoreTone = "dark",
     valid: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Large connected regions at (nearly) 0 or 1 grey that are not plausible specimen.
+    """Large, compact, featureless regions at (nearly) 0 or 1 grey that are not specimen.
 
-    A region is excluded when it is a connected area of pixels within 1/255 of 0 or of 1,
-    covering at least 2 % of the image. A region on the *pore* side of the grey scale
-    (0 with dark pores) must in addition be at least 50 times the median area of the pores
-    in ``pore`` (when given), so that genuinely dark pores clipped at 0 are never
-    excluded. This is deliberately conservative: blank borders, a black data bar kept in
-    the image, charging areas burnt out to white.
+    A candidate is a connected area (8-connected) of pixels within 1/255 of 0 or of 1
+    covering at least 2 % of the image. It is excluded only when it is *compact and
+    featureless*: its holes filled, it fills at least 0.85 of its convex hull (solidity),
+    and the holes (the text of a data bar, specks) take at most 20 % of it. That is a
+    blank border, a black data bar (with its text), a burnt-out charging patch; a ramified
+    region interleaved with the other phase (a percolating pore network clipped at black)
+    is never excluded. A region must in addition either run along at least 90 % of one side
+    of the image (a bar, a blank border) or be at least 50 times the median area of the
+    features of its own phase in ``pore`` (pores for the pore end of the grey scale, solid
+    islands for the other), so that genuinely dark pores clipped at 0 and saturated
+    grains are kept; without ``pore``, a region on the pore end must run along an edge.
+    The holes of an excluded region (a data bar's text) are excluded with it.
 
     Parameters
     ----------
@@ -152,13 +202,16 @@ def saturated_regions(
     >>> img = np.full((50, 50), 0.5, np.float32); img[:10] = 1.0
     >>> int(saturated_regions(img).sum())
     500
+    >>> net = np.where(np.add.outer(np.arange(50) % 6, np.arange(50) % 6) < 4, 0.0, 1.0)
+    >>> int(saturated_regions(net.astype(np.float32)).sum())     # interleaved phases: kept
+    0
     """
     _check_choice("pores", pores, PORE_TONES)
     img = np.asarray(image, dtype=np.float32)
     out = np.zeros(img.shape, bool)
     min_area = SATURATION_MIN_FRACTION * img.size
     pore_end_low = pores == "dark"
-    typical = None
+    typical: dict[bool, float] = {}
     for low in (True, False):
         cand = img <= SATURATION_TOLERANCE if low else img >= 1.0 - SATURATION_TOLERANCE
         if valid is not None:
@@ -166,14 +219,28 @@ def saturated_regions(
         if np.count_nonzero(cand) < min_area:
             continue
         labels, areas = _component_areas(np.ascontiguousarray(cand))
-        big = areas >= min_area
-        big[0] = False
-        if low == pore_end_low and pore is not None and big.any():
-            if typical is None:
-                pmask = np.ascontiguousarray(np.asarray(pore, bool))
-                _, pareas = _component_areas(pmask)
-                typical = float(np.median(pareas[1:])) if pareas.size > 1 else 0.0
-            big &= areas >= SATURATION_PORE_FACTOR * typical
-        if big.any():
-            out |= big[labels]
+        pore_end = low == pore_end_low
+        for lab in np.nonzero(areas >= min_area)[0]:
+            if lab == 0:
+                continue
+            region = labels == lab
+            ok, _, _ = _compact_featureless(region)
+            if not ok:
+                continue
+            if not _along_edge(region):
+                if pore is None:
+                    if pore_end:
+                        continue
+                else:
+                    if low not in typical:
+                        phase = np.asarray(pore, bool) if pore_end else ~np.asarray(pore, bool)
+                        if valid is not None:
+                            phase = phase & valid
+                        _, pareas = _component_areas(np.ascontiguousarray(phase))
+                        typical[low] = float(np.median(pareas[1:])) if pareas.size > 1 else 0.0
+                    if areas[lab] < SATURATION_PORE_FACTOR * typical[low]:
+                        continue
+            out |= _fill_holes_of(region)
+    if valid is not None:
+        out &= valid
     return out
