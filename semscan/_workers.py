@@ -199,6 +199,7 @@ def run_isolated(
             slots[i].conn.send(job[1])
         slots[i].task, slots[i].started = job, time.monotonic()
 
+    native_threads = _single_threaded_native_pools() if method == "fork" else None
     slots = [start() for _ in range(max(1, min(jobs, len(queue))))]
     alone: deque[tuple[int, Any]] = deque()  # tasks that killed a worker: retried alone
     killers: set[int] = set()
@@ -264,6 +265,25 @@ def run_isolated(
                 slot.process.terminate()
         for slot in slots:
             _close(slot)
+        if native_threads is not None:
+            native_threads()
+
+
+def _single_threaded_native_pools() -> Callable[[], None] | None:
+    """Stop OpenCV's thread pool in this process while workers are forked from it.
+
+    A child forked while the parent's OpenCV pool is running inherits that pool's locks
+    but not its threads, and its first ``cv2.setNumThreads`` (every worker sets 1)
+    deadlocks: measured, a forked child hung for good after the parent had blurred one
+    image. The pool is joined here (``setNumThreads(1)``) before any fork and restored
+    afterwards; returns the function that restores it, None when OpenCV is not loaded.
+    """
+    cv2 = sys.modules.get("cv2")
+    if cv2 is None:
+        return None
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    return lambda: cv2.setNumThreads(before)
 
 
 def _close(slot: _Slot) -> None:

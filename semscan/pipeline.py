@@ -766,7 +766,8 @@ def _init_worker(
     try:
         import cv2
 
-        cv2.setNumThreads(1)
+        if cv2.getNumThreads() != 1:  # forked workers already have 1 (semscan._workers)
+            cv2.setNumThreads(1)
     except ImportError:  # pragma: no cover - opencv is a dependency
         pass
     _WORKER["config"] = config
