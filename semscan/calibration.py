@@ -20,6 +20,7 @@ __all__ = [
     "Calibration",
     "CalibrationSource",
     "pixel_size_problem",
+    "unit_suffix",
 ]
 
 CalibrationSource = Literal["file", "sidecar", "user", "scale_bar", "none"]
@@ -29,6 +30,20 @@ _SOURCES = get_args(CalibrationSource)
 #: pixel is ~0.1 nm at the highest and ~100 µm at the lowest magnification; values outside
 #: this range are unit or parsing errors, not calibrations.
 PIXEL_SIZE_RANGE_UM = (1e-6, 1e4)
+
+
+def unit_suffix(unit: str) -> str:
+    """The suffix of a length's row key: ``'um'`` for µm, ``'px'`` for pixels.
+
+    The one place that maps a result's ``unit`` to the ``_um`` / ``_px`` ending of its
+    table columns (``pore_intercept_mean_um``), so that uncalibrated rows say "px".
+
+    Examples
+    --------
+    >>> unit_suffix("µm"), unit_suffix("px")
+    ('um', 'px')
+    """
+    return "um" if unit == "µm" else "px"
 
 
 def pixel_size_problem(value: object) -> str | None:

@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from semscan import __version__
+from semscan.calibration import unit_suffix
 from semscan.cli.logs import LogOnce, is_semscan_warning, log_warning, native_stderr_to_log
 from semscan.cli.options import (
     FORMER_FLAGS,
@@ -469,7 +470,7 @@ def _print_summary(summary: Any) -> None:
     concerns: list[str] = []
     for row in summary.rows:
         unit = row.get("unit", "px")
-        suffix = "um" if unit == "µm" else "px"
+        suffix = unit_suffix(unit)
         d = row.get(f"pore_intercept_mean_{suffix}")
         lo = row.get(f"pore_intercept_ci95_low_{suffix}")
         hi = row.get(f"pore_intercept_ci95_high_{suffix}")

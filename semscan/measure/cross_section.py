@@ -60,7 +60,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from semscan import __version__
-from semscan.calibration import Calibration
+from semscan.calibration import Calibration, unit_suffix
 from semscan.errors import ConfigError, MeasurementError
 
 if TYPE_CHECKING:
@@ -1310,7 +1310,7 @@ class CrossSectionResult:
 
     def to_dict(self) -> dict[str, object]:
         """Flat row, every key prefixed ``xs_``; lengths suffixed ``_um`` (or ``_px``)."""
-        u = "um" if self.unit == "µm" else "px"
+        u = unit_suffix(self.unit)
         f = self.film
         return {
             "xs_film_direction_deg": f.direction_deg,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
-from semscan.calibration import Calibration
+from semscan.calibration import Calibration, unit_suffix
 from semscan.errors import ConfigError, MeasurementError
 from semscan.measure._lines import line_samples, runs_2d
 
@@ -34,11 +34,6 @@ MIN_WINDOW_PX = 4
 AUTO_START_UM = 16.0
 AUTO_GROWTH = 1.25
 N_BOOTSTRAP = 2000
-
-
-def unit_suffix(unit: str) -> str:
-    """``'um'`` for µm, ``'px'`` for pixels: the suffix of row keys."""
-    return "um" if unit == "µm" else "px"
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from semscan.calibration import unit_suffix
 from semscan.errors import MeasurementError
 
 __all__ = [
@@ -228,7 +229,7 @@ class RatioResult:
 
     def to_dict(self) -> dict[str, object]:
         """Flat row (lengths suffixed ``_um``, or ``_px`` when uncalibrated)."""
-        u = "um" if self.unit == "µm" else "px"
+        u = unit_suffix(self.unit)
         out: dict[str, object] = {
             "sample": self.sample,
             "ratio_R": self.ratio,
