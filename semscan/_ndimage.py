@@ -338,7 +338,7 @@ def otsu(
     flavour : {'plateau', 'skimage'}
         ``'plateau'``: :func:`otsu_of_histogram` (middle of a plateau) of the 256-bin
         :func:`histogram` (float32); segmentation and preprocessing use it. A constant
-        selection gives its value, an empty one NaN. ``'skimage'``: scikit-image's
+        selection gives its value, an empty one 0.0. ``'skimage'``: scikit-image's
         ``threshold_otsu`` of the finite values (its 256-bin float64 histogram, the first
         bin of a plateau); the cross-section film detector uses it. A constant selection
         gives its mean, an empty one 0.0. The two differ by up to about one bin width.
@@ -367,7 +367,7 @@ def otsu(
     if hist is None:
         sel = np.asarray(values, np.float32)
         sel = sel if mask is None else sel[np.asarray(mask, bool)]
-        return float(sel.min()) if sel.size else math.nan
+        return float(sel.min()) if sel.size else 0.0
     return otsu_of_histogram(*hist)
 
 
