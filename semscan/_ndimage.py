@@ -66,6 +66,8 @@ _METRICS = {
     "taxicab": (cv2.DIST_L1, 3),
 }
 DiscRule = Literal["euclidean", "opencv"]
+#: (counts, bin centres) of :func:`histogram`.
+Histogram = tuple[np.ndarray, np.ndarray]
 #: Bins of semscan's grey-level histograms.
 NBINS = 256
 
@@ -217,7 +219,8 @@ def masked_blur(
 
     Returns
     -------
-    ndarray of float32, shape (rows, columns)
+    mean : ndarray of float32, shape (rows, columns)
+        In the unit of ``values``.
 
     Examples
     --------
@@ -235,7 +238,7 @@ def masked_blur(
 
 def histogram(
     values: np.ndarray, *, mask: np.ndarray | None = None, bins: int = NBINS
-) -> tuple[np.ndarray, np.ndarray] | None:
+) -> Histogram | None:
     """Histogram of the (masked) grey levels over their own range (OpenCV, float32).
 
     The bins span ``[min, max + 1e-6 (max - min))``, so the maximum falls in the last bin.
@@ -296,7 +299,8 @@ def otsu_of_histogram(
 
     Returns
     -------
-    float
+    threshold : float
+        A bin centre, or the mean of two: class 1 is the bins up to it.
 
     Examples
     --------
@@ -345,7 +349,8 @@ def otsu(
 
     Returns
     -------
-    float
+    threshold : float
+        In the unit of ``values``; a pixel is above it or not.
 
     Examples
     --------
@@ -424,7 +429,8 @@ def distance_transform(
 
     Returns
     -------
-    ndarray of float32, shape (rows, columns)
+    distance : ndarray of float32, shape (rows, columns)
+        In px between pixel centres; 0 on the False pixels.
 
     Examples
     --------
