@@ -38,8 +38,16 @@ import json
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
+from semscan._choices import (
+    CIMethod,
+    ConfigView,
+    DenoiseMethod,
+    PoreTone,
+    ThresholdMethod,
+    WindowChoice,
+)
 from semscan._options import OptionError, Range, check_fields, show_value
 from semscan.errors import ConfigError
 
@@ -109,13 +117,12 @@ class SegmentConfig:
 
     Attributes
     ----------
-    pores : {'dark', 'bright'}
+    pores : PoreTone
         Grey level of the pores (dark in secondary-electron images).
-    method : str
-        Threshold method: ``'auto'``, ``'otsu'``, ``'li'``, ``'triangle'``, ``'multiotsu'``,
-        ``'sauvola'``, ``'hysteresis'``, ``'manual'`` or ``'classifier'``; ``'auto'`` chooses
-        one and records why (and takes a two-level image as the mask it is,
-        ``'two-level'``).
+    method : ThresholdMethod
+        Threshold method (the choices are :data:`semscan._choices.THRESHOLD_METHODS`);
+        ``'auto'`` chooses one and records why (and takes a two-level image as the mask it
+        is, ``'two-level'``).
     manual_threshold : float or None
         Grey level in [0, 1] for ``method='manual'``.
     classifier_path : str or None
@@ -123,7 +130,7 @@ class SegmentConfig:
     background_um : float or None
         Gaussian sigma of the background flattening (µm); None chooses 1/8 of the image's
         short side, 0 disables.
-    denoise : {'auto', 'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
+    denoise : DenoiseMethod
         Denoising before thresholding. ``'auto'``: a 3 px median, or a Gaussian of sigma
         1-2 px when the noise exceeds 0.4 of the grey difference between the phases (the choice is
         recorded in ``seg_preprocessing``).
@@ -140,15 +147,12 @@ class SegmentConfig:
         Exclude large saturated (white) or blank (black) regions.
     """
 
-    pores: Literal["dark", "bright"] = "dark"
-    method: Literal[
-        "auto", "otsu", "li", "triangle", "multiotsu", "sauvola", "hysteresis", "manual",
-        "classifier",
-    ] = "auto"
+    pores: PoreTone = "dark"
+    method: ThresholdMethod = "auto"
     manual_threshold: float | None = None
     classifier_path: str | None = None
     background_um: float | None = None
-    denoise: Literal["auto", "none", "median", "gaussian", "bilateral", "nlmeans"] = "auto"
+    denoise: DenoiseMethod = "auto"
     denoise_um: float | None = None
     min_feature_um: float | None = None
     sauvola_window_um: float | None = None
@@ -172,7 +176,7 @@ class MeasureConfig:
 
     Attributes
     ----------
-    window_um : 'auto', 'full' or float
+    window_um : float or WindowChoice
         Square window side in µm, ``'auto'`` (start at 16 µm, grow until lines cross >= 10
         voids) or ``'full'`` (the whole usable field).
     n_lines : int
@@ -189,20 +193,20 @@ class MeasureConfig:
         Compute the local thickness of the pore phase (METHODS.md 7).
     dense_chords : bool
         Compute the dense chord-length distribution (every row and column).
-    ci_method : {'ratio', 'bootstrap'}
+    ci_method : CIMethod
         Confidence interval of the mean intercept.
     seed : int
         Seed for the bootstrap.
     """
 
-    window_um: float | Literal["auto", "full"] = "auto"
+    window_um: float | WindowChoice = "auto"
     n_lines: int = 50
     angle_deg: float = 0.0
     min_voids_per_line: int = 10
     mil_step_deg: float = 15.0
     local_thickness: bool = True
     dense_chords: bool = True
-    ci_method: Literal["ratio", "bootstrap"] = "ratio"
+    ci_method: CIMethod = "ratio"
     seed: int = 0
 
     LIMITS: ClassVar[dict[str, Range]] = {
@@ -224,7 +228,7 @@ class CrossSectionConfig:
 
     Attributes
     ----------
-    view : {'auto', 'surface', 'cross-section'}
+    view : ConfigView
         The view of every image unless a manifest or pattern says otherwise.
     film_direction_deg : float or None
         Film-plane direction when no film edge is visible (None: image rows).
@@ -239,7 +243,7 @@ class CrossSectionConfig:
         Number of positions across the image where thickness is measured (>= 5).
     """
 
-    view: Literal["auto", "surface", "cross-section"] = "auto"
+    view: ConfigView = "auto"
     film_direction_deg: float | None = None
     band_um: float = 0.1
     skin_tolerance: float = 0.25

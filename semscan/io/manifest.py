@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from semscan._choices import View
 from semscan.calibration import pixel_size_problem
 from semscan.errors import ConfigError, ManifestError
 
@@ -56,7 +57,7 @@ class ManifestEntry:
 
     path: Path
     sample: str
-    view: Literal["surface", "cross-section"]
+    view: View
     pixel_size_um: float | None = None
     film_direction_deg: float | None = None
 
@@ -286,7 +287,7 @@ def assign_sample(
 
 def view_from_pattern(
     path: str | Path, *, xs_pattern: str | None = "*_xs*", surface_pattern: str | None = None
-) -> Literal["surface", "cross-section"] | None:
+) -> View | None:
     """View given by shell-style file-name patterns (case-insensitive), or None.
 
     Examples

@@ -9,11 +9,10 @@ pixels (not excluded) enter the histograms.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 import cv2
 import numpy as np
 
+from semscan._choices import GLOBAL_METHODS, GlobalMethod
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.segment.preprocess import (
     PORE_TONES,
@@ -36,8 +35,6 @@ __all__ = [
     "structure_scale_px",
 ]
 
-GlobalMethod = Literal["otsu", "li", "triangle", "multiotsu"]
-GLOBAL_METHODS: tuple[str, ...] = get_args(GlobalMethod)
 
 _NBINS = 256
 # auto: Sauvola when per-tile phase means still vary by more than this fraction of the
