@@ -120,9 +120,8 @@ class SegmentConfig:
     pores : PoreTone
         Grey level of the pores (dark in secondary-electron images).
     method : ThresholdMethod
-        Threshold method (the choices are :data:`semscan._choices.THRESHOLD_METHODS`);
-        ``'auto'`` chooses one and records why (and takes a two-level image as the mask it
-        is, ``'two-level'``).
+        Threshold method; ``'auto'`` chooses one and records why (and takes a two-level
+        image as the mask it is, ``'two-level'``).
     manual_threshold : float or None
         Grey level in [0, 1] for ``method='manual'``.
     classifier_path : str or None

@@ -580,3 +580,25 @@ def test_the_log_takes_each_third_party_message_once(tmp_path):
     assert text.count("TiffPage 0: invalid tag 270") == 1
     assert text.count("a.tif: no pixel size") == 1  # logged by semscan, its warning not again
     assert text.count("RuntimeWarning: invalid value in divide") == 1
+
+
+def test_flag_help_and_choices_come_from_the_config_and_its_choices():
+    """The help of a choice flag lists the choices of semscan._choices, once."""
+    from typing import get_args
+
+    from semscan import _choices
+    from semscan.cli.options import config_parameters
+
+    helps = {}
+    for p in config_parameters():
+        info = get_args(p.annotation)[1]
+        helps[info.default.split("/")[0]] = info.help
+    for flag, choices in [("--method", _choices.THRESHOLD_METHODS),
+                          ("--denoise", _choices.DENOISE_METHODS),
+                          ("--pores", _choices.PORE_TONES),
+                          ("--ci-method", _choices.CI_METHODS),
+                          ("--view", _choices.CONFIG_VIEWS)]:
+        listed = f"[{', '.join(choices)}]".replace("[", "\\[")
+        assert helps[flag].count(listed) == 1, (flag, helps[flag])
+        assert helps[flag].count("'otsu'") == 0, helps[flag]  # not written again in the text
+    assert helps["--method"].startswith("Threshold method; 'auto' chooses one")
