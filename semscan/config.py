@@ -48,6 +48,7 @@ from semscan._choices import (
     ThresholdMethod,
     WindowChoice,
 )
+from semscan._files import read_capped
 from semscan._options import OptionError, Range, check_fields, show_value
 from semscan.errors import ConfigError
 
@@ -420,11 +421,10 @@ def read_config_text(path: str | Path) -> str:
     try:
         if p.is_dir():
             raise ConfigError(f"configuration file {p} is a folder; give a TOML file")
-        with p.open("rb") as fh:
-            data = fh.read(MAX_CONFIG_BYTES + 1)
+        data = read_capped(p, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ConfigError(f"cannot read configuration file {p}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_CONFIG_BYTES:
+    if data is None:
         raise ConfigError(
             f"configuration file {p} is over {MAX_CONFIG_BYTES // 1024} KiB; a semscan "
             "configuration is a short TOML file (see `semscan config --default`)"

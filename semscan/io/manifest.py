@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 from semscan._choices import View
+from semscan._files import read_capped
 from semscan.calibration import pixel_size_problem
 from semscan.errors import ConfigError, ManifestError
 
@@ -135,11 +136,10 @@ def read_manifest(path: str | Path) -> dict[Path, ManifestEntry]:
     """
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_MANIFEST_BYTES + 1)
+        data = read_capped(path, MAX_MANIFEST_BYTES)
     except OSError as exc:
         raise ManifestError(f"cannot read manifest {path}: {exc}") from exc
-    if len(data) > MAX_MANIFEST_BYTES:
+    if data is None:
         raise ManifestError(
             f"manifest {path} is larger than {MAX_MANIFEST_BYTES >> 20} MiB; "
             "is it a CSV list of images? Split it"
