@@ -602,3 +602,63 @@ def test_flag_help_and_choices_come_from_the_config_and_its_choices():
         assert helps[flag].count(listed) == 1, (flag, helps[flag])
         assert helps[flag].count("'otsu'") == 0, helps[flag]  # not written again in the text
     assert helps["--method"].startswith("Threshold method; 'auto' chooses one")
+
+
+# ------------------------------------------------------------ crafted model files
+def _pixel_payload():
+    """A real pixel classifier, small: 3 trees of depth 6 on a 64 x 64 image."""
+    from semscan.segment import PixelClassifier
+    from tests._synthetic import random_discs, sem_image
+
+    truth = random_discs((64, 64), n=10, r=5.0, seed=3)
+    labels = np.zeros(truth.shape, np.uint8)
+    lines = np.zeros(truth.shape, bool)
+    lines[::16, :] = lines[:, ::16] = True
+    labels[lines & truth], labels[lines & ~truth] = 1, 2
+    clf = PixelClassifier.train(sem_image(truth, seed=3), labels, sigma_max_px=4,
+                                n_estimators=3, max_depth=6, seed=0)
+    return clf.to_dict()
+
+
+def _structure_payload():
+    """The shipped model cut to its first three trees: real, valid and small."""
+    from semscan._forest import read_json
+    from semscan.classify.model import default_model_path
+
+    data = read_json(default_model_path())
+    data["forest"]["trees"] = data["forest"]["trees"][:3]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("payload", "flags", "names"),
+    [
+        (_pixel_payload, ["--no-classify", "--pixel-classifier"],
+         ("self_cycle", "sibling_cycle", "negative_index", "index_2_40", "gzip_bomb",
+          "deep_nesting", "threshold_nan", "left_is_string", "truncated_gzip")),
+        (_structure_payload, ["--no-local-thickness", "--model"],
+         ("self_cycle", "backwards", "negative_index", "index_2_40", "gzip_bomb",
+          "deep_nesting", "threshold_infinity", "n_features_string", "empty")),
+    ],
+    ids=["pixel-classifier", "structure-model"],
+)
+def test_analyze_refuses_crafted_model_files(tmp_path, sem_folder, payload, flags, names):
+    """A hostile model file exits 2 naming it, before any result is written."""
+    from tests._crafted_models import crafted_models
+
+    cases = {c.name: c for c in crafted_models(payload(), tmp_path / "corpus")}
+    for name in names:
+        out = tmp_path / f"out-{name}"
+        res = runner.invoke(app, ["analyze", str(sem_folder / "img0.tif"), "--out", str(out),
+                                  "-j", "1", *flags, str(cases[name].path)])
+        assert res.exit_code == 2, (name, res.stdout, res.stderr)
+        assert isinstance(res.exception, SystemExit), (name, res.exception)
+        text = " ".join(res.stderr.split())  # rich wraps long lines
+        assert "error" in text and cases[name].path.name in text, (name, text)
+        assert "Traceback" not in res.stdout + res.stderr, name
+        assert not (out / "results.csv").exists()
+    if payload is _structure_payload:
+        res = runner.invoke(app, ["evaluate-classifier", "--model",
+                                  str(cases["sibling_cycle"].path)])
+        assert res.exit_code == 1 and isinstance(res.exception, SystemExit)
+        assert "is not after its parent" in " ".join(res.stderr.split())
