@@ -559,7 +559,7 @@ def test_the_log_takes_each_third_party_message_once(tmp_path):
     import logging
     import warnings
 
-    from semscan.cli.app import _log_to
+    from semscan.cli.analyze import _log_to
 
     log = tmp_path / "semscan.log"
     root = logging.getLogger()
