@@ -38,7 +38,7 @@ import json
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from semscan._choices import (
     CIMethod,
@@ -76,7 +76,17 @@ def _validated(section: Any) -> None:
     check_fields(section, _section_name(type(section)))
 
 
-@dataclass(frozen=True)
+_S = TypeVar("_S")
+
+
+@dataclass_transform(frozen_default=True)
+def _section(cls: type[_S]) -> type[_S]:
+    """A configuration section: a frozen dataclass whose values are checked when made."""
+    cls.__post_init__ = _validated  # type: ignore[attr-defined]
+    return dataclass(frozen=True)(cls)
+
+
+@_section
 class IOConfig:
     """Reading micrographs.
 
@@ -108,11 +118,8 @@ class IOConfig:
         "max_pixels": Range(1, 10**12, note="pixels per image, checked before decoding"),
     }
 
-    def __post_init__(self) -> None:
-        _validated(self)
 
-
-@dataclass(frozen=True)
+@_section
 class SegmentConfig:
     """Segmentation of a micrograph into pore / solid / excluded.
 
@@ -166,11 +173,8 @@ class SegmentConfig:
         "sauvola_window_um": _LEN,
     }
 
-    def __post_init__(self) -> None:
-        _validated(self)
 
-
-@dataclass(frozen=True)
+@_section
 class MeasureConfig:
     """The intercept method (METHODS.md 1), directional analysis (3), local thickness (7).
 
@@ -218,11 +222,8 @@ class MeasureConfig:
         "seed": Range(0, 2**32 - 1),
     }
 
-    def __post_init__(self) -> None:
-        _validated(self)
 
-
-@dataclass(frozen=True)
+@_section
 class CrossSectionConfig:
     """Views, cross-section geometry and surface layers (METHODS.md 4 and 6).
 
@@ -258,11 +259,8 @@ class CrossSectionConfig:
         "n_thickness_positions": Range(5, 1000, note="at least 5, patent item (4)"),
     }
 
-    def __post_init__(self) -> None:
-        _validated(self)
 
-
-@dataclass(frozen=True)
+@_section
 class ClassifyConfig:
     """Structure classification (METHODS.md 8).
 
@@ -286,9 +284,6 @@ class ClassifyConfig:
     LIMITS: ClassVar[dict[str, Range]] = {
         "confidence_threshold": Range(0.0, 1.0, note="a probability"),
     }
-
-    def __post_init__(self) -> None:
-        _validated(self)
 
 
 #: A configuration file is read only up to this size.
