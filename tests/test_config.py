@@ -301,7 +301,7 @@ def test_section_fields_are_the_keywords_of_the_function_they_feed(feed):
         assert p.default == f.default, f"{cls.__name__}.{f.name}: {f.default!r} != {p.default!r}"
         choices = _literal_values(hints[f.name])
         if choices:  # the same choices, from semscan._choices
-            annotation = eval(p.annotation, func.__globals__)  # noqa: S307 - our own source
+            annotation = eval(p.annotation, func.__globals__)  # our own source
             assert _literal_values(annotation) == choices, f"{func.__name__}({p.name})"
 
 
