@@ -60,7 +60,9 @@ class Range(NamedTuple):
 
 
 def _num(x: float | None) -> str:
-    if x is not None and float(x).is_integer() and abs(x) < 1e16:
+    if x is None:  # an open end of a range
+        return ""
+    if float(x).is_integer() and abs(x) < 1e16:
         return str(int(x))
     return f"{x:g}"
 

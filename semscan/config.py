@@ -38,8 +38,17 @@ import json
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
+from semscan._choices import (
+    CIMethod,
+    ConfigView,
+    DenoiseMethod,
+    PoreTone,
+    ThresholdMethod,
+    WindowChoice,
+)
+from semscan._files import read_capped
 from semscan._options import OptionError, Range, check_fields, show_value
 from semscan.errors import ConfigError
 
@@ -67,7 +76,17 @@ def _validated(section: Any) -> None:
     check_fields(section, _section_name(type(section)))
 
 
-@dataclass(frozen=True)
+_S = TypeVar("_S")
+
+
+@dataclass_transform(frozen_default=True)
+def _section(cls: type[_S]) -> type[_S]:
+    """A configuration section: a frozen dataclass whose values are checked when made."""
+    cls.__post_init__ = _validated  # type: ignore[attr-defined]
+    return dataclass(frozen=True)(cls)
+
+
+@_section
 class IOConfig:
     """Reading micrographs.
 
@@ -99,23 +118,18 @@ class IOConfig:
         "max_pixels": Range(1, 10**12, note="pixels per image, checked before decoding"),
     }
 
-    def __post_init__(self) -> None:
-        _validated(self)
 
-
-@dataclass(frozen=True)
+@_section
 class SegmentConfig:
     """Segmentation of a micrograph into pore / solid / excluded.
 
     Attributes
     ----------
-    pores : {'dark', 'bright'}
+    pores : PoreTone
         Grey level of the pores (dark in secondary-electron images).
-    method : str
-        Threshold method: ``'auto'``, ``'otsu'``, ``'li'``, ``'triangle'``, ``'multiotsu'``,
-        ``'sauvola'``, ``'hysteresis'``, ``'manual'`` or ``'classifier'``; ``'auto'`` chooses
-        one and records why (and takes a two-level image as the mask it is,
-        ``'two-level'``).
+    method : ThresholdMethod
+        Threshold method; ``'auto'`` chooses one and records why (and takes a two-level
+        image as the mask it is, ``'two-level'``).
     manual_threshold : float or None
         Grey level in [0, 1] for ``method='manual'``.
     classifier_path : str or None
@@ -123,7 +137,7 @@ class SegmentConfig:
     background_um : float or None
         Gaussian sigma of the background flattening (µm); None chooses 1/8 of the image's
         short side, 0 disables.
-    denoise : {'auto', 'none', 'median', 'gaussian', 'bilateral', 'nlmeans'}
+    denoise : DenoiseMethod
         Denoising before thresholding. ``'auto'``: a 3 px median, or a Gaussian of sigma
         1-2 px when the noise exceeds 0.4 of the grey difference between the phases (the choice is
         recorded in ``seg_preprocessing``).
@@ -140,15 +154,12 @@ class SegmentConfig:
         Exclude large saturated (white) or blank (black) regions.
     """
 
-    pores: Literal["dark", "bright"] = "dark"
-    method: Literal[
-        "auto", "otsu", "li", "triangle", "multiotsu", "sauvola", "hysteresis", "manual",
-        "classifier",
-    ] = "auto"
+    pores: PoreTone = "dark"
+    method: ThresholdMethod = "auto"
     manual_threshold: float | None = None
     classifier_path: str | None = None
     background_um: float | None = None
-    denoise: Literal["auto", "none", "median", "gaussian", "bilateral", "nlmeans"] = "auto"
+    denoise: DenoiseMethod = "auto"
     denoise_um: float | None = None
     min_feature_um: float | None = None
     sauvola_window_um: float | None = None
@@ -162,17 +173,14 @@ class SegmentConfig:
         "sauvola_window_um": _LEN,
     }
 
-    def __post_init__(self) -> None:
-        _validated(self)
 
-
-@dataclass(frozen=True)
+@_section
 class MeasureConfig:
     """The intercept method (METHODS.md 1), directional analysis (3), local thickness (7).
 
     Attributes
     ----------
-    window_um : 'auto', 'full' or float
+    window_um : float or WindowChoice
         Square window side in µm, ``'auto'`` (start at 16 µm, grow until lines cross >= 10
         voids) or ``'full'`` (the whole usable field).
     n_lines : int
@@ -189,20 +197,20 @@ class MeasureConfig:
         Compute the local thickness of the pore phase (METHODS.md 7).
     dense_chords : bool
         Compute the dense chord-length distribution (every row and column).
-    ci_method : {'ratio', 'bootstrap'}
+    ci_method : CIMethod
         Confidence interval of the mean intercept.
     seed : int
         Seed for the bootstrap.
     """
 
-    window_um: float | Literal["auto", "full"] = "auto"
+    window_um: float | WindowChoice = "auto"
     n_lines: int = 50
     angle_deg: float = 0.0
     min_voids_per_line: int = 10
     mil_step_deg: float = 15.0
     local_thickness: bool = True
     dense_chords: bool = True
-    ci_method: Literal["ratio", "bootstrap"] = "ratio"
+    ci_method: CIMethod = "ratio"
     seed: int = 0
 
     LIMITS: ClassVar[dict[str, Range]] = {
@@ -214,17 +222,14 @@ class MeasureConfig:
         "seed": Range(0, 2**32 - 1),
     }
 
-    def __post_init__(self) -> None:
-        _validated(self)
 
-
-@dataclass(frozen=True)
+@_section
 class CrossSectionConfig:
     """Views, cross-section geometry and surface layers (METHODS.md 4 and 6).
 
     Attributes
     ----------
-    view : {'auto', 'surface', 'cross-section'}
+    view : ConfigView
         The view of every image unless a manifest or pattern says otherwise.
     film_direction_deg : float or None
         Film-plane direction when no film edge is visible (None: image rows).
@@ -239,7 +244,7 @@ class CrossSectionConfig:
         Number of positions across the image where thickness is measured (>= 5).
     """
 
-    view: Literal["auto", "surface", "cross-section"] = "auto"
+    view: ConfigView = "auto"
     film_direction_deg: float | None = None
     band_um: float = 0.1
     skin_tolerance: float = 0.25
@@ -254,11 +259,8 @@ class CrossSectionConfig:
         "n_thickness_positions": Range(5, 1000, note="at least 5, patent item (4)"),
     }
 
-    def __post_init__(self) -> None:
-        _validated(self)
 
-
-@dataclass(frozen=True)
+@_section
 class ClassifyConfig:
     """Structure classification (METHODS.md 8).
 
@@ -282,9 +284,6 @@ class ClassifyConfig:
     LIMITS: ClassVar[dict[str, Range]] = {
         "confidence_threshold": Range(0.0, 1.0, note="a probability"),
     }
-
-    def __post_init__(self) -> None:
-        _validated(self)
 
 
 #: A configuration file is read only up to this size.
@@ -417,11 +416,10 @@ def read_config_text(path: str | Path) -> str:
     try:
         if p.is_dir():
             raise ConfigError(f"configuration file {p} is a folder; give a TOML file")
-        with p.open("rb") as fh:
-            data = fh.read(MAX_CONFIG_BYTES + 1)
+        data = read_capped(p, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ConfigError(f"cannot read configuration file {p}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_CONFIG_BYTES:
+    if data is None:
         raise ConfigError(
             f"configuration file {p} is over {MAX_CONFIG_BYTES // 1024} KiB; a semscan "
             "configuration is a short TOML file (see `semscan config --default`)"

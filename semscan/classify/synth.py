@@ -220,9 +220,7 @@ class TrainingSegmentation(NamedTuple):
 def segment_for_training(image: np.ndarray) -> TrainingSegmentation:
     """Segment a rendered image as an analysis would.
 
-    Uses :func:`semscan.segment.segment_micrograph` (method ``'auto'``) when it is
-    available, and otherwise a private fallback (median filter, background flattening,
-    Otsu threshold, a bimodality check, removal of specks).
+    Uses :func:`semscan.segment.segment_micrograph` (method ``'auto'``).
 
     Parameters
     ----------
@@ -236,25 +234,20 @@ def segment_for_training(image: np.ndarray) -> TrainingSegmentation:
         thresholded from (the segmentation's ``contrast_grey``), as the pipeline passes
         them to :func:`~semscan.classify.features.structure_features`.
     """
-    seg = _real_segmenter()
-    image = np.asarray(image, np.float32)
-    if seg is not None:
-        from semscan.micrograph import Micrograph
+    from semscan.micrograph import Micrograph
+    from semscan.segment import segment_micrograph
 
-        result = seg(Micrograph.from_array(image))
-        grey = result.contrast_grey if result.contrast_grey is not None else image
-        return TrainingSegmentation(np.asarray(result.pore, bool),
-                                    np.asarray(result.solid, bool),
-                                    np.asarray(grey, np.float32))
-    pore, solid = _fallback_segment(image)
-    return TrainingSegmentation(pore, solid, image)
+    image = np.asarray(image, np.float32)
+    result = segment_micrograph(Micrograph.from_array(image))
+    grey = result.contrast_grey if result.contrast_grey is not None else image
+    return TrainingSegmentation(np.asarray(result.pore, bool),
+                                np.asarray(result.solid, bool),
+                                np.asarray(grey, np.float32))
 
 
 def segmenter_name() -> str:
     """Which segmentation :func:`segment_for_training` uses (recorded in the model card)."""
-    if _real_segmenter() is not None:
-        return "semscan.segment.segment_micrograph(method='auto')"
-    return "semscan.classify.synth._fallback_segment (median, flatten, Otsu)"
+    return "semscan.segment.segment_micrograph(method='auto')"
 
 
 # Canvas side over field side of a training sample (see training_field). The shipped model
@@ -352,39 +345,6 @@ def training_field(
     c0 = int(rng.integers(0, canvas[1] - cols + 1))
     cut = (slice(r0, r0 + rows), slice(c0, c0 + cols))
     return TrainingSegmentation(seg.pore[cut], seg.solid[cut], seg.grey[cut])
-
-
-def _real_segmenter() -> Any:
-    try:
-        from semscan.segment import segment_micrograph
-    except ImportError:
-        return None
-    return segment_micrograph
-
-
-def _fallback_segment(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from skimage.filters import threshold_otsu
-
-    img = ndi.median_filter(image, size=3)
-    background = ndi.gaussian_filter(img, sigma=max(img.shape) / 8)
-    flat = img - background
-    t = threshold_otsu(flat)
-    lo, hi = flat[flat <= t], flat[flat > t]
-    noise = 1.4826 * np.median(np.abs(np.diff(image, axis=1))) / math.sqrt(2)
-    if lo.size == 0 or hi.size == 0 or (hi.mean() - lo.mean()) < 1.2 * noise:
-        return np.zeros(image.shape, bool), np.ones(image.shape, bool)
-    pore = flat <= t
-    pore = _remove_small(pore, 4)
-    solid = _remove_small(~pore, 4)
-    pore = ~solid
-    return pore, solid
-
-
-def _remove_small(mask: np.ndarray, min_px: int) -> np.ndarray:
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_px
-    keep[0] = False
-    return keep[labels]
 
 
 # ----------------------------------------------------------------------------- helpers

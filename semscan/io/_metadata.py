@@ -1,4 +1,5 @@
-"""Shared helpers of the vendor metadata parsers: numbers, units, notes, frame sizes.
+"""Shared helpers of the vendor metadata parsers: the :class:`VendorInfo` record they
+return, numbers, units, notes, frame sizes, text decoding.
 
 Every helper is total: it returns a value or None (with a note), never raises on what a
 file holds. Pixel sizes outside :data:`~semscan.calibration.PIXEL_SIZE_RANGE_UM` are
@@ -11,11 +12,12 @@ import math
 import numbers
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from semscan.calibration import Calibration, pixel_size_problem
 
-__all__ = ["REL_TOL", "parse_ini"]
+__all__ = ["REL_TOL", "VendorInfo", "parse_ini"]
 
 #: Relative disagreement above which two pixel sizes are called contradictory.
 REL_TOL = 0.02
@@ -195,3 +197,72 @@ def _lookup(sections: Mapping[str, Mapping[str, Any]], key: str) -> tuple[str, A
         if isinstance(section, Mapping) and key in section:
             return name, section[key]
     return None
+
+
+@dataclass(frozen=True)
+class VendorInfo:
+    """What one vendor's metadata says about an image.
+
+    Attributes
+    ----------
+    vendor : str
+        ``'FEI'``, ``'Zeiss'``, ``'TESCAN'``, ``'Hitachi'``, ``'JEOL'`` or ``'ImageJ'``.
+    calibration : Calibration or None
+        Pixel size (µm) with source ``'file'`` or ``'sidecar'``; None when not found.
+    model, kv, magnification, working_distance_mm, detector, field_width_um
+        As in :class:`~semscan.micrograph.InstrumentMetadata` (None when not found), which
+        the reader fills from the first vendor record that has each.
+    databar_height_px : int or None
+        Data-bar rows at the bottom of the image according to the metadata; 0 when the
+        metadata says there is none, None when it does not say.
+    warnings : tuple of str
+        Metadata that was malformed and ignored, or disagreements that were resolved.
+    conflicts : tuple of str
+        Contradictory calibration values (a subset of the problems also in ``warnings``).
+    """
+
+    vendor: str
+    calibration: Calibration | None = None
+    model: str | None = None
+    kv: float | None = None
+    magnification: float | None = None
+    working_distance_mm: float | None = None
+    detector: str | None = None
+    field_width_um: float | None = None
+    databar_height_px: int | None = None
+    warnings: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
+
+
+def _scanned_info(
+    vendor: str,
+    notes: _Notes,
+    *,
+    pixel: float | None,
+    source: str,
+    detail: str,
+    cols: int,
+    **fields: Any,
+) -> VendorInfo:
+    """The record of a vendor whose field width is the pixel size times the image width
+    (TESCAN, Hitachi, JEOL): calibration checked, notes attached."""
+    cal = _calibration(pixel, source, detail, notes)
+    pixel = cal.pixel_size_um if cal is not None else None
+    return VendorInfo(
+        vendor=vendor,
+        calibration=cal,
+        field_width_um=_finite(pixel * cols) if pixel is not None else None,
+        warnings=tuple(notes.warnings),
+        conflicts=tuple(notes.conflicts),
+        **fields,
+    )
+
+
+def _decode_first(raw: bytes, encodings: tuple[str, ...]) -> str:
+    """``raw`` decoded by the first of ``encodings`` that fits, else latin-1 (never raises)."""
+    for enc in encodings:
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")

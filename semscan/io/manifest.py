@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from semscan._choices import View
+from semscan._files import read_capped
 from semscan.calibration import pixel_size_problem
 from semscan.errors import ConfigError, ManifestError
 
@@ -56,7 +58,7 @@ class ManifestEntry:
 
     path: Path
     sample: str
-    view: Literal["surface", "cross-section"]
+    view: View
     pixel_size_um: float | None = None
     film_direction_deg: float | None = None
 
@@ -134,11 +136,10 @@ def read_manifest(path: str | Path) -> dict[Path, ManifestEntry]:
     """
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_MANIFEST_BYTES + 1)
+        data = read_capped(path, MAX_MANIFEST_BYTES)
     except OSError as exc:
         raise ManifestError(f"cannot read manifest {path}: {exc}") from exc
-    if len(data) > MAX_MANIFEST_BYTES:
+    if data is None:
         raise ManifestError(
             f"manifest {path} is larger than {MAX_MANIFEST_BYTES >> 20} MiB; "
             "is it a CSV list of images? Split it"
@@ -286,7 +287,7 @@ def assign_sample(
 
 def view_from_pattern(
     path: str | Path, *, xs_pattern: str | None = "*_xs*", surface_pattern: str | None = None
-) -> Literal["surface", "cross-section"] | None:
+) -> View | None:
     """View given by shell-style file-name patterns (case-insensitive), or None.
 
     Examples

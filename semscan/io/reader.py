@@ -23,21 +23,14 @@ import numpy as np
 
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import CalibrationError, ImageFormatError
+from semscan.io._metadata import REL_TOL, VendorInfo
 from semscan.io.databar import detect_databar
 from semscan.io.headers import DEFAULT_MAX_PIXELS, check_other_header, check_size
-from semscan.io.vendors import (
-    REL_TOL,
-    VendorInfo,
-    fei_info,
-    hitachi_info,
-    imagej_info,
-    jeol_info,
-    tescan_info,
-    zeiss_info,
-)
+from semscan.io.sidecars import decode_text, find_sidecars, sidecar_vendors
+from semscan.io.tiff_tags import tiff_vendors
 from semscan.micrograph import InstrumentMetadata, Micrograph
 
-__all__ = ["DEFAULT_MAX_PIXELS", "find_sidecars", "read_micrograph"]
+__all__ = ["DEFAULT_MAX_PIXELS", "decode_text", "find_sidecars", "read_micrograph"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,113 +53,6 @@ def _fail(path: Path, reason: str, todo: str) -> ImageFormatError:
     return ImageFormatError(f"cannot read {path}: {reason}; {todo}")
 
 
-# ----------------------------------------------------------------------------- sidecars
-def find_sidecars(path: str | Path) -> list[Path]:
-    """Sidecar metadata files that belong to an image, in the order they are used.
-
-    Parameters
-    ----------
-    path : str or Path
-        The image file.
-
-    Returns
-    -------
-    list of Path
-        Existing files among ``<stem>.txt`` / ``<stem>.TXT`` (Hitachi or JEOL) and
-        ``<name with '.' replaced by '-'>.hdr`` / ``<stem>.hdr`` (TESCAN).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "a.tif").write_bytes(b""); _ = (d / "a-tif.hdr").write_text("[MAIN]")
-    >>> [p.name for p in find_sidecars(d / "a.tif")]
-    ['a-tif.hdr']
-    """
-    p = Path(path)
-    names = [
-        p.with_suffix(".txt"),
-        p.with_suffix(".TXT"),
-        p.with_name(p.name.replace(".", "-") + ".hdr"),
-        p.with_suffix(".hdr"),
-    ]
-    out: list[Path] = []
-    for cand in names:
-        if cand != p and cand.is_file() and cand not in out:
-            out.append(cand)
-    return out
-
-
-MAX_SIDECAR_BYTES = 1 << 20  # vendor sidecars are a few KiB
-
-
-def decode_text(data: bytes) -> str:
-    """Text of a sidecar or tag: UTF-16 with a BOM, UTF-8 (BOM or not), cp1252, else latin-1.
-
-    Never raises: latin-1 decodes any byte string.
-
-    Examples
-    --------
-    >>> decode_text("µm".encode("cp1252")), decode_text("µm".encode("utf-16"))
-    ('µm', 'µm')
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _read_text(path: Path) -> str:
-    with path.open("rb") as fh:
-        data = fh.read(MAX_SIDECAR_BYTES + 1)
-    if len(data) > MAX_SIDECAR_BYTES:
-        raise OSError(f"larger than {MAX_SIDECAR_BYTES >> 20} MiB, not a vendor sidecar")
-    return decode_text(data)
-
-
-def _sidecar_info(path: Path, shape: tuple[int, int], notes: list[str]) -> list[VendorInfo]:
-    infos: list[VendorInfo] = []
-    for side in find_sidecars(path):
-        try:
-            text = _read_text(side)
-        except OSError as exc:  # includes a sidecar that vanished or became a folder
-            notes.append(f"sidecar {side.name} could not be read ({exc}); ignored")
-            continue
-        if "[SemImageFile]" in text:
-            infos.append(hitachi_info(text, image_shape=shape, where=side.name))
-        elif "$CM_" in text or "$$SM_" in text:
-            infos.append(jeol_info(text, image_shape=shape, where=side.name))
-        elif "[MAIN]" in text:
-            infos.append(tescan_info(text, image_shape=shape, where=side.name))
-        else:
-            logger.debug("%s: not a known sidecar format; ignored", side)
-    return infos
-
-
-# ----------------------------------------------------------------------------- decoders
-def _tag_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (bytes, bytearray)):
-        raw = bytes(value).split(b"\x00", 1)[0]
-        for enc in ("utf-8", "cp1252"):
-            try:
-                return raw.decode(enc)
-            except UnicodeDecodeError:
-                continue
-        return raw.decode("latin-1")
-    if isinstance(value, str):
-        return value
-    if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
-        return _tag_text(bytes(v & 0xFF for v in value))
-    return None
 
 
 def _read_tiff(
@@ -235,37 +121,9 @@ def _read_tiff(
         if tp.planarconfig == tifffile.PLANARCONFIG.SEPARATE and pixels.ndim == 3:
             pixels = np.moveaxis(pixels, 0, -1)
         shape = (int(pixels.shape[0]), int(pixels.shape[1])) if pixels.ndim >= 2 else (0, 0)
-        vendors = _tiff_vendors(tp, shape, notes)
+        vendors = tiff_vendors(tp, shape, notes)
     return _Raw(pixels, n_pages, vendors, palette)
 
-
-def _tiff_vendors(tp: Any, shape: tuple[int, int], notes: list[str]) -> list[VendorInfo]:
-    tags = tp.tags
-    out: list[VendorInfo] = []
-    for code, name in ((34682, "FEI tag 34682"), (34680, "FEI tag 34680")):
-        value = tags.valueof(code)
-        if value is None:
-            continue
-        if isinstance(value, dict):
-            out.append(fei_info(value, image_shape=shape, tag=name))
-        else:
-            notes.append(f"{name} could not be parsed as FEI metadata; ignored")
-        break
-    sem = tags.valueof(34118)
-    if sem is not None:
-        if isinstance(sem, dict):
-            out.append(zeiss_info(sem, image_shape=shape))
-        else:
-            notes.append("Zeiss tag 34118 could not be parsed as SmartSEM metadata; ignored")
-    tescan = _tag_text(tags.valueof(50431))
-    if tescan is not None:
-        out.append(tescan_info(tescan, image_shape=shape, where="TESCAN tag 50431"))
-    desc = tags.valueof(270)
-    if isinstance(desc, str) and desc.startswith("ImageJ="):
-        info = imagej_info(desc, x_resolution=tags.valueof(282))
-        if info is not None:
-            out.append(info)
-    return out
 
 
 def _read_other(path: Path, data: bytes, max_pixels: int | None) -> _Raw:
@@ -498,7 +356,7 @@ def read_micrograph(
     grey, invalid = _to_grey(raw, p, notes)
     rows, cols = grey.shape
     vendors = list(raw.vendors)
-    vendors += _sidecar_info(p, (rows, cols), notes)
+    vendors += sidecar_vendors(p, (rows, cols), notes)
 
     # ---- calibration
     for info in vendors:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from semscan._choices import Sampling, WindowChoice
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError
 from semscan.measure.intercept import intercept_method, unit_suffix
@@ -91,10 +92,10 @@ def mil_rose(
     region: np.ndarray | None = None,
     step_deg: float = 15.0,
     n_lines: int = 50,
-    window_um: float | Literal["auto", "full"] = "full",
+    window_um: float | WindowChoice = "full",
     min_voids_per_line: int = 10,
     phase: str = "pore",
-    sampling: Literal["nearest", "linear"] = "linear",
+    sampling: Sampling = "linear",
 ) -> DirectionalResult:
     """MIL rose, fabric tensor, degree of anisotropy (METHODS.md 3).
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from semscan._choices import CI_METHODS, SAMPLINGS, CIMethod, Sampling, WindowChoice
 from semscan._ndimage import blur
 from semscan.calibration import Calibration, unit_suffix
 from semscan.errors import ConfigError, MeasurementError
@@ -26,10 +27,8 @@ __all__ = ["Chords", "InterceptResult", "intercept_method"]
 
 logger = logging.getLogger(__name__)
 
-CIMethod = Literal["ratio", "bootstrap"]
-_CI_METHODS = get_args(CIMethod)
-Sampling = Literal["nearest", "linear"]
-_SAMPLINGS = get_args(Sampling)
+_CI_METHODS = CI_METHODS
+_SAMPLINGS = SAMPLINGS
 LINEAR_SIGMA_PX = 1.0  # smoothing of the mask before bilinear reading ('linear' sampling)
 MIN_WINDOW_PX = 4
 AUTO_START_UM = 16.0
@@ -322,7 +321,7 @@ def intercept_method(
     region: np.ndarray | None = None,
     n_lines: int = 50,
     angle_deg: float = 0.0,
-    window_um: float | Literal["auto", "full"] = "auto",
+    window_um: float | WindowChoice = "auto",
     min_voids_per_line: int = 10,
     ci_method: CIMethod = "ratio",
     seed: int = 0,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 
+from semscan._choices import THICKNESS_METHODS, ThicknessMethod
 from semscan._ndimage import distance_transform
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError, MeasurementError
@@ -15,8 +16,8 @@ from semscan.measure.intercept import as_mask, check_region, unit_suffix
 
 __all__ = ["LocalThicknessResult", "local_thickness"]
 
-Method = Literal["fast", "exact"]
-_METHODS = get_args(Method)
+Method = ThicknessMethod
+_METHODS = THICKNESS_METHODS
 EXACT_MAX_PORE_PIXELS = 100_000
 _BIN_REL = 0.04  # relative width of a radius bin of the fast method
 _BIN_ABS = 0.5  # minimum width in px

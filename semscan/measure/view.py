@@ -33,15 +33,15 @@ from typing import Literal
 import numpy as np
 from scipy import ndimage as ndi
 
+from semscan._choices import VIEWS, ConfigView, View
 from semscan._ndimage import block_mean, blur, open_disc, otsu, stretch
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError
 
 __all__ = ["UNCERTAIN_NOTE", "ViewDecision", "ViewEvidence", "decide_view", "detect_view"]
 
-View = Literal["surface", "cross-section"]
 ViewSource = Literal["detected", "manifest", "pattern", "config"]
-_VIEWS = ("surface", "cross-section")
+_VIEWS = VIEWS
 
 
 UNCERTAIN_NOTE = "view uncertain: set --view or a manifest"
@@ -427,7 +427,7 @@ def decide_view(
     path: str | PurePath | None = None,
     excluded: np.ndarray | None = None,
     manifest_view: str | None = None,
-    config_view: Literal["auto", "surface", "cross-section"] = "auto",
+    config_view: ConfigView = "auto",
     xs_pattern: str | None = "*_xs*",
     surface_pattern: str | None = None,
 ) -> ViewDecision:

@@ -474,10 +474,23 @@ def write_tables(out_dir: Path, rows: Iterable[dict[str, Any]], *, parquet: bool
     import pandas as pd
 
     frame = pd.DataFrame([{k: _utf8(v) for k, v in r.items()} for r in rows])
-    atomic_write(out_dir / "results.csv", frame.to_csv(index=False), encoding=CSV_ENCODING)
+    atomic_write(out_dir / "results.csv", _csv_text(frame), encoding=CSV_ENCODING)
     if parquet:
         frame = frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object})
         _atomic_via(out_dir / "results.parquet", lambda p: frame.to_parquet(p, index=False))
+
+
+def _csv_text(frame: Any) -> str:
+    """CSV text of a table whose texts may hold line breaks (a file name may).
+
+    Python's csv quotes a field holding a newline but not one holding a lone carriage
+    return unless the rows end in CRLF; such a table is written with CRLF rows (RFC 4180),
+    any other exactly as before (LF rows).
+    """
+    text_columns = [c for c in frame.columns if frame[c].dtype.kind not in "biufcmM"]
+    has_cr = any(frame[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
+                 for c in text_columns)
+    return frame.to_csv(index=False, lineterminator="\r\n" if has_cr else "\n")
 
 
 def merge_chords(out_dir: Path, stems: Iterable[str]) -> int:
@@ -504,7 +517,7 @@ def write_failures(out_dir: Path, failures: list[tuple[str, str]]) -> None:
         return
     rows = [(_utf8(f), _utf8(e)) for f, e in failures]
     frame = pd.DataFrame(rows, columns=["file", "error"])
-    atomic_write(path, frame.to_csv(index=False), encoding=CSV_ENCODING)
+    atomic_write(path, _csv_text(frame), encoding=CSV_ENCODING)
 
 
 def remove_stale_temporaries(out_dir: Path) -> int:

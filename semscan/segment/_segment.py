@@ -5,19 +5,18 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
+from semscan._choices import DENOISE_METHODS, PORE_TONES, THRESHOLD_METHODS, ThresholdMethod
 from semscan._ndimage import histogram
 from semscan.errors import SegmentationError
 from semscan.micrograph import Micrograph
 from semscan.segment.cleanup import remove_small_features, saturated_regions
 from semscan.segment.local_threshold import hysteresis_pores, sauvola_threshold
 from semscan.segment.preprocess import (
-    DENOISE_METHODS,
-    PORE_TONES,
     DenoiseMethod,
     PoreTone,
     Preprocessed,
@@ -40,11 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["METHODS", "Method", "Segmentation", "segment_micrograph"]
 
-Method = Literal[
-    "auto", "otsu", "li", "triangle", "multiotsu", "sauvola", "hysteresis", "manual",
-    "classifier",
-]
-METHODS: tuple[str, ...] = get_args(Method)
+Method = ThresholdMethod
+METHODS: tuple[str, ...] = THRESHOLD_METHODS
 
 # Quality limits (see segment_micrograph, "Quality signals").
 MAX_ONE_PHASE = 0.97

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
 import cv2
 import numpy as np
 
+from semscan._choices import DENOISE_METHODS, PORE_TONES, DenoiseMethod, PoreTone
 from semscan._ndimage import block_mean, blur, histogram, otsu
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import SegmentationError
@@ -29,10 +30,6 @@ __all__ = [
     "preprocess",
 ]
 
-DenoiseMethod = Literal["auto", "none", "median", "gaussian", "bilateral", "nlmeans"]
-DENOISE_METHODS: tuple[str, ...] = get_args(DenoiseMethod)
-PoreTone = Literal["dark", "bright"]
-PORE_TONES: tuple[str, ...] = get_args(PoreTone)
 
 # Default filter size in px for each denoising method (see denoise_image).
 _DEFAULT_DENOISE_PX = {"median": 3, "gaussian": 2, "bilateral": 5, "nlmeans": 7}

@@ -10,10 +10,9 @@ pixels (not excluded) enter the histograms.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 import numpy as np
 
+from semscan._choices import GLOBAL_METHODS, GlobalMethod
 from semscan._ndimage import NBINS, Histogram, histogram, otsu_of_histogram
 from semscan.segment.preprocess import PORE_TONES, PoreTone, _check_choice
 
@@ -28,8 +27,6 @@ __all__ = [
     "structure_scale_px",
 ]
 
-GlobalMethod = Literal["otsu", "li", "triangle", "multiotsu"]
-GLOBAL_METHODS: tuple[str, ...] = get_args(GlobalMethod)
 
 # auto: Sauvola when per-tile phase means still vary by more than this fraction of the
 # pore-solid grey difference after flattening.
