@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from semscan.config import AnalysisConfig
-from semscan.pipeline import BatchItem, BatchTask, analyze_batch, file_sha256, load_models
+from semscan.io.tasks import BatchTask, file_sha256
+from semscan.pipeline import BatchItem, analyze_batch, load_models
 from semscan.report.lock import FolderLock
 from semscan.report.outputs import (
     CSV_ENCODING,
@@ -117,9 +118,9 @@ def task_key(task: BatchTask, sha256: str, config_hash: str) -> str:
     >>> a == task_key(BatchTask("a.tif", pixel_size_um=0.02), "ab" * 32, "c1")
     False
     """
-    fields = {k: v for k, v in asdict(task).items() if k != "path"}
     text = json.dumps(
-        {"sha256": sha256, "config_hash": config_hash, "task": fields}, sort_keys=True
+        {"sha256": sha256, "config_hash": config_hash, "task": task.analysis_options()},
+        sort_keys=True,
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 

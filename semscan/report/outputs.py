@@ -306,7 +306,7 @@ def image_json(result: Any) -> dict[str, Any]:
         "solid_intercept_lines": {"lines": sic.lines, "voids_per_line": sic.line_counts},
         "porosity": result.porosity.to_dict(),
         "warnings": list(result.warnings),
-        "timings_s": result.timings,
+        "timings_s": dict(result.timings),
     }
     for key in (
         "directional",
