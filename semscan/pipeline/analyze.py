@@ -22,6 +22,7 @@ from semscan.calibration import Calibration
 from semscan.classify.fields import classify_fields
 from semscan.classify.model import StructureClass, load_model
 from semscan.config import AnalysisConfig
+from semscan.errors import ConfigError
 from semscan.io import read_micrograph
 from semscan.measure import chord_lengths, intercept_method, local_thickness, mil_rose, porosity
 from semscan.micrograph import Micrograph
@@ -130,6 +131,11 @@ def analyze_micrograph(
         t = time.perf_counter()
         models = load_models(cfg)
         timings["models"] = time.perf_counter() - t
+    elif not isinstance(models, Models):
+        raise ConfigError(
+            f"models= takes a semscan.pipeline.Models, got {type(models).__name__}; build it "
+            "with load_models(config) or Models(structure=..., pixel_classifier=...)"
+        )
     warnings_: list[str] = list(micrograph.warnings)
     cal = micrograph.calibration
     if not cal.is_calibrated:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from semscan.classify.model import StructureModel
@@ -45,3 +46,13 @@ def test_models_without_a_structure_model_still_classify():
     bare = analyze_path(DATA / "sample_surface.tif", config=cfg, models=Models())
     assert bare.structure is not None
     assert bare.to_row() == full.to_row()
+
+
+def test_models_of_another_kind_are_refused():
+    from semscan.errors import ConfigError
+    from semscan.micrograph import Micrograph
+    from semscan.pipeline import analyze_micrograph
+
+    mic = Micrograph.from_array(np.full((64, 64), 0.5, np.float32), pixel_size_um=0.01)
+    with pytest.raises(ConfigError, match=r"models= takes a semscan\.pipeline\.Models, got dict"):
+        analyze_micrograph(mic, models={"structure": None})  # the old form
