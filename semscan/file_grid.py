@@ -15,7 +15,8 @@ takes the label of the film-frame pixel nearest to where the rotation puts it). 
 alternative, segmenting the file's grid again and measuring only in the film frame,
 would show a mask that is not the one measured: the film-frame segmentation is made on
 the rotated grey image because reading a thresholded mask along oblique lines is biased
-(see ``semscan.pipeline._cross_section``), so the two differ by a pixel along boundaries.
+(see :func:`semscan.pipeline.section.film_frame_cross_section`), so the two differ by a
+pixel along boundaries.
 The mapped-back mask is what the numbers came from; file pixels that fall outside the
 frame would be excluded (label 2), and with the enlarged canvas none do. The cropped data
 bar's rows are label 2 (excluded).
@@ -27,20 +28,25 @@ integers; the reader crops only bottom rows, so a row above the data bar keeps i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # semscan.pipeline.result imports this module
+    from semscan.measure import InterceptResult
+    from semscan.micrograph import Micrograph
+    from semscan.pipeline.result import ImageResult
 
 __all__ = ["FileGeometry", "file_geometry", "to_file_coords", "to_file_grid"]
 
 LABEL_EXCLUDED = 2
 
 
-def _input(result: Any) -> Any:
+def _input(result: ImageResult) -> Micrograph:
     return getattr(result, "input_micrograph", None) or result.micrograph
 
 
-def to_file_grid(result: Any, array: np.ndarray, *, fill: object) -> np.ndarray:
+def to_file_grid(result: ImageResult, array: np.ndarray, *, fill: object) -> np.ndarray:
     """A per-pixel array of the measured grid, in the file's full pixel grid.
 
     Parameters
@@ -65,7 +71,7 @@ def to_file_grid(result: Any, array: np.ndarray, *, fill: object) -> np.ndarray:
 
 
 def to_file_coords(
-    result: Any, rows: np.ndarray | float, cols: np.ndarray | float
+    result: ImageResult, rows: np.ndarray | float, cols: np.ndarray | float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Measured-grid (row, column) positions -> file (row, column), pixels."""
     rotation = getattr(result, "frame_rotation", None)
@@ -76,7 +82,7 @@ def to_file_coords(
     return np.asarray(r, float), np.asarray(c, float)
 
 
-def _segments(result: Any, seg: np.ndarray) -> np.ndarray:
+def _segments(result: ImageResult, seg: np.ndarray) -> np.ndarray:
     seg = np.asarray(seg, float).reshape(-1, 4)
     r0, c0 = to_file_coords(result, seg[:, 0], seg[:, 1])
     r1, c1 = to_file_coords(result, seg[:, 2], seg[:, 3])
@@ -111,12 +117,12 @@ class FileGeometry:
     thickness: np.ndarray
 
 
-def _chords(ic: Any) -> np.ndarray:
+def _chords(ic: InterceptResult) -> np.ndarray:
     ch = ic.chords
     return np.column_stack([np.asarray(v, float).ravel() for v in (ch.r0, ch.c0, ch.r1, ch.c1)])
 
 
-def file_geometry(result: Any) -> FileGeometry:
+def file_geometry(result: ImageResult) -> FileGeometry:
     """Lines, intercepts, film surfaces and thickness positions in the file's pixels.
 
     Parameters

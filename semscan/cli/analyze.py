@@ -87,7 +87,7 @@ def analyze(
     `\\[measure] n_lines`); flags override the --config file.
     """
     from semscan.inputs import collect_inputs
-    from semscan.pipeline import make_tasks
+    from semscan.io.tasks import make_tasks
     from semscan.report.batch import BatchInterrupted, run_batch
 
     flags = dict(config_flags or {})

@@ -26,14 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from semscan.config import AnalysisConfig
-from semscan.pipeline import BatchItem, BatchTask, analyze_batch, file_sha256, load_models
+from semscan.io.tasks import BatchTask, file_sha256
+from semscan.pipeline import BatchItem, analyze_batch, load_models
 from semscan.report.lock import FolderLock
 from semscan.report.outputs import (
     CSV_ENCODING,
     ImageOutputWriter,
     Record,
+    atomic_write,
     image_stem,
     merge_chords,
+    path_digest,
     read_run_json,
     remove_failure_record,
     remove_stale_temporaries,
@@ -43,6 +46,7 @@ from semscan.report.outputs import (
     write_run_json,
     write_tables,
 )
+from semscan.report.samples import sample_rows
 
 __all__ = ["BatchInterrupted", "BatchSummary", "rebuild_tables", "run_batch", "task_key"]
 
@@ -117,9 +121,9 @@ def task_key(task: BatchTask, sha256: str, config_hash: str) -> str:
     >>> a == task_key(BatchTask("a.tif", pixel_size_um=0.02), "ab" * 32, "c1")
     False
     """
-    fields = {k: v for k, v in asdict(task).items() if k != "path"}
     text = json.dumps(
-        {"sha256": sha256, "config_hash": config_hash, "task": fields}, sort_keys=True
+        {"sha256": sha256, "config_hash": config_hash, "task": task.analysis_options()},
+        sort_keys=True,
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -253,7 +257,7 @@ def _run_locked(
         else:
             stem = image_stem(task.path, sha)
             if stem_owner.get(stem, where) != where:  # same name and content, another path
-                stem = f"{stem}-{_path_hash(where)}"
+                stem = f"{stem}-{path_digest(where)[:6]}"
             stem_owner[stem] = where
             plan[task.path] = {
                 "stem": stem, "input": where, "key": key, "sha256": sha, "task": asdict(task)
@@ -360,10 +364,6 @@ def _run_locked(
     return summary
 
 
-def _path_hash(where: str) -> str:
-    return hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:6]
-
-
 @contextmanager
 def _deferred_interrupts() -> Iterator[list[int]]:
     """Hold back SIGINT while the tables are written; the list says if one came."""
@@ -413,10 +413,7 @@ def rebuild_tables(out_dir: str | Path) -> dict[str, Record]:
 
 def write_samples(out: Path, details: list[dict[str, Any]]) -> None:
     """Write ``samples.csv`` (one row per sample, with the ratio R where both views exist)."""
-    import pandas as pd
-
-    from semscan.report.outputs import atomic_write
-    from semscan.report.samples import sample_rows
+    import pandas as pd  # heavy: imported only when a table is written
 
     atomic_write(
         out / "samples.csv",

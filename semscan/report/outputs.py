@@ -30,6 +30,7 @@ shows µm; ``pandas.read_csv`` reads them as they are).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -39,13 +40,18 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tifffile
 
 from semscan import __version__
 from semscan.config import AnalysisConfig
+from semscan.measure.paired import LineTotals
+from semscan.report.lock import lock_is_held
+from semscan.report.overlay import save_overlay
 
 __all__ = [
     "ImageOutputWriter",
@@ -54,6 +60,7 @@ __all__ = [
     "done_images",
     "failure_name",
     "image_stem",
+    "path_digest",
     "read_run_json",
     "scan_records",
     "software_versions",
@@ -99,10 +106,21 @@ def failure_name(path: str | Path) -> str:
     >>> failure_name("/data/a b.tif")[:4]
     'a_b-'
     """
-    import hashlib
+    return image_stem(path, path_digest(path))
 
+
+def path_digest(path: str | Path) -> str:
+    """SHA-256 (hex) of a path made absolute, its bytes as the OS has them (surrogates kept).
+
+    What tells apart two inputs of the same name and content in different folders.
+
+    Examples
+    --------
+    >>> path_digest("/data/a.tif") == path_digest("/data/./a.tif")
+    True
+    """
     where = os.path.abspath(os.fspath(path))
-    return image_stem(path, hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest())
+    return hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def atomic_write(path: Path, data: bytes | str, *, encoding: str = "utf-8") -> None:
@@ -153,8 +171,6 @@ def _jsonable(value: Any) -> Any:
 
 def software_versions() -> dict[str, str]:
     """Versions of semscan, Python and the libraries that shape the numbers."""
-    from importlib.metadata import PackageNotFoundError, version
-
     out = {"semscan": __version__, "python": platform.python_version()}
     for dist in (
         "numpy",
@@ -208,8 +224,6 @@ class ImageOutputWriter:
         chords = _chord_frame(result, stem)
         _atomic_via(self.out_dir / "chords" / f"{stem}.parquet", lambda p: chords.to_parquet(p))
         if self.overlays:
-            from semscan.report.overlay import save_overlay
-
             _atomic_via(
                 self.out_dir / "overlays" / f"{stem}.png", lambda p: save_overlay(result, p)
             )
@@ -267,8 +281,6 @@ def write_label_tiff(path: str | Path, labels: np.ndarray, calibration: Any) -> 
     ...     tif.imagej_metadata["unit"], tif.pages[0].tags["XResolution"].value
     ('micron', (50, 1))
     """
-    import tifffile
-
     metadata: dict[str, Any] = {"Info": LABELS_INFO, "min": 0, "max": 2}
     resolution = None
     if calibration.is_calibrated:
@@ -306,7 +318,7 @@ def image_json(result: Any) -> dict[str, Any]:
         "solid_intercept_lines": {"lines": sic.lines, "voids_per_line": sic.line_counts},
         "porosity": result.porosity.to_dict(),
         "warnings": list(result.warnings),
-        "timings_s": result.timings,
+        "timings_s": dict(result.timings),
     }
     for key in (
         "directional",
@@ -323,14 +335,12 @@ def image_json(result: Any) -> dict[str, Any]:
         out["mil_rose"] = {"angles_deg": d.angles_deg, "mil": d.mil, "unit": d.unit}
     pool = result.sample_intercept
     if pool is not None:
-        from semscan.measure.paired import LineTotals
-
         out["sample_pool"] = LineTotals.of(pool).to_dict()
     return out
 
 
 def _chord_frame(result: Any, stem: str) -> Any:
-    import pandas as pd
+    import pandas as pd  # heavy: imported only when a table is made
 
     frames = []
     for ic in (result.pore_intercept, result.solid_intercept):
@@ -471,7 +481,7 @@ def remove_failure_record(out_dir: Path, file: str) -> None:
 
 def write_tables(out_dir: Path, rows: Iterable[dict[str, Any]], *, parquet: bool = True) -> None:
     """(Re)write ``results.csv`` (and ``results.parquet``) atomically from rows."""
-    import pandas as pd
+    import pandas as pd  # heavy: imported only when a table is made
 
     frame = pd.DataFrame([{k: _utf8(v) for k, v in r.items()} for r in rows])
     atomic_write(out_dir / "results.csv", _csv_text(frame), encoding=CSV_ENCODING)
@@ -495,7 +505,7 @@ def _csv_text(frame: Any) -> str:
 
 def merge_chords(out_dir: Path, stems: Iterable[str]) -> int:
     """Concatenate the per-image chord files of ``stems`` into ``chords.parquet``."""
-    import pandas as pd
+    import pandas as pd  # heavy: imported only when a table is made
 
     parts = [out_dir / "chords" / f"{s}.parquet" for s in stems]
     frames = [pd.read_parquet(p) for p in parts if p.exists()]
@@ -509,7 +519,7 @@ def merge_chords(out_dir: Path, stems: Iterable[str]) -> int:
 
 def write_failures(out_dir: Path, failures: list[tuple[str, str]]) -> None:
     """Write ``failures.csv`` (file, error); removes a stale one when nothing failed."""
-    import pandas as pd
+    import pandas as pd  # heavy: imported only when a table is made
 
     path = out_dir / "failures.csv"
     if not failures:
@@ -595,8 +605,6 @@ def read_run_json(out_dir: Path) -> dict[str, Any] | None:
         data = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    from semscan.report.lock import lock_is_held
-
     pid = data.get("pid")
     if data.get("status") == "running" and (
         not lock_is_held(out_dir)

@@ -61,7 +61,7 @@ def _analyze(name: str, model):
     """``analyze_micrograph`` of a real image as `semscan analyze` runs it (skip if absent)."""
     from semscan.config import AnalysisConfig
     from semscan.io import read_micrograph
-    from semscan.pipeline import analyze_micrograph
+    from semscan.pipeline import Models, analyze_micrograph
 
     path = REAL / name
     if not path.is_file():
@@ -72,7 +72,7 @@ def _analyze(name: str, model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # uncalibrated images warn; irrelevant here
         return analyze_micrograph(read_micrograph(path), config=cfg,
-                                  models={"structure": model})
+                                  models=Models(structure=model))
 
 
 @pytest.mark.parametrize(

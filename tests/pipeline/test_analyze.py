@@ -1,4 +1,4 @@
-"""analyze_micrograph / analyze_batch on images with known geometry."""
+"""analyze_micrograph / analyze_path on images with known geometry."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from semscan.config import AnalysisConfig
 from semscan.micrograph import Micrograph
-from semscan.pipeline import BatchTask, analyze_batch, analyze_micrograph, analyze_path
+from semscan.pipeline import analyze_micrograph, analyze_path
 from semscan.synth.geometry import boolean_disc_chord_mean
 from tests._synthetic import disc_pores, sem_image, write_fei_tiff
 
@@ -62,27 +62,3 @@ def test_analyze_path_records_file_identity(tmp_path):
     assert row["pixel_size_um"] == pytest.approx(0.01)
     assert row["calibration_source"] == "file"
     assert row["config_hash"] == AnalysisConfig().with_overrides(FAST).hash()
-
-
-def test_batch_isolates_a_bad_file(tmp_path):
-    good = write_fei_tiff(tmp_path / "good.tif", sem_image(disc_pores(seed=6)))
-    bad = tmp_path / "bad.tif"
-    bad.write_bytes(b"II*\x00garbage")
-    items = list(analyze_batch([bad, good], config=AnalysisConfig().with_overrides(FAST)))
-    assert [i.ok for i in items] == [False, True]
-    assert "ImageFormatError" in items[0].error and "bad.tif" in items[0].error
-    stopped = list(analyze_batch([bad, good], config=AnalysisConfig().with_overrides(FAST),
-                                 fail_fast=True))
-    assert len(stopped) == 1
-
-
-def test_batch_two_jobs_equal_one_job(tmp_path):
-    paths = [write_fei_tiff(tmp_path / f"i{k}.tif", sem_image(disc_pores(seed=k), seed=k))
-             for k in range(3)]
-    cfg = AnalysisConfig().with_overrides(FAST)
-    one = {i.path: i.value for i in analyze_batch(paths, config=cfg, jobs=1)}
-    two = {i.path: i.value for i in analyze_batch([BatchTask(str(p)) for p in paths],
-                                                  config=cfg, jobs=2)}
-    assert set(map(str, one)) == set(two)
-    for path, row in one.items():
-        assert row == two[str(path)]

@@ -1,0 +1,281 @@
+"""Strings the steps together: read -> segment -> measure -> (cross-section) -> classify.
+
+This is the only module that knows the order of the steps. It imports no UI, database,
+plotting or distributed-computing library; :mod:`semscan.report` and :mod:`semscan.cli`
+turn its results into files and tables.
+
+- :func:`analyze_micrograph` analyses one :class:`~semscan.micrograph.Micrograph`.
+- :func:`analyze_path` reads a file and analyses it.
+
+The cross-section policy is in :mod:`semscan.pipeline.section`, the batch runner in
+:mod:`semscan.pipeline.batch`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+from semscan.calibration import Calibration
+from semscan.classify.fields import classify_fields
+from semscan.classify.model import StructureClass, load_model
+from semscan.config import AnalysisConfig
+from semscan.errors import ConfigError
+from semscan.io import read_micrograph
+from semscan.measure import chord_lengths, intercept_method, local_thickness, mil_rose, porosity
+from semscan.micrograph import Micrograph
+from semscan.pipeline.models import Models, load_models
+from semscan.pipeline.result import ImageResult, Timings
+from semscan.pipeline.section import detected_view, film_frame_cross_section, image_verdict
+from semscan.segment import Segmentation, segment_micrograph
+
+__all__ = ["analyze_micrograph", "analyze_path"]
+
+
+def analyze_path(
+    path: str | os.PathLike[str],
+    *,
+    config: AnalysisConfig | None = None,
+    view: str | None = None,
+    view_source: str = "",
+    sample: str | None = None,
+    sample_source: str = "",
+    pixel_size_um: float | None = None,
+    film_direction_deg: float | None = None,
+    models: Models | None = None,
+) -> ImageResult:
+    """Read a micrograph file and analyse it (see :func:`analyze_micrograph`).
+
+    ``pixel_size_um`` overrides the configuration's override for this one file (a manifest
+    entry); ``film_direction_deg`` likewise.
+    """
+    cfg = config or AnalysisConfig()
+    t0 = time.perf_counter()
+    micrograph = read_micrograph(
+        path,
+        pixel_size_um=pixel_size_um if pixel_size_um is not None else cfg.io.pixel_size_um,
+        page=cfg.io.page,
+        keep_databar=cfg.io.keep_databar,
+        strict_calibration=cfg.io.strict_calibration,
+        max_pixels=cfg.io.max_pixels,
+    )
+    result = analyze_micrograph(
+        micrograph,
+        config=cfg,
+        view=view,
+        view_source=view_source,
+        sample=sample if sample is not None else Path(path).resolve().parent.name,
+        sample_source=sample_source or ("folder" if sample is None else "given"),
+        film_direction_deg=film_direction_deg,
+        models=models,
+    )
+    read = time.perf_counter() - t0 - result.timings.total
+    return dataclasses.replace(result, timings=Timings({**result.timings, "read": read}))
+
+
+def analyze_micrograph(
+    micrograph: Micrograph,
+    *,
+    config: AnalysisConfig | None = None,
+    view: str | None = None,
+    view_source: str = "",
+    sample: str = "",
+    sample_source: str = "given",
+    film_direction_deg: float | None = None,
+    models: Models | None = None,
+) -> ImageResult:
+    """Segment and measure one micrograph.
+
+    Parameters
+    ----------
+    micrograph : Micrograph
+        The calibrated image (uncalibrated images are measured in px).
+    config : AnalysisConfig, optional
+        Options; the defaults follow METHODS.md.
+    view : {'surface', 'cross-section'}, optional
+        The view if known (manifest, pattern); else ``config.cross_section.view``, and when
+        that is ``'auto'`` it is detected from the image.
+    view_source : str
+        How ``view`` was decided (recorded).
+    sample, sample_source : str
+        The sample this image belongs to and how that was decided.
+    film_direction_deg : float, optional
+        Film-plane direction of a cross-section, overriding the configuration.
+    models : Models, optional
+        Already loaded models (:func:`~semscan.pipeline.models.load_models`), so that a
+        batch loads each model once; else those the configuration needs are loaded here.
+
+    Returns
+    -------
+    ImageResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from semscan.micrograph import Micrograph
+    >>> img = np.full((128, 128), 0.8, np.float32)
+    >>> img[:, ::8] = 0.1; img[:, 1::8] = 0.1          # dark pore stripes, 2 px wide
+    >>> cfg = AnalysisConfig().with_overrides({"segment.denoise": "none",
+    ...     "segment.background_um": 0.0, "measure.window_um": "full",
+    ...     "measure.angle_deg": 0.0, "classify.enabled": False})
+    >>> res = analyze_micrograph(Micrograph.from_array(img, pixel_size_um=0.01),
+    ...                          config=cfg, view="surface")
+    >>> round(res.pore_intercept.mean_complete, 6), round(res.porosity.porosity, 6)
+    (0.02, 0.25)
+    """
+    cfg = config or AnalysisConfig()
+    timings: dict[str, float] = {}
+    if models is None:
+        t = time.perf_counter()
+        models = load_models(cfg)
+        timings["models"] = time.perf_counter() - t
+    elif not isinstance(models, Models):
+        raise ConfigError(
+            f"models= takes a semscan.pipeline.Models, got {type(models).__name__}; build it "
+            "with load_models(config) or Models(structure=..., pixel_classifier=...)"
+        )
+    warnings_: list[str] = list(micrograph.warnings)
+    cal = micrograph.calibration
+    if not cal.is_calibrated:
+        warnings_.append("uncalibrated image: every length is in px")
+
+    t = time.perf_counter()
+    seg_opts = dataclasses.asdict(cfg.segment)
+    seg = segment_micrograph(micrograph, **seg_opts, classifier=models.pixel_classifier)
+    timings["segment"] = time.perf_counter() - t
+    warnings_.extend(seg.warnings)
+
+    # View: given > configured > detected.
+    t = time.perf_counter()
+    view_decision = None
+    if view is None:
+        if cfg.cross_section.view != "auto":
+            view, view_source = cfg.cross_section.view, "config"
+        else:
+            view, view_source, view_decision = detected_view(micrograph)
+            if view_decision.uncertain:
+                warnings_.append(view_decision.note)
+    elif not view_source:
+        view_source = "given"
+    timings["view"] = time.perf_counter() - t
+
+    cross_section = rotation = None
+    input_micrograph = micrograph
+    if view == "cross-section":
+        t = time.perf_counter()
+        cross_section, seg, micrograph, rotation = film_frame_cross_section(
+            micrograph, seg, cfg, film_direction_deg, models
+        )
+        cal = micrograph.calibration
+        warnings_.extend(w for w in micrograph.warnings if w not in warnings_)
+        timings["cross_section"] = time.perf_counter() - t
+        warnings_.extend(getattr(cross_section, "warnings", ()))
+
+    region = ~seg.excluded
+    mcfg = cfg.measure
+    common = {
+        "calibration": cal,
+        "region": region,
+        "n_lines": mcfg.n_lines,
+        "angle_deg": mcfg.angle_deg,
+        "window_um": mcfg.window_um,
+        "min_voids_per_line": mcfg.min_voids_per_line,
+        "ci_method": mcfg.ci_method,
+        "seed": mcfg.seed,
+    }
+    t = time.perf_counter()
+    pore_ic = intercept_method(seg.pore, phase="pore", **common)
+    solid_ic = intercept_method(seg.solid, phase="solid", **common)
+    timings["intercepts"] = time.perf_counter() - t
+    warnings_.extend(pore_ic.warnings)
+
+    t = time.perf_counter()
+    por = porosity(seg.pore, region=region, n_lines=mcfg.n_lines)
+    timings["porosity"] = time.perf_counter() - t
+
+    directional = rows = cols = lt = None
+    if mcfg.mil_step_deg > 0:
+        t = time.perf_counter()
+        directional = mil_rose(
+            seg.pore,
+            calibration=cal,
+            region=region,
+            step_deg=mcfg.mil_step_deg,
+            n_lines=mcfg.n_lines,
+            window_um=pore_ic.window_size[0] * 1.0 if pore_ic.window_mode != "full" else "full",
+        )
+        timings["directional"] = time.perf_counter() - t
+    if mcfg.dense_chords:
+        t = time.perf_counter()
+        rows = chord_lengths(seg.pore, calibration=cal, direction="rows", region=region)
+        cols = chord_lengths(seg.pore, calibration=cal, direction="columns", region=region)
+        timings["chords"] = time.perf_counter() - t
+    if mcfg.local_thickness:
+        t = time.perf_counter()
+        lt = local_thickness(seg.pore, calibration=cal, region=region)
+        timings["local_thickness"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    verdict = image_verdict(micrograph, seg)
+    timings["verdict"] = time.perf_counter() - t
+    if verdict.verdict != "ok":
+        warnings_.append(f"segmentation {verdict.verdict}: {verdict.reason}")
+
+    structure = None
+    if cfg.classify.enabled:
+        t = time.perf_counter()
+        structure = _classify(seg, cal, cfg, models)
+        timings["classify"] = time.perf_counter() - t
+        if verdict.verdict == "unreliable":
+            structure = dataclasses.replace(
+                structure, label="uncertain", is_uncertain=True,
+                reasons=(f"segmentation unreliable: {verdict.reason}", *structure.reasons),
+            )
+        if structure.rectified:
+            warnings_.append(
+                f"the pore size changes {structure.scale_ratio:.1f}x steadily over the field "
+                "(an oblique view or a graded structure); the structure class was computed "
+                "after resampling it to one scale (class_scale_ratio)"
+            )
+
+    return ImageResult(
+        micrograph=micrograph,
+        config=cfg,
+        view=view,
+        view_source=view_source,
+        sample=sample,
+        sample_source=sample_source,
+        segmentation=seg,
+        region=region,
+        pore_intercept=pore_ic,
+        solid_intercept=solid_ic,
+        porosity=por,
+        directional=directional,
+        chords_rows=rows,
+        chords_columns=cols,
+        local_thickness=lt,
+        cross_section=cross_section,
+        structure=structure,
+        warnings=tuple(dict.fromkeys(warnings_)),
+        timings=Timings(timings),
+        input_micrograph=input_micrograph,
+        frame_rotation=rotation,
+        view_decision=view_decision,
+        verdict=verdict.verdict,
+        verdict_reason=verdict.reason,
+        verdict_detail=verdict,
+    )
+
+
+def _classify(
+    seg: Segmentation, cal: Calibration, cfg: AnalysisConfig, models: Models
+) -> StructureClass:
+    model = models.structure
+    if model is None:  # not loaded by the caller: load it for this image only
+        model = load_model(cfg.classify.model_path)
+    return classify_fields(
+        seg.pore, seg.solid, calibration=cal, region=~seg.excluded, grey=seg.contrast_grey,
+        model=model, confidence_threshold=cfg.classify.confidence_threshold,
+    )
