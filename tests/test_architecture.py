@@ -38,7 +38,6 @@ LAYERS: dict[str, int] = {
     "semscan._forest": 2,
     "semscan._ndimage": 2,
     "semscan.micrograph": 2,
-    "semscan.file_grid": 2,
     "semscan.inputs": 2,
     "semscan._workers": 2,
     # the algorithms: images -> masks -> numbers; files -> micrographs

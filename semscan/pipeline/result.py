@@ -19,7 +19,6 @@ from semscan import __version__
 from semscan.calibration import Calibration
 from semscan.classify.model import StructureClass
 from semscan.config import AnalysisConfig
-from semscan.file_grid import FileGeometry, file_geometry, to_file_coords, to_file_grid
 from semscan.measure import (
     ChordDistribution,
     DirectionalResult,
@@ -30,6 +29,7 @@ from semscan.measure import (
 from semscan.measure.cross_section import CrossSectionResult
 from semscan.measure.view import ViewDecision
 from semscan.micrograph import FrameRotation, Micrograph
+from semscan.pipeline.file_grid import FileGeometry, file_geometry, to_file_coords, to_file_grid
 from semscan.segment import Segmentation
 from semscan.segment.verdict import Verdict
 
@@ -139,7 +139,7 @@ class ImageResult:
     -----
     ``segmentation``, ``region``, the intercept lines and the cross-section geometry are in
     the grid that was measured. Everything shown or saved is in the input *file's* pixel
-    grid instead (:mod:`semscan.file_grid`): :attr:`labels_full`, :meth:`to_file_grid`,
+    grid instead (:mod:`semscan.pipeline.file_grid`): :attr:`labels_full`, :meth:`to_file_grid`,
     :meth:`to_file_coords` and :attr:`geometry_full`.
     """
 
@@ -189,7 +189,7 @@ class ImageResult:
 
         Shape :attr:`file_shape`: every row and column of the file, the cropped data bar's
         rows as 2 (excluded). A rotated cross-section's film-frame labels are mapped back
-        by the inverse rotation, nearest pixel (:mod:`semscan.file_grid` says why). This
+        by the inverse rotation, nearest pixel (:mod:`semscan.pipeline.file_grid` says why). This
         is what ``--save-masks`` writes and what a napari labels layer shows over the file.
         Computed once per result (a rotated 4-Mpx image takes ~0.7 s); each access returns
         a copy, so it may be edited (a napari labels layer paints in place).
@@ -203,7 +203,7 @@ class ImageResult:
     def to_file_grid(self, array: np.ndarray, *, fill: object) -> np.ndarray:
         """A per-pixel array of the measured grid (e.g. ``segmentation.pore``) in the
         input file's pixel grid; ``fill`` for the data bar's rows (labels 2, masks False).
-        See :func:`semscan.file_grid.to_file_grid`."""
+        See :func:`semscan.pipeline.file_grid.to_file_grid`."""
         return to_file_grid(self, array, fill=fill)
 
     def to_file_coords(self, rows: ArrayLike, cols: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -213,7 +213,7 @@ class ImageResult:
     @property
     def geometry_full(self) -> FileGeometry:
         """Lines, intercepts, film surfaces and thickness positions in the file's pixels
-        (:class:`semscan.file_grid.FileGeometry`), as the overlay draws them."""
+        (:class:`semscan.pipeline.file_grid.FileGeometry`), as the overlay draws them."""
         return file_geometry(self)
 
     @property

@@ -67,7 +67,7 @@ def film_frame_cross_section(
     micrograph actually measured (rotated or not) and the
     :class:`~semscan.micrograph.FrameRotation` from the input into it (None when not
     rotated). The rotation stays internal to the measurement: the result maps its masks,
-    lines and film surfaces back to the input file's grid (:mod:`semscan.file_grid`).
+    lines and film surfaces back to the input file's grid (:mod:`semscan.pipeline.file_grid`).
     """
     xs_opts = dataclasses.asdict(cfg.cross_section)
     xs_opts.pop("view")

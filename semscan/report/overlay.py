@@ -5,7 +5,7 @@ the lines of the intercept method in yellow with their pore segments in red, a s
 in the image's unit, and the headline numbers in a box at the top-left. Cross-sections
 also get the detected film surfaces (green) and the thickness positions (magenta).
 
-The picture is in the input file's own pixel grid (:mod:`semscan.file_grid`): the same
+The picture is in the input file's own pixel grid (:mod:`semscan.pipeline.file_grid`): the same
 width and height as the file, so it lies exactly over the original. The rows of a cropped
 data bar are drawn black and hatched as excluded (the reader does not keep the bar's
 pixels, and they are not measured). A tilted cross-section measured in a rotated film

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # semscan.pipeline.result imports this module
+if TYPE_CHECKING:  # result.py imports this module
     from semscan.measure import InterceptResult
     from semscan.micrograph import Micrograph
     from semscan.pipeline.result import ImageResult

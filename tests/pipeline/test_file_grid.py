@@ -1,4 +1,4 @@
-"""semscan.file_grid: every output in the input file's pixel grid (issue 18, item 1).
+"""semscan.pipeline.file_grid: every output in the input file's pixel grid (issue 18, item 1).
 
 A tilted film is measured in a rotated film frame (:mod:`semscan.pipeline.section`), but
 its labels, lines and surfaces come back in the input's grid; a cropped data bar's rows
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from semscan.config import AnalysisConfig
-from semscan.file_grid import file_geometry, to_file_coords, to_file_grid
 from semscan.micrograph import Micrograph
 from semscan.pipeline import analyze_micrograph, analyze_path
+from semscan.pipeline.file_grid import file_geometry, to_file_coords, to_file_grid
 from semscan.synth.cross_section import imaged_cross_section
 from tests._synthetic import write_fei_tiff_with_bar
 
