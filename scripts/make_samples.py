@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/make_samples.py
 
-Each image is an SEM-like rendering (semscan.synth.render) of a mask with exact, known
+Each image is an SEM-like rendering (semscan.phantoms.render) of a mask with exact, known
 geometry, saved as an FEI-style TIFF (pixel size and data-bar height in the FEI metadata
 tag, a drawn data bar at the bottom) with a JSON beside it holding every generation
 parameter, the closed-form expectations and the values measured on the exact mask.
@@ -21,12 +21,12 @@ import tifffile
 
 from semscan.calibration import Calibration
 from semscan.measure import chord_lengths
-from semscan.synth.geometry import (
+from semscan.phantoms.geometry import (
     boolean_disc_chord_mean,
     boolean_disc_porosity,
     boolean_discs,
 )
-from semscan.synth.render import RenderParams, add_databar, render_sem
+from semscan.phantoms.render import RenderParams, add_databar, render_sem
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -91,7 +91,7 @@ def surface_sample(out: Path = DATA) -> None:
         "file": "sample_surface.tif",
         "view": "surface",
         "structure": "cellular (overlapping round pores in a continuous solid)",
-        "generator": "semscan.synth.geometry.boolean_discs, pores = the discs",
+        "generator": "semscan.phantoms.geometry.boolean_discs, pores = the discs",
         "seed_mask": 2026,
         "seed_render": 7,
         "shape_rows_columns": list(shape),
@@ -112,11 +112,11 @@ def surface_sample(out: Path = DATA) -> None:
 def cross_section_sample(out: Path = DATA) -> None:
     """A tilted, slightly wavy film with flattened pores and a dense skin on top."""
     try:
-        from semscan.synth.cross_section import synthetic_cross_section
+        from semscan.phantoms.films import synthetic_cross_section
     except ImportError:
         print("cross-section generator not available; skipped", file=sys.stderr)
         return
-    from semscan.synth.cross_section import render_cross_section
+    from semscan.phantoms.films import render_cross_section
 
     shape, pixel = (768, 1024), 0.01
     pore, specimen, truth = synthetic_cross_section(
@@ -143,7 +143,7 @@ def cross_section_sample(out: Path = DATA) -> None:
     record = {
         "file": "sample_cross_section.tif",
         "view": "cross-section",
-        "generator": "semscan.synth.cross_section.synthetic_cross_section",
+        "generator": "semscan.phantoms.films.synthetic_cross_section",
         "seed_mask": 2027,
         "seed_render": 8,
         "pixel_size_um": pixel,

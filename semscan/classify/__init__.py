@@ -8,7 +8,7 @@
 - :func:`semscan.classify.fields.classify_fields` classifies an image of any size in
   fields of the size the model was trained on and averages their probabilities (what
   ``semscan analyze`` does);
-- :mod:`semscan.classify.synth` generates the synthetic training structures and
+- :mod:`semscan.classify.training_data` generates the synthetic training structures and
   :func:`~semscan.classify.model.train_structure_model` retrains the model;
   :func:`~semscan.classify.model.evaluate_structure_model` scores a model on a fresh
   synthetic set of another seed.
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 _WHERE = {
-    "CLASSES": "semscan.classify.synth",
+    "CLASSES": "semscan.classify.training_data",
     "FEATURE_NAMES": "semscan.classify.features",
     "StructureFeatures": "semscan.classify.features",
     "structure_features": "semscan.classify.features",

@@ -2,7 +2,7 @@
 
 The model is an extremely randomised tree ensemble (scikit-learn ``ExtraTreesClassifier``)
 over :data:`~semscan.classify.features.FEATURE_NAMES`, trained on segmentations of
-synthetic SEM images (:mod:`semscan.classify.synth`) and stored as plain JSON through
+synthetic SEM images (:mod:`semscan.classify.training_data`) and stored as plain JSON through
 :class:`semscan._forest.TreeEnsemble`: loading never unpickles and needs no scikit-learn.
 
 Where the shipped model lives
@@ -497,7 +497,7 @@ def _sample_features(
 ) -> np.ndarray:
     from semscan.calibration import UNCALIBRATED
     from semscan.classify.features import structure_features
-    from semscan.classify.synth import training_field
+    from semscan.classify.training_data import training_field
 
     structure_class, seed, shape, canvas_scale = task
     seg = training_field(structure_class, seed=seed, shape=shape,  # type: ignore[arg-type]
@@ -512,14 +512,14 @@ def build_dataset(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels of ``n_per_class`` synthetic fields of each class.
 
-    Sample ``i`` of class ``c`` is :func:`~semscan.classify.synth.training_field` with
+    Sample ``i`` of class ``c`` is :func:`~semscan.classify.training_data.training_field` with
     seed ``seed * 1_000_003 + i`` (a field of ``shape`` cut from a canvas ``canvas_scale``
-    times larger; default :data:`~semscan.classify.synth.CANVAS_SCALE`); the class is mixed
+    times larger; default :data:`~semscan.classify.training_data.CANVAS_SCALE`); the class is mixed
     into the generator's seed sequence, so classes never share a random stream. Each
     sample depends on its own seed only, so ``n_jobs`` worker processes give the same
     arrays, in the same order, as one.
     """
-    from semscan.classify.synth import CLASSES, checked_canvas_scale
+    from semscan.classify.training_data import CLASSES, checked_canvas_scale
 
     scale = checked_canvas_scale(canvas_scale)
     tasks = [(cls, seed * 1_000_003 + i, shape, scale)
@@ -581,7 +581,7 @@ def _score(
     """Confusion matrix (rows true, :data:`CLASSES` order), per-class recall, accuracy."""
     from sklearn.metrics import confusion_matrix
 
-    from semscan.classify.synth import CLASSES
+    from semscan.classify.training_data import CLASSES
 
     cm = confusion_matrix(truth, predicted, labels=list(CLASSES))
     per_class = {c: float(cm[i, i] / max(cm[i].sum(), 1)) for i, c in enumerate(CLASSES)}
@@ -614,7 +614,7 @@ def evaluate_structure_model(
     shape : tuple of int, optional
         Field size; default the model's training size (512 x 512 when it does not say).
     canvas_scale : tuple of float, optional
-        Canvas side over field side (:func:`~semscan.classify.synth.training_field`);
+        Canvas side over field side (:func:`~semscan.classify.training_data.training_field`);
         default the model's training range, ``(1, 1)`` for a model whose file does not
         give one (they were trained on field-size images). ``(1, 2)`` makes fields the
         way an analysis of a micrograph one to two fields wide does, whatever the model
@@ -637,7 +637,7 @@ def evaluate_structure_model(
     >>> r.n, len(r.confusion), 0.0 <= r.accuracy <= 1.0, r.canvas_scale
     (5, 5, True, (1.0, 1.0))
     """
-    from semscan.classify.synth import CLASSES, checked_canvas_scale
+    from semscan.classify.training_data import CLASSES, checked_canvas_scale
 
     if n_per_class < 1:
         raise ConfigError(f"n_per_class must be at least 1, got {n_per_class}")
@@ -721,8 +721,8 @@ def train_structure_model(
         Size of the synthetic fields (and the fields an analysis classifies).
     canvas_scale : tuple of float, optional
         Each field is cut from a segmented canvas this many times larger
-        (:func:`~semscan.classify.synth.training_field`); default
-        :data:`~semscan.classify.synth.CANVAS_SCALE`.
+        (:func:`~semscan.classify.training_data.training_field`); default
+        :data:`~semscan.classify.training_data.CANVAS_SCALE`.
     n_estimators : int
         Number of trees.
     card_path : str or Path, optional
@@ -744,7 +744,7 @@ def train_structure_model(
 
     import semscan
     from semscan.classify.features import FEATURE_DESCRIPTIONS, FEATURE_UNITS
-    from semscan.classify.synth import CLASSES, checked_canvas_scale, segmenter_name
+    from semscan.classify.training_data import CLASSES, checked_canvas_scale, segmenter_name
 
     canvas_scale = checked_canvas_scale(canvas_scale)
     if n_per_class < 2 or n_test_per_class < 1 or n_estimators < 1:
@@ -822,7 +822,7 @@ def train_structure_model(
         ],
         "training_data": {
             "recipe": (
-                "semscan.classify.synth.training_field(class, seed=s, shape=image_shape, "
+                "semscan.classify.training_data.training_field(class, seed=s, shape=image_shape, "
                 "canvas_scale=canvas_scale) for every class (canvas_scale (1, 1) when not "
                 "given): generate() on a canvas canvas_scale (log-uniform) times "
                 "image_shape, rendered with random "

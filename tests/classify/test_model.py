@@ -21,7 +21,7 @@ from semscan.classify.model import (
     load_model,
     train_structure_model,
 )
-from semscan.classify.synth import CLASSES, generate, segment_for_training
+from semscan.classify.training_data import CLASSES, generate, segment_for_training
 from semscan.errors import ConfigError, ModelError
 from tests._crafted_models import crafted_models, load_in_subprocess, reference_proba, refusals
 

@@ -2,7 +2,7 @@
 
 Each generator draws random structure parameters from a seed, builds a pore mask of one
 of the five classes, and renders it as an SEM-like secondary-electron image with random
-:class:`~semscan.synth.render.RenderParams` (contrast, edge brightening, pore-back, blur,
+:class:`~semscan.phantoms.render.RenderParams` (contrast, edge brightening, pore-back, blur,
 noise, gradient). The classifier is trained on *segmentations of these images*, not on the
 ideal masks, so that it meets the flaws of real segmentations (see
 :func:`segment_for_training`).
@@ -62,7 +62,7 @@ from scipy import ndimage as ndi
 from scipy.spatial import cKDTree
 
 from semscan.errors import ConfigError
-from semscan.synth.render import RenderParams, render_sem
+from semscan.phantoms.render import RenderParams, render_sem
 
 __all__ = [
     "CANVAS_SCALE",
@@ -254,7 +254,7 @@ def segmenter_name() -> str:
     """Which segmentation :func:`segment_for_training` uses (recorded in the model card)."""
     if _real_segmenter() is not None:
         return "semscan.segment.segment_micrograph(method='auto')"
-    return "semscan.classify.synth._fallback_segment (median, flatten, Otsu)"
+    return "semscan.classify.training_data._fallback_segment (median, flatten, Otsu)"
 
 
 # Canvas side over field side of a training sample (see training_field). The shipped model
@@ -323,7 +323,7 @@ def training_field(
     -----
     Why: ``wrinkled_film_fei16.tif`` segmented whole (884 x 1024 px) gets Otsu at porosity
     0.64, while its 512 px crops get Sauvola at 0.43-0.46, and crumpled-sheet renders
-    (:func:`semscan.synth.sheet.folded_sheet`) shift the same way (all Otsu, porosity
+    (``semscan/synth/sheet.py``, since removed) shift the same way (all Otsu, porosity
     0.49-0.64, on 1024 px canvases against 0.35-0.63 and a quarter Sauvola on 512 px
     ones). A model trained on field-size images never sees the segmentations that the
     fields of a larger micrograph have.
