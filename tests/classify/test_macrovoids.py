@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pytest
 
-from semscan.classify.training_data import _bandpass_field, _threshold_at
+from semscan.phantoms.structures import _bandpass_field, _threshold_at
 
 
 def _finger_section(seed: int, shape: tuple[int, int] = (512, 512)) -> np.ndarray:

@@ -10,6 +10,7 @@ import pytest
 
 from semscan._forest import read_json, write_json
 from semscan.calibration import UNCALIBRATED
+from semscan.classify.classes import CLASSES
 from semscan.classify.features import FEATURE_NAMES, structure_features
 from semscan.classify.model import (
     MODEL_FORMAT,
@@ -21,7 +22,7 @@ from semscan.classify.model import (
     load_model,
     train_structure_model,
 )
-from semscan.classify.training_data import CLASSES, generate, segment_for_training
+from semscan.classify.training_data import generate, segment_for_training
 from semscan.errors import ConfigError, ModelError
 from tests._crafted_models import crafted_models, load_in_subprocess, reference_proba, refusals
 

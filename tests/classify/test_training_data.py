@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from semscan.classify.training_data import CLASSES, generate, segment_for_training, training_field
+from semscan.classify.classes import CLASSES
+from semscan.classify.training_data import generate, segment_for_training, training_field
 from semscan.errors import ConfigError
 
 
