@@ -41,6 +41,7 @@ import numpy as np
 from semscan.calibration import Calibration
 from semscan.classify.features import checked_inputs, structure_features
 from semscan.classify.model_file import StructureModel, default_model
+from semscan.classify.perspective import rectify_if_steady
 from semscan.classify.predict import (
     StructureClass,
     attribution,
@@ -181,8 +182,6 @@ def classify_fields(
 
     scale_ratio, rectified = 1.0, False
     if rectify:
-        from semscan.classify.perspective import rectify_if_steady
-
         trend, (pore, solid, domain, grey) = rectify_if_steady(pore, solid, domain, grey)
         scale_ratio, rectified = trend.ratio, trend.is_steady
         if rectified:

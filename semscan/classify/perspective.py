@@ -50,6 +50,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from semscan.classify._mask_stats import block_mean_masks
+
 __all__ = ["RECTIFY_MIN_R2", "RECTIFY_MIN_RATIO", "ScaleTrend", "rectify_if_steady",
            "rectify_scale", "scale_trend"]
 
@@ -167,9 +169,7 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     from skimage.morphology import skeletonize
 
     if q > 1:
-        from semscan.classify.features import _downsample
-
-        small, _, _ = _downsample(pore, region, q)
+        small, _, _ = block_mean_masks(pore, region, q)
         dist = cv2.distanceTransform(small.astype(np.uint8), cv2.DIST_L2, 5)
     else:
         small = pore
