@@ -20,7 +20,7 @@ MIN_SIDE = 64
 def grey_features(
     grey: np.ndarray, pore: np.ndarray, solid: np.ndarray, domain: np.ndarray
 ) -> dict[str, float]:
-    """The ``grey_*`` features (see :data:`~semscan.classify.feature_table.FEATURE_DESCRIPTIONS`)."""
+    """The ``grey_*`` features (:data:`~semscan.classify.feature_table.FEATURE_DESCRIPTIONS`)."""
     g = grey[domain].astype(np.float64)
     lo, hi = (float(v) for v in np.percentile(g, [0.5, 99.5]))
     n_pore, n_solid = np.count_nonzero(pore), np.count_nonzero(solid)
