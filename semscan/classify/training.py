@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 import semscan
-from semscan._forest import TreeEnsemble, write_json
+from semscan._forest import TreeEnsemble, require_sklearn, write_json
 from semscan.calibration import UNCALIBRATED
 from semscan.classify.classes import CLASSES
 from semscan.classify.features import (
@@ -32,7 +32,7 @@ from semscan.classify.features import (
 )
 from semscan.classify.model_file import MODEL_FORMAT, StructureModel, default_model, load_model
 from semscan.classify.training_data import checked_canvas_scale, segmenter_name, training_field
-from semscan.errors import ConfigError, SemscanError
+from semscan.errors import ConfigError
 
 __all__ = [
     "MAX_FEATURES",
@@ -42,26 +42,10 @@ __all__ = [
     "build_dataset",
     "choose_confidence_threshold",
     "evaluate_structure_model",
-    "require_sklearn",
     "train_structure_model",
 ]
 
 logger = logging.getLogger(__name__)
-
-
-def require_sklearn(what: str) -> Any:
-    """scikit-learn, or a :class:`~semscan.errors.SemscanError` saying how to install it.
-
-    Only training needs scikit-learn; loading models and analysing images do not.
-    """
-    try:
-        import sklearn
-    except ImportError as exc:
-        raise SemscanError(
-            f"{what} needs scikit-learn, which is not installed; install the training "
-            'extra with `pip install "semscan[train]"`'
-        ) from exc
-    return sklearn
 
 TARGET_PRECISION = 0.99
 # Fraction of the features each split draws from. Chosen by 5-fold cross-validation on the
@@ -70,6 +54,7 @@ TARGET_PRECISION = 0.99
 # and harder renders: 'sqrt' 91.5 %, 0.2 91.6 %, 0.3 91.8 %, 0.5 91.6 %, 0.7 92.1 % (all
 # within the folds' noise, so 0.5 stays).
 MAX_FEATURES = 0.5
+
 
 @dataclass(frozen=True)
 class TrainingReport:
@@ -341,7 +326,7 @@ def train_structure_model(
     ConfigError
         If a count is below 2 or the canvas scale is not ``1 <= low <= high``.
     """
-    sklearn = require_sklearn("train_structure_model")
+    sklearn = require_sklearn("training a structure model")
     from sklearn.ensemble import ExtraTreesClassifier
 
 
