@@ -28,7 +28,7 @@ Classes and recipes
     apart, or a percolating structure with large macrovoids.
 
 Feature sizes run from about 5 to 50 px so that the classifier sees every magnification.
-A training sample is the segmentation of an image of the training size; with
+A training example is the segmentation of an image of the training size; with
 ``canvas_scale`` it is instead a field of that size cut from the segmentation of a larger
 canvas (:func:`training_field`), as an analysis cuts fields from the segmentation of a
 whole micrograph.
@@ -75,7 +75,7 @@ from semscan.segment import segment_micrograph
 
 __all__ = [
     "CANVAS_SCALE",
-    "SyntheticSample",
+    "SyntheticImage",
     "TrainingSegmentation",
     "checked_canvas_scale",
     "generate",
@@ -87,7 +87,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, eq=False)
-class SyntheticSample:
+class SyntheticImage:
     """One rendered synthetic structure.
 
     Attributes
@@ -99,7 +99,7 @@ class SyntheticSample:
     structure_class : str
         One of :data:`~semscan.classify.classes.CLASSES`.
     seed : int
-        The seed that reproduces this sample.
+        The seed that reproduces this image.
     params : dict
         Structure and render parameters (JSON-ready), including ``'variant'`` and
         ``'feature_size_px'``.
@@ -114,7 +114,7 @@ class SyntheticSample:
 
 def generate(
     structure_class: StructureClassName, *, seed: int, shape: tuple[int, int] = (512, 512)
-) -> SyntheticSample:
+) -> SyntheticImage:
     """Generate and render one random structure of the given class.
 
     Parameters
@@ -128,7 +128,7 @@ def generate(
 
     Returns
     -------
-    SyntheticSample
+    SyntheticImage
 
     Raises
     ------
@@ -186,7 +186,7 @@ def generate(
         image = _add_dust(rng, image, float(params["feature_size_px"]), render.solid_level)
         params["dust"] = True
     params = {**params, "render": {k: round(float(v), 4) for k, v in vars(render).items()}}
-    return SyntheticSample(image, pore, structure_class, int(seed), params)
+    return SyntheticImage(image, pore, structure_class, int(seed), params)
 
 
 def random_render_params(rng: np.random.Generator) -> RenderParams:
@@ -250,7 +250,7 @@ def segmenter_name() -> str:
     return "semscan.segment.segment_micrograph(method='auto')"
 
 
-# Canvas side over field side of a training sample (see training_field). The shipped model
+# Canvas side over field side of a training field (see training_field). The shipped model
 # is trained on field-size images; (1, 2) was tried and not shipped (training_field Notes).
 CANVAS_SCALE: tuple[float, float] = (1.0, 1.0)
 
@@ -339,8 +339,8 @@ def training_field(
     rng = np.random.default_rng([int(seed), _class_index(structure_class), 1])
     factor = log_uniform(rng, lo, hi) if hi > lo else lo
     canvas = (max(rows, round(rows * factor)), max(cols, round(cols * factor)))
-    sample = generate(structure_class, seed=seed, shape=canvas)
-    seg = segment_for_training(sample.image)
+    rendered = generate(structure_class, seed=seed, shape=canvas)
+    seg = segment_for_training(rendered.image)
     r0 = int(rng.integers(0, canvas[0] - rows + 1))
     c0 = int(rng.integers(0, canvas[1] - cols + 1))
     cut = (slice(r0, r0 + rows), slice(c0, c0 + cols))

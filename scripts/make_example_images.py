@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generate the sample micrographs in data/ (deterministic; run from the repo root).
+"""Generate the bundled example micrographs in data/ (deterministic; run from the repo root).
 
-    .venv/bin/python scripts/make_samples.py
+    .venv/bin/python scripts/make_example_images.py
 
 Each image is an SEM-like rendering (semscan.phantoms.render) of a mask with exact, known
 geometry, saved as an FEI-style TIFF (pixel size and data-bar height in the FEI metadata
