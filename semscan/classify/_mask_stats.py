@@ -14,6 +14,15 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
+from semscan._ndimage import (
+    block_mean,
+    blur,
+    component_areas,
+    disc,
+    distance_transform,
+    remove_small,
+)
+
 TARGET_PX = 6.0  # finest mean intercept after block averaging
 MIN_SIDE = 64
 
@@ -59,15 +68,8 @@ def block_mean_masks(
     pore: np.ndarray, domain: np.ndarray, factor: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pore, solid and domain masks block-averaged by ``factor`` (majority in each block)."""
-    rows = (pore.shape[0] // factor) * factor
-    cols = (pore.shape[1] // factor) * factor
-
-    def block(m: np.ndarray) -> np.ndarray:
-        m = m[:rows, :cols].astype(np.float32)
-        return m.reshape(rows // factor, factor, cols // factor, factor).mean(axis=(1, 3))
-
-    d = block(domain)
-    p = block(pore)
+    d = block_mean(domain, factor, engine="numpy")
+    p = block_mean(pore, factor, engine="numpy")
     dom = d >= 0.5
     por = (p >= 0.5 * np.maximum(d, 1e-6)) & dom
     return por, dom & ~por, dom
@@ -77,8 +79,7 @@ def components(mask: np.ndarray) -> tuple[float, int, np.ndarray]:
     """Largest-component fraction, number of components (>= 4 px), their areas."""
     if not mask.any():
         return 0.0, 0, np.zeros(0)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+    areas = component_areas(mask)[1][1:].astype(np.float64)
     lcf = float(areas.max() / areas.sum())
     big = areas[areas >= 4]
     return lcf, len(big), big
@@ -151,8 +152,9 @@ def boundary_convexity(
     sol = solid.astype(np.float32)
     for frac in (8.0, 4.0):
         sigma = max(0.7, period / frac)
-        num = _blur(sol, sigma)
-        den = _blur(dom, sigma) if not full else np.ones_like(num)
+        q = int(sigma / 3)  # large sigmas blur a block-averaged copy
+        num = blur(sol, sigma, factor=max(q, 1))
+        den = blur(dom, sigma, factor=max(q, 1)) if not full else np.ones_like(num)
         local = num[interface] / np.maximum(den[interface], 1e-6)
         out.append(float(local.mean()) - 0.5)
     return out[0], out[1]
@@ -174,7 +176,7 @@ def skeleton_stats(
     if mask.all():
         width = float(min(mask.shape))
     else:
-        dist_full = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)
+        dist_full = distance_transform(mask, metric="euclidean_5x5")
         width = 4.0 * float(dist_full[mask].mean(dtype=np.float64))  # ~ mean intercept
     q = max(1, min(int(width / (2 * TARGET_PX)), min(mask.shape) // MIN_SIDE))
     if q > 1:
@@ -184,7 +186,7 @@ def skeleton_stats(
     skel = skeletonize(small)
     if not skel.any():
         return 0.0, 0.0, 1.0, 0.0, np.zeros(0)
-    dist = cv2.distanceTransform(small.astype(np.uint8), cv2.DIST_L2, 5).astype(np.float64)
+    dist = distance_transform(small, metric="euclidean_5x5").astype(np.float64)
     dist = np.minimum(dist, max(small.shape)) * q
     radii = dist[skel].astype(np.float64)
     nbrs = cv2.filter2D(skel.astype(np.uint8), -1, np.ones((3, 3), np.float32),
@@ -197,17 +199,6 @@ def skeleton_stats(
     p10, p90 = np.percentile(radii, [10, 90])
     neck = float(p10 / p90) if p90 > 0 else 1.0
     return n_branch, cv, neck, float(skel.sum()) * q, 2 * radii
-
-
-def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur; large sigmas are applied on a reduced copy and interpolated back."""
-    q = int(sigma / 3)
-    if q <= 1:
-        return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-    rows, cols = img.shape
-    small = cv2.resize(img, (max(1, cols // q), max(1, rows // q)), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), sigma / q, borderType=cv2.BORDER_REFLECT)
-    return cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR)
 
 
 def correlation_features(
@@ -258,12 +249,6 @@ def correlation_features(
 _OPENING_DIAMETERS = (0.5, 1.0, 1.5, 2.5)  # in units of the phase's mean intercept
 
 
-def _disc_kernel(radius: float) -> np.ndarray:
-    n = math.ceil(radius)
-    yy, xx = np.mgrid[-n:n + 1, -n:n + 1]
-    return ((yy**2 + xx**2) <= radius * radius + 0.25).astype(np.uint8)
-
-
 def granulometry(
     pore: np.ndarray, solid: np.ndarray, l_pore: float, l_solid: float
 ) -> dict[str, float]:
@@ -287,7 +272,7 @@ def granulometry(
             if radius < 0.75:
                 out[name] = 1.0
                 continue
-            opened = cv2.morphologyEx(m8, cv2.MORPH_OPEN, _disc_kernel(radius),
+            opened = cv2.morphologyEx(m8, cv2.MORPH_OPEN, disc(radius),
                                       borderType=cv2.BORDER_REPLICATE)
             out[name] = float(opened.sum() / area)
     return out
@@ -298,11 +283,7 @@ def filled_features(
 ) -> dict[str, float]:
     """Pore features after solid specks (small solid components) are counted as pore."""
     min_area = max(4.0, math.pi * finest**2 / 16)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(solid.astype(np.uint8),
-                                                           connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
-    keep[0] = False
-    filled = domain & ~keep[labels]
+    filled = domain & ~remove_small(solid, min_area)
     area = float(domain.sum())
     scale2 = period**2 / area
     lcf, n, _ = components(filled)

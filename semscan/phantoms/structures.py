@@ -26,6 +26,8 @@ import numpy as np
 from scipy import ndimage as ndi
 from scipy.spatial import cKDTree
 
+from semscan._ndimage import disc
+
 __all__ = [
     "STRUCTURE_BUILDERS",
     "Builder",
@@ -160,17 +162,12 @@ def draw_discs(
     return canvas.astype(bool)
 
 
-def _disk(radius: float) -> np.ndarray:
-    r = max(1, round(radius))
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-
-
 def _closing(mask: np.ndarray, radius: float) -> np.ndarray:
     if radius < 0.75:
         return mask
     r = round(radius)
     padded = np.pad(mask.astype(np.uint8), r + 1, mode="reflect")
-    out = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, _disk(radius))
+    out = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, disc(radius, rule="opencv"))
     return out[r + 1 : -r - 1, r + 1 : -r - 1].astype(bool)
 
 
