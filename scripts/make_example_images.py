@@ -79,13 +79,7 @@ def surface_sample(out: Path = DATA) -> None:
     lam = -math.log(1 - target) / (math.pi * radius**2)
     pore = boolean_discs(shape, intensity_per_px2=lam, radius_px=radius, seed=2026)
     img = render_sem(pore, seed=7, params=RenderParams(noise=0.06, gradient=0.15))
-    img = add_databar(
-        img,
-        height_px=64,
-        text="semscan synthetic  HV 5.00 kV  WD 5.0 mm  ETD SE",
-        scale_bar_px=200,
-        scale_label="2 um",
-    )
+    img = _databar(img, "semscan synthetic  HV 5.00 kV  WD 5.0 mm  ETD SE")
     save_fei(out / "sample_surface.tif", img, pixel_size_um=pixel, databar=64)
     truth = {
         "file": "sample_surface.tif",
@@ -132,13 +126,7 @@ def cross_section_sample(out: Path = DATA) -> None:
         seed=2027,
     )
     img = render_cross_section(pore, specimen, seed=8)
-    img = add_databar(
-        img,
-        height_px=64,
-        text="semscan synthetic  cross-section  HV 3.00 kV",
-        scale_bar_px=200,
-        scale_label="2 um",
-    )
+    img = _databar(img, "semscan synthetic  cross-section  HV 3.00 kV")
     save_fei(out / "sample_cross_section.tif", img, pixel_size_um=pixel, databar=64)
     record = {
         "file": "sample_cross_section.tif",
@@ -154,6 +142,11 @@ def cross_section_sample(out: Path = DATA) -> None:
     (out / "sample_cross_section.json").write_text(
         json.dumps(record, indent=2, default=float) + "\n"
     )
+
+
+def _databar(img, text: str):
+    """The data bar of both images: 64 px high, a 200 px scale bar labelled 2 um."""
+    return add_databar(img, height_px=64, text=text, scale_bar_px=200, scale_label="2 um")
 
 
 def main(out: Path = DATA) -> None:

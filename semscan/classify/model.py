@@ -40,6 +40,7 @@ from semscan.classify.predict import (
 from semscan.classify.training import (
     MAX_FEATURES,
     TARGET_PRECISION,
+    ClassScores,
     EvaluationReport,
     TrainingReport,
     build_dataset,
@@ -54,6 +55,7 @@ __all__ = [
     "MODEL_FORMAT",
     "TARGET_PRECISION",
     "UNCERTAIN",
+    "ClassScores",
     "EvaluationReport",
     "StructureClass",
     "StructureModel",

@@ -8,11 +8,12 @@
 Examples
 --------
 >>> import numpy as np
->>> from semscan.calibration import UNCALIBRATED
->>> from semscan.classify.features import structure_features
->>> solid = np.ones((64, 64), bool)
->>> classify_structure(structure_features(~solid, solid, calibration=UNCALIBRATED)).label
-'non-porous'
+>>> from semscan.classify.model_file import load_model
+>>> model = load_model()
+>>> x = feature_vector(model.feature_medians, model)
+>>> p, drops = attribution(x, model)
+>>> bool(np.isclose(p.sum(), 1.0)), drops.shape == (len(x), len(model.classes))
+(True, True)
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from semscan.errors import ConfigError
 __all__ = [
     "MAX_FEATURES",
     "TARGET_PRECISION",
+    "ClassScores",
     "EvaluationReport",
     "TrainingReport",
     "build_dataset",
@@ -56,9 +57,31 @@ TARGET_PRECISION = 0.99
 MAX_FEATURES = 0.5
 
 
-@dataclass(frozen=True)
-class TrainingReport:
-    """What :func:`train_structure_model` did.
+@dataclass(frozen=True, kw_only=True)
+class ClassScores:
+    """How a model's top classes compare with the truth on a synthetic set.
+
+    Attributes
+    ----------
+    accuracy : float
+        Fraction classified right (top class, threshold ignored).
+    per_class_accuracy : dict
+        Recall of each class.
+    confusion : list of list of int
+        Confusion matrix, rows true class, columns predicted, in ``classes`` order.
+    classes : tuple of str
+    """
+
+    accuracy: float
+    per_class_accuracy: dict[str, float]
+    confusion: list[list[int]]
+    classes: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingReport(ClassScores):
+    """What :func:`train_structure_model` did; the scores (:class:`ClassScores`) are on the
+    held-out set.
 
     Attributes
     ----------
@@ -66,13 +89,6 @@ class TrainingReport:
         Files written.
     sha256 : str
         SHA-256 of the model file.
-    accuracy : float
-        Overall held-out accuracy.
-    per_class_accuracy : dict
-        Held-out recall of each class.
-    confusion : list of list of int
-        Held-out confusion matrix, rows true class, columns predicted, in ``classes`` order.
-    classes : tuple of str
     card : dict
         The model card.
     """
@@ -80,10 +96,6 @@ class TrainingReport:
     model_path: str
     card_path: str
     sha256: str
-    accuracy: float
-    per_class_accuracy: dict[str, float]
-    confusion: list[list[int]]
-    classes: tuple[str, ...]
     card: dict[str, Any]
 
 
@@ -123,9 +135,10 @@ def build_dataset(
     return np.asarray(X), np.asarray([t[0] for t in tasks])
 
 
-@dataclass(frozen=True)
-class EvaluationReport:
-    """How a structure model does on synthetic images it was not trained on.
+@dataclass(frozen=True, kw_only=True)
+class EvaluationReport(ClassScores):
+    """How a structure model does on synthetic images it was not trained on (the scores of
+    :class:`ClassScores`, and these).
 
     Attributes
     ----------
@@ -133,13 +146,6 @@ class EvaluationReport:
         Seed of the evaluation set (sample ``i`` of each class uses ``seed * 1000003 + i``).
     n : int
         Number of images.
-    accuracy : float
-        Fraction classified right (top class, threshold ignored).
-    per_class_accuracy : dict
-        Recall of each class.
-    confusion : list of list of int
-        Rows true class, columns predicted, in ``classes`` order.
-    classes : tuple of str
     threshold : float
         The model's confidence threshold.
     coverage : float
@@ -154,10 +160,6 @@ class EvaluationReport:
 
     seed: int
     n: int
-    accuracy: float
-    per_class_accuracy: dict[str, float]
-    confusion: list[list[int]]
-    classes: tuple[str, ...]
     threshold: float
     coverage: float
     precision: float
@@ -242,9 +244,12 @@ def evaluate_structure_model(
     cm, per_class, accuracy = _score(y, predicted)
     sure = proba.max(axis=1) >= model.confidence_threshold
     precision = float((predicted[sure] == y[sure]).mean()) if sure.any() else math.nan
-    return EvaluationReport(int(seed), int(cm.sum()), accuracy, per_class, cm.tolist(),
-                            tuple(CLASSES), float(model.confidence_threshold),
-                            float(sure.mean()), precision, canvas_scale)
+    return EvaluationReport(
+        accuracy=accuracy, per_class_accuracy=per_class, confusion=cm.tolist(),
+        classes=tuple(CLASSES), seed=int(seed), n=int(cm.sum()),
+        threshold=float(model.confidence_threshold), coverage=float(sure.mean()),
+        precision=precision, canvas_scale=canvas_scale,
+    )
 
 
 def choose_confidence_threshold(
@@ -458,6 +463,7 @@ def train_structure_model(
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     logger.info("structure model %s: held-out accuracy %.3f", out_path, accuracy)
     return TrainingReport(
-        str(out_path), str(card_path), digest, accuracy, per_class, cm.tolist(), tuple(CLASSES),
-        card,
+        accuracy=accuracy, per_class_accuracy=per_class, confusion=cm.tolist(),
+        classes=tuple(CLASSES), model_path=str(out_path), card_path=str(card_path),
+        sha256=digest, card=card,
     )
