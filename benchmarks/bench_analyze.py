@@ -29,12 +29,12 @@ import cv2  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 cv2.setNumThreads(1)
 
-from scripts.make_samples import save_fei  # noqa: E402
+from scripts.make_example_images import save_fei  # noqa: E402
 from semscan.config import AnalysisConfig  # noqa: E402
+from semscan.phantoms.render import RenderParams, add_databar, render_sem  # noqa: E402
 from semscan.pipeline import BatchTask, analyze_path  # noqa: E402
 from semscan.report.batch import run_batch  # noqa: E402
 from semscan.report.overlay import render_overlay  # noqa: E402
-from semscan.synth.render import RenderParams, add_databar, render_sem  # noqa: E402
 from tests._synthetic import disc_pores  # noqa: E402
 
 

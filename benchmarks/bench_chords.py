@@ -25,7 +25,7 @@ import numpy as np
 
 from semscan.calibration import UNCALIBRATED
 from semscan.measure import chord_lengths, intercept_method
-from semscan.synth.geometry import boolean_discs
+from semscan.phantoms.geometry import boolean_discs
 
 
 def _time(fn, repeat: int) -> float:

@@ -24,11 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from semscan.calibration import UNCALIBRATED
+from semscan.classify.classes import CLASSES
 from semscan.classify.features import structure_features
 from semscan.classify.fields import classify_fields
 from semscan.classify.model import classify_structure, load_model
 from semscan.classify.perspective import scale_trend
-from semscan.classify.synth import CLASSES, generate, segment_for_training
+from semscan.classify.training_data import generate, segment_for_training
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real"
 

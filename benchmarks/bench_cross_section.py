@@ -10,7 +10,7 @@ import time
 
 from semscan.calibration import Calibration
 from semscan.measure import cross_section as xs
-from semscan.synth.cross_section import synthetic_cross_section
+from semscan.phantoms.films import synthetic_cross_section
 
 
 def main(repeats: int = 5) -> None:

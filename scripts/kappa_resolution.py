@@ -24,8 +24,8 @@ import warnings
 import numpy as np
 
 from semscan.micrograph import Micrograph
+from semscan.phantoms.films import imaged_cross_section
 from semscan.pipeline import analyze_micrograph
-from semscan.synth.cross_section import imaged_cross_section
 
 PIXEL_UM = 0.01
 

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from semscan._modelfile import CORRUPT, corrupt, field, int_field, read_json, write_json
-from semscan.errors import ModelError
+from semscan.errors import ModelError, SemscanError
 
 __all__ = [
     "FORMAT",
@@ -49,10 +49,43 @@ __all__ = [
     "MAX_TREES",
     "TreeEnsemble",
     "read_json",
+    "require_sklearn",
     "write_json",
 ]
 
 FORMAT = "semscan-tree-ensemble/1"
+
+
+def require_sklearn(what: str) -> Any:
+    """The ``sklearn`` module, or a :class:`~semscan.errors.SemscanError` saying how to get it.
+
+    Only training needs scikit-learn (the ``train`` extra): loading a model and predicting
+    with it use numpy alone (and scikit-learn's compiled tree traversal when it happens to
+    be installed, which gives the same probabilities faster).
+
+    Parameters
+    ----------
+    what : str
+        What needs it, for the message (e.g. ``'semscan train-classifier'``).
+
+    Raises
+    ------
+    SemscanError
+        If scikit-learn cannot be imported.
+
+    Examples
+    --------
+    >>> require_sklearn("this example").__name__
+    'sklearn'
+    """
+    try:
+        import sklearn
+    except ImportError as exc:
+        raise SemscanError(
+            f"{what} needs scikit-learn, which is not installed (only training uses it); "
+            'install the training extra: pip install "semscan[train]"'
+        ) from exc
+    return sklearn
 #: Limits a model's forest must keep; a file beyond them is refused on load. The shipped
 #: structure model has 250 trees, 272 404 nodes, depth 32; a pixel classifier of 50 trees
 #: of depth 12 (the default) at most 409 550 nodes.

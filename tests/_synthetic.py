@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from semscan.synth.geometry import boolean_discs
-from semscan.synth.render import RenderParams, render_sem
+from semscan.phantoms.geometry import boolean_discs
+from semscan.phantoms.render import RenderParams, render_sem
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real"
 

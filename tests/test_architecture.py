@@ -45,7 +45,6 @@ LAYERS: dict[str, int] = {
     "semscan.segment": 3,
     "semscan.measure": 3,
     "semscan.phantoms": 4,  # synthetic micrographs (draws with measure's line kit)
-    "semscan.synth": 4,  # the former name of semscan.phantoms
     "semscan.classify": 5,  # trains on phantoms segmented by segment
     # the only place that strings the steps together
     "semscan.pipeline": 6,

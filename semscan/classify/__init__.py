@@ -8,10 +8,11 @@
 - :func:`semscan.classify.fields.classify_fields` classifies an image of any size in
   fields of the size the model was trained on and averages their probabilities (what
   ``semscan analyze`` does);
-- :mod:`semscan.classify.synth` generates the synthetic training structures and
-  :func:`~semscan.classify.model.train_structure_model` retrains the model;
-  :func:`~semscan.classify.model.evaluate_structure_model` scores a model on a fresh
-  synthetic set of another seed.
+- :data:`~semscan.classify.classes.CLASSES` are the classes, in one place;
+- :mod:`semscan.classify.training_data` generates the synthetic training data and
+  :func:`~semscan.classify.training.train_structure_model` retrains the model (needs
+  ``semscan[train]``); :func:`~semscan.classify.training.evaluate_structure_model` scores
+  a model on a fresh synthetic set of another seed.
 
 Heavy modules are imported lazily.
 """
@@ -34,16 +35,16 @@ __all__ = [
 ]
 
 _WHERE = {
-    "CLASSES": "semscan.classify.synth",
+    "CLASSES": "semscan.classify.classes",
     "FEATURE_NAMES": "semscan.classify.features",
     "StructureFeatures": "semscan.classify.features",
     "structure_features": "semscan.classify.features",
-    "StructureClass": "semscan.classify.model",
-    "classify_structure": "semscan.classify.model",
+    "StructureClass": "semscan.classify.predict",
+    "classify_structure": "semscan.classify.predict",
     "classify_fields": "semscan.classify.fields",
-    "evaluate_structure_model": "semscan.classify.model",
-    "load_model": "semscan.classify.model",
-    "train_structure_model": "semscan.classify.model",
+    "evaluate_structure_model": "semscan.classify.training",
+    "load_model": "semscan.classify.model_file",
+    "train_structure_model": "semscan.classify.training",
 }
 
 

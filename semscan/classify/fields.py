@@ -40,12 +40,12 @@ import numpy as np
 
 from semscan.calibration import Calibration
 from semscan.classify.features import checked_inputs, structure_features
-from semscan.classify.model import (
+from semscan.classify.model_file import StructureModel, default_model
+from semscan.classify.perspective import rectify_if_steady
+from semscan.classify.predict import (
     StructureClass,
-    StructureModel,
-    _default_model,
-    _threshold,
     attribution,
+    checked_threshold,
     feature_vector,
     make_class,
 )
@@ -173,8 +173,8 @@ def classify_fields(
     the probabilities (not the features) keeps each field's features those of a field of
     the training size, which is the point.
     """
-    model = model or _default_model()
-    threshold = _threshold(model, confidence_threshold)
+    model = model or default_model()
+    threshold = checked_threshold(model, confidence_threshold)
     pore, solid, domain, grey = checked_inputs(pore, solid, region=region, grey=grey)
     if field_px is None:
         shape = model.training.get("image_shape") or (DEFAULT_FIELD_PX,)
@@ -182,8 +182,6 @@ def classify_fields(
 
     scale_ratio, rectified = 1.0, False
     if rectify:
-        from semscan.classify.perspective import rectify_if_steady
-
         trend, (pore, solid, domain, grey) = rectify_if_steady(pore, solid, domain, grey)
         scale_ratio, rectified = trend.ratio, trend.is_steady
         if rectified:

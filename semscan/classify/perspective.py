@@ -50,6 +50,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from semscan._ndimage import distance_transform
+from semscan.classify._mask_stats import block_mean_masks
+
 __all__ = ["RECTIFY_MIN_R2", "RECTIFY_MIN_RATIO", "ScaleTrend", "rectify_if_steady",
            "rectify_scale", "scale_trend"]
 
@@ -161,16 +164,14 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     pore = pore & region
     if pore.sum() < 16 or pore.all():
         return ScaleTrend()
-    dist = cv2.distanceTransform(pore.astype(np.uint8), cv2.DIST_L2, 5)
+    dist = distance_transform(pore, metric="euclidean_5x5")
     width = 4.0 * float(dist[pore].mean(dtype=np.float64))
     q = max(1, min(int(width / _TARGET_PX), min(pore.shape) // 64))
     from skimage.morphology import skeletonize
 
     if q > 1:
-        from semscan.classify.features import _downsample
-
-        small, _, _ = _downsample(pore, region, q)
-        dist = cv2.distanceTransform(small.astype(np.uint8), cv2.DIST_L2, 5)
+        small, _, _ = block_mean_masks(pore, region, q)
+        dist = distance_transform(small, metric="euclidean_5x5")
     else:
         small = pore
     ys, xs = np.nonzero(skeletonize(small))

@@ -449,7 +449,7 @@ def detect_film(
     Examples
     --------
     >>> from semscan.calibration import UNCALIBRATED
-    >>> from semscan.synth.cross_section import synthetic_cross_section
+    >>> from semscan.phantoms.films import synthetic_cross_section
     >>> pore, spec, _ = synthetic_cross_section((160, 200), thickness_px=80, a_px=6, b_px=3,
     ...                                         tilt_deg=10, seed=0)
     >>> film = detect_film((~pore & spec).astype(float), calibration=UNCALIBRATED)
@@ -808,7 +808,7 @@ def measure_thickness(
     Examples
     --------
     >>> from semscan.calibration import Calibration
-    >>> from semscan.synth.cross_section import synthetic_cross_section
+    >>> from semscan.phantoms.films import synthetic_cross_section
     >>> pore, spec, _ = synthetic_cross_section((160, 200), thickness_px=80, a_px=6, b_px=3,
     ...                                         seed=0)
     >>> film = detect_film((~pore & spec).astype(float), calibration=Calibration(0.01, "user"))
@@ -1007,7 +1007,7 @@ def depth_profile(
     Examples
     --------
     >>> from semscan.calibration import Calibration
-    >>> from semscan.synth.cross_section import synthetic_cross_section
+    >>> from semscan.phantoms.films import synthetic_cross_section
     >>> cal = Calibration(0.01, "user")
     >>> pore, spec, _ = synthetic_cross_section((300, 400), thickness_px=160, a_px=8, b_px=4,
     ...                                         seed=0)
@@ -1178,7 +1178,7 @@ def laminar_coefficient(
     Examples
     --------
     >>> from semscan.calibration import UNCALIBRATED
-    >>> from semscan.synth.cross_section import synthetic_cross_section
+    >>> from semscan.phantoms.films import synthetic_cross_section
     >>> pore, spec, _ = synthetic_cross_section((300, 400), thickness_px=200, a_px=8, b_px=4,
     ...                                         seed=0)
     >>> film = detect_film((~pore & spec).astype(float), calibration=UNCALIBRATED)
@@ -1402,7 +1402,7 @@ def analyze_cross_section(
     Examples
     --------
     >>> from semscan.calibration import Calibration
-    >>> from semscan.synth.cross_section import synthetic_cross_section
+    >>> from semscan.phantoms.films import synthetic_cross_section
     >>> pore, spec, _ = synthetic_cross_section((240, 320), thickness_px=150, a_px=8, b_px=4,
     ...                                         seed=0)
     >>> res = analyze_cross_section(pore, spec & ~pore, (spec & ~pore).astype(float),

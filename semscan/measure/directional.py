@@ -141,7 +141,7 @@ def mil_rose(
     --------
     >>> import numpy as np
     >>> from semscan.calibration import UNCALIBRATED
-    >>> from semscan.synth.geometry import boolean_ellipses
+    >>> from semscan.phantoms.geometry import boolean_ellipses
     >>> m = ~boolean_ellipses((256, 256), intensity_per_px2=0.004, a_px=8, b_px=3, seed=0)
     >>> res = mil_rose(m, calibration=UNCALIBRATED, step_deg=30)
     >>> res.angles_deg.tolist()

@@ -20,7 +20,7 @@ Kappa of isotropic pores is not biased; kappa of flat pores 12-15 px through the
 (semi-axis 5-6 px) reads 5-13 % low. ``loss_px`` was fitted to synthetic films measured
 through the whole pipeline with defaults (``scripts/kappa_resolution.py`` prints the table;
 README, "Known limitations"): 1.4 px on films imaged like a microscope does
-(:func:`semscan.synth.cross_section.imaged_cross_section`: area-sampled, probe blur, edge
+(:func:`semscan.phantoms.films.imaged_cross_section`: area-sampled, probe blur, edge
 brightening, pore-back, noise 0.03) at porosity 0.5, 2.2 px on the same at porosity 0.7
 (thin walls), 2.1 px on point-sampled renders with noise 0.05 (like
 ``data/sample_cross_section.tif``). semscan uses 1.8 px and states the range the others give:

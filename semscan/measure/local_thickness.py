@@ -16,7 +16,6 @@ from semscan.measure.intercept import as_mask, check_region, unit_suffix
 
 __all__ = ["LocalThicknessResult", "local_thickness"]
 
-Method = ThicknessMethod
 _METHODS = THICKNESS_METHODS
 EXACT_MAX_PORE_PIXELS = 100_000
 _BIN_REL = 0.04  # relative width of a radius bin of the fast method
@@ -129,7 +128,7 @@ def local_thickness(
     *,
     calibration: Calibration,
     region: np.ndarray | None = None,
-    method: Method = "fast",
+    method: ThicknessMethod = "fast",
     return_map: bool = False,
 ) -> LocalThicknessResult:
     """Local thickness (largest inscribed disc diameter) of the pore phase (METHODS.md 7).

@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 
 from semscan import __version__
 from semscan.calibration import Calibration
+from semscan.classify.classes import PROBABILITY_FIELDS
 from semscan.classify.model import StructureClass
 from semscan.config import AnalysisConfig
 from semscan.measure import (
@@ -270,11 +271,7 @@ class ImageResult:
 _STRUCTURE_FIELDS = (
     "class",
     "class_confidence",
-    "p_percolation",
-    "p_spherical_particle",
-    "p_cellular",
-    "p_non_porous",
-    "p_coarse",
+    *PROBABILITY_FIELDS.values(),
     "class_reasons",
     "class_scale_ratio",
     "class_fields",

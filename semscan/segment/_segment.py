@@ -37,9 +37,8 @@ from semscan.segment.threshold import (
 if TYPE_CHECKING:
     from semscan.segment.classifier import PixelClassifier
 
-__all__ = ["METHODS", "Method", "Segmentation", "segment_micrograph"]
+__all__ = ["METHODS", "Segmentation", "segment_micrograph"]
 
-Method = ThresholdMethod
 METHODS: tuple[str, ...] = THRESHOLD_METHODS
 
 # Quality limits (see segment_micrograph, "Quality signals").
@@ -356,7 +355,7 @@ def segment_micrograph(
     micrograph: Micrograph,
     *,
     pores: PoreTone = "dark",
-    method: Method = "auto",
+    method: ThresholdMethod = "auto",
     manual_threshold: float | None = None,
     classifier_path: str | Path | None = None,
     background_um: float | None = None,

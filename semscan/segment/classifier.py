@@ -25,7 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from semscan._forest import TreeEnsemble, read_json, write_json
+from semscan._forest import TreeEnsemble, read_json, require_sklearn, write_json
 from semscan._modelfile import CORRUPT, field, int_field, number_field
 from semscan._ndimage import blur
 from semscan.calibration import UNCALIBRATED, Calibration
@@ -224,6 +224,7 @@ class PixelClassifier:
         for name, value in (("n_estimators", n_estimators), ("max_depth", max_depth)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SegmentationError(f"{name} must be a positive integer, got {value!r}")
+        require_sklearn("training a pixel classifier")
         from sklearn.ensemble import RandomForestClassifier
 
         sigmas = _sigmas(sigma_min_px, sigma_max_px)

@@ -14,13 +14,13 @@ import warnings
 import numpy as np
 import pytest
 
-from semscan.classify.synth import _bandpass_field, _threshold_at
+from semscan.phantoms.structures import _bandpass_field, _threshold_at
 
 
 def _finger_section(seed: int, shape: tuple[int, int] = (512, 512)) -> np.ndarray:
     """Sponge matrix (band-pass field, porosity 0.45, 14 px scale) with tapered finger voids
     (8 per field, 120-240 px long, aspect 5) running down the image, as an image."""
-    from semscan.synth.render import render_sem
+    from semscan.phantoms.render import render_sem
 
     rng = np.random.default_rng(seed)
     pore = _threshold_at(_bandpass_field(rng, shape, 14.0, 0.35), 0.45)

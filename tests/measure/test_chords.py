@@ -6,7 +6,7 @@ import pytest
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import ConfigError
 from semscan.measure import chord_lengths
-from semscan.synth.geometry import (
+from semscan.phantoms.geometry import (
     boolean_disc_chord_mean,
     boolean_disc_digital_chord_mean,
     boolean_discs,

@@ -12,7 +12,7 @@ from semscan.measure.cross_section import (
     laminar_coefficient,
     measure_thickness,
 )
-from semscan.synth.cross_section import (
+from semscan.phantoms.films import (
     imaged_cross_section,
     render_cross_section,
     synthetic_cross_section,

@@ -5,7 +5,7 @@ from semscan.calibration import UNCALIBRATED
 from semscan.errors import ConfigError
 from semscan.measure import mil_rose
 from semscan.measure.directional import fit_fabric
-from semscan.synth.geometry import boolean_ellipse_chord_mean, boolean_ellipses
+from semscan.phantoms.geometry import boolean_ellipse_chord_mean, boolean_ellipses
 
 
 def test_fit_recovers_exact_ellipse():

@@ -6,7 +6,7 @@ import pytest
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import ConfigError, MeasurementError
 from semscan.measure import intercept_method
-from semscan.synth.geometry import boolean_discs, stripes
+from semscan.phantoms.geometry import boolean_discs, stripes
 
 CAL = Calibration(0.05, "user")
 

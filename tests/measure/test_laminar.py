@@ -26,7 +26,7 @@ from semscan.measure.laminar import (
     resolution_warning,
     resolved_through_px,
 )
-from semscan.synth.cross_section import imaged_cross_section, synthetic_cross_section
+from semscan.phantoms.films import imaged_cross_section, synthetic_cross_section
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample_cross_section.tif"
 _STATED = re.compile(r"kappa ([0-9.]+) may read ~([0-9]+) % (low|high) \(([0-9]+)-([0-9]+) %")

@@ -6,7 +6,7 @@ import pytest
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import ConfigError, MeasurementError
 from semscan.measure import local_thickness
-from semscan.synth.geometry import boolean_discs
+from semscan.phantoms.geometry import boolean_discs
 
 
 def test_disc_max_is_diameter():

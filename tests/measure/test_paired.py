@@ -8,13 +8,15 @@ from semscan.errors import MeasurementError
 from semscan.measure.cross_section import analyze_cross_section
 from semscan.measure.intercept import intercept_method
 from semscan.measure.paired import pooled_intercept, surface_to_internal_ratio
-from semscan.synth.cross_section import boolean_ellipse_field, synthetic_cross_section
+from semscan.phantoms.films import synthetic_cross_section
+from semscan.phantoms.geometry import boolean_ellipses
 
 CAL = Calibration(0.01, "user")
 
 
 def test_pooled_equals_single_mean():
-    m = boolean_ellipse_field((200, 200), intensity_per_px2=0.005, a_px=5, b_px=5, seed=0)
+    m = boolean_ellipses((200, 200), intensity_per_px2=0.005, a_px=5, b_px=5, seed=0,
+                         germ_window="padded")
     r = intercept_method(m, calibration=CAL, window_um="full")
     p = pooled_intercept([r])
     assert p.mean == pytest.approx(r.mean)
@@ -33,8 +35,8 @@ def test_ratio_matches_truth():
     d_s_true = poro / (lam * (1 - poro) * 2 * r_s)
     surfaces = [
         intercept_method(
-            boolean_ellipse_field((600, 600), intensity_per_px2=lam, a_px=r_s, b_px=r_s,
-                                  seed=s),
+            boolean_ellipses((600, 600), intensity_per_px2=lam, a_px=r_s, b_px=r_s,
+                             seed=s, germ_window="padded"),
             calibration=CAL, window_um="full", n_lines=100)
         for s in (11, 12)
     ]
@@ -49,8 +51,10 @@ def test_ratio_matches_truth():
 
 
 def test_verdict_undetermined_when_ci_straddles_one():
-    m1 = boolean_ellipse_field((120, 120), intensity_per_px2=0.004, a_px=5, b_px=5, seed=1)
-    m2 = boolean_ellipse_field((120, 120), intensity_per_px2=0.004, a_px=5, b_px=5, seed=2)
+    m1 = boolean_ellipses((120, 120), intensity_per_px2=0.004, a_px=5, b_px=5, seed=1,
+                          germ_window="padded")
+    m2 = boolean_ellipses((120, 120), intensity_per_px2=0.004, a_px=5, b_px=5, seed=2,
+                          germ_window="padded")
     r1 = intercept_method(m1, calibration=CAL, window_um="full", n_lines=10)
     r2 = intercept_method(m2, calibration=CAL, window_um="full", n_lines=10)
     res = surface_to_internal_ratio([r1], [r2])

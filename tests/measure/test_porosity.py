@@ -5,7 +5,7 @@ import pytest
 
 from semscan.errors import ConfigError, MeasurementError
 from semscan.measure import porosity
-from semscan.synth.geometry import boolean_disc_porosity, boolean_discs
+from semscan.phantoms.geometry import boolean_disc_porosity, boolean_discs
 
 
 def test_boolean_discs_porosity_closed_form_and_ci_covers():

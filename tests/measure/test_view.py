@@ -6,12 +6,12 @@ import pytest
 from semscan.calibration import UNCALIBRATED
 from semscan.errors import ConfigError
 from semscan.measure.view import decide_view, detect_view
-from semscan.synth.cross_section import (
-    boolean_ellipse_field,
+from semscan.phantoms.films import (
     render_cross_section,
     synthetic_cross_section,
 )
-from semscan.synth.render import render_sem
+from semscan.phantoms.geometry import boolean_ellipses
+from semscan.phantoms.render import render_sem
 
 REAL = Path(__file__).parents[2] / ".." / "shared" / "data" / "real"
 
@@ -27,7 +27,8 @@ def test_synthetic_section_detected(background):
 
 
 def test_synthetic_surface_not_a_section():
-    pore = boolean_ellipse_field((300, 400), intensity_per_px2=0.004, a_px=6, b_px=6, seed=0)
+    pore = boolean_ellipses((300, 400), intensity_per_px2=0.004, a_px=6, b_px=6, seed=0,
+                            germ_window="padded")
     d = detect_view(render_sem(pore, seed=0), calibration=UNCALIBRATED)
     assert d.view == "surface"
 
@@ -87,7 +88,7 @@ def test_section_evidence_two_parallel_edges():
 def test_particles_on_flat_substrate_stay_surface():
     # sparse bright particles on a flat dark substrate: the substrate is flat and touches
     # the border, but it ends at ragged outlines, not at a straight edge across the field
-    from semscan.synth.geometry import boolean_discs
+    from semscan.phantoms.geometry import boolean_discs
 
     particles = boolean_discs((384, 512), intensity_per_px2=0.0004, radius_px=10, seed=3)
     rng = np.random.default_rng(3)

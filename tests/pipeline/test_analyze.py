@@ -7,8 +7,8 @@ import pytest
 
 from semscan.config import AnalysisConfig
 from semscan.micrograph import Micrograph
+from semscan.phantoms.geometry import boolean_disc_chord_mean
 from semscan.pipeline import analyze_micrograph, analyze_path
-from semscan.synth.geometry import boolean_disc_chord_mean
 from tests._synthetic import disc_pores, sem_image, write_fei_tiff
 
 FAST = {"classify.enabled": False, "measure.local_thickness": False}

@@ -12,9 +12,9 @@ import pytest
 
 from semscan.config import AnalysisConfig
 from semscan.micrograph import Micrograph
+from semscan.phantoms.films import imaged_cross_section
 from semscan.pipeline import analyze_micrograph, analyze_path
 from semscan.pipeline.file_grid import file_geometry, to_file_coords, to_file_grid
-from semscan.synth.cross_section import imaged_cross_section
 from tests._synthetic import write_fei_tiff_with_bar
 
 CFG = AnalysisConfig().with_overrides(

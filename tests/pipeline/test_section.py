@@ -53,8 +53,8 @@ import pytest
 
 from semscan.config import AnalysisConfig
 from semscan.micrograph import Micrograph
+from semscan.phantoms.films import imaged_cross_section
 from semscan.pipeline import analyze_micrograph
-from semscan.synth.cross_section import imaged_cross_section
 
 CFG = AnalysisConfig().with_overrides(
     {"classify.enabled": False, "measure.local_thickness": False,

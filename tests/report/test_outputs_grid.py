@@ -17,9 +17,9 @@ from PIL import Image
 from semscan.config import AnalysisConfig
 from semscan.io import read_micrograph
 from semscan.micrograph import Micrograph
+from semscan.phantoms.films import imaged_cross_section
 from semscan.pipeline import analyze_micrograph, analyze_path
 from semscan.report.outputs import LABELS_INFO, ImageOutputWriter
-from semscan.synth.cross_section import imaged_cross_section
 from tests._synthetic import disc_pores, sem_image, write_fei_tiff_with_bar
 
 FAST = AnalysisConfig().with_overrides(

@@ -9,8 +9,8 @@ from semscan._forest import TreeEnsemble
 from semscan.calibration import Calibration
 from semscan.errors import ModelError, SegmentationError
 from semscan.micrograph import Micrograph
+from semscan.phantoms.render import render_sem
 from semscan.segment import PixelClassifier, load_pixel_classifier, segment_micrograph
-from semscan.synth.render import render_sem
 from tests._crafted_models import crafted_models, load_in_subprocess, reference_proba, refusals
 from tests._synthetic import random_discs
 

@@ -9,8 +9,8 @@ from scipy import ndimage as ndi
 from semscan.config import AnalysisConfig, SegmentConfig
 from semscan.errors import SegmentationError
 from semscan.micrograph import Micrograph
+from semscan.phantoms.render import RenderParams, render_sem
 from semscan.segment import Segmentation, segment_micrograph
-from semscan.synth.render import RenderParams, render_sem
 from tests._synthetic import random_discs
 
 

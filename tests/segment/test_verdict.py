@@ -10,11 +10,11 @@ import pytest
 from semscan.config import AnalysisConfig
 from semscan.errors import SegmentationError
 from semscan.micrograph import Micrograph
+from semscan.phantoms.geometry import boolean_ellipses
+from semscan.phantoms.photo import photo_like_image
+from semscan.phantoms.render import render_sem
 from semscan.segment import segment_micrograph
 from semscan.segment.verdict import segmentation_verdict
-from semscan.synth.cross_section import boolean_ellipse_field
-from semscan.synth.photo import photo_like_image
-from semscan.synth.render import render_sem
 from tests._synthetic import REAL
 
 
@@ -32,7 +32,8 @@ def _shading(seed=0, shape=(384, 512)):
 
 @pytest.mark.parametrize("method", ["auto", "otsu", "sauvola"])
 def test_clean_two_phase_render_ok(method):
-    pore = boolean_ellipse_field((384, 512), intensity_per_px2=0.004, a_px=6, b_px=6, seed=0)
+    pore = boolean_ellipses((384, 512), intensity_per_px2=0.004, a_px=6, b_px=6, seed=0,
+                            germ_window="padded")
     v = _judge(render_sem(pore, seed=0), method=method)
     assert v.verdict == "ok", v.reason
     assert v.signals.contrast_to_noise > 3 and v.signals.edge_concentration > 2

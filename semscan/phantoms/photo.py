@@ -12,14 +12,13 @@ import math
 
 import numpy as np
 
+from semscan._ndimage import blur
+
 __all__ = ["photo_like_image"]
 
 
 def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np.ndarray:
-    import cv2
-
-    f = cv2.GaussianBlur(rng.standard_normal(shape).astype(np.float32), (0, 0), sigma,
-                         borderType=cv2.BORDER_REFLECT)
+    f = blur(rng.standard_normal(shape).astype(np.float32), sigma, border="reflect")
     return (f - f.mean()) / max(float(f.std()), 1e-9)
 
 
@@ -89,6 +88,6 @@ def photo_like_image(shape: tuple[int, int] = (384, 512), *, seed: int = 0) -> n
     for ex in (-0.05, 0.05):
         d = np.hypot(rr - (hy - 0.01 * size), cc - (hx + ex * size))
         img = img + 0.25 * np.exp(-(d / (0.012 * size)) ** 2)
-    img = cv2.GaussianBlur(img.astype(np.float32), (0, 0), 0.8)
+    img = blur(img.astype(np.float32), 0.8, border="reflect101")
     img = img + 0.01 * rng.standard_normal(shape).astype(np.float32)
     return np.clip(img, 0.0, 1.0).astype(np.float32)

@@ -1,4 +1,4 @@
-"""The bundled samples in data/: reproducible, calibrated, and measured close to their truth."""
+"""The bundled example images in data/: reproducible, calibrated, measured close to their truth."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_generator_reproduces_the_committed_samples(tmp_path):
-    from scripts.make_samples import main
+    from scripts.make_example_images import main
 
     main(tmp_path)
     for name in ("sample_surface.tif", "sample_cross_section.tif"):

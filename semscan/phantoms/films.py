@@ -4,11 +4,12 @@ A film of thickness ``thickness_px`` (measured perpendicular to its plane) cross
 at an angle ``tilt_deg`` (counter-clockwise as displayed, 0 = along the rows), optionally with
 a sinusoidal waviness of both surfaces (the same shift for both, so that the thickness
 measured along the mean film normal is ``thickness_px`` everywhere). The pores are a Boolean
-model of aligned ellipses (Poisson centres, semi-axes ``a_px`` along the film and ``b_px``
-through it, rotated with the film): for such a model the chords of either phase along a
-direction have a mean proportional to 1 / (the grains' breadth perpendicular to that
-direction), so the mean pore intercept along the film over the one through it is exactly
-``a_px / b_px`` in expectation (the laminar coefficient of METHODS.md 4).
+model of aligned ellipses (:func:`semscan.phantoms.geometry.boolean_ellipses`: Poisson
+centres, semi-axes ``a_px`` along the film and ``b_px`` through it, rotated with the film):
+for such a model the chords of either phase along a direction have a mean proportional to
+1 / (the grains' breadth perpendicular to that direction), so the mean pore intercept
+along the film over the one through it is exactly ``a_px / b_px`` in expectation (the
+laminar coefficient of METHODS.md 4).
 
 An optional surface layer (``skin_px`` thick, at the top surface by default) holds the same
 model with both semi-axes scaled by ``skin_scale`` and the intensity raised by
@@ -25,9 +26,12 @@ from typing import Any, Literal
 
 import numpy as np
 
+from semscan._ndimage import block_mean
 from semscan.errors import ConfigError
+from semscan.phantoms.geometry import boolean_ellipses
+from semscan.phantoms.render import RenderParams, render_sem
 
-__all__ = ["boolean_ellipse_field", "film_coordinates", "render_cross_section",
+__all__ = ["film_coordinates", "imaged_cross_section", "render_cross_section",
            "synthetic_cross_section"]
 
 
@@ -63,70 +67,6 @@ def film_coordinates(
     cc -= c0
     t = math.radians(angle_deg)
     return cc * math.cos(t) - rr * math.sin(t), cc * math.sin(t) + rr * math.cos(t)
-
-
-def boolean_ellipse_field(
-    shape: tuple[int, int],
-    *,
-    intensity_per_px2: float,
-    a_px: float,
-    b_px: float,
-    angle_deg: float = 0.0,
-    seed: int,
-) -> np.ndarray:
-    """Union of aligned ellipses with Poisson centres (the grain phase of a Boolean model).
-
-    Parameters
-    ----------
-    shape : (rows, columns)
-    intensity_per_px2 : float
-        Number of ellipse centres per pixel² (centres also fall outside the image).
-    a_px, b_px : float
-        Semi-axes along ``angle_deg`` and perpendicular to it, in pixels.
-    angle_deg : float
-        Direction of the ``a`` axis, counter-clockwise as displayed.
-    seed : int
-
-    Returns
-    -------
-    ndarray of bool, shape ``shape``
-
-    Examples
-    --------
-    >>> m = boolean_ellipse_field((64, 64), intensity_per_px2=0.005, a_px=4, b_px=2, seed=0)
-    >>> m.dtype.name, bool(0.0 < m.mean() < 1.0)
-    ('bool', True)
-    """
-    if a_px <= 0 or b_px <= 0 or intensity_per_px2 < 0:
-        raise ConfigError(
-            f"ellipse semi-axes must be > 0 and the intensity >= 0, got a_px={a_px}, "
-            f"b_px={b_px}, intensity_per_px2={intensity_per_px2}"
-        )
-    rows, cols = shape
-    rng = np.random.default_rng(seed)
-    pad = math.ceil(max(a_px, b_px)) + 1
-    area = (rows + 2 * pad) * (cols + 2 * pad)
-    n = rng.poisson(intensity_per_px2 * area)
-    cr = rng.uniform(-pad, rows + pad, n)
-    cc = rng.uniform(-pad, cols + pad, n)
-    t = math.radians(angle_deg)
-    ct, st = math.cos(t), math.sin(t)
-    # half extents of the rotated ellipse's bounding box
-    hc = math.sqrt((a_px * ct) ** 2 + (b_px * st) ** 2)
-    hr = math.sqrt((a_px * st) ** 2 + (b_px * ct) ** 2)
-    out = np.zeros(shape, bool)
-    ia2, ib2 = 1.0 / a_px**2, 1.0 / b_px**2
-    for r0, c0 in zip(cr, cc, strict=True):
-        rlo, rhi = max(0, math.ceil(r0 - hr)), min(rows, math.floor(r0 + hr) + 1)
-        clo, chi = max(0, math.ceil(c0 - hc)), min(cols, math.floor(c0 + hc) + 1)
-        if rlo >= rhi or clo >= chi:
-            continue
-        dr = np.arange(rlo, rhi)[:, None] - r0
-        dc = np.arange(clo, chi)[None, :] - c0
-        xp = dc * ct - dr * st
-        yp = dc * st + dr * ct
-        out[rlo:rhi, clo:chi] |= xp * xp * ia2 + yp * yp * ib2 <= 1.0
-    return out
 
 
 def synthetic_cross_section(
@@ -211,18 +151,19 @@ def synthetic_cross_section(
     depth_top = y - (offset_px - thickness_px / 2.0 + wave)
     depth_bottom = (offset_px + thickness_px / 2.0 + wave) - y
     specimen = (depth_top >= 0) & (depth_bottom > 0)
-    pore = boolean_ellipse_field(
+    pore = boolean_ellipses(
         shape, intensity_per_px2=intensity_per_px2, a_px=a_px, b_px=b_px,
-        angle_deg=tilt_deg, seed=seed,
+        angle_deg=tilt_deg, seed=seed, germ_window="padded",
     )
     if skin_px > 0:
-        skin_field = boolean_ellipse_field(
+        skin_field = boolean_ellipses(
             shape,
             intensity_per_px2=intensity_per_px2 / skin_scale**2,
             a_px=a_px * skin_scale,
             b_px=b_px * skin_scale,
             angle_deg=tilt_deg,
             seed=seed + 7919,
+            germ_window="padded",
         )
         in_skin = np.zeros(shape, bool)
         if skin_side in ("top", "both"):
@@ -260,7 +201,7 @@ def render_cross_section(
 ) -> np.ndarray:
     """Render a synthetic cross-section as an SEM-like image.
 
-    The film is rendered with :func:`semscan.synth.render.render_sem`; outside it the
+    The film is rendered with :func:`semscan.phantoms.render.render_sem`; outside it the
     background is either vacuum (``'dark'``: a dark, nearly flat level with noise) or an
     embedding resin (``'embedding'``: a uniform mid grey with noise).
 
@@ -283,8 +224,6 @@ def render_cross_section(
     >>> img.shape, bool(img[48, 48] > img[2, 2]) or bool(pore[48, 48])
     ((96, 96), True)
     """
-    from semscan.synth.render import RenderParams, render_sem
-
     p = params if isinstance(params, RenderParams) else RenderParams()
     specimen = np.asarray(specimen, bool)
     # The background is rendered as "pore" (dark, with pore-back texture) for a vacuum, then
@@ -335,7 +274,7 @@ def imaged_cross_section(
         Standard deviation of the final-resolution noise.
     pore_back : float
         Strength of the sub-surface walls rendered inside pores (see
-        :class:`~semscan.synth.render.RenderParams`).
+        :class:`~semscan.phantoms.render.RenderParams`).
     clean : bool
         Image the model without SEM flaws (pores 0, solid 1, no edge brightening, blur,
         pore-back or noise): the grey level is then the pixel's solid area fraction, and a
@@ -364,9 +303,6 @@ def imaged_cross_section(
     >>> img.shape, truth["kappa"]
     ((64, 80), 2.0)
     """
-    import cv2
-
-    from semscan.synth.render import RenderParams
 
     s = int(supersample)
     if s < 1:
@@ -388,12 +324,11 @@ def imaged_cross_section(
         params = RenderParams(noise=0.0, gradient=0.0, blur_px=0.8 * s, edge_width_px=1.5 * s,
                               pore_back=pore_back)
     hi = render_cross_section(pore, spec, background=background, seed=render_seed, params=params)
-    size = (shape[1], shape[0])
-    image = cv2.resize(hi, size, interpolation=cv2.INTER_AREA)
+    image = block_mean(hi, s)  # each final pixel integrates its s x s samples
     rng = np.random.default_rng(render_seed + 7)
     image = np.clip(image + rng.normal(0.0, noise, image.shape), 0.0, 1.0).astype(np.float32)
-    small_pore = cv2.resize(pore.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.5
-    small_spec = cv2.resize(spec.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.5
+    small_pore = block_mean(pore.astype(np.float32), s) >= 0.5
+    small_spec = block_mean(spec.astype(np.float32), s) >= 0.5
     out = dict(truth)
     for key, value in truth.items():
         if key.endswith("_px") and isinstance(value, (int, float)):

@@ -17,6 +17,10 @@ X is ``A_A(X) / (P_L / 2)``.
 
 Germs are drawn in the image enlarged by the grain's half-extent, so the image has no
 edge effect. A pixel belongs to a grain when its centre does (closed grain).
+
+This is the one generator of Boolean discs and ellipses: the film phantoms
+(:mod:`semscan.phantoms.films`) draw their pores with :func:`boolean_ellipses` too, with
+``germ_window='padded'``, the germ window they were made with (see :data:`GermWindow`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from semscan.errors import ConfigError
 from semscan.measure._lines import unit_vectors
 
 __all__ = [
+    "GermWindow",
     "boolean_disc_chord_mean",
     "boolean_disc_digital_chord_mean",
     "boolean_disc_porosity",
@@ -40,6 +45,19 @@ __all__ = [
 ]
 
 Phase = Literal["complement", "grains"]
+
+GermWindow = Literal["pixel-edges", "padded"]
+"""Where the Poisson germs are drawn (both windows hold every germ whose grain reaches a
+pixel centre, so neither has an edge effect; a seed gives a different, equally valid
+realisation in each).
+
+``'pixel-edges'``
+    The pixels' outer edges ``[-0.5, n - 0.5]`` enlarged by the grain's half-extent
+    ``max(a, b)`` on each side (the surface phantoms and the bundled surface sample).
+``'padded'``
+    ``[0, n]`` enlarged by ``ceil(max(a, b)) + 1`` px on each side (the film phantoms of
+    :mod:`semscan.phantoms.films` and the bundled cross-section sample).
+"""
 
 
 def _check_shape(shape: tuple[int, int]) -> tuple[int, int]:
@@ -125,13 +143,28 @@ def _paint(
     return mask
 
 
-def _germs(shape: tuple[int, int], intensity: float, margin: float, seed: int) -> np.ndarray:
+def _germs(
+    shape: tuple[int, int],
+    intensity: float,
+    reach: float,
+    seed: int,
+    window: GermWindow = "pixel-edges",
+) -> np.ndarray:
+    """Poisson germs (rows of ``(r, c)``) in the image enlarged as :data:`GermWindow` says."""
     h, w = shape
     rng = np.random.default_rng(seed)
+    if window == "pixel-edges":
+        margin: float = reach
+        lo, r_hi, c_hi = -margin - 0.5, h - 0.5 + margin, w - 0.5 + margin
+    elif window == "padded":
+        margin = math.ceil(reach) + 1
+        lo, r_hi, c_hi = -margin, h + margin, w + margin
+    else:
+        raise ConfigError(f"germ_window must be 'pixel-edges' or 'padded', got {window!r}")
     area = (h + 2 * margin) * (w + 2 * margin)
     n = rng.poisson(intensity * area)
-    r = rng.uniform(-margin - 0.5, h - 0.5 + margin, n)
-    c = rng.uniform(-margin - 0.5, w - 0.5 + margin, n)
+    r = rng.uniform(lo, r_hi, n)
+    c = rng.uniform(lo, c_hi, n)
     return np.stack([r, c], axis=1)
 
 
@@ -181,6 +214,7 @@ def boolean_ellipses(
     b_px: float,
     angle_deg: float = 0.0,
     seed: int = 0,
+    germ_window: GermWindow = "pixel-edges",
 ) -> np.ndarray:
     """Boolean model of aligned ellipses (semi-axes a along ``angle_deg``, b across).
 
@@ -188,10 +222,31 @@ def boolean_ellipses(
     the a-axis and the b-axis are in the exact ratio ``a / b`` (for both phases), see
     :func:`boolean_ellipse_chord_mean`.
 
+    Parameters
+    ----------
+    shape : (rows, cols)
+        Image shape.
+    intensity_per_px2 : float
+        Germ intensity λ (ellipse centres per px²; centres also fall outside the image).
+    a_px, b_px : float
+        Semi-axes (px) along ``angle_deg`` and across it.
+    angle_deg : float
+        Direction of the a-axis, counter-clockwise as displayed (0 = along the rows), the
+        convention of :func:`semscan.measure.intercept_method`.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+    germ_window : {'pixel-edges', 'padded'}
+        Where the germs are drawn (:data:`GermWindow`).
+
     Returns
     -------
     (rows, cols) bool array
         True inside the union of ellipses; expected area fraction ``1 - exp(-λ π a b)``.
+
+    Raises
+    ------
+    ConfigError
+        If a semi-axis or the intensity is not a finite positive number.
 
     Examples
     --------
@@ -201,10 +256,14 @@ def boolean_ellipses(
     """
     shp = _check_shape(shape)
     lam = _positive(intensity_per_px2, "intensity_per_px2")
-    a = _positive(a_px, "a_px")
-    b = _positive(b_px, "b_px")
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) and v > 0 for v in (a_px, b_px)):
+        raise ConfigError(
+            f"ellipse semi-axes must be finite positive numbers (px), got a_px={a_px!r}, "
+            f"b_px={b_px!r}"
+        )
+    a, b = float(a_px), float(b_px)
     ur, uc, nr, nc = unit_vectors(angle_deg)
-    germs = _germs(shp, lam, max(a, b), seed)
+    germs = _germs(shp, lam, max(a, b), seed, germ_window)
 
     def inside(dr: np.ndarray, dc: np.ndarray) -> np.ndarray:
         along = (dr * ur + dc * uc) / a

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from semscan.classify.synth import CLASSES, generate, segment_for_training, training_field
+from semscan.classify.classes import CLASSES
+from semscan.classify.training_data import generate, segment_for_training, training_field
 from semscan.errors import ConfigError
 
 
@@ -137,7 +138,7 @@ def test_perspective_views_shrink_towards_the_top() -> None:
 
 
 def test_dust_particles_hide_the_surface_and_cast_shadows() -> None:
-    from semscan.classify.synth import _add_dust
+    from semscan.classify.training_data import _add_dust
 
     flat = np.full((128, 128), 0.5, np.float32)
     out = _add_dust(np.random.default_rng(4), flat, 8.0, 0.5)

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Generate the sample micrographs in data/ (deterministic; run from the repo root).
+"""Generate the bundled example micrographs in data/ (deterministic; run from the repo root).
 
-    .venv/bin/python scripts/make_samples.py
+    .venv/bin/python scripts/make_example_images.py
 
-Each image is an SEM-like rendering (semscan.synth.render) of a mask with exact, known
+Each image is an SEM-like rendering (semscan.phantoms.render) of a mask with exact, known
 geometry, saved as an FEI-style TIFF (pixel size and data-bar height in the FEI metadata
 tag, a drawn data bar at the bottom) with a JSON beside it holding every generation
 parameter, the closed-form expectations and the values measured on the exact mask.
@@ -21,12 +21,12 @@ import tifffile
 
 from semscan.calibration import Calibration
 from semscan.measure import chord_lengths
-from semscan.synth.geometry import (
+from semscan.phantoms.geometry import (
     boolean_disc_chord_mean,
     boolean_disc_porosity,
     boolean_discs,
 )
-from semscan.synth.render import RenderParams, add_databar, render_sem
+from semscan.phantoms.render import RenderParams, add_databar, render_sem
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -79,19 +79,13 @@ def surface_sample(out: Path = DATA) -> None:
     lam = -math.log(1 - target) / (math.pi * radius**2)
     pore = boolean_discs(shape, intensity_per_px2=lam, radius_px=radius, seed=2026)
     img = render_sem(pore, seed=7, params=RenderParams(noise=0.06, gradient=0.15))
-    img = add_databar(
-        img,
-        height_px=64,
-        text="semscan synthetic  HV 5.00 kV  WD 5.0 mm  ETD SE",
-        scale_bar_px=200,
-        scale_label="2 um",
-    )
+    img = _databar(img, "semscan synthetic  HV 5.00 kV  WD 5.0 mm  ETD SE")
     save_fei(out / "sample_surface.tif", img, pixel_size_um=pixel, databar=64)
     truth = {
         "file": "sample_surface.tif",
         "view": "surface",
         "structure": "cellular (overlapping round pores in a continuous solid)",
-        "generator": "semscan.synth.geometry.boolean_discs, pores = the discs",
+        "generator": "semscan.phantoms.geometry.boolean_discs, pores = the discs",
         "seed_mask": 2026,
         "seed_render": 7,
         "shape_rows_columns": list(shape),
@@ -112,11 +106,11 @@ def surface_sample(out: Path = DATA) -> None:
 def cross_section_sample(out: Path = DATA) -> None:
     """A tilted, slightly wavy film with flattened pores and a dense skin on top."""
     try:
-        from semscan.synth.cross_section import synthetic_cross_section
+        from semscan.phantoms.films import synthetic_cross_section
     except ImportError:
         print("cross-section generator not available; skipped", file=sys.stderr)
         return
-    from semscan.synth.cross_section import render_cross_section
+    from semscan.phantoms.films import render_cross_section
 
     shape, pixel = (768, 1024), 0.01
     pore, specimen, truth = synthetic_cross_section(
@@ -132,18 +126,12 @@ def cross_section_sample(out: Path = DATA) -> None:
         seed=2027,
     )
     img = render_cross_section(pore, specimen, seed=8)
-    img = add_databar(
-        img,
-        height_px=64,
-        text="semscan synthetic  cross-section  HV 3.00 kV",
-        scale_bar_px=200,
-        scale_label="2 um",
-    )
+    img = _databar(img, "semscan synthetic  cross-section  HV 3.00 kV")
     save_fei(out / "sample_cross_section.tif", img, pixel_size_um=pixel, databar=64)
     record = {
         "file": "sample_cross_section.tif",
         "view": "cross-section",
-        "generator": "semscan.synth.cross_section.synthetic_cross_section",
+        "generator": "semscan.phantoms.films.synthetic_cross_section",
         "seed_mask": 2027,
         "seed_render": 8,
         "pixel_size_um": pixel,
@@ -154,6 +142,11 @@ def cross_section_sample(out: Path = DATA) -> None:
     (out / "sample_cross_section.json").write_text(
         json.dumps(record, indent=2, default=float) + "\n"
     )
+
+
+def _databar(img, text: str):
+    """The data bar of both images: 64 px high, a 200 px scale bar labelled 2 um."""
+    return add_databar(img, height_px=64, text=text, scale_bar_px=200, scale_label="2 um")
 
 
 def main(out: Path = DATA) -> None:

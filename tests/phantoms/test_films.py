@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from semscan.errors import ConfigError
-from semscan.synth.cross_section import (
-    boolean_ellipse_field,
+from semscan.phantoms.films import (
     render_cross_section,
     synthetic_cross_section,
 )
+from semscan.phantoms.geometry import boolean_ellipses
 
 
 def test_film_geometry_exact():
@@ -37,8 +37,8 @@ def test_porosity_and_skin():
 
 
 def test_boolean_field_orientation():
-    m = boolean_ellipse_field((300, 300), intensity_per_px2=2e-4, a_px=12, b_px=3,
-                              angle_deg=90, seed=0)
+    m = boolean_ellipses((300, 300), intensity_per_px2=2e-4, a_px=12, b_px=3,
+                         angle_deg=90, seed=0, germ_window="padded")
     rows = np.abs(np.diff(m.astype(int), axis=1)).sum()
     cols = np.abs(np.diff(m.astype(int), axis=0)).sum()
     assert rows > 2 * cols  # vertical ellipses: many transitions along rows
@@ -59,4 +59,5 @@ def test_bad_options():
     with pytest.raises(ConfigError, match="porosity"):
         synthetic_cross_section((50, 50), thickness_px=10, a_px=3, b_px=2, porosity=1.0)
     with pytest.raises(ConfigError, match="semi-axes"):
-        boolean_ellipse_field((10, 10), intensity_per_px2=0.1, a_px=0, b_px=1, seed=0)
+        boolean_ellipses((10, 10), intensity_per_px2=0.1, a_px=0, b_px=1, seed=0,
+                         germ_window="padded")

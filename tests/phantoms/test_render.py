@@ -1,4 +1,4 @@
-"""SEM-like rendering of pore masks (semscan/synth/render.py)."""
+"""SEM-like rendering of pore masks (semscan/phantoms/render.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 from scipy import ndimage as ndi
 
-from semscan.synth.render import RenderParams, render_sem
+from semscan.phantoms.render import RenderParams, render_sem
 
 FLAT = RenderParams(pore_level=0.1, solid_level=0.6, edge_gain=0.0, pore_back=0.0,
                     blur_px=0.0, noise=0.0, gradient=0.0)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from semscan.errors import ConfigError
-from semscan.synth.geometry import (
+from semscan.phantoms.geometry import (
     boolean_disc_chord_mean,
     boolean_disc_digital_chord_mean,
     boolean_disc_porosity,

@@ -1,0 +1,305 @@
+"""Private mask statistics behind the structure features (:mod:`semscan.classify.features`).
+
+Fast, dimensionless-ready pieces: block averaging, components, Euler number, shape
+statistics, skeletons, boundary convexity, two-point correlation, granulometry and the
+speckle-filled pore features. :mod:`semscan.classify.perspective` uses the block averaging
+too, which is why these live below both.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from scipy import ndimage as ndi
+
+from semscan._ndimage import (
+    block_mean,
+    blur,
+    component_areas,
+    disc,
+    distance_transform,
+    remove_small,
+)
+
+TARGET_PX = 6.0  # finest mean intercept after block averaging
+MIN_SIDE = 64
+
+def grey_features(
+    grey: np.ndarray, pore: np.ndarray, solid: np.ndarray, domain: np.ndarray
+) -> dict[str, float]:
+    """The ``grey_*`` features (:data:`~semscan.classify.feature_table.FEATURE_DESCRIPTIONS`)."""
+    g = grey[domain].astype(np.float64)
+    lo, hi = (float(v) for v in np.percentile(g, [0.5, 99.5]))
+    n_pore, n_solid = np.count_nonzero(pore), np.count_nonzero(solid)
+    if n_pore < 16 or n_solid < 16 or hi - lo < 1e-9:
+        # one phase (or a flat image): no boundary to judge
+        return {"grey_boundary_gradient_ratio": 1.0,
+                "grey_pore_darkness": 0.0 if n_solid < 16 else 1.0}
+    mp = float(grey[pore].astype(np.float64).mean())
+    # Edge contrast: gradient (sigma 1 px) on the pore's inner boundary against the region.
+    grad = ndi.gaussian_gradient_magnitude(grey, 1.0)
+    inner = cv2.erode(pore.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    gb = grad[pore & ~inner]
+    g_med = float(np.median(gb)) if gb.size else 0.0
+    ratio = float(np.clip(g_med / max(float(np.median(grad[domain])), 1e-12), 0.0, 50.0))
+    dark = float(np.clip((mp - lo) / (hi - lo), 0.0, 1.0))
+    return {"grey_boundary_gradient_ratio": ratio, "grey_pore_darkness": dark}
+
+
+def interface_densities(pore: np.ndarray, domain: np.ndarray) -> np.ndarray:
+    """Phase changes per pixel length along rows, 45 deg, columns, 135 deg."""
+    out = []
+    for a, b, step in (
+        ((slice(None), slice(None, -1)), (slice(None), slice(1, None)), 1.0),
+        ((slice(None, -1), slice(None, -1)), (slice(1, None), slice(1, None)), math.sqrt(2)),
+        ((slice(None, -1), slice(None)), (slice(1, None), slice(None)), 1.0),
+        ((slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)), math.sqrt(2)),
+    ):
+        valid = domain[a] & domain[b]
+        n = int(valid.sum())
+        changes = int(((pore[a] != pore[b]) & valid).sum())
+        out.append(changes / (n * step) if n else 0.0)
+    return np.array(out)
+
+
+def block_mean_masks(
+    pore: np.ndarray, domain: np.ndarray, factor: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pore, solid and domain masks block-averaged by ``factor`` (majority in each block)."""
+    d = block_mean(domain, factor, engine="numpy")
+    p = block_mean(pore, factor, engine="numpy")
+    dom = d >= 0.5
+    por = (p >= 0.5 * np.maximum(d, 1e-6)) & dom
+    return por, dom & ~por, dom
+
+
+def components(mask: np.ndarray) -> tuple[float, int, np.ndarray]:
+    """Largest-component fraction, number of components (>= 4 px), their areas."""
+    if not mask.any():
+        return 0.0, 0, np.zeros(0)
+    areas = component_areas(mask)[1][1:].astype(np.float64)
+    lcf = float(areas.max() / areas.sum())
+    big = areas[areas >= 4]
+    return lcf, len(big), big
+
+
+def euler(mask: np.ndarray) -> float:
+    from skimage.measure import euler_number
+
+    if not mask.any():
+        return 0.0
+    return float(euler_number(mask, connectivity=2))
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    order = np.argsort(x, kind="stable")
+    cum = np.cumsum(w[order])
+    return float(x[order][min(np.searchsorted(cum, q * cum[-1]), len(x) - 1)])
+
+
+def weighted_cv(x: np.ndarray, w: np.ndarray) -> float:
+    if x.size < 2 or w.sum() <= 0:
+        return 0.0
+    mean = float(np.average(x, weights=w))
+    var = float(np.average((x - mean) ** 2, weights=w))
+    return math.sqrt(var) / mean if mean > 0 else 0.0
+
+
+def shape_stats(mask: np.ndarray) -> tuple[float, float, float]:
+    """Area-weighted solidity, circularity and ellipse aspect of the components."""
+    if not mask.any():
+        return 1.0, 1.0, 1.0
+    contours, _ = cv2.findContours(
+        mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    w_sum = sol = circ = asp = 0.0
+    for c in contours:
+        m = cv2.moments(c)
+        area = m["m00"]
+        if area < 4:
+            continue
+        hull = cv2.contourArea(cv2.convexHull(c))
+        perim = cv2.arcLength(c, True)
+        mu20, mu02, mu11 = m["mu20"] / area, m["mu02"] / area, m["mu11"] / area
+        common = math.sqrt(max(((mu20 - mu02) / 2) ** 2 + mu11**2, 0.0))
+        lam1 = (mu20 + mu02) / 2 + common
+        lam2 = max((mu20 + mu02) / 2 - common, 1e-6)
+        w_sum += area
+        sol += area * min(1.0, area / max(hull, 1e-9))
+        circ += area * min(1.0, 4 * math.pi * area / max(perim**2, 1e-9))
+        asp += area * math.sqrt(lam1 / lam2)
+    if w_sum == 0:
+        return 1.0, 1.0, 1.0
+    return sol / w_sum, circ / w_sum, min(asp / w_sum, 50.0)
+
+
+def boundary_convexity(
+    pore: np.ndarray, solid: np.ndarray, domain: np.ndarray, period: float
+) -> tuple[float, float]:
+    if not pore.any() or not solid.any():
+        return 0.0, 0.0
+    k = np.ones((3, 3), np.uint8)
+    near_solid = cv2.dilate(solid.astype(np.uint8), k).astype(bool)
+    near_pore = cv2.dilate(pore.astype(np.uint8), k).astype(bool)
+    interface = (pore & near_solid) | (solid & near_pore)
+    if not interface.any():
+        return 0.0, 0.0
+    out = []
+    full = bool(domain.all())
+    dom = domain.astype(np.float32)
+    sol = solid.astype(np.float32)
+    for frac in (8.0, 4.0):
+        sigma = max(0.7, period / frac)
+        q = int(sigma / 3)  # large sigmas blur a block-averaged copy
+        num = blur(sol, sigma, factor=max(q, 1))
+        den = blur(dom, sigma, factor=max(q, 1)) if not full else np.ones_like(num)
+        local = num[interface] / np.maximum(den[interface], 1e-6)
+        out.append(float(local.mean()) - 0.5)
+    return out[0], out[1]
+
+
+def skeleton_stats(
+    mask: np.ndarray, period: float
+) -> tuple[float, float, float, float, np.ndarray]:
+    """Branch points, radius CV, p10/p90 radius ratio, skeleton length, diameters.
+
+    The skeleton is computed on a copy block-averaged so that this phase's mean width is
+    about :data:`TARGET_PX` (thinning costs time in proportion to the width); lengths and
+    diameters are returned in pixels of ``mask``.
+    """
+    from skimage.morphology import skeletonize
+
+    if mask.sum() < 4:
+        return 0.0, 0.0, 1.0, 0.0, np.zeros(0)
+    if mask.all():
+        width = float(min(mask.shape))
+    else:
+        dist_full = distance_transform(mask, metric="euclidean_5x5")
+        width = 4.0 * float(dist_full[mask].mean(dtype=np.float64))  # ~ mean intercept
+    q = max(1, min(int(width / (2 * TARGET_PX)), min(mask.shape) // MIN_SIDE))
+    if q > 1:
+        small, _, _ = block_mean_masks(mask, np.ones_like(mask), q)
+    else:
+        small = mask
+    skel = skeletonize(small)
+    if not skel.any():
+        return 0.0, 0.0, 1.0, 0.0, np.zeros(0)
+    dist = distance_transform(small, metric="euclidean_5x5").astype(np.float64)
+    dist = np.minimum(dist, max(small.shape)) * q
+    radii = dist[skel].astype(np.float64)
+    nbrs = cv2.filter2D(skel.astype(np.uint8), -1, np.ones((3, 3), np.float32),
+                        borderType=cv2.BORDER_CONSTANT)
+    branch = (nbrs >= 4) & skel
+    # Branch points come in small clusters; count clusters, not pixels.
+    n_branch = float(ndi.label(branch, structure=np.ones((3, 3)))[1]) if branch.any() else 0.0
+    mean = float(radii.mean())
+    cv = float(radii.std() / mean) if mean > 0 else 0.0
+    p10, p90 = np.percentile(radii, [10, 90])
+    neck = float(p10 / p90) if p90 > 0 else 1.0
+    return n_branch, cv, neck, float(skel.sum()) * q, 2 * radii
+
+
+def correlation_features(
+    pore: np.ndarray, domain: np.ndarray, phi: float, period: float
+) -> dict[str, float]:
+    names = ("corr_quarter_period", "corr_half_period", "corr_one_period")
+    if phi <= 0 or phi >= 1 or not pore.any():
+        return {**dict.fromkeys(names, 0.0), "corr_minimum": 0.0, "corr_first_zero": 3.0}
+    rows, cols = pore.shape
+    r_max = int(min(3 * period, min(rows, cols) / 4))
+    r_max = max(r_max, 2)
+    shape = (cv2.getOptimalDFTSize(rows + r_max), cv2.getOptimalDFTSize(cols + r_max))
+    p = pore.astype(np.float64)
+    m = domain.astype(np.float64)
+    fp = np.fft.rfft2(p, s=shape)
+    s2 = np.fft.irfft2(fp * np.conj(fp), s=shape)
+    if domain.all():  # overlap counts of a full rectangle are known in closed form
+        oy = np.clip(rows - np.abs(np.fft.fftfreq(shape[0], 1 / shape[0])), 0, None)
+        ox = np.clip(cols - np.abs(np.fft.fftfreq(shape[1], 1 / shape[1])), 0, None)
+        nn = oy[:, None] * ox[None, :]
+    else:
+        fm = np.fft.rfft2(m, s=shape)
+        nn = np.fft.irfft2(fm * np.conj(fm), s=shape)
+    # Radial average over |offset| <= r_max.
+    dy = np.fft.fftfreq(shape[0], 1 / shape[0])
+    dx = np.fft.fftfreq(shape[1], 1 / shape[1])
+    rr = np.hypot(dy[:, None], dx[None, :])
+    sel = (rr <= r_max) & (nn > 0.25 * nn[0, 0])
+    rbin = np.rint(rr[sel]).astype(int)
+    s2_sum = np.bincount(rbin, weights=s2[sel], minlength=r_max + 1)
+    nn_sum = np.bincount(rbin, weights=nn[sel], minlength=r_max + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prob = s2_sum / nn_sum
+    radius = np.arange(len(prob), dtype=np.float64)
+    ok = np.isfinite(prob)
+    radius, prob = radius[ok], prob[ok]
+    c = (prob - phi**2) / (phi - phi**2)
+    out = {
+        name: float(np.interp(frac * period, radius, c))
+        for name, frac in zip(names, (0.25, 0.5, 1.0), strict=True)
+    }
+    out["corr_minimum"] = float(c.min())
+    below = np.nonzero(c <= 0)[0]
+    out["corr_first_zero"] = float(radius[below[0]] / period) if below.size else 3.0
+    return out
+
+
+_OPENING_DIAMETERS = (0.5, 1.0, 1.5, 2.5)  # in units of the phase's mean intercept
+
+
+def granulometry(
+    pore: np.ndarray, solid: np.ndarray, l_pore: float, l_solid: float
+) -> dict[str, float]:
+    """Area fraction of each phase kept by openings with discs of diameter k x its intercept.
+
+    Each phase is block-averaged so that its mean intercept is 8-16 px (bounded cost);
+    radii below 0.75 px keep everything, radii are capped at 12 px.
+    """
+    out: dict[str, float] = {}
+    for phase, mask, length in (("pore", pore, l_pore), ("solid", solid, l_solid)):
+        q = max(1, min(int(length / 8.0), min(mask.shape) // 32))
+        if q > 1:
+            mask, _, _ = block_mean_masks(mask, np.ones_like(mask), q)
+            length = length / q
+        area = max(int(mask.sum()), 1)
+        m8 = mask.astype(np.uint8)
+        for name, k in zip((f"{phase}_opening_0_5", f"{phase}_opening_1",
+                            f"{phase}_opening_1_5", f"{phase}_opening_2_5"),
+                           _OPENING_DIAMETERS, strict=True):
+            radius = min(k * length / 2, 12.0)
+            if radius < 0.75:
+                out[name] = 1.0
+                continue
+            opened = cv2.morphologyEx(m8, cv2.MORPH_OPEN, disc(radius),
+                                      borderType=cv2.BORDER_REPLICATE)
+            out[name] = float(opened.sum() / area)
+    return out
+
+
+def filled_features(
+    pore: np.ndarray, solid: np.ndarray, domain: np.ndarray, finest: float, period: float
+) -> dict[str, float]:
+    """Pore features after solid specks (small solid components) are counted as pore."""
+    min_area = max(4.0, math.pi * finest**2 / 16)
+    filled = domain & ~remove_small(solid, min_area)
+    area = float(domain.sum())
+    scale2 = period**2 / area
+    lcf, n, _ = components(filled)
+    out = {
+        "speckle_fraction": float((filled != pore).sum()) / area,
+        "filled_pore_largest_component_fraction": lcf,
+        "filled_pore_component_density": n * scale2,
+        "filled_euler_density": euler(filled) * scale2,
+    }
+    radii = skeleton_stats(filled, period)[4]
+    if radii.size:
+        mean = float(np.average(radii, weights=radii))
+        sd = math.sqrt(float(np.average((radii - mean) ** 2, weights=radii)))
+        out["filled_pore_size_cv"] = sd / mean
+        out["filled_pore_size_p99_over_mean"] = weighted_quantile(radii, radii, 0.99) / mean
+    else:
+        out["filled_pore_size_cv"] = 0.0
+        out["filled_pore_size_p99_over_mean"] = 1.0
+    return out
