@@ -30,6 +30,8 @@ from semscan.cli.options import (
     io_option,
     with_config_flags,
 )
+from semscan.cli.report_cmd import report as report_command
+from semscan.cli.report_cmd import write_reports
 from semscan.errors import SemscanError
 
 app = typer.Typer(
@@ -249,6 +251,10 @@ def analyze(
         Path | None, typer.Option("--pixel-classifier", hidden=True)
     ] = None,
     model: Annotated[Path | None, typer.Option("--model", hidden=True)] = None,
+    report: Annotated[
+        bool,
+        typer.Option("--report", help="Also write report.html, report.pdf and results.xlsx."),
+    ] = False,
     config_flags: dict[str, Any] | None = None,
 ) -> None:
     """Analyse micrographs: segmentation, 50-line intercepts, porosity, directions, classes.
@@ -346,8 +352,11 @@ def analyze(
     _print_summary(summary)
     for path, error in summary.failures:
         err.print(f"[red]FAILED[/red] {_msg(path)}: {_msg(error)}")
+    report_code = write_reports(out_dir) if report else 0
     if summary.failures or problems:
         raise typer.Exit(1)
+    if report_code:
+        raise typer.Exit(report_code)
 
 
 def _resume_command(argv: list[str]) -> str:
@@ -511,6 +520,9 @@ def _print_summary(summary: Any) -> None:
 
 
 # ---------------------------------------------------------------------- train-pixels
+app.command("report")(report_command)
+
+
 @app.command("train-pixels")
 def train_pixels(
     image: Annotated[Path, typer.Argument(help="The micrograph to learn from.")],
