@@ -206,7 +206,7 @@ def _read_csv(path: Path) -> list[dict[str, Any]]:
         return []
     import pandas as pd
 
-    frame = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=True)
+    frame = pd.read_csv(path, encoding="utf-8-sig")
     return [{k: _clean(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
 
 
