@@ -106,10 +106,15 @@ def build_report(
             write_html(html_path, render_html(data, svgs, plot_files=files))
             seconds["html"] = time.perf_counter() - t
         if "pdf" in formats:
+            from semscan.report.html import INLINE_PLOTS_UP_TO
+            from semscan.report.image_plots import overlay_thumbnail
             from semscan.report.pdf import write_pdf
 
             t = time.perf_counter()
-            pdf_path = write_pdf(render_html(data, svgs, for_print=True),
+            in_pdf = data.images if len(data.images) <= INLINE_PLOTS_UP_TO else data.flagged
+            thumbs = {im.stem: overlay_thumbnail(out_dir, im) for im in in_pdf}
+            thumbs = {k: v for k, v in thumbs.items() if v}
+            pdf_path = write_pdf(render_html(data, svgs, for_print=True, thumbnails=thumbs),
                                  out_dir / f"report{suffix}.pdf", base_url=out_dir)
             seconds["pdf"] = time.perf_counter() - t
     if "xlsx" in formats:

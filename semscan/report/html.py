@@ -44,10 +44,11 @@ tr { page-break-inside: avoid; break-inside: avoid; }
 tr.review td:last-child, tr.review td:nth-child(2) { color: var(--review); font-weight: bold; }
 tr.unreliable td:last-child, tr.unreliable td:nth-child(2), tr.failed td { color: var(--bad); }
 details.image { border: 1px solid var(--line); border-radius: 6px; margin: .6rem 0;
-                padding: .3rem .7rem; break-inside: avoid-page; }
+                padding: .3rem .7rem; }
 summary { cursor: pointer; font-weight: bold; }
 .grid { display: flex; flex-wrap: wrap; gap: .8rem; margin: .5rem 0; }
-figure { margin: 0; } figure.overlay img { max-width: 320px; width: 100%; height: auto;
+figure { margin: 0; break-inside: avoid; }
+figure.overlay img { max-width: 320px; width: 100%; height: auto;
        border: 1px solid var(--line); } figcaption { font-size: .8em; color: var(--muted); }
 svg.plot, img.plot { max-width: 100%; height: auto; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .8rem; font-size: .9em; }
@@ -61,7 +62,9 @@ pre { background: #f6f7f9; padding: .6rem; overflow-x: auto; font-size: .8em; }
   @top-right { content: "semscan report"; font-size: 8pt; color: #9aa0a6; } }
 @media print { body { max-width: none; padding: 0; font-size: 10pt; } nav { display: none; }
   .scroll { overflow: visible; } details.image { border: none; border-top: 1px solid #ccc; }
-  a { color: inherit; text-decoration: none; } h2 { break-after: avoid; } }
+  a { color: inherit; text-decoration: none; } h2, h3, summary { break-after: avoid; }
+  table { font-size: 7.5pt; } th, td { padding: .15rem .3rem; }
+  figure.overlay img { max-width: 62mm; } svg.plot { max-width: 88mm; } }
 """
 
 
@@ -98,6 +101,7 @@ def render_html(
     *,
     for_print: bool = False,
     plot_files: dict[str, dict[str, str]] | None = None,
+    thumbnails: dict[str, str] | None = None,
 ) -> str:
     """The report page as HTML text.
 
@@ -113,6 +117,9 @@ def render_html(
     plot_files : dict, optional
         ``{stem: {kind: relative path}}``: with more than :data:`INLINE_PLOTS_UP_TO`
         images the HTML links these instead of inlining the SVG.
+    thumbnails : dict, optional
+        ``{stem: relative path}`` of small overlay images shown instead of the overlay
+        itself (which stays the link target); the PDF uses them.
     """
     from markupsafe import Markup, escape
 
@@ -172,6 +179,7 @@ def render_html(
         detail_images=detail_images,
         collapsed=(n > COLLAPSE_ABOVE) and not for_print,
         omitted=omitted,
+        thumbnails=thumbnails or {},
         cell=cell,
         cellu=cellu,
         ci=ci,

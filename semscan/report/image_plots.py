@@ -19,7 +19,7 @@ from semscan.report import plots
 from semscan.report.folder import ImageEntry, column, number
 
 __all__ = ["PLOT_KINDS", "class_probabilities", "class_reasons", "image_svgs",
-           "write_plot_files"]
+           "overlay_thumbnail", "write_plot_files"]
 
 PLOT_KINDS = ("histogram", "chords", "rose", "depth", "classes")
 
@@ -144,3 +144,27 @@ def write_plot_files(out_dir: Path, stem: str, svgs: dict[str, str]) -> dict[str
         atomic_write(out_dir / rel, '<?xml version="1.0" encoding="UTF-8"?>\n' + svg)
         written[kind] = rel
     return written
+
+
+def overlay_thumbnail(out_dir: Path, entry: ImageEntry, *, width: int = 480) -> str | None:
+    """A JPEG thumbnail of the image's overlay, ``plots/<stem>-overlay.jpg`` (for the PDF).
+
+    Returns its path relative to the folder (None without an overlay). Remade only when
+    the overlay is newer.
+    """
+    if entry.overlay is None:
+        return None
+    from PIL import Image
+
+    from semscan.report.outputs import _atomic_via
+
+    src = out_dir / entry.overlay
+    rel = f"plots/{entry.stem}-overlay.jpg"
+    dst = out_dir / rel
+    if dst.exists() and dst.stat().st_mtime >= src.stat().st_mtime:
+        return rel
+    with Image.open(src) as im:
+        im = im.convert("RGB")
+        im.thumbnail((width, width * 4))
+        _atomic_via(dst, lambda p: im.save(p, format="JPEG", quality=85))
+    return rel

@@ -131,7 +131,7 @@ def histogram_svg(
     if not series:
         return _empty(title, "no intercepts")
     edges, dens, cdfs = _histogram_data(series, bins)
-    left, right, top, bottom = 44, 40, 22, 34
+    left, right, top, bottom = 44, 40, 22 + 12 * len(series), 34  # labels above the axes
     pw, ph = width - left - right, height - top - bottom
     ymax = max(float(d.max()) for d in dens) or 1.0
     yt = nice_ticks(0.0, ymax, 4)
@@ -180,8 +180,8 @@ def histogram_svg(
         body.append(f'<polyline points="{" ".join(cpts)}" fill="none" stroke="{colour}" '
                     f'stroke-width="1.6" stroke-dasharray="4 2"/>')
         label = f"{series[i][0]} (n = {_count(series[i])})"
-        body.append(f'<text x="{left + pw - 4}" y="{top + 12 + 12 * i}" text-anchor="end" '
-                    f'fill="{colour}">{escape(label)}</text>')
+        body.append(f'<text x="{left}" y="{24 + 12 * i}" fill="{colour}">'
+                    f"{escape(label)}</text>")
     body.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" '
                 f'stroke="#444"/>')
     body.append(f'<text x="{left + pw / 2}" y="{height - 4}" text-anchor="middle">'
