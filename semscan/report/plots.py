@@ -84,6 +84,20 @@ def _empty(title: str, why: str) -> str:
     return _svg(W, 60, [f'<text x="8" y="34" fill="#666">{escape(why)}</text>'], title)
 
 
+def _axes(title: str, left: float, top: float, pw: float, ph: float, xt: list[float],
+          yt: list[float], x: Any, y: Any) -> list[str]:
+    """Title, horizontal grid lines with y labels, and x labels of a plot's axes."""
+    body = [f'<text x="{left}" y="13" font-weight="bold">{escape(title)}</text>']
+    for t in yt:
+        body.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+                    f'stroke="#e4e4e4"/><text x="{left - 4}" y="{y(t) + 3:.1f}" '
+                    f'text-anchor="end">{_fmt(t)}</text>')
+    for t in xt:
+        body.append(f'<text x="{x(t):.1f}" y="{top + ph + 12}" text-anchor="middle">'
+                    f"{_fmt(t)}</text>")
+    return body
+
+
 def _histogram_data(
     series: Sequence[Series], bins: int
 ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
@@ -148,14 +162,7 @@ def histogram_svg(
     def yc(v: float) -> float:
         return top + ph * (1 - v)
 
-    body = [f'<text x="{left}" y="13" font-weight="bold">{escape(title)}</text>']
-    for t in yt:
-        body.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
-                    f'stroke="#e4e4e4"/><text x="{left - 4}" y="{y(t) + 3:.1f}" '
-                    f'text-anchor="end">{_fmt(t)}</text>')
-    for t in xt:
-        body.append(f'<text x="{x(t):.1f}" y="{top + ph + 12}" text-anchor="middle">'
-                    f"{_fmt(t)}</text>")
+    body = _axes(title, left, top, pw, ph, xt, yt, x, y)
     for t in (0.0, 0.5, 1.0):
         body.append(f'<text x="{left + pw + 4}" y="{yc(t) + 3:.1f}">{_fmt(t)}</text>')
     for i, d in enumerate(dens):
@@ -317,14 +324,7 @@ def depth_profile_svg(
     def y(v: float) -> float:
         return top + ph * (1 - v / ymax)
 
-    body = [f'<text x="{left}" y="13" font-weight="bold">{escape(title)}</text>']
-    for t in yt:
-        body.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
-                    f'stroke="#e4e4e4"/><text x="{left - 4}" y="{y(t) + 3:.1f}" '
-                    f'text-anchor="end">{_fmt(t)}</text>')
-    for t in xt:
-        body.append(f'<text x="{x(t):.1f}" y="{top + ph + 12}" text-anchor="middle">'
-                    f"{_fmt(t)}</text>")
+    body = _axes(title, left, top, pw, ph, xt, yt, x, y)
     for i, (side, bands) in enumerate(sides):
         colour = COLOURS[i]
         kind, thick = layers.get(side, ("none", 0.0))
