@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up semscan in a local virtual environment and run its two jobs (stdlib only).
 
-    python3 tasks.py run    # install (once) and analyse the bundled sample images in data/
+    python3 tasks.py run    # install (once), analyse the sample images in data/, write the report
     python3 tasks.py test   # install (once) with test tools, then ruff + the full test suite
 
 The environment lives in ``.venv`` beside this file and is reused while ``pyproject.toml``
@@ -42,9 +42,10 @@ def ensure_env(extras: str) -> None:
 
 
 def run() -> int:
-    ensure_env("")
+    ensure_env("reports")
     out = ROOT / "out" / "samples"
-    _sh(BIN / "semscan", "analyze", ROOT / "data", "--out", out)
+    _sh(BIN / "semscan", "analyze", ROOT / "data", "--out", out, "--report")
+    print(f"report: {out / 'report.html'} (also report.pdf, results.xlsx)", flush=True)
     return 0
 
 

@@ -23,6 +23,7 @@ from semscan.calibration import unit_suffix
 from semscan.cli._console import err, fail, msg, out
 from semscan.cli.logs import LogOnce, log_warning, native_stderr_to_log
 from semscan.cli.options import FORMER_FLAGS, build_config, flag_of, with_config_flags
+from semscan.cli.report_cmd import write_reports
 from semscan.errors import SemscanError
 
 
@@ -71,6 +72,9 @@ def analyze(
     no_overlays: _switch("--no-overlays", "Skip the overlay PNGs.") = False,
     no_wait: _switch(
         "--no-wait", "Refuse, rather than wait, when another run writes into --out."
+    ) = False,
+    report: _switch(
+        "--report", "Also write report.html, report.pdf and results.xlsx into --out."
     ) = False,
     lines: Annotated[int | None, typer.Option("--lines", hidden=True)] = None,
     angle: Annotated[float | None, typer.Option("--angle", hidden=True)] = None,
@@ -176,8 +180,11 @@ def analyze(
     _print_summary(summary)
     for path, error in summary.failures:
         err.print(f"[red]FAILED[/red] {msg(path)}: {msg(error)}")
+    report_code = write_reports(out_dir) if report else 0
     if summary.failures or problems:
         raise typer.Exit(1)
+    if report_code:
+        raise typer.Exit(report_code)
 
 
 def _resume_command(argv: list[str]) -> str:

@@ -15,6 +15,7 @@ import typer
 from semscan import __version__
 from semscan.cli import analyze, info, train
 from semscan.cli._console import out
+from semscan.cli.report_cmd import report as report_command
 
 app = typer.Typer(
     name="semscan",
@@ -54,3 +55,4 @@ app.command("analyze")(analyze.analyze)
 app.command("train-pixels")(train.train_pixels)
 app.command("train-classifier")(train.train_classifier)
 app.command("evaluate-classifier")(train.evaluate_classifier)
+app.command("report")(report_command)

@@ -333,9 +333,38 @@ def image_json(result: Any) -> dict[str, Any]:
     if result.directional is not None:
         d = result.directional
         out["mil_rose"] = {"angles_deg": d.angles_deg, "mil": d.mil, "unit": d.unit}
+    # for the report's plots: the dense chord distributions (exact: each distinct length
+    # and how many chords have it) and the cross-section's depth profile
+    out["dense_chords"] = {
+        c.direction: _length_counts(c)
+        for c in (result.chords_rows, result.chords_columns)
+        if c is not None
+    }
+    if result.cross_section is not None:
+        prof = result.cross_section.profile
+        out["depth_profile"] = {
+            "band": prof.band,
+            "unit": prof.unit,
+            "interior": prof.interior,
+            **{
+                side: [[b.depth_from, b.depth_to, b.mean, b.n_intercepts] for b in bands]
+                for side, bands in (("top", prof.top), ("bottom", prof.bottom))
+            },
+        }
     pool = result.sample_intercept
     if pool is not None:
         out["sample_pool"] = LineTotals.of(pool).to_dict()
+    return out
+
+
+def _length_counts(chords: Any) -> dict[str, Any]:
+    """Distinct chord lengths and their counts, complete and truncated chords apart."""
+    lengths = np.round(np.asarray(chords.lengths, float), 9)
+    truncated = np.asarray(chords.truncated, bool)
+    out: dict[str, Any] = {"unit": chords.unit}
+    for key, sel in (("complete", ~truncated), ("truncated", truncated)):
+        values, counts = np.unique(lengths[sel], return_counts=True)
+        out[key] = {"lengths": values, "counts": counts}
     return out
 
 
