@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests._report_folder import make_report_folder
 from tests._synthetic import REAL, disc_pores, sem_image, write_fei_tiff
 
 
@@ -42,3 +43,10 @@ def _hypothesis_profile() -> None:
 
 
 _hypothesis_profile()
+
+
+@pytest.fixture(scope="session")
+def report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An analysed output folder with report.html, report.pdf and results.xlsx, made once
+    per session through the real CLI (:mod:`tests._report_folder`)."""
+    return make_report_folder(tmp_path_factory)

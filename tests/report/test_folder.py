@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from semscan.report.folder import ReportError, column, read_folder
-from tests.report.conftest import HOSTILE_NAME
+from tests._report_folder import HOSTILE_NAME
 
 
 def test_images_rows_are_results_csv(report_folder):

@@ -16,7 +16,7 @@ from PIL import Image
 
 from semscan.report.folder import read_folder
 from semscan.report.html import render_html
-from tests.report.conftest import HOSTILE_NAME
+from tests._report_folder import HOSTILE_NAME
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(

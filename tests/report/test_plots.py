@@ -9,8 +9,6 @@ import numpy as np
 import pytest
 
 from semscan.report import plots
-from semscan.report.folder import read_folder
-from semscan.report.image_plots import class_reasons, image_svgs
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -68,32 +66,6 @@ def test_svg_escapes_text_and_holds_no_reference():
     _parse(svg)
     assert "href" not in svg and "http" not in svg.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
-
-
-def test_every_plot_of_the_sample_images(report_folder):
-    data = read_folder(report_folder)
-    xs = next(im for im in data.images if im.row["view"] == "cross-section")
-    svgs = image_svgs(report_folder, xs)
-    assert set(svgs) == {"histogram", "chords", "rose", "depth", "classes"}
-    for svg in svgs.values():
-        _parse(svg)
-    n = int(xs.row["pore_intercept_n_intercepts"])
-    assert f"(n = {n})" in svgs["histogram"]
-    for direction in ("rows", "columns"):
-        n_dense = int(xs.detail[f"chords_{direction}"]["pore_chord_n"])
-        assert f"along {direction} (n = {n_dense})" in svgs["chords"]
-    surface = next(im for im in data.images if im.name == "sample_surface.tif")
-    assert "depth" not in image_svgs(report_folder, surface)
-    for kind in ("histogram", "rose", "classes"):
-        assert (report_folder / "plots" / f"{xs.stem}-{kind}.svg").is_file()
-
-
-def test_class_reasons_in_words():
-    row = {"class": "coarse", "class_reasons": "porosity = 0.47 (+0.05); solidity = 0.9 (-0.1)"}
-    assert class_reasons(row) == [
-        "porosity 0.47 raised the probability of coarse by 0.05",
-        "solidity 0.9 lowered the probability of coarse by 0.1",
-    ]
 
 
 def test_matplotlib_figures_render_with_agg(tmp_path):

@@ -1,4 +1,4 @@
-"""One analysed output folder with its reports, made once per test session.
+"""One analysed output folder with its reports (the ``report_folder`` fixture of tests/conftest.py).
 
 The bundled samples (data/) as sample ``lotA`` (a surface and a cross-section), a crop of
 the surface image named with ``<script>`` in sample ``lotB``, and in sample ``lotC`` a
@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from tests._synthetic import write_fei_tiff
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 HOSTILE_NAME = '<script>alert("x") & <b>co.tif'
 
@@ -31,8 +31,7 @@ def reports_available() -> str | None:
     return f"not installed: {', '.join(missing)}" if missing else None
 
 
-@pytest.fixture(scope="session")
-def report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def make_report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The output folder (with report.html, report.pdf, results.xlsx)."""
     why = reports_available()
     if why:
