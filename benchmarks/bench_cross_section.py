@@ -9,7 +9,7 @@ import statistics
 import time
 
 from semscan.calibration import Calibration
-from semscan.measure import cross_section as xs
+from semscan.measure.cross_section import film as xs
 from semscan.synth.cross_section import synthetic_cross_section
 
 

@@ -63,7 +63,7 @@ def test_large_open_pores(ab, tilt):
 
 
 def test_feature_length_ignores_flat_background():
-    from semscan.measure.cross_section import _feature_length_px
+    from semscan.measure.cross_section.film import _feature_length_px
 
     stripes = np.zeros((256, 256), bool)
     stripes[:, :128] = (np.arange(128) // 4) % 2 == 1  # stripes 4 px wide, left half only

@@ -1,4 +1,4 @@
-"""Kappa at the resolution limit (semscan.measure.laminar): the expected bias and its warning.
+"""Kappa at the resolution limit (semscan.measure.cross_section.laminar): the expected bias and its warning.
 
 The bias model was fitted on synthetic films with seeds 21-23 (``scripts/kappa_resolution.py``);
 the films here use other seeds (41, 42), so these tests check it on films it has not seen.
@@ -16,7 +16,7 @@ import pytest
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.measure.cross_section import analyze_cross_section
 from semscan.measure.intercept import intercept_method
-from semscan.measure.laminar import (
+from semscan.measure.cross_section.laminar import (
     LOSS_PX,
     LOSS_RANGE_PX,
     RESOLVED_BIAS,

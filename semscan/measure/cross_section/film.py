@@ -1172,7 +1172,7 @@ def laminar_coefficient(
     At the resolution limit the pixel grid and the blur lose the crossings of the thinnest
     walls and pore slivers, most of them through the film, so kappa of thin flat pores reads
     low: ``resolution_bias`` is the expected relative bias
-    (:func:`semscan.measure.laminar.film_kappa_bias`), and a note is added when it exceeds
+    (:func:`semscan.measure.cross_section.laminar.film_kappa_bias`), and a note is added when it exceeds
     3 %.
 
     Examples
@@ -1213,7 +1213,7 @@ def laminar_coefficient(
     ar, n_ar = _aspect_ratio(fr.pore & interior, interior)
     bias = float("nan")
     if math.isfinite(kappa):
-        from semscan.measure.laminar import film_kappa_bias
+        from semscan.measure.cross_section.laminar import film_kappa_bias
 
         bias, note = film_kappa_bias(fr.pore, interior, along=along, through=through,
                                      calibration=calibration, n_lines=n_lines, seed=seed)
@@ -1272,7 +1272,7 @@ class CrossSectionResult:
     kappa_ci95 : tuple of float
     kappa_resolution_bias : float
         Expected relative bias of ``kappa`` from features lost at the resolution limit
-        (negative: reads low; :mod:`semscan.measure.laminar`). A warning is added beyond 3 %.
+        (negative: reads low; :mod:`semscan.measure.cross_section.laminar`). A warning is added beyond 3 %.
     along, through : InterceptResult
     aspect_ratio : float
     n_aspect_pores : int
