@@ -227,7 +227,7 @@ def _flat_regions(
     feature length, cut by Otsu, opened, and only regions >= 1 % of the field that touch
     the image border or the excluded area. Returns None for a constant or empty image.
     """
-    from semscan.measure.cross_section.film import (
+    from semscan.measure.cross_section._texture import (
         _blur,
         _feature_length_px,
         _local_std,
