@@ -7,6 +7,7 @@ The entry point is :func:`segment_micrograph`, which returns a :class:`Segmentat
 from semscan.segment._segment import METHODS, Segmentation, segment_micrograph
 from semscan.segment.classifier import PixelClassifier, load_pixel_classifier, pixel_features
 from semscan.segment.cleanup import remove_small_features, saturated_regions
+from semscan.segment.local_threshold import hysteresis_pores, sauvola_threshold
 from semscan.segment.preprocess import (
     Preprocessed,
     denoise_image,
@@ -17,9 +18,7 @@ from semscan.segment.threshold import (
     choose_method,
     global_threshold,
     ground_peak,
-    hysteresis_pores,
     residual_nonuniformity,
-    sauvola_threshold,
     structure_scale_px,
 )
 

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import cv2
 import numpy as np
 
+from semscan._ndimage import histogram
 from semscan.errors import SegmentationError
 from semscan.micrograph import Micrograph
 from semscan.segment.cleanup import remove_small_features, saturated_regions
+from semscan.segment.local_threshold import hysteresis_pores, sauvola_threshold
 from semscan.segment.preprocess import (
     DENOISE_METHODS,
     PORE_TONES,
@@ -28,11 +30,8 @@ from semscan.segment.threshold import (
     SAUVOLA_PERIODS,
     _choose_from_hist,
     _global_from_hist,
-    _histogram,
     ground_peak,
-    hysteresis_pores,
     pore_side,
-    sauvola_threshold,
     structure_scale_px,
 )
 
@@ -167,18 +166,24 @@ class Segmentation:
         solid = self.solid & ~extra
         excluded = self.excluded | extra
         kept = tuple(w for w in self.warnings if not w.startswith(_QUALITY_PREFIXES))
-        q = _quality(self.contrast_grey, pore, solid, excluded, self.pores)
         return dataclasses.replace(
-            self,
-            pore=pore,
-            solid=solid,
-            excluded=excluded,
-            pore_fraction=q["pore_fraction"],
-            solid_fraction=q["solid_fraction"],
-            excluded_fraction=q["excluded_fraction"],
-            contrast=q["contrast"],
-            warnings=kept + q["warnings"],
+            self, **_masks_and_quality(self.contrast_grey, pore, solid, excluded, self.pores, kept)
         )
+
+
+def _masks_and_quality(
+    grey: np.ndarray | None,
+    pore: np.ndarray,
+    solid: np.ndarray,
+    excluded: np.ndarray,
+    pores: str,
+    notes: tuple[str, ...],
+) -> dict[str, Any]:
+    """The masks, their fractions and contrast, and ``notes`` + the quality warnings: the
+    :class:`Segmentation` fields that follow from the masks."""
+    q = _quality(grey, pore, solid, excluded, pores)
+    return {"pore": pore, "solid": solid, "excluded": excluded, **q,
+            "warnings": notes + q["warnings"]}
 
 
 def _quality(
@@ -255,7 +260,7 @@ def _threshold_pores(
     reason = "requested"
     # Histograms and the auto choice use every second row and column of large images.
     s_img, s_valid = _sample(img), _sample(valid)
-    hist = _histogram(s_img, s_valid) if method != "manual" else None
+    hist = histogram(s_img, mask=s_valid) if method != "manual" else None
     if method == "auto":
         method, reason = _choose_from_hist(s_img, s_valid, hist, pores)
     if method == "hysteresis":
@@ -545,20 +550,12 @@ def segment_micrograph(
             f"classifier features on the raw grey ({classifier.describe()}); "
             f"contrast measured after {pre.description}"
         )
-    q = _quality(grey, pore, solid, excluded, pores)
     return Segmentation(
-        pore=pore,
-        solid=solid,
-        excluded=excluded,
+        **_masks_and_quality(grey, pore, solid, excluded, pores, tuple(notes)),
         method=used,
         method_reason=reason,
         threshold=threshold,
-        pore_fraction=q["pore_fraction"],
-        solid_fraction=q["solid_fraction"],
-        excluded_fraction=q["excluded_fraction"],
-        contrast=q["contrast"],
         preprocessing=preprocessing,
-        warnings=tuple(notes) + q["warnings"],
         contrast_grey=grey,
         pores=pores,
     )

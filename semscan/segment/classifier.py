@@ -27,6 +27,7 @@ import numpy as np
 
 from semscan._forest import TreeEnsemble, read_json, write_json
 from semscan._modelfile import CORRUPT, field, int_field, number_field
+from semscan._ndimage import blur
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import ModelError, SegmentationError
 
@@ -93,7 +94,7 @@ def pixel_features(image: np.ndarray, *, sigmas_px: tuple[float, ...] | list[flo
     out = np.empty((rows, cols, FEATURES_PER_SIGMA * len(sigmas_px)), np.float32)
     border = cv2.BORDER_REFLECT
     for i, s in enumerate(sigmas_px):
-        g = cv2.GaussianBlur(img, (0, 0), float(s), borderType=border)
+        g = blur(img, float(s), border="reflect")
         gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3, scale=0.125, borderType=border)
         gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3, scale=0.125, borderType=border)
         gxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3, scale=0.25, borderType=border)

@@ -7,6 +7,7 @@ import math
 import cv2
 import numpy as np
 
+from semscan._ndimage import component_areas, remove_small
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.segment.preprocess import PORE_TONES, PoreTone, _check_choice, _length_px
 
@@ -47,24 +48,6 @@ def min_feature_area_px(
     else:
         d = _length_px(min_feature_um, calibration, "min_feature_um")
     return math.pi / 4.0 * d * d
-
-
-def _component_areas(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(
-        mask.view(np.uint8), connectivity=8, ltype=cv2.CV_32S
-    )
-    return labels, stats[:, cv2.CC_STAT_AREA]
-
-
-def _drop_small(mask: np.ndarray, min_area: float) -> np.ndarray:
-    if not mask.any():
-        return mask
-    labels, areas = _component_areas(mask)
-    small = areas < min_area
-    small[0] = False  # background label
-    if not small.any():
-        return mask
-    return mask & ~small[labels]
 
 
 def remove_small_features(
@@ -113,11 +96,11 @@ def remove_small_features(
     solid = valid_ & ~pore
     if not solid.any() or not pore.any():  # one phase only: nothing to flip it into
         return pore
-    pore = _drop_small(np.ascontiguousarray(pore), min_area)
+    pore = remove_small(np.ascontiguousarray(pore), min_area)
     solid = np.ascontiguousarray(valid_ & ~pore)
     if not pore.any():
         return pore
-    kept_solid = _drop_small(solid, min_area)
+    kept_solid = remove_small(solid, min_area)
     return pore | (solid & ~kept_solid)
 
 
@@ -218,7 +201,7 @@ def saturated_regions(
             cand &= valid
         if np.count_nonzero(cand) < min_area:
             continue
-        labels, areas = _component_areas(np.ascontiguousarray(cand))
+        labels, areas = component_areas(cand)
         pore_end = low == pore_end_low
         for lab in np.nonzero(areas >= min_area)[0]:
             if lab == 0:
@@ -236,7 +219,7 @@ def saturated_regions(
                         phase = np.asarray(pore, bool) if pore_end else ~np.asarray(pore, bool)
                         if valid is not None:
                             phase = phase & valid
-                        _, pareas = _component_areas(np.ascontiguousarray(phase))
+                        _, pareas = component_areas(phase)
                         typical[low] = float(np.median(pareas[1:])) if pareas.size > 1 else 0.0
                     if areas[lab] < SATURATION_PORE_FACTOR * typical[low]:
                         continue

@@ -16,6 +16,7 @@ from typing import Literal, get_args
 import cv2
 import numpy as np
 
+from semscan._ndimage import block_mean, blur, histogram, otsu
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import SegmentationError
 
@@ -138,7 +139,7 @@ def noise_to_contrast(image: np.ndarray, valid: np.ndarray | None = None) -> flo
     noise = _noise_sigma(img, median3)
     med = _sample(median3)
     mask = None if valid is None else _sample(np.ascontiguousarray(valid, dtype=bool))
-    t = _hist_otsu(med, None if mask is None else mask.view(np.uint8))
+    t = otsu(med, mask=mask)
     above, below = med > t, med <= t
     if mask is not None:
         above &= mask
@@ -222,7 +223,7 @@ def denoise_image(
         return out, odd
     if method == "gaussian":
         sigma = size / 2.0
-        return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT), size
+        return blur(img, sigma), size
     noise = max(_noise_sigma(img), 1e-3)
     if method == "bilateral":
         out = cv2.bilateralFilter(img, odd, sigmaColor=2.0 * noise, sigmaSpace=odd / 2.0)
@@ -266,53 +267,13 @@ def _sample(arr: np.ndarray | None) -> np.ndarray | None:
     return np.ascontiguousarray(arr[::2, ::2])
 
 
-def _otsu_from_hist(counts: np.ndarray, centers: np.ndarray) -> float:
-    """Otsu's threshold of a histogram; on a plateau of equal scores (an empty gap between
-    the modes) the middle of the plateau rather than its first bin."""
-    w1 = np.cumsum(counts)
-    w2 = np.cumsum(counts[::-1])[::-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        m1 = np.cumsum(counts * centers) / w1
-        m2 = (np.cumsum((counts * centers)[::-1]) / w2[::-1])[::-1]
-        var = w1[:-1] * w2[1:] * (m1[:-1] - m2[1:]) ** 2
-    var = np.nan_to_num(var, nan=-1.0)
-    best = int(np.argmax(var))
-    end = best
-    while end + 1 < var.size and var[end + 1] >= var[best] * (1 - 1e-9):
-        end += 1
-    return float(0.5 * (centers[best] + centers[end]))
-
-
-def _hist_otsu(image: np.ndarray, mask: np.ndarray | None) -> float:
-    """Otsu threshold via a 256-bin cv2 histogram of the masked pixels (fast)."""
-    lo, hi, _, _ = cv2.minMaxLoc(image, mask)
-    if hi - lo < 1e-6:
-        return float(lo)
-    top = hi + (hi - lo) * 1e-6
-    counts = cv2.calcHist([image], [0], mask, [256], [lo, top]).ravel().astype(np.float64)
-    centers = lo + (np.arange(256) + 0.5) * (top - lo) / 256
-    return _otsu_from_hist(counts, centers)
-
-
-def _downsample(values: np.ndarray, factor: int) -> np.ndarray:
-    """Block means over factor x factor blocks (the last partial blocks are dropped)."""
-    rows, cols = values.shape
-    r, c = max(1, rows // factor), max(1, cols // factor)
-    if factor == 1 or rows < factor or cols < factor:
-        return cv2.resize(values, (c, r), interpolation=cv2.INTER_AREA)
-    # an exact integer scale takes OpenCV's fast area-averaging path
-    return cv2.resize(values[: r * factor, : c * factor], (c, r), interpolation=cv2.INTER_AREA)
-
-
 def _smooth_weighted(values: np.ndarray, weight: np.ndarray, sigma_px: float) -> np.ndarray:
     """Normalised Gaussian convolution of ``values`` with weights, computed downsampled."""
     rows, cols = values.shape
     factor = max(1, int(sigma_px / 4.0))
-    num = _downsample(values * weight, factor)
-    den = _downsample(weight, factor)
     s = sigma_px / factor
-    num = cv2.GaussianBlur(num, (0, 0), s, borderType=cv2.BORDER_REFLECT)
-    den = cv2.GaussianBlur(den, (0, 0), s, borderType=cv2.BORDER_REFLECT)
+    num = blur(block_mean(values * weight, factor), s)
+    den = blur(block_mean(weight, factor), s)
     total = float(num.sum() / max(float(den.sum()), 1e-12))
     small = np.where(den > 1e-3, num / np.maximum(den, 1e-12), total).astype(np.float32)
     return cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR)
@@ -380,12 +341,12 @@ def flatten_background(
     if valid is not None:
         valid = np.ascontiguousarray(valid, dtype=bool)
     all_valid = valid is None or bool(valid.all())
-    mask = None if all_valid else _sample(valid).view(np.uint8)
+    mask = None if all_valid else _sample(valid)
     if (img.size if all_valid else np.count_nonzero(valid)) < 16:
         return img, None
     current = img
     for _ in range(2):
-        t = _hist_otsu(_sample(current), mask)
+        t = otsu(_sample(current), mask=mask)
         solid = (current > t) if (pores == "dark") == (reference == "solid") else (current <= t)
         if not all_valid:
             solid &= valid
@@ -410,16 +371,11 @@ def _flatten_reference(
     substrate around, down to 0 in places (the Zeiss TiO2 particle images read
     solid-vs-mask IoU 0.04-0.80 that way); the substrate itself is the level to keep flat.
     """
-    from semscan.segment.threshold import (
-        GROUND_MIN_FRACTION,
-        GROUND_RATIO,
-        _histogram,
-        ground_peak,
-    )
+    from semscan.segment.threshold import GROUND_MIN_FRACTION, GROUND_RATIO, ground_peak
 
     s_img = _sample(np.ascontiguousarray(image, dtype=np.float32))
     s_valid = None if valid is None else _sample(np.ascontiguousarray(valid, dtype=bool))
-    g = ground_peak(_histogram(s_img, s_valid), pores)
+    g = ground_peak(histogram(s_img, mask=s_valid), pores)
     if (
         g is not None
         and g["ground"] == "pore"

@@ -1,5 +1,6 @@
-"""Grey-level thresholds: global (Otsu, Li, triangle, multi-Otsu), local (Sauvola), and
-the automatic choice between them.
+"""Grey-level thresholds: global (Otsu, Li, triangle, multi-Otsu), the histogram checks
+(residual non-uniformity, a flat ground peak, the structure scale) and the automatic choice
+between global, local (:mod:`semscan.segment.local_threshold`) and hysteresis thresholds.
 
 Conventions (all functions): thresholds are grey levels of the *preprocessed* image in
 [0, 1], in the image's own polarity. With ``pores='dark'`` a pixel is pore when its grey is
@@ -11,17 +12,10 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-import cv2
 import numpy as np
 
-from semscan.calibration import UNCALIBRATED, Calibration
-from semscan.segment.preprocess import (
-    PORE_TONES,
-    PoreTone,
-    _check_choice,
-    _length_px,
-    _otsu_from_hist,
-)
+from semscan._ndimage import NBINS, histogram, otsu_of_histogram
+from semscan.segment.preprocess import PORE_TONES, PoreTone, _check_choice
 
 __all__ = [
     "GLOBAL_METHODS",
@@ -29,17 +23,14 @@ __all__ = [
     "choose_method",
     "global_threshold",
     "ground_peak",
-    "hysteresis_pores",
     "pore_side",
     "residual_nonuniformity",
-    "sauvola_threshold",
     "structure_scale_px",
 ]
 
 GlobalMethod = Literal["otsu", "li", "triangle", "multiotsu"]
 GLOBAL_METHODS: tuple[str, ...] = get_args(GlobalMethod)
 
-_NBINS = 256
 # auto: Sauvola when per-tile phase means still vary by more than this fraction of the
 # pore-solid grey difference after flattening.
 RESIDUAL_LIMIT = 0.35
@@ -58,31 +49,6 @@ SAUVOLA_PERIODS = 4.0
 def _valid_values(image: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
     img = np.ascontiguousarray(image, dtype=np.float32)
     return img.ravel() if valid is None else img[valid]
-
-
-def _histogram(
-    image: np.ndarray, valid: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """256-bin histogram (counts, bin centres) of the valid pixels; None if constant/empty."""
-    img = np.ascontiguousarray(image, dtype=np.float32)
-    mask = None
-    if valid is not None:
-        valid = np.ascontiguousarray(valid, dtype=bool)
-        if not valid.any():
-            return None
-        if not valid.all():
-            mask = valid.view(np.uint8)
-    lo, hi, _, _ = cv2.minMaxLoc(img, mask)
-    if hi - lo < 1e-6:
-        return None
-    top = hi + (hi - lo) * 1e-6
-    counts = cv2.calcHist([img], [0], mask, [_NBINS], [lo, top]).ravel().astype(np.float64)
-    centers = lo + (np.arange(_NBINS) + 0.5) * (top - lo) / _NBINS
-    return counts, centers
-
-
-def _otsu_hist(counts: np.ndarray, centers: np.ndarray) -> float:
-    return _otsu_from_hist(counts, centers)
 
 
 def pore_side(image: np.ndarray, threshold: float | np.ndarray, pores: PoreTone) -> np.ndarray:
@@ -144,7 +110,7 @@ def global_threshold(
     """
     _check_choice("method", method, GLOBAL_METHODS)
     _check_choice("pores", pores, PORE_TONES)
-    return _global_from_hist(image, valid, _histogram(image, valid), method, pores)
+    return _global_from_hist(image, valid, histogram(image, mask=valid), method, pores)
 
 
 def _global_from_hist(
@@ -158,12 +124,12 @@ def _global_from_hist(
         return None
     counts, centers = hist
     if method == "otsu":
-        return _otsu_hist(counts, centers)
+        return otsu_of_histogram(counts, centers)
     if method == "multiotsu":
         from skimage.filters import threshold_multiotsu
 
         if np.count_nonzero(counts) < 3:
-            return _otsu_hist(counts, centers)
+            return otsu_of_histogram(counts, centers)
         t1, t2 = threshold_multiotsu(hist=(counts, centers), classes=3)
         return float(t2 if pores == "dark" else t1)
     values = _valid_values(image, valid)
@@ -174,81 +140,7 @@ def _global_from_hist(
         return float(threshold_li(values[::step].astype(np.float64)))
     from skimage.filters import threshold_triangle
 
-    return float(threshold_triangle(values, nbins=_NBINS))
-
-
-def _box_mean(values: np.ndarray, weight: np.ndarray, window: int) -> np.ndarray:
-    num = cv2.boxFilter(values * weight, cv2.CV_64F, (window, window), normalize=True,
-                        borderType=cv2.BORDER_REFLECT)
-    den = cv2.boxFilter(weight, cv2.CV_64F, (window, window), normalize=True,
-                        borderType=cv2.BORDER_REFLECT)
-    return num / np.maximum(den, 1e-9)
-
-
-def sauvola_threshold(
-    image: np.ndarray,
-    *,
-    calibration: Calibration = UNCALIBRATED,
-    window_um: float | None = None,
-    valid: np.ndarray | None = None,
-    pores: PoreTone = "dark",
-    k: float = 0.2,
-) -> tuple[np.ndarray, int]:
-    """Local Sauvola threshold for unevenly lit images.
-
-    ``T = m * (1 + k * (s / R - 1))`` with the local mean ``m`` and standard deviation
-    ``s`` of the valid pixels in a square window and ``R = 0.5`` (the largest SD of grey
-    values in [0, 1]). Sauvola assumes dark objects on a bright ground; with
-    ``pores='bright'`` it runs on the inverted image and the threshold is mapped back.
-
-    Parameters
-    ----------
-    image : ndarray of float, shape (rows, columns)
-        Preprocessed grey image in [0, 1].
-    calibration : Calibration
-        Converts ``window_um``; when uncalibrated it is read as px.
-    window_um : float, optional
-        Window side in µm. None chooses 1/8 of the image's short side (at least 15 px),
-        which should hold both phases. Rounded to an odd number of px >= 3.
-    valid : ndarray of bool, optional
-        Pixels that enter the local statistics.
-    pores : {'dark', 'bright'}
-        Grey level of the pores.
-    k : float
-        Sauvola's sensitivity.
-
-    Returns
-    -------
-    threshold : ndarray of float32, shape (rows, columns)
-        Per-pixel threshold (use with :func:`pore_side`).
-    window_px : int
-        The window side used.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> img = np.tile(np.array([0.1, 0.1, 0.8, 0.8], np.float32), (8, 4))
-    >>> t, w = sauvola_threshold(img, window_um=5)
-    >>> pore_side(img, t, "dark")[0].tolist()[:4], w
-    ([True, True, False, False], 5)
-    """
-    _check_choice("pores", pores, PORE_TONES)
-    img = np.asarray(image, dtype=np.float64)
-    rows, cols = img.shape
-    if window_um is None:
-        size = max(15.0, min(rows, cols) / 8.0)
-    else:
-        size = _length_px(window_um, calibration, "sauvola_window_um")
-    window = max(3, round(size) // 2 * 2 + 1)
-    work = img if pores == "dark" else 1.0 - img
-    weight = np.ones(img.shape) if valid is None else valid.astype(np.float64)
-    mean = _box_mean(work, weight, window)
-    sq = _box_mean(work * work, weight, window)
-    sd = np.sqrt(np.maximum(sq - mean * mean, 0.0))
-    t = mean * (1.0 + k * (sd / 0.5 - 1.0))
-    if pores == "bright":
-        t = 1.0 - t
-    return t.astype(np.float32), window
+    return float(threshold_triangle(values, nbins=NBINS))
 
 
 def _tile_sums(values: np.ndarray) -> np.ndarray:
@@ -278,7 +170,7 @@ def residual_nonuniformity(
     0.0
     """
     img = np.ascontiguousarray(image, dtype=np.float32)
-    return _residual(img, valid, _histogram(img, valid), pores)
+    return _residual(img, valid, histogram(img, mask=valid), pores)
 
 
 def _residual(
@@ -289,7 +181,7 @@ def _residual(
 ) -> float:
     if hist is None or min(img.shape) < _TILES:
         return 0.0
-    t = _otsu_hist(*hist)
+    t = otsu_of_histogram(*hist)
     pore = pore_side(img, t, pores)  # type: ignore[arg-type]
     if valid is not None:
         pore &= valid
@@ -376,14 +268,14 @@ def ground_peak(
     >>> ground = rng.normal(0.2, 0.01, 9000)                # a flat substrate
     >>> grains = rng.uniform(0.3, 0.9, 1000)                # shaded particles
     >>> img = np.concatenate([ground, grains]).astype(np.float32)[None, :]
-    >>> g = ground_peak(_histogram(img, None))
+    >>> g = ground_peak(histogram(img))
     >>> g["ground"], round(g["ratio"]) > 10, 0.22 < g["low"] < 0.3
     ('pore', True, True)
     """
     if hist is None:
         return None
     counts, centers = hist
-    t = _otsu_hist(counts, centers)
+    t = otsu_of_histogram(counts, centers)
     low_side, high_side = centers <= t, centers > t
     if counts[low_side].sum() <= 0 or counts[high_side].sum() <= 0:
         return None
@@ -415,50 +307,6 @@ def ground_peak(
     }
 
 
-def hysteresis_pores(
-    image: np.ndarray,
-    *,
-    low: float,
-    high: float,
-    grow: str,
-    pores: PoreTone = "dark",
-    valid: np.ndarray | None = None,
-) -> np.ndarray:
-    """Pore mask from a hysteresis threshold that grows one phase from its cores.
-
-    The phase ``grow`` (``'solid'`` or ``'pore'``) holds every pixel on its side of ``low``
-    that is 8-connected, through such pixels, to a pixel on its side of ``high`` (Otsu's
-    level: the phase's unambiguous cores). With ``grow='solid'`` and dark pores, ``low`` is
-    below ``high``: particle interiors dimmer than Otsu's level stay solid when they are
-    joined to a bright rim, and isolated faint texture of the ground stays pore.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> img = np.array([[0.1, 0.4, 0.9, 0.4, 0.1, 0.4, 0.1]], np.float32)
-    >>> hysteresis_pores(img, low=0.3, high=0.6, grow="solid").astype(int).tolist()
-    [[1, 0, 0, 0, 1, 1, 1]]
-    """
-    _check_choice("pores", pores, PORE_TONES)
-    img = np.ascontiguousarray(image, dtype=np.float32)
-    grow_bright = (grow == "solid") == (pores == "dark")
-    if grow_bright:
-        region, seeds = img > low, img > high
-    else:
-        region, seeds = img <= low, img <= high
-    if valid is not None:
-        region &= valid
-        seeds &= valid
-    n, labels = cv2.connectedComponents(region.view(np.uint8), connectivity=8,
-                                        ltype=cv2.CV_32S)
-    keep = np.zeros(n, bool)
-    keep[np.unique(labels[seeds & region])] = True
-    keep[0] = False
-    grown = keep[labels]
-    inside = np.ones(img.shape, bool) if valid is None else np.asarray(valid, bool)
-    return (inside & ~grown) if grow == "solid" else grown
-
-
 def structure_scale_px(
     image: np.ndarray, *, valid: np.ndarray | None = None, pores: PoreTone = "dark"
 ) -> float:
@@ -475,10 +323,10 @@ def structure_scale_px(
     8.0
     """
     img = np.ascontiguousarray(image, dtype=np.float32)
-    hist = _histogram(img, valid)
+    hist = histogram(img, mask=valid)
     if hist is None:
         return 0.0
-    t = _otsu_hist(*hist)
+    t = otsu_of_histogram(*hist)
     pore = pore_side(img, t, pores)
     inside = np.ones(img.shape, bool) if valid is None else np.asarray(valid, bool)
     lengths = []
@@ -543,7 +391,7 @@ def choose_method(
     """
     _check_choice("pores", pores, PORE_TONES)
     img = np.ascontiguousarray(image, dtype=np.float32)
-    return _choose_from_hist(img, valid, _histogram(img, valid), pores)
+    return _choose_from_hist(img, valid, histogram(img, mask=valid), pores)
 
 
 def _choose_from_hist(

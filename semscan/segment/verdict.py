@@ -39,6 +39,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from semscan._ndimage import blur, coarse_factor, distance_transform, masked_blur
 from semscan.errors import SegmentationError
 
 __all__ = ["Verdict", "VerdictSignals", "segmentation_verdict"]
@@ -105,27 +106,15 @@ def _noise_sd(g: np.ndarray, valid: np.ndarray) -> float:
     return float(math.sqrt(math.pi / 2.0) / 6.0 * np.mean(np.abs(r[inner])))
 
 
-def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur (reflecting border); box-downsampled first for large sigma."""
-    x = np.ascontiguousarray(x, np.float32)
-    f = max(1, min(int(sigma // 4), min(x.shape) // 32)) if sigma >= 8 else 1
-    if f > 1:
-        small = cv2.resize(x, (max(1, x.shape[1] // f), max(1, x.shape[0] // f)),
-                           interpolation=cv2.INTER_AREA)
-        small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
-        return cv2.resize(small, (x.shape[1], x.shape[0]), interpolation=cv2.INTER_LINEAR)
-    return cv2.GaussianBlur(x, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-
-
 def _masked_mean(x: np.ndarray, w: np.ndarray, sigma: float) -> np.ndarray:
-    wf = w.astype(np.float32)
-    return _blur(x * wf, sigma) / np.maximum(_blur(wf, sigma), 1e-6)
+    """Local mean of ``x`` over ``w`` (reflecting border; >= 32 samples a side when coarse)."""
+    return masked_blur(x, w, sigma, factor=coarse_factor(sigma, x.shape, min_side=32))
 
 
 def _noise_gradient_gain() -> float:
     """Mean squared Sobel gradient (as below) of unit white noise blurred with sigma 1."""
     z = np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32)
-    z = cv2.GaussianBlur(z, (0, 0), 1.0)
+    z = blur(z, 1.0, border="reflect101")
     gx = cv2.Sobel(z, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(z, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     return float(np.mean((gx * gx + gy * gy)[8:-8, 8:-8]))
@@ -200,9 +189,9 @@ def measure_signals(
     step = float(np.median(np.abs(ms - mp)[valid]))
     cnr = step / noise if noise > 1e-9 else math.inf
     # interior spread (noise removed after a sigma 2 blur: noise variance / (8 pi))
-    g2 = cv2.GaussianBlur(g0, (0, 0), 2.0)
-    dp = cv2.distanceTransform(p.view(np.uint8), cv2.DIST_L2, 3)
-    ds = cv2.distanceTransform(s.view(np.uint8), cv2.DIST_L2, 3)
+    g2 = blur(g0, 2.0, border="reflect101")
+    dp = distance_transform(p, metric="euclidean_3x3")
+    ds = distance_transform(s, metric="euclidean_3x3")
     pi, si = dp > 2, ds > 2
     spread = math.nan
     if np.count_nonzero(pi) >= 20 and np.count_nonzero(si) >= 20:
@@ -211,7 +200,7 @@ def measure_signals(
         within = max(float(np.var(g2[si])) - nv, float(np.var(g2[pi])) - nv, 0.0)
         spread = math.sqrt(within) / gstep if gstep > 1e-9 else math.inf
     # edge concentration of the (noise-corrected) squared gradient
-    g1 = cv2.GaussianBlur(g0, (0, 0), 1.0)
+    g1 = blur(g0, 1.0, border="reflect101")
     gx = cv2.Sobel(g1, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(g1, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     sig = gx * gx + gy * gy - _NOISE_GAIN * noise * noise

@@ -5,12 +5,12 @@ import pytest
 
 from semscan.calibration import Calibration
 from semscan.errors import SegmentationError
+from semscan.segment.local_threshold import sauvola_threshold
 from semscan.segment.threshold import (
     choose_method,
     global_threshold,
     pore_side,
     residual_nonuniformity,
-    sauvola_threshold,
 )
 
 
