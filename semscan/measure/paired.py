@@ -2,7 +2,7 @@
 
 ``R = d_surface / d_internal``: ``d_surface`` pools the intercepts of all surface views of
 a sample, ``d_internal`` those of the interior bands of all its cross-section views (the
-``along`` result of :func:`semscan.measure.cross_section.analyze_cross_section`).
+``laminar.along`` result of :func:`semscan.measure.cross_section.analyze_cross_section`).
 
 Where the PVDF patent leaves room, semscan chose:
 

@@ -33,8 +33,10 @@ from typing import Literal
 import numpy as np
 from scipy import ndimage as ndi
 
+from semscan._ndimage import blur, open_disc, otsu, stretch
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError
+from semscan.measure.cross_section._texture import _feature_length_px, _local_std
 
 __all__ = ["UNCERTAIN_NOTE", "ViewDecision", "ViewEvidence", "decide_view", "detect_view"]
 
@@ -227,22 +229,13 @@ def _flat_regions(
     feature length, cut by Otsu, opened, and only regions >= 1 % of the field that touch
     the image border or the excluded area. Returns None for a constant or empty image.
     """
-    from semscan.measure.cross_section._texture import (
-        _blur,
-        _feature_length_px,
-        _local_std,
-        _normalise,
-        _open,
-        _otsu,
-    )
-
-    g = _blur(_normalise(img, valid), 1.0).astype(np.float64)
+    g = blur(stretch(img, valid), 1.0, border="replicate").astype(np.float64)
     if np.count_nonzero(valid) < 64 or np.ptp(g[valid]) < 1e-6:
         return None
     feat = _feature_length_px(g, valid, None, textured=True)
     sigma = float(np.clip(feat, 3.0, max(3.0, min(img.shape) / 8.0)))
     tex = _local_std(g, valid, sigma)
-    low = _open((tex < _otsu(tex[valid])) & valid, max(1.0, sigma / 2.0))
+    low = open_disc((tex < otsu(tex[valid], flavour="skimage")) & valid, max(1.0, sigma / 2.0))
     lab, n = ndi.label(low)
     border = np.zeros(img.shape, bool)
     border[[0, -1], :] = True

@@ -5,6 +5,12 @@ the view detector (:mod:`semscan.measure.view`): the specimen is where the image
 at a scale of a few pore sizes (local grey-level standard deviation smoothed over ~1.5
 characteristic feature lengths), so that a dark vacuum or a uniform grey embedding is found
 without relying on a single pixel's grey.
+
+The image operations come from the private image kit :mod:`semscan._ndimage`, with the
+cross-section's choices: Gaussian blurs continue the image by replicating its edge
+(``border='replicate'``), large ones are computed on a block-averaged copy
+(:func:`~semscan._ndimage.coarse_factor`), and Otsu's threshold is scikit-image's
+(``flavour='skimage'``).
 """
 
 from __future__ import annotations
@@ -14,10 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
+from semscan._ndimage import blur, coarse_factor, masked_blur, open_disc, otsu, stretch
 from semscan.errors import MeasurementError
 
 
-# --------------------------------------------------------------------------- helpers
 def _as_image(image: np.ndarray) -> np.ndarray:
     img = np.asarray(image, dtype=np.float64)
     if img.ndim != 2:
@@ -25,42 +31,12 @@ def _as_image(image: np.ndarray) -> np.ndarray:
     return img
 
 
-def _normalise(img: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    vals = img[valid]
-    if vals.size == 0:
-        return np.zeros_like(img)
-    lo, hi = np.percentile(vals, [1, 99])
-    if hi - lo < 1e-9:
-        return np.zeros_like(img)
-    return np.clip((img - lo) / (hi - lo), -0.5, 1.5)
-
-
-def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur (edge-replicating border, float32), downsampled for large sigma.
-
-    For ``sigma >= 8`` px the image is box-averaged by ``f = floor(sigma / 4)`` (at most
-    ``min(shape) // 64``, so that >= 64 samples remain) with ``cv2.INTER_AREA``, blurred with
-    ``sigma / f`` and bilinearly upsampled: the same low-pass to within a few per cent of
-    the field, at a fraction of the cost.
-    """
-    import cv2
-
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    rows, cols = x.shape
-    f = min(int(sigma // 4), min(rows, cols) // 64) if sigma >= 8.0 else 1
-    if f > 1:
-        small = cv2.resize(x, (max(1, cols // f), max(1, rows // f)),
-                           interpolation=cv2.INTER_AREA)
-        small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REPLICATE)
-        return cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR)
-    return cv2.GaussianBlur(x, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
-
-
 def _masked_gauss(values: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
-    w = np.asarray(weight, np.float32)
-    num = _blur(values * w, sigma)
-    den = _blur(w, sigma)
-    return (num / np.maximum(den, 1e-6)).astype(np.float64)
+    """Local weighted mean, the cross-section way: edge-replicating border, and blurred on a
+    block-averaged copy for ``sigma >= 8`` px (>= 64 samples a side); float64."""
+    factor = coarse_factor(sigma, np.shape(values))
+    return masked_blur(values, weight, sigma, border="replicate", factor=factor).astype(
+        np.float64)
 
 
 def _local_std(g: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
@@ -68,15 +44,6 @@ def _local_std(g: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
     m = _masked_gauss(g, w, sigma)
     m2 = _masked_gauss(g * g, w, sigma)
     return np.sqrt(np.clip(m2 - m * m, 0.0, None))
-
-
-def _otsu(values: np.ndarray) -> float:
-    from skimage.filters import threshold_otsu
-
-    values = values[np.isfinite(values)]
-    if values.size == 0 or np.ptp(values) < 1e-12:
-        return float(values.mean()) if values.size else 0.0
-    return float(threshold_otsu(values))
 
 
 def _feature_length_px(
@@ -91,7 +58,7 @@ def _feature_length_px(
     if pore is not None:
         b = np.asarray(pore, bool)
     else:
-        b = g > _otsu(g[valid])
+        b = g > otsu(g[valid], flavour="skimage")
     both_r = valid[:, 1:] & valid[:, :-1]
     both_c = valid[1:, :] & valid[:-1, :]
     tr_map = (b[:, 1:] != b[:, :-1]) & both_r
@@ -143,17 +110,17 @@ def _coarse_background(
         raise MeasurementError(
             f"excluded mask shape {np.asarray(excluded).shape} differs from image {img.shape}"
         )
-    g = _blur(_normalise(img, valid), 1.0).astype(np.float64)
+    g = blur(stretch(img, valid), 1.0, border="replicate").astype(np.float64)
     if np.count_nonzero(valid) < 64 or np.ptp(g[valid]) < 1e-6:
         return _Background(np.zeros(img.shape, bool), 1.0, 0.0, 2.0, 3.0, g, valid, False,
                            "constant or empty image: no texture to tell specimen from background")
     feat = _feature_length_px(g, valid, pore, textured=True)
     sigma = float(np.clip(feat, 3.0, max(3.0, min(img.shape) / 8.0)))
     tex = _local_std(g, valid, sigma)
-    thr = _otsu(tex[valid])
+    thr = otsu(tex[valid], flavour="skimage")
     low = (tex < thr) & valid
     # only flat regions of some size that touch the image border (or the excluded area)
-    low = _open(low, max(1.0, sigma / 2.0))
+    low = open_disc(low, max(1.0, sigma / 2.0))
     lab, n = ndi.label(low)
     border = np.zeros(img.shape, bool)
     border[[0, -1], :] = True
@@ -192,49 +159,6 @@ def _coarse_background(
                   "needed)")
     return _Background(bg if found else np.zeros(img.shape, bool), ratio, float(frac), feat,
                        sigma, g, valid, found, reason)
-
-
-def _edt(mask: np.ndarray) -> np.ndarray:
-    """Exact Euclidean distance of each True pixel to the nearest False one (cv2)."""
-    import cv2
-
-    return cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-
-
-def _dilate(mask: np.ndarray, r: float) -> np.ndarray:
-    if not mask.any():
-        return mask.copy()
-    return _edt(~mask) <= r
-
-
-def _erode(mask: np.ndarray, r: float) -> np.ndarray:
-    if mask.all():
-        return mask.copy()
-    return _edt(mask) > r
-
-
-def _erode_l1(mask: np.ndarray, n: int) -> np.ndarray:
-    """``ndi.binary_erosion(mask, iterations=n)`` (4-connected, outside = False), fast."""
-    import cv2
-
-    big = np.pad(mask, 1).astype(np.uint8)
-    d = cv2.distanceTransform(big, cv2.DIST_L1, 3)[1:-1, 1:-1]
-    return d > n
-
-
-def _open(mask: np.ndarray, r: float) -> np.ndarray:
-    """Opening by a disc of radius ``r`` (Euclidean distance transforms, fast for large r)."""
-    return _dilate(_erode(mask, r), r)
-
-
-_CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
-
-
-def _dilate_cross(mask: np.ndarray) -> np.ndarray:
-    """``ndi.binary_dilation(mask)`` (3 x 3 cross), fast."""
-    import cv2
-
-    return cv2.dilate(mask.astype(np.uint8), _CROSS) > 0
 
 
 def _fill_holes(mask: np.ndarray) -> np.ndarray:

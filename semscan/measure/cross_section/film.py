@@ -13,19 +13,15 @@ from typing import Literal
 import numpy as np
 from scipy import ndimage as ndi
 
+from semscan._ndimage import dilate_disc, distance_transform, erode_disc, otsu
 from semscan.calibration import Calibration
 from semscan.errors import MeasurementError
 from semscan.measure.cross_section._texture import (
     _as_image,
     _coarse_background,
-    _dilate,
-    _dilate_cross,
-    _erode,
-    _erode_l1,
     _feature_length_px,
     _fill_holes,
     _masked_gauss,
-    _otsu,
 )
 from semscan.measure.cross_section.frame import film_coordinates, film_grid, image_coordinates
 
@@ -203,7 +199,9 @@ def detect_film(
     # --- the solid phase: pixels whose grey departs from the background's level by more than
     # half the solid's contrast (and by far more than the background's noise)
     coarse_spec = valid & ~bgc.background
-    core = _erode_l1(bgc.background, max(1, int(bgc.sigma_px)))
+    # the background eroded by sigma 4-connected steps (the image border erodes too)
+    core = distance_transform(bgc.background, metric="taxicab",
+                              outside="background") > max(1, int(bgc.sigma_px))
     if np.count_nonzero(core) < 50:
         core = bgc.background
     level = float(np.median(g[core]))
@@ -219,7 +217,7 @@ def detect_film(
     # open onto the surface (even merged into clusters) do not reach the background there.
     sigma_c = float(np.clip(2.0 * feat, 3.0, max(3.0, min(img.shape) / 8.0)))
     frac = _masked_gauss(solid.astype(np.float32), valid, sigma_c)
-    inner = _erode(coarse_spec, 2.0 * sigma_c)
+    inner = erode_disc(coarse_spec, 2.0 * sigma_c)
     if np.count_nonzero(inner) < 100:
         inner = coarse_spec
     phi = float(np.median(frac[inner]))
@@ -237,7 +235,7 @@ def detect_film(
     # --- edges: band pixels next to a background component that touches the border.
     # Pixels near excluded ones (a rotated canvas, a data bar, blank areas) are never film
     # edges.
-    near_excluded = _dilate(~valid, 3.0) if not valid.all() else None
+    near_excluded = dilate_disc(~valid, 3.0) if not valid.all() else None
     blab, nb = ndi.label(background if near_excluded is None else background & ~near_excluded)
     edge_sets: list[tuple[np.ndarray, np.ndarray]] = []
     min_edge = max(10, int(0.05 * max(img.shape)))
@@ -247,7 +245,7 @@ def detect_film(
         if k == 0:
             continue
         comp = blab == k
-        e = band & _dilate_cross(comp)
+        e = band & dilate_disc(comp, 1.0)  # the 3 x 3 cross
         if near_excluded is not None:
             e &= ~near_excluded
         r, c = np.nonzero(e)
@@ -269,7 +267,7 @@ def detect_film(
         r, c = edge_sets[0]
         a0, _ = _tls_direction(r, c)
         _, yy = film_coordinates(r, c, a0)
-        t = _otsu(yy)
+        t = otsu(yy, flavour="skimage")
         lo, hi_ = yy < t, yy >= t
         if lo.sum() >= min_edge and hi_.sum() >= min_edge:
             gap = yy[hi_].mean() - yy[lo].mean()
@@ -326,7 +324,7 @@ def detect_film(
         specimen &= yg >= _interp_curve(pos, top, xg).astype(np.float32)
     if np.isfinite(bottom).any():
         specimen &= yg <= _interp_curve(pos, bottom, xg).astype(np.float32)
-    specimen &= _dilate(band, sigma_c)
+    specimen &= dilate_disc(band, sigma_c)
     n_edges = int(np.isfinite(top).any()) + int(np.isfinite(bottom).any())
     resid = tuple(f[1] for f in fits)
     return FilmGeometry(specimen, float(ang), "edges", n_edges, pos, top, bottom, resid, feat,
