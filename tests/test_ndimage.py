@@ -35,6 +35,19 @@ def test_block_mean_spread_resamples_the_whole_image():
     assert out.mean() == pytest.approx(x.mean(), abs=1e-5)  # every pixel counted
 
 
+def test_block_mean_numpy_engine_is_the_reshape_mean():
+    rng = np.random.default_rng(2)
+    m = rng.random((103, 131)) < 0.4
+    for f in (2, 5):
+        r, c = 103 // f * f, 131 // f * f
+        want = m[:r, :c].astype(np.float32).reshape(r // f, f, c // f, f).mean(axis=(1, 3))
+        got = nd.block_mean(m.astype(np.float32), f, engine="numpy")
+        assert got.dtype == np.float32 and np.array_equal(got, want)
+        assert np.abs(got - nd.block_mean(m.astype(np.float32), f)).max() < 1e-6
+    with pytest.raises(ConfigError, match="engine='opencv'"):
+        nd.block_mean(np.ones((3, 3), np.float32), 4, engine="numpy")
+
+
 def test_block_mean_smaller_than_a_block_and_factor_one():
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     assert nd.block_mean(x, 4).tolist() == [[2.5]]
@@ -169,7 +182,7 @@ def test_wrong_choices_name_the_valid_ones():
         nd.otsu(np.ones(3), flavour="li")
     with pytest.raises(ConfigError, match="'reflect', 'reflect101', 'replicate'"):
         nd.blur(np.ones((3, 3)), 1.0, border="wrap")
-    with pytest.raises(ConfigError, match="'euclidean', 'euclidean_3x3', 'taxicab'"):
+    with pytest.raises(ConfigError, match="'euclidean', 'euclidean_3x3', 'euclidean_5x5'"):
         nd.distance_transform(np.ones((3, 3), bool), metric="chess")
 
 
@@ -199,6 +212,10 @@ def test_distance_transform_metrics():
     assert nd.distance_transform(m, metric="taxicab")[0, 0] == 6.0
     approx = nd.distance_transform(m, metric="euclidean_3x3")[0, 0]
     assert approx == pytest.approx(3 * 1.3693, abs=1e-3)
+    five = nd.distance_transform(m, metric="euclidean_5x5")
+    assert five[0, 0] == pytest.approx(3 * 1.4, abs=1e-5)  # its diagonal step is 1.4
+    assert five[1, 2] == pytest.approx(2.1969, abs=1e-3)  # a knight's move from the centre
+    assert np.array_equal(five, cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 5))
     assert e.dtype == np.float32
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
+from semscan._ndimage import blur
 from semscan.calibration import Calibration, unit_suffix
 from semscan.errors import ConfigError, MeasurementError
 from semscan.measure._lines import line_samples, runs_2d
@@ -241,17 +242,16 @@ def read_phase(mask: np.ndarray, ls: Any, angle_deg: float, sampling: str) -> np
     """Read ``mask`` at the samples of ``ls`` (nearest pixel or smoothed bilinear)."""
     if sampling == "nearest" or _axis_aligned(angle_deg) or not ls.valid.any():
         return mask[ls.rows, ls.cols] & ls.valid
-    import cv2
     from scipy import ndimage as ndi
 
-    # Smooth only the lines' bounding box (plus the filter's reach), with OpenCV.
+    # Smooth only the lines' bounding box (plus the filter's reach).
     pad = math.ceil(4 * LINEAR_SIGMA_PX) + 2
     r0 = max(int(np.floor(ls.rf[ls.valid].min())) - pad, 0)
     r1 = min(int(np.ceil(ls.rf[ls.valid].max())) + pad + 1, mask.shape[0])
     c0 = max(int(np.floor(ls.cf[ls.valid].min())) - pad, 0)
     c1 = min(int(np.ceil(ls.cf[ls.valid].max())) + pad + 1, mask.shape[1])
     crop = np.ascontiguousarray(mask[r0:r1, c0:c1], dtype=np.float32)
-    smooth = cv2.GaussianBlur(crop, (0, 0), LINEAR_SIGMA_PX, borderType=cv2.BORDER_REPLICATE)
+    smooth = blur(crop, LINEAR_SIGMA_PX, border="replicate")
     values = ndi.map_coordinates(smooth, [ls.rf - r0, ls.cf - c0], order=1, mode="nearest")
     return (values >= 0.5) & ls.valid
 

@@ -8,6 +8,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from semscan._ndimage import distance_transform
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError, MeasurementError
 from semscan.measure.intercept import as_mask, check_region, unit_suffix
@@ -81,16 +82,7 @@ class LocalThicknessResult:
         }
 
 
-def _edt(pore: np.ndarray) -> np.ndarray:
-    """Distance (px) from each pore pixel to the nearest non-pore pixel centre."""
-    import cv2
-
-    return cv2.distanceTransform(pore.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-
-
 def _fast(pore: np.ndarray, dist: np.ndarray) -> np.ndarray:
-    import cv2
-
     thick = np.where(pore, 2.0 * dist - 1.0, 0.0).astype(np.float32)
     r_max = float(dist.max())
     levels = [1.0]
@@ -105,8 +97,7 @@ def _fast(pore: np.ndarray, dist: np.ndarray) -> np.ndarray:
         k = math.ceil(level) + 1
         r0, r1 = max(rows[0] - k, 0), min(rows[-1] + k + 1, pore.shape[0])
         c0, c1 = max(cols[0] - k, 0), min(cols[-1] + k + 1, pore.shape[1])
-        src = (~centres[r0:r1, c0:c1]).astype(np.uint8)
-        d = cv2.distanceTransform(src, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        d = distance_transform(~centres[r0:r1, c0:c1])
         sub = thick[r0:r1, c0:c1]
         np.maximum(sub, np.where(d < level, np.float32(2 * level - 1), np.float32(0)), out=sub)
     thick[~pore] = 0.0
@@ -227,7 +218,7 @@ def local_thickness(
             f"method='exact' got {n_pore} pore pixels; it is limited to "
             f"{EXACT_MAX_PORE_PIXELS}: use method='fast' or crop the image"
         )
-    dist = _edt(pore)
+    dist = distance_transform(pore)  # px to the nearest non-pore pixel centre
     thick_px = _fast(pore, dist) if method == "fast" else _exact(pore, dist)
     values = thick_px[pore].astype(np.float64) * scale
     mean = float(values.mean())

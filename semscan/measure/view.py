@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 from scipy import ndimage as ndi
 
-from semscan._ndimage import blur, open_disc, otsu, stretch
+from semscan._ndimage import block_mean, blur, open_disc, otsu, stretch
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError
 from semscan.measure.cross_section._texture import _feature_length_px, _local_std
@@ -344,15 +344,12 @@ def _band_evidence(
 ) -> tuple[ViewEvidence, str, float]:
     """Edges of a specimen band against flat border regions (evidence, why not, nearest
     rejected edge width)."""
-    import cv2
-
     if n_bg == 0:
         return ViewEvidence(), "no flat region at the border", math.inf
     f = max(1, math.ceil(max(spec.shape) / _GRID))
-    size = (max(1, spec.shape[1] // f), max(1, spec.shape[0] // f))
 
     def small(m: np.ndarray) -> np.ndarray:
-        return cv2.resize(m.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        return block_mean(m.astype(np.float32), f, partial="spread")
 
     va = small(valid) > 0.99
     sp = small(spec)

@@ -14,7 +14,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from semscan._ndimage import NBINS, histogram, otsu_of_histogram
+from semscan._ndimage import NBINS, Histogram, histogram, otsu_of_histogram
 from semscan.segment.preprocess import PORE_TONES, PoreTone, _check_choice
 
 __all__ = [
@@ -116,7 +116,7 @@ def global_threshold(
 def _global_from_hist(
     image: np.ndarray,
     valid: np.ndarray | None,
-    hist: tuple[np.ndarray, np.ndarray] | None,
+    hist: Histogram | None,
     method: str,
     pores: str,
 ) -> float | None:
@@ -165,19 +165,17 @@ def residual_nonuniformity(
     Examples
     --------
     >>> import numpy as np
-    >>> img = np.tile(np.array([0.1, 0.8], np.float32), (16, 8))
-    >>> residual_nonuniformity(img)
-    0.0
+    >>> stripes = np.tile(np.array([0.1, 0.8], np.float32), (16, 8))
+    >>> ramp = np.linspace(0, 0.3, 16, dtype=np.float32)[:, None]    # 0.3 top to bottom
+    >>> residual_nonuniformity(stripes), residual_nonuniformity(stripes + ramp)
+    (0.0, 0.342857)
     """
     img = np.ascontiguousarray(image, dtype=np.float32)
     return _residual(img, valid, histogram(img, mask=valid), pores)
 
 
 def _residual(
-    img: np.ndarray,
-    valid: np.ndarray | None,
-    hist: tuple[np.ndarray, np.ndarray] | None,
-    pores: str,
+    img: np.ndarray, valid: np.ndarray | None, hist: Histogram | None, pores: str
 ) -> float:
     if hist is None or min(img.shape) < _TILES:
         return 0.0
@@ -235,7 +233,7 @@ def _side_peak(
 
 
 def ground_peak(
-    hist: tuple[np.ndarray, np.ndarray] | None, pores: PoreTone = "dark"
+    hist: Histogram | None, pores: PoreTone = "dark"
 ) -> dict[str, float | str] | None:
     """Is one phase a narrow grey peak (a flat ground) beside a broad phase?
 
@@ -397,7 +395,7 @@ def choose_method(
 def _choose_from_hist(
     image: np.ndarray,
     valid: np.ndarray | None,
-    hist: tuple[np.ndarray, np.ndarray] | None,
+    hist: Histogram | None,
     pores: str,
 ) -> tuple[str, str]:
     if hist is None:
