@@ -26,11 +26,11 @@ def main(repeats: int = 5) -> None:
         t1 = time.perf_counter()
         xs.measure_thickness(film, calibration=cal)
         t2 = time.perf_counter()
-        fr = xs._film_frame(film, pore, None)
-        prof = xs.depth_profile(pore, film, calibration=cal, _frame=fr)
+        fr = xs.film_frame(film, pore)
+        prof = xs.depth_profile(pore, film, calibration=cal, frame=fr)
         t3 = time.perf_counter()
-        xs.laminar_coefficient(pore, film, calibration=cal, _frame=fr,
-                               exclude_top_um=prof.layer_top.thickness or 0.0)
+        xs.laminar_coefficient(pore, film, calibration=cal, frame=fr,
+                               exclude_top_um=prof.layer_top.thickness_um or 0.0)
         t4 = time.perf_counter()
         for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
             v and times[k].append(v)

@@ -49,9 +49,10 @@ def measure(ab: float, b_px: float, seed: int, *, porosity: float = 0.5,
                                  view="cross-section")
     xs = res.cross_section
     warned = any(" may read ~" in w for w in res.warnings)
-    return {"kappa": xs.kappa, "rel": xs.kappa / ab - 1.0,
-            "through_px": float(xs.through.mean) / PIXEL_UM,
-            "bias": xs.kappa_resolution_bias, "warned": float(warned)}
+    lam = xs.laminar
+    return {"kappa": lam.kappa, "rel": lam.kappa / ab - 1.0,
+            "through_px": float(lam.through.mean) / PIXEL_UM,
+            "bias": lam.resolution_bias, "warned": float(warned)}
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 ``R = d_surface / d_internal``: ``d_surface`` pools the intercepts of all surface views of
 a sample, ``d_internal`` those of the interior bands of all its cross-section views (the
-``along`` result of :func:`semscan.measure.cross_section.analyze_cross_section`).
+``laminar.along`` result of :func:`semscan.measure.cross_section.analyze_cross_section`).
 
 Where the PVDF patent leaves room, semscan chose:
 
@@ -258,7 +258,8 @@ def surface_to_internal_ratio(
     surface : sequence of InterceptResult
         Pore intercepts of the sample's surface views.
     internal : sequence of InterceptResult
-        Pore intercepts of the interiors of its cross-section views (``CrossSectionResult.along``).
+        Pore intercepts of the interiors of its cross-section views
+        (``CrossSectionResult.laminar.along``).
     sample : str
 
     Returns

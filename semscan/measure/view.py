@@ -37,6 +37,7 @@ from semscan._choices import VIEWS, ConfigView, View
 from semscan._ndimage import block_mean, blur, open_disc, otsu, stretch
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError
+from semscan.measure.cross_section._texture import _feature_length_px, _local_std
 
 __all__ = ["UNCERTAIN_NOTE", "ViewDecision", "ViewEvidence", "decide_view", "detect_view"]
 
@@ -228,8 +229,6 @@ def _flat_regions(
     feature length, cut by Otsu, opened, and only regions >= 1 % of the field that touch
     the image border or the excluded area. Returns None for a constant or empty image.
     """
-    from semscan.measure.cross_section import _feature_length_px, _local_std
-
     g = blur(stretch(img, valid), 1.0, border="replicate").astype(np.float64)
     if np.count_nonzero(valid) < 64 or np.ptp(g[valid]) < 1e-6:
         return None

@@ -149,7 +149,7 @@ def file_geometry(result: ImageResult) -> FileGeometry:
             fr, fc = to_file_coords(result, r, c)
             curves.append(np.column_stack([fr, fc]))
         top, bottom = curves
-        segs = getattr(xs.thickness, "segments", ())
+        segs = xs.thickness.segments_px
         if len(segs):
             thickness = _segments(result, np.asarray(segs, float))
     pic, sic = result.pore_intercept, result.solid_intercept

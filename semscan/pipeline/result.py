@@ -225,7 +225,7 @@ class ImageResult:
         the film plane (``None`` when the cross-section could not be measured).
         """
         if self.view == "cross-section":
-            return getattr(self.cross_section, "along", None)
+            return None if self.cross_section is None else self.cross_section.laminar.along
         return self.pore_intercept
 
     def to_row(self) -> dict[str, Any]:

@@ -343,11 +343,12 @@ def image_json(result: Any) -> dict[str, Any]:
     if result.cross_section is not None:
         prof = result.cross_section.profile
         out["depth_profile"] = {
-            "band": prof.band,
+            "band": prof.band_um,
             "unit": prof.unit,
-            "interior": prof.interior,
+            "interior": prof.interior_um,
             **{
-                side: [[b.depth_from, b.depth_to, b.mean, b.n_intercepts] for b in bands]
+                side: [[b.depth_from_um, b.depth_to_um, b.mean_um, b.n_intercepts]
+                       for b in bands]
                 for side, bands in (("top", prof.top), ("bottom", prof.bottom))
             },
         }

@@ -40,7 +40,7 @@ def test_ratio_matches_truth():
             calibration=CAL, window_um="full", n_lines=100)
         for s in (11, 12)
     ]
-    res = surface_to_internal_ratio(surfaces, [xs.along], sample="demo")
+    res = surface_to_internal_ratio(surfaces, [xs.laminar.along], sample="demo")
     true_r = d_s_true / truth["intercept_along_px"]
     assert res.ratio == pytest.approx(true_r, rel=0.05)
     assert res.ci95[0] < res.ratio < res.ci95[1]

@@ -81,7 +81,8 @@ def _measure(ab: float, tilt: float, seed: int, b_px: float = B_PX, size: int = 
     notes = list(res.warnings)
     m = re.search(r"image rotated by (-?[0-9.]+) deg", " ".join(notes))
     direction = float(m.group(1)) if m else xs.film.direction_deg
-    return xs.kappa, xs.thickness.mean / 0.01, float(truth["thickness_px"]), notes, direction
+    thickness_px = xs.thickness.mean_um / 0.01
+    return xs.laminar.kappa, thickness_px, float(truth["thickness_px"]), notes, direction
 
 
 @pytest.fixture(scope="module")

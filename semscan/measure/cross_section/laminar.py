@@ -1,4 +1,7 @@
-"""The laminar coefficient at the resolution limit: the expected bias of kappa on thin pores.
+"""The laminar coefficient of a cross-section (METHODS.md 4) and its bias at the resolution limit.
+
+:func:`laminar_coefficient` measures ``kappa`` in the film frame; the rest of this module
+is the expected bias of kappa on thin pores, which it reports.
 
 METHODS.md 4 defines ``kappa = mean pore intercept along the film / mean pore intercept
 through it``, which equals the ratio of boundary crossings per unit length through and
@@ -40,15 +43,21 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from scipy import ndimage as ndi
 
-if TYPE_CHECKING:
-    from semscan.calibration import Calibration
+from semscan.calibration import Calibration
+from semscan.errors import MeasurementError
+from semscan.measure.cross_section.film import FilmGeometry
+from semscan.measure.cross_section.frame import FilmFrame, _frame_intercept, _resolve_frame
+from semscan.measure.intercept import InterceptResult, intercept_method
 
-__all__ = ["LOSS_PX", "LOSS_RANGE_PX", "RESOLVED_BIAS", "crossing_loss", "expected_kappa_bias",
-           "film_kappa_bias", "resolution_warning", "resolved_through_px"]
+__all__ = ["LOSS_PX", "LOSS_RANGE_PX", "RESOLVED_BIAS", "Laminar", "crossing_loss",
+           "expected_kappa_bias", "film_kappa_bias", "laminar_coefficient",
+           "resolution_warning", "resolved_through_px"]
 
 LOSS_PX = 1.8
 """Shortest chord (px) that survives imaging and segmentation (fitted; see module text)."""
@@ -61,6 +70,176 @@ RESOLVED_BIAS = 0.04
 """Expected |bias| of kappa above which the image is warned about (4 %)."""
 
 
+@dataclass(frozen=True, eq=False)
+class Laminar:
+    """Laminar coefficient (METHODS.md 4) and the ellipse aspect ratio.
+
+    Attributes
+    ----------
+    kappa : float
+        Mean pore intercept along the film over that through it (NaN when undefined).
+    ci95 : tuple of float
+        95 % interval of ``kappa``.
+    along, through : InterceptResult
+        The pore intercepts along and through the film on the interior (lines and chords
+        in the film frame: :meth:`FilmFrame.frame_to_image` maps them back).
+    aspect_ratio : float
+        Area-weighted mean major / minor axis of interior pores lying along the film.
+    n_aspect_pores : int
+    resolution_bias : float
+        Expected relative bias of ``kappa`` from features lost at the resolution limit
+        (negative: reads low; :func:`film_kappa_bias`).
+    exclude_top_um, exclude_bottom_um : float
+        Bands left out of the interior at each surface (µm, or px when uncalibrated).
+    warnings : tuple of str
+    """
+
+    kappa: float
+    ci95: tuple[float, float]
+    along: InterceptResult
+    through: InterceptResult
+    aspect_ratio: float
+    n_aspect_pores: int
+    resolution_bias: float = float("nan")
+    exclude_top_um: float = 0.0
+    exclude_bottom_um: float = 0.0
+    warnings: tuple[str, ...] = ()
+
+
+def laminar_coefficient(
+    pore: np.ndarray,
+    film: FilmGeometry,
+    *,
+    calibration: Calibration,
+    excluded: np.ndarray | None = None,
+    exclude_top_um: float = 0.0,
+    exclude_bottom_um: float = 0.0,
+    n_lines: int = 50,
+    seed: int = 0,
+    frame: FilmFrame | None = None,
+) -> Laminar:
+    """Cross-sectional pore laminar coefficient ``kappa`` (METHODS.md 4).
+
+    The meta-aramid film patent claims "a cross-sectional pore laminar coefficient of 2.5 or
+    greater" but neither it nor the other source documents define the quantity. semscan
+    defines ``kappa = mean pore intercept along the film plane / mean pore intercept through
+    the thickness``, each by the ``n_lines``-line method of METHODS.md 1 (half-count
+    estimator, ``window_um='full'``) on the film interior (the film minus
+    ``exclude_top_um`` / ``exclude_bottom_um`` at each surface), with lines parallel and
+    perpendicular to the detected film plane. The 95 % interval combines both intervals by
+    the delta method on ``log kappa`` (along and through lines are independent samples).
+
+    Also reported: the area-weighted mean aspect ratio (major / minor axis of the
+    moments-equivalent ellipse, ``skimage.measure.regionprops``) of interior pores whose
+    major axis lies within 30° of the film plane and which do not touch the interior's
+    border; it equals a/b only for separate elliptic pores.
+
+    At the resolution limit the pixel grid and the blur lose the crossings of the thinnest
+    walls and pore slivers, most of them through the film, so kappa of thin flat pores reads
+    low: ``resolution_bias`` is the expected relative bias
+    (:func:`film_kappa_bias`), and a warning is added when it exceeds :data:`RESOLVED_BIAS`.
+
+    Parameters
+    ----------
+    pore : ndarray of bool, shape (rows, columns)
+    film : FilmGeometry
+        From :func:`~semscan.measure.cross_section.detect_film` on the same image.
+    calibration : Calibration
+    excluded : ndarray of bool, optional
+        Pixels left out (data bar ...).
+    exclude_top_um, exclude_bottom_um : float
+        Bands left out of the interior at each surface, in µm (px when uncalibrated).
+    n_lines, seed : int
+        Of the intercept measurements (METHODS.md 1).
+    frame : FilmFrame, optional
+        The film frame of ``pore``, ``film`` and ``excluded``
+        (:func:`~semscan.measure.cross_section.film_frame`), when already built.
+
+    Returns
+    -------
+    Laminar
+
+    Raises
+    ------
+    MeasurementError
+        If the interior is empty, or ``frame`` was built for another film or image shape.
+
+    Examples
+    --------
+    >>> from semscan.calibration import UNCALIBRATED
+    >>> from semscan.measure.cross_section import detect_film
+    >>> from semscan.phantoms.films import synthetic_cross_section
+    >>> pore, spec, _ = synthetic_cross_section((300, 400), thickness_px=200, a_px=8, b_px=4,
+    ...                                         seed=0)
+    >>> film = detect_film((~pore & spec).astype(float), calibration=UNCALIBRATED)
+    >>> lam = laminar_coefficient(pore, film, calibration=UNCALIBRATED)
+    >>> 1.6 < lam.kappa < 2.4
+    True
+    """
+    notes: list[str] = []
+    fr = _resolve_frame(film, pore, excluded, frame)
+    et = calibration.to_px(exclude_top_um) if exclude_top_um else 0.0
+    eb = calibration.to_px(exclude_bottom_um) if exclude_bottom_um else 0.0
+    interior = fr.valid & (fr.depth_top_px >= et) & (fr.depth_bottom_px >= eb)
+    if not interior.any():
+        raise MeasurementError(
+            "the film interior is empty after excluding the surface bands "
+            f"({exclude_top_um} and {exclude_bottom_um} {calibration.unit}); "
+            "reduce skin_exclusion_um"
+        )
+    kw: dict[str, Any] = dict(calibration=calibration, region=interior, n_lines=n_lines,
+                              window_um="full", seed=seed)
+    along = _frame_intercept(fr.pore, notes, angle_deg=0.0, **kw)
+    through = _frame_intercept(fr.pore, notes, angle_deg=90.0, **kw)
+    ka, kt = float(along.mean), float(through.mean)
+    if math.isfinite(ka) and math.isfinite(kt) and kt > 0 and ka > 0:
+        kappa = ka / kt
+        se = math.sqrt(_rel_se(along) ** 2 + _rel_se(through) ** 2)
+        ci = (kappa * math.exp(-1.96 * se), kappa * math.exp(1.96 * se))
+    else:
+        kappa, ci = float("nan"), (float("nan"), float("nan"))
+        notes.append("no pore intercepts in the film interior: laminar coefficient undefined")
+    ar, n_ar = _aspect_ratio(fr.pore & interior, interior)
+    bias = float("nan")
+    if math.isfinite(kappa):
+        bias, note = film_kappa_bias(fr.pore, interior, along=along, through=through,
+                                     calibration=calibration, n_lines=n_lines, seed=seed)
+        if note:
+            notes.append(note)
+    return Laminar(kappa, ci, along, through, ar, n_ar, bias, float(exclude_top_um),
+                   float(exclude_bottom_um), tuple(notes))
+
+
+def _rel_se(res: InterceptResult) -> float:
+    lo, hi = res.ci95
+    if not (math.isfinite(lo) and math.isfinite(hi)) or res.mean <= 0:
+        return float("nan")
+    return (hi - lo) / (2 * 1.96 * res.mean)
+
+
+def _aspect_ratio(pore_int: np.ndarray, interior: np.ndarray) -> tuple[float, int]:
+    from skimage.measure import label, regionprops
+
+    lab = label(pore_int, connectivity=1)
+    if lab.max() == 0:
+        return float("nan"), 0
+    touching = np.unique(lab[ndi.binary_dilation(~interior) & (lab > 0)])
+    num = den = 0.0
+    n = 0
+    bad = set(touching.tolist())
+    for rp in regionprops(lab):
+        if rp.label in bad or rp.area < 5 or rp.axis_minor_length <= 0:
+            continue
+        # orientation: angle between the row axis and the major axis; film = columns
+        if abs(rp.orientation) < math.radians(60.0):
+            continue
+        num += rp.area * rp.axis_major_length / rp.axis_minor_length
+        den += rp.area
+        n += 1
+    return (num / den if den else float("nan")), n
+
+
+# --------------------------------------------------------------------------- resolution bias
 def crossing_loss(pore_px: float, solid_px: float, *, loss_px: float = LOSS_PX) -> float:
     """Fraction of the boundary crossings lost along a direction, ``(loss/2)(1/Lp + 1/Ls)``.
 
@@ -200,8 +379,8 @@ def film_kappa_bias(
     pore: np.ndarray,
     interior: np.ndarray,
     *,
-    along: Any,
-    through: Any,
+    along: InterceptResult,
+    through: InterceptResult,
     calibration: Calibration,
     n_lines: int = 50,
     seed: int = 0,
@@ -245,8 +424,6 @@ def film_kappa_bias(
     >>> bool(bias < -RESOLVED_BIAS), note.startswith("pores are 4 px and walls 4 px through")
     (True, True)
     """
-    from semscan.measure.intercept import intercept_method
-
     pore = np.asarray(pore, bool)
     solid = interior & ~pore
     kw: dict[str, Any] = dict(calibration=calibration, region=interior, n_lines=n_lines,

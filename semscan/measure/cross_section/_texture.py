@@ -1,0 +1,174 @@
+"""The texture split of a cross-section: textured specimen versus flat background.
+
+The first step of film detection (:func:`semscan.measure.cross_section.detect_film`) and of
+the view detector (:mod:`semscan.measure.view`): the specimen is where the image has texture
+at a scale of a few pore sizes (local grey-level standard deviation smoothed over ~1.5
+characteristic feature lengths), so that a dark vacuum or a uniform grey embedding is found
+without relying on a single pixel's grey.
+
+The image operations come from the private image kit :mod:`semscan._ndimage`, with the
+cross-section's choices: Gaussian blurs continue the image by replicating its edge
+(``border='replicate'``), large ones are computed on a block-averaged copy
+(:func:`~semscan._ndimage.coarse_factor`), and Otsu's threshold is scikit-image's
+(``flavour='skimage'``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from semscan._ndimage import blur, coarse_factor, masked_blur, open_disc, otsu, stretch
+from semscan.errors import MeasurementError
+
+
+def _as_image(image: np.ndarray) -> np.ndarray:
+    img = np.asarray(image, dtype=np.float64)
+    if img.ndim != 2:
+        raise MeasurementError(f"a cross-section image must be 2-D, got shape {img.shape}")
+    return img
+
+
+def _masked_gauss(values: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    """Local weighted mean, the cross-section way: edge-replicating border, and blurred on a
+    block-averaged copy for ``sigma >= 8`` px (>= 64 samples a side); float64."""
+    factor = coarse_factor(sigma, np.shape(values))
+    return masked_blur(values, weight, sigma, border="replicate", factor=factor).astype(
+        np.float64)
+
+
+def _local_std(g: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
+    w = valid.astype(np.float32)
+    m = _masked_gauss(g, w, sigma)
+    m2 = _masked_gauss(g * g, w, sigma)
+    return np.sqrt(np.clip(m2 - m * m, 0.0, None))
+
+
+def _feature_length_px(
+    g: np.ndarray, valid: np.ndarray, pore: np.ndarray | None, *, textured: bool = False
+) -> float:
+    """Characteristic feature length: pixels per phase transition along rows and columns.
+
+    ``textured=True`` counts only the 32 x 32 tiles whose transition density is at least a
+    fifth of the 90th percentile's, so that a flat background (vacuum, embedding) does not
+    lengthen the specimen's feature length.
+    """
+    if pore is not None:
+        b = np.asarray(pore, bool)
+    else:
+        b = g > otsu(g[valid], flavour="skimage")
+    both_r = valid[:, 1:] & valid[:, :-1]
+    both_c = valid[1:, :] & valid[:-1, :]
+    tr_map = (b[:, 1:] != b[:, :-1]) & both_r
+    tc_map = (b[1:, :] != b[:-1, :]) & both_c
+    tile = 32
+    rows, cols = g.shape
+    if textured and rows >= 2 * tile and cols >= 2 * tile:
+        nr, nc = (rows - 1) // tile, (cols - 1) // tile
+
+        def tiles(m: np.ndarray) -> np.ndarray:
+            m = m[: nr * tile, : nc * tile].reshape(nr, tile, nc, tile)
+            return m.sum(axis=(1, 3), dtype=np.int64)
+
+        t_tr = tiles(tr_map) + tiles(tc_map)
+        t_n = tiles(both_r) + tiles(both_c)
+        dens = t_tr / np.maximum(t_n, 1)
+        sel = (t_n > 0) & (dens >= 0.2 * np.quantile(dens[t_n > 0], 0.9))
+        if sel.any() and t_tr[sel].sum() > 0:
+            length = t_n[sel].sum() / t_tr[sel].sum()
+            return float(np.clip(length, 2.0, max(2.0, min(g.shape) / 10.0)))
+    tr = np.count_nonzero(tr_map)
+    tc = np.count_nonzero(tc_map)
+    n = np.count_nonzero(both_r) + np.count_nonzero(both_c)
+    length = n / max(tr + tc, 1)
+    return float(np.clip(length, 2.0, max(2.0, min(g.shape) / 10.0)))
+
+
+@dataclass(frozen=True)
+class _Background:
+    """Coarse split of an image into textured specimen and flat background."""
+
+    background: np.ndarray  # bool, flat regions touching the border
+    texture_ratio: float  # median texture of background / of specimen (1 if none)
+    background_fraction: float
+    feature_px: float
+    sigma_px: float
+    g: np.ndarray  # normalised, lightly smoothed image
+    valid: np.ndarray
+    found: bool
+    reason: str
+
+
+def _coarse_background(
+    image: np.ndarray, excluded: np.ndarray | None, pore: np.ndarray | None
+) -> _Background:
+    img = _as_image(image)
+    valid = np.ones(img.shape, bool) if excluded is None else ~np.asarray(excluded, bool)
+    if excluded is not None and np.asarray(excluded).shape != img.shape:
+        raise MeasurementError(
+            f"excluded mask shape {np.asarray(excluded).shape} differs from image {img.shape}"
+        )
+    g = blur(stretch(img, valid), 1.0, border="replicate").astype(np.float64)
+    if np.count_nonzero(valid) < 64 or np.ptp(g[valid]) < 1e-6:
+        return _Background(np.zeros(img.shape, bool), 1.0, 0.0, 2.0, 3.0, g, valid, False,
+                           "constant or empty image: no texture to tell specimen from background")
+    feat = _feature_length_px(g, valid, pore, textured=True)
+    sigma = float(np.clip(feat, 3.0, max(3.0, min(img.shape) / 8.0)))
+    tex = _local_std(g, valid, sigma)
+    thr = otsu(tex[valid], flavour="skimage")
+    low = (tex < thr) & valid
+    # only flat regions of some size that touch the image border (or the excluded area)
+    low = open_disc(low, max(1.0, sigma / 2.0))
+    lab, n = ndi.label(low)
+    border = np.zeros(img.shape, bool)
+    border[[0, -1], :] = True
+    border[:, [0, -1]] = True
+    border |= ndi.binary_dilation(~valid, iterations=1)
+    keep = np.zeros(n + 1, bool)
+    if n:
+        touching = np.unique(lab[border & (lab > 0)])
+        sizes = np.bincount(lab.ravel(), minlength=n + 1)
+        min_size = 0.01 * np.count_nonzero(valid)
+        keep[touching] = True
+        keep &= sizes >= min_size
+        keep[0] = False
+    bg = keep[lab]
+    n_valid = max(np.count_nonzero(valid), 1)
+    frac = np.count_nonzero(bg) / n_valid
+    spec = valid & ~bg
+    if frac == 0 or np.count_nonzero(spec) == 0:
+        return _Background(bg, 1.0, float(frac), feat, sigma, g, valid, False,
+                           "texture is similar everywhere (no flat region at the border)")
+    ratio = float(np.median(tex[bg]) / max(np.median(tex[spec]), 1e-9))
+    spec_frac = np.count_nonzero(spec) / n_valid
+    # A flat region that covers most of the field is more likely a smooth specimen with a
+    # textured defect (a crack, a particle) than the vacuum beside a thin film: the less
+    # of the field the "specimen" covers, the flatter the background must be (35 % of the
+    # specimen's texture when the specimen covers >= 40 % of the field, proportionally
+    # less below; a vacuum or embedding background keeps < 10 %).
+    max_ratio = 0.35 * min(1.0, spec_frac / 0.4)
+    found = ratio < max_ratio and frac >= 0.02 and spec_frac >= 0.1
+    if found:
+        reason = (f"flat region at the border ({100 * frac:.0f}% of the field) with "
+                  f"{100 * ratio:.0f}% of the specimen's texture")
+    else:
+        reason = (f"no flat background: the flattest border region ({100 * frac:.0f}% of the "
+                  f"field) keeps {100 * ratio:.0f}% of the texture (< {100 * max_ratio:.0f}% "
+                  "needed)")
+    return _Background(bg if found else np.zeros(img.shape, bool), ratio, float(frac), feat,
+                       sigma, g, valid, found, reason)
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """``ndi.binary_fill_holes`` (4-connected background) by labelling, fast."""
+    lab, n = ndi.label(~mask)
+    if n == 0:
+        return mask.copy()
+    border = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    outside = np.zeros(n + 1, bool)
+    outside[border] = True
+    outside[0] = False
+    return ~outside[lab]
+

@@ -1,0 +1,86 @@
+"""Film detection (semscan.measure.cross_section.film): band, surfaces, direction."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from semscan.calibration import UNCALIBRATED
+from semscan.measure.cross_section import (
+    analyze_cross_section,
+    detect_film,
+    measure_thickness,
+)
+from semscan.phantoms.films import (
+    imaged_cross_section,
+    render_cross_section,
+    synthetic_cross_section,
+)
+from tests.measure.cross_section._films import CAL, film_image
+
+REAL = Path(__file__).parents[3] / ".." / "shared" / "data" / "real"
+
+
+@pytest.mark.parametrize("tilt", [0, 30])
+@pytest.mark.parametrize("ab", [3, 5])
+def test_large_open_pores(ab, tilt):
+    # Pores 20 px through the film and 60-100 px along it, porosity 0.5: clusters of them
+    # open onto both surfaces and are as dark as the vacuum. The band is found from the
+    # solid fraction at a scale larger than the pores (before: no edge found at all).
+    img, _pore, spec, truth = imaged_cross_section(
+        (768, 768), supersample=2, thickness_px=460, a_px=10.0 * ab, b_px=10.0,
+        tilt_deg=tilt, porosity=0.5, seed=1, render_seed=1,
+    )
+    film = detect_film(img, calibration=UNCALIBRATED)
+    assert film.edges_visible == 2 and film.direction_source == "edges"
+    assert film.direction_deg == pytest.approx(tilt, abs=1.0)  # measured within 0.2
+    th = measure_thickness(film, calibration=UNCALIBRATED)
+    assert th.mean_um == pytest.approx(truth["thickness_px"], rel=0.02)  # measured within 0.6%
+    assert np.mean(film.specimen == spec) > 0.99
+    if tilt == 0:  # the surfaces follow the solid's envelope, not the open pores
+        rows = np.nonzero(spec.any(axis=1))[0]
+        assert np.nanmedian(np.abs(film.top_px - (rows.min() - 0.5))) < 1.0
+        assert np.nanmedian(np.abs(film.bottom_px - (rows.max() + 0.5))) < 1.0
+
+
+def test_no_edge_visible_uses_user_direction():
+    pore, _spec, _truth, _ = film_image((200, 300), thickness_px=1000, a_px=6, b_px=3, seed=0)
+    img = (~pore).astype(float)
+    film = detect_film(img, calibration=CAL, film_direction_deg=5.0)
+    assert (film.edges_visible, film.direction_source, film.direction_deg) == (0, "user", 5.0)
+    film = detect_film(img, calibration=CAL)
+    assert film.direction_source == "default rows"
+    res = analyze_cross_section(pore, ~pore, img, calibration=CAL)
+    assert math.isnan(res.thickness.mean_um)
+    assert any("edge" in w for w in res.warnings)
+
+
+def test_one_edge_and_embedding_rendered():
+    pore, spec, _truth = synthetic_cross_section((300, 400), thickness_px=400, offset_px=150,
+                                                a_px=8, b_px=4, tilt_deg=5, seed=3)
+    img = render_cross_section(pore, spec, background="embedding", seed=3)
+    film = detect_film(img, calibration=CAL)
+    assert film.edges_visible == 1
+    assert film.direction_deg == pytest.approx(5, abs=1.5)
+
+
+def test_constant_image_is_all_specimen():
+    film = detect_film(np.full((64, 64), 0.5), calibration=CAL)
+    assert film.edges_visible == 0 and film.specimen.all()
+
+
+@pytest.mark.real
+def test_real_hitachi_cross_section():
+    path = REAL / "membrane_cells_hitachi.bmp"
+    if not path.exists():
+        pytest.skip("shared real images absent")
+    cv2 = pytest.importorskip("cv2")
+    img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255.0
+    img = img[:-64]  # Hitachi data bar
+    film = detect_film(img, calibration=UNCALIBRATED)
+    assert film.edges_visible >= 1 and film.direction_source == "edges"
+    assert abs(film.direction_deg) < 5.0  # the top edge runs nearly along the rows
+    pore = img < np.median(img)
+    res = analyze_cross_section(pore, ~pore, img, calibration=UNCALIBRATED, film=film)
+    assert res.laminar.kappa > 0

@@ -1,0 +1,27 @@
+"""The texture split (semscan.measure.cross_section._texture)."""
+
+import numpy as np
+import pytest
+
+from semscan.measure.cross_section._texture import _coarse_background, _feature_length_px
+
+
+def test_feature_length_ignores_flat_background():
+    stripes = np.zeros((256, 256), bool)
+    stripes[:, :128] = (np.arange(128) // 4) % 2 == 1  # stripes 4 px wide, left half only
+    g = stripes.astype(float)
+    valid = np.ones(g.shape, bool)
+    # pixel pairs (rows and columns) per transition: 2 x 4 on the stripes
+    assert _feature_length_px(g, valid, stripes, textured=True) == pytest.approx(8.0, rel=0.05)
+    assert _feature_length_px(g, valid, stripes) == pytest.approx(16.0, rel=0.05)
+
+
+def test_flat_border_region_is_background():
+    # a striped specimen in the middle rows, flat grey above and below
+    img = np.full((256, 256), 0.5)
+    img[64:192] = ((np.arange(256) // 4) % 2).astype(float)[None, :]
+    bg = _coarse_background(img, None, None)
+    assert bg.found
+    assert bg.background[:48].all() and bg.background[208:].all()
+    assert not bg.background[80:176].any()
+    assert bg.background_fraction == pytest.approx(0.5, abs=0.1)
