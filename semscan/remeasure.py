@@ -121,8 +121,8 @@ def _check_labels(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def segmentation_from_labels(segmentation: Any, labels: np.ndarray) -> Any:
     """The segmentation ``segmentation`` with its masks replaced by ``labels``.
 
-    Fractions, contrast and the quality warnings are recomputed (as
-    :meth:`Segmentation.with_excluded <semscan.segment.Segmentation.with_excluded>` does);
+    Fractions, contrast and the quality warnings are recomputed
+    (:meth:`Segmentation.with_masks <semscan.segment.Segmentation.with_masks>`);
     the method, threshold and grey image stay those of the original segmentation, and the
     method reason says the masks were edited.
 
@@ -132,24 +132,12 @@ def segmentation_from_labels(segmentation: Any, labels: np.ndarray) -> Any:
     labels : ndarray of int, shape ``segmentation.shape``
         0 solid, 1 pore, 2 excluded.
     """
-    from semscan.segment._segment import _QUALITY_PREFIXES, _quality
-
     arr = _check_labels(labels, segmentation.shape)
-    pore, excluded = arr == LABEL_PORE, arr == LABEL_EXCLUDED
-    solid = arr == LABEL_SOLID
-    kept = tuple(w for w in segmentation.warnings if not w.startswith(_QUALITY_PREFIXES))
-    q = _quality(segmentation.contrast_grey, pore, solid, excluded, segmentation.pores)
-    return dataclasses.replace(
-        segmentation,
-        pore=pore,
-        solid=solid,
-        excluded=excluded,
-        pore_fraction=q["pore_fraction"],
-        solid_fraction=q["solid_fraction"],
-        excluded_fraction=q["excluded_fraction"],
-        contrast=q["contrast"],
+    return segmentation.with_masks(
+        arr == LABEL_PORE,
+        arr == LABEL_SOLID,
+        arr == LABEL_EXCLUDED,
         method_reason=f"{segmentation.method_reason}; masks edited by a reviewer",
-        warnings=kept + q["warnings"],
     )
 
 
