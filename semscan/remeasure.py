@@ -201,7 +201,7 @@ def remeasure(
         raise RemeasureError(
             f"{result.micrograph.name or 'this image'} is a tilted cross-section measured in "
             "a rotated film frame; re-measuring it from a file-grid label image is not "
-            "supported yet: correct it with --film-direction-deg or re-analyse"
+            "supported yet; re-analyse it (semscan analyze) instead"
         )
     labels = _check_labels(labels, result.file_shape)
     rows, cols = result.segmentation.shape

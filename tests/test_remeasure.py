@@ -126,3 +126,24 @@ def test_save_reviewed_updates_the_tables(tmp_path):
     chords = pd.read_parquet(out / "chords.parquet")
     assert len(chords) == len(new.pore_intercept.chords.length) + len(
         new.solid_intercept.chords.length)
+
+
+def _same_row(a, b):
+    for key, value in a.items():
+        if key in ("seg_method_reason", "warnings"):
+            continue
+        assert b[key] == value or (value != value and b[key] != b[key]), key
+
+
+def test_a_level_cross_section_is_remeasured_on_its_film():
+    grey, _ = disc_image((120, 256), seed=4, n=30, r=5.0)
+    img = np.full((240, 256), 0.05, np.float32)
+    img[60:180] = grey
+    res = analyze_micrograph(Micrograph.from_array(img, pixel_size_um=0.01), view="cross-section")
+    assert res.frame_rotation is None and res.cross_section is not None
+    _same_row(res.to_row(), remeasure(res, res.labels_full).to_row())
+    labels = res.labels_full
+    labels[100:140, 100:140][labels[100:140, 100:140] == 1] = 0
+    new = remeasure(res, labels)
+    assert new.cross_section.film is res.cross_section.film  # the film found before
+    assert new.porosity.n_pore_pixels < res.porosity.n_pore_pixels

@@ -16,7 +16,7 @@ from semscan.napari._reader import (
     read_micrograph_layers,
     read_output_layers,
 )
-from semscan.napari.layers import line_features
+from semscan.napari.layers import line_features, result_layers
 from tests.napari._files import VENDOR_FILES
 
 
@@ -91,3 +91,22 @@ def test_line_features_count_every_intercept(out_folder):
     f = line_features(res, "pore")
     assert f["intercepts"].sum() == len(res.pore_intercept.chords.length)
     assert f["length_um"].sum() == pytest.approx(float(np.sum(res.pore_intercept.chords.length)))
+
+
+def test_cross_section_layers_show_the_film_in_the_file_grid():
+    from pathlib import Path
+
+    from semscan.pipeline import analyze_path
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample_cross_section.tif"
+    res = analyze_path(sample)
+    assert res.view == "cross-section" and res.frame_rotation is not None  # a tilted film
+    layers = _by_name(result_layers(res))
+    geo = res.geometry_full
+    top_bottom, kw, kind = layers["sample_cross_section.tif film surfaces"]
+    assert kind == "shapes" and kw["shape_type"] == "path"
+    np.testing.assert_array_equal(top_bottom[0], geo.film_top)
+    thick, _, _ = layers["sample_cross_section.tif thickness"]
+    assert len(thick) == len(geo.thickness) == res.cross_section.to_dict()["xs_thickness_n"]
+    labels = layers["sample_cross_section.tif labels"][0]
+    assert labels.shape == res.file_shape
