@@ -157,12 +157,18 @@ class Segmentation:
             raise SegmentationError(
                 f"extra excluded mask has shape {extra.shape}, expected {self.pore.shape}"
             )
-        pore = self.pore & ~extra
-        solid = self.solid & ~extra
-        excluded = self.excluded | extra
+        return self.with_masks(self.pore & ~extra, self.solid & ~extra, self.excluded | extra)
+
+    def with_masks(
+        self, pore: np.ndarray, solid: np.ndarray, excluded: np.ndarray, **changes: object
+    ) -> Segmentation:
+        """A copy with these masks (e.g. corrected by a reviewer); fractions, contrast and
+        the quality warnings are recomputed, ``changes`` replace other fields."""
         kept = tuple(w for w in self.warnings if not w.startswith(_QUALITY_PREFIXES))
         return dataclasses.replace(
-            self, **_masks_and_quality(self.contrast_grey, pore, solid, excluded, self.pores, kept)
+            self,
+            **_masks_and_quality(self.contrast_grey, pore, solid, excluded, self.pores, kept),
+            **changes,
         )
 
 

@@ -1,0 +1,159 @@
+"""The plugin in real napari: readers through viewer.open, the widgets, a screenshot.
+
+Run under a virtual X server (``xvfb-run``; ``python3 tasks.py test`` does it): Qt's
+offscreen platform crashes when an Image layer is added (no GL context).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+napari = pytest.importorskip(
+    "napari", reason="napari is not installed: pip install 'semscan[napari]' pyqt6 pytest-qt"
+)
+pytest.importorskip("pytestqt", reason="pytest-qt is not installed (the dev extra has it)")
+if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    pytest.skip("no display for Qt: run under xvfb-run (python3 tasks.py test does)",
+                allow_module_level=True)
+
+from tests.napari._files import VENDOR_FILES  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning",
+                                        "ignore::PendingDeprecationWarning")
+
+
+def test_manifest_is_valid_and_found():
+    from npe2 import PluginManager
+
+    pm = PluginManager.instance()
+    pm.discover()
+    manifest = pm.get_manifest("semscan")
+    assert {c.id for c in manifest.contributions.commands} >= {
+        "semscan.read_micrograph", "semscan.read_output", "semscan.analyse_widget",
+        "semscan.remeasure_widget"}
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    npe2 = Path(sys.executable).with_name("npe2")
+    res = subprocess.run([str(npe2), "validate", "semscan"], capture_output=True, text=True)
+    assert res.returncode == 0 and "valid" in res.stdout, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("name", sorted(VENDOR_FILES))
+def test_open_gives_the_calibration_as_scale(make_napari_viewer, tmp_path, name):
+    write, px, source, vendor, rows = VENDOR_FILES[name]
+    path = write(tmp_path)
+    viewer = make_napari_viewer()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore" if px is None else "error", UserWarning)
+        [layer] = viewer.open(str(path), plugin="semscan")
+    assert layer.data.shape == (rows, 160)
+    assert layer.metadata["calibration_source"] == source
+    assert layer.metadata["vendor"] == vendor
+    if px is None:
+        np.testing.assert_allclose(layer.scale, (1.0, 1.0))
+        assert layer.metadata["unit"] == "px"
+    else:
+        np.testing.assert_allclose(layer.scale, (px, px))
+        assert str(layer.units[0]) == "micrometer"
+
+
+def _open_output(viewer, out_folder):
+    record = sorted((out_folder / "images").glob("img0-*.json"))[0]
+    layers = viewer.open(str(record), plugin="semscan")
+    return record, {ly.name: ly for ly in layers}
+
+
+def test_output_folder_layers(make_napari_viewer, out_folder):
+    from napari.layers import Image, Labels, Shapes
+
+    viewer = make_napari_viewer()
+    _, layers = _open_output(viewer, out_folder)
+    assert isinstance(layers["img0.tif"], Image)
+    labels = layers["img0.tif labels"]
+    assert isinstance(labels, Labels) and set(np.unique(labels.data)) <= {0, 1, 2}
+    np.testing.assert_allclose(labels.scale, (0.01, 0.01))
+    lines = layers["img0.tif lines"]
+    assert isinstance(lines, Shapes) and len(lines.data) == 100
+    assert list(lines.features.columns[:4]) == ["phase", "line", "voids", "intercepts"]
+    assert np.allclose(labels.get_color(1)[:3], (40 / 255, 140 / 255, 1.0))
+
+
+def test_remeasure_and_save_from_the_widget(make_napari_viewer, qtbot, out_folder):
+    import json
+
+    import pandas as pd
+
+    from semscan.napari._widget import remeasure_widget
+
+    viewer = make_napari_viewer()
+    record, layers = _open_output(viewer, out_folder)
+    labels = layers["img0.tif labels"]
+    before = json.loads(record.read_text())["row"]
+    widget = remeasure_widget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget[0].reset_choices()
+    assert widget[0].value == labels.name
+    # a reviewer excludes a rectangle drawn on a Shapes layer, and erases some pores
+    shapes = viewer.add_shapes([np.array([[0, 0], [0, 40], [30, 40], [30, 0]])],
+                               shape_type="polygon", name="scratch", scale=labels.scale)
+    widget[1].reset_choices()
+    widget[1].value = shapes.name
+    widget[2].clicked.emit()
+    data = np.array(labels.data)
+    assert (data[:31, :41] == 2).all()
+    pore = np.argwhere(data == 1)[:300]
+    data[tuple(pore.T)] = 0
+    labels.data = data
+    widget[3].clicked.emit()
+    assert "re-measured in" in widget[6].value
+    worker = widget[5].clicked.emit() or widget.save_worker
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    row = widget.saved_row
+    region = int((data != 2).sum())
+    table = pd.read_csv(out_folder / "results.csv").set_index("output_stem")
+    saved = table.loc[record.stem]
+    assert bool(saved["reviewed"]) and saved["review_pixels_changed"] == row[
+        "review_pixels_changed"] == int((data != labels.metadata["semscan_labels_before"]).sum())
+    assert saved["areal_porosity"] == pytest.approx(row["areal_porosity"], abs=1e-12)
+    assert row["areal_porosity"] == pytest.approx(int((data == 1).sum()) / region, abs=1e-12)
+    assert before["reviewed"] if "reviewed" in before else True
+
+
+def test_analyse_widget_runs_in_a_thread(make_napari_viewer, qtbot, tmp_path):
+    from semscan.napari._widget import analyse_widget
+    from tests.napari._files import disc_image, write_fei
+
+    grey, _ = disc_image(seed=2)
+    path = write_fei(tmp_path / "a.tif", grey, bar=12)
+    viewer = make_napari_viewer()
+    widget = analyse_widget(viewer)
+    widget[0].value = path
+    widget[1].value = "surface"
+    widget[5].value = "classify.enabled=false"
+    widget[6].clicked.emit()
+    assert widget.worker is not None
+    with qtbot.waitSignal(widget.worker.finished, timeout=120_000):
+        pass
+    names = [ly.name for ly in viewer.layers]
+    assert names[:3] == ["a.tif", "a.tif labels", "a.tif lines"]
+    assert widget.last_result.view == "surface" and widget[8].value == 3
+    assert widget[9].value.startswith(("ok", "review", "unreliable"))
+
+
+def test_a_shown_viewer_screenshot_is_not_blank(make_napari_viewer, out_folder, tmp_path):
+    viewer = make_napari_viewer(show=True)
+    _open_output(viewer, out_folder)
+    viewer.reset_view()
+    shot = viewer.screenshot(canvas_only=True, flash=False)
+    rgb = shot[..., :3].astype(float)
+    assert shot.shape[0] > 100 and shot.shape[1] > 100
+    assert rgb.std() > 20  # the micrograph's structure, not one flat colour
+    # the pores are tinted blue: many pixels have more blue than red
+    assert ((rgb[..., 2] - rgb[..., 0]) > 30).mean() > 0.05
