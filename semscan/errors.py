@@ -14,6 +14,7 @@ __all__ = [
     "ManifestError",
     "MeasurementError",
     "ModelError",
+    "PluginError",
     "SegmentationError",
     "SemscanError",
 ]
@@ -49,3 +50,7 @@ class MeasurementError(SemscanError, ValueError):
 
 class ModelError(SemscanError, ValueError):
     """A model file is missing, unsafe, or was trained with other features or versions."""
+
+
+class PluginError(SemscanError, OSError):
+    """A file or folder the napari plugin cannot open or save."""

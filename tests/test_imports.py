@@ -12,7 +12,7 @@ GUI = ("napari", "PyQt5", "PyQt6", "PySide2", "PySide6", "qtpy", "magicgui", "su
 
 @pytest.mark.parametrize("module", ["semscan", "semscan.pipeline", "semscan.io",
                                     "semscan.segment", "semscan.measure", "semscan.classify",
-                                    "semscan.remeasure", "semscan.napari",
+                                    "semscan.pipeline.remeasure", "semscan.napari",
                                     "semscan.napari.layers", "semscan.napari._reader"])
 def test_core_imports_stay_light(module):
     code = (

@@ -59,7 +59,7 @@ def analyze_record(out_dir: Path, stem: str, record: dict[str, Any]) -> Any:
     with the recorded configuration and task (semscan is deterministic, so this is what
     the batch measured), re-measured from the corrected mask when the row is reviewed."""
     from semscan.config import AnalysisConfig
-    from semscan.napari._errors import PluginError
+    from semscan.errors import PluginError
     from semscan.pipeline import analyze_path
 
     where = record.get("input") or record.get("file")
@@ -76,7 +76,7 @@ def analyze_record(out_dir: Path, stem: str, record: dict[str, Any]) -> Any:
     if record["row"].get("reviewed") and mask.exists():
         import tifffile
 
-        from semscan.remeasure import remeasure
+        from semscan.pipeline.remeasure import remeasure
 
         result = remeasure(result, tifffile.imread(mask))
     return result

@@ -1,7 +1,7 @@
 """napari widgets: Analyse, and Re-measure / Save of a corrected label layer.
 
-Thin callers of :func:`semscan.pipeline.analyze_path`, :func:`semscan.remeasure.remeasure`
-and :func:`semscan.remeasure.save_reviewed`, which are tested without a viewer. The
+Thin callers of :func:`semscan.pipeline.analyze_path`, :func:`semscan.pipeline.remeasure.remeasure`
+and :func:`semscan.report.review.save_reviewed`, which are tested without a viewer. The
 analysis runs in napari's ``thread_worker``, so napari stays responsive; it reports its
 stages (read, segment and measure, layers) on a progress bar and Cancel stops it between
 stages (a stage in progress runs to its end, its result is then dropped).
@@ -232,7 +232,7 @@ def remeasure_widget(viewer: Any) -> Any:
     @again.clicked.connect
     def remeasure_now() -> Any:
         from semscan.napari.layers import result_table
-        from semscan.remeasure import label_edit, remeasure
+        from semscan.pipeline.remeasure import label_edit, remeasure
 
         lab = layer()
         if lab is None:
@@ -248,7 +248,8 @@ def remeasure_widget(viewer: Any) -> Any:
 
     @thread_worker
     def save_work(lab_meta: dict[str, Any], data: np.ndarray, who: str):
-        from semscan.remeasure import label_edit, remeasure, save_reviewed
+        from semscan.pipeline.remeasure import label_edit, remeasure
+        from semscan.report.review import save_reviewed
 
         res = remeasure(lab_meta["semscan_result"], data)
         edit = label_edit(lab_meta["semscan_labels_before"], data)

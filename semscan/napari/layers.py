@@ -237,7 +237,7 @@ def read_output_record(path: str | Path) -> tuple[Path, str, dict[str, Any]]:
     """
     import json
 
-    from semscan.napari._errors import PluginError
+    from semscan.errors import PluginError
 
     p = Path(path)
     if p.is_dir():

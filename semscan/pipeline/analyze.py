@@ -18,18 +18,15 @@ import os
 import time
 from pathlib import Path
 
-from semscan.calibration import Calibration
-from semscan.classify.fields import classify_fields
-from semscan.classify.model import StructureClass, load_model
 from semscan.config import AnalysisConfig
 from semscan.errors import ConfigError
 from semscan.io import read_micrograph
-from semscan.measure import chord_lengths, intercept_method, local_thickness, mil_rose, porosity
 from semscan.micrograph import Micrograph
+from semscan.pipeline.measurements import measure_masks
 from semscan.pipeline.models import Models, load_models
 from semscan.pipeline.result import ImageResult, Timings
-from semscan.pipeline.section import detected_view, film_frame_cross_section, image_verdict
-from semscan.segment import Segmentation, segment_micrograph
+from semscan.pipeline.section import detected_view, film_frame_cross_section
+from semscan.segment import segment_micrograph
 
 __all__ = ["analyze_micrograph", "analyze_path"]
 
@@ -173,72 +170,11 @@ def analyze_micrograph(
         timings["cross_section"] = time.perf_counter() - t
         warnings_.extend(getattr(cross_section, "warnings", ()))
 
-    region = ~seg.excluded
-    mcfg = cfg.measure
-    common = {
-        "calibration": cal,
-        "region": region,
-        "n_lines": mcfg.n_lines,
-        "angle_deg": mcfg.angle_deg,
-        "window_um": mcfg.window_um,
-        "min_voids_per_line": mcfg.min_voids_per_line,
-        "ci_method": mcfg.ci_method,
-        "seed": mcfg.seed,
-    }
-    t = time.perf_counter()
-    pore_ic = intercept_method(seg.pore, phase="pore", **common)
-    solid_ic = intercept_method(seg.solid, phase="solid", **common)
-    timings["intercepts"] = time.perf_counter() - t
-    warnings_.extend(pore_ic.warnings)
-
-    t = time.perf_counter()
-    por = porosity(seg.pore, region=region, n_lines=mcfg.n_lines)
-    timings["porosity"] = time.perf_counter() - t
-
-    directional = rows = cols = lt = None
-    if mcfg.mil_step_deg > 0:
-        t = time.perf_counter()
-        directional = mil_rose(
-            seg.pore,
-            calibration=cal,
-            region=region,
-            step_deg=mcfg.mil_step_deg,
-            n_lines=mcfg.n_lines,
-            window_um=pore_ic.window_size[0] * 1.0 if pore_ic.window_mode != "full" else "full",
-        )
-        timings["directional"] = time.perf_counter() - t
-    if mcfg.dense_chords:
-        t = time.perf_counter()
-        rows = chord_lengths(seg.pore, calibration=cal, direction="rows", region=region)
-        cols = chord_lengths(seg.pore, calibration=cal, direction="columns", region=region)
-        timings["chords"] = time.perf_counter() - t
-    if mcfg.local_thickness:
-        t = time.perf_counter()
-        lt = local_thickness(seg.pore, calibration=cal, region=region)
-        timings["local_thickness"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    verdict = image_verdict(micrograph, seg)
-    timings["verdict"] = time.perf_counter() - t
-    if verdict.verdict != "ok":
-        warnings_.append(f"segmentation {verdict.verdict}: {verdict.reason}")
-
-    structure = None
-    if cfg.classify.enabled:
-        t = time.perf_counter()
-        structure = _classify(seg, cal, cfg, models)
-        timings["classify"] = time.perf_counter() - t
-        if verdict.verdict == "unreliable":
-            structure = dataclasses.replace(
-                structure, label="uncertain", is_uncertain=True,
-                reasons=(f"segmentation unreliable: {verdict.reason}", *structure.reasons),
-            )
-        if structure.rectified:
-            warnings_.append(
-                f"the pore size changes {structure.scale_ratio:.1f}x steadily over the field "
-                "(an oblique view or a graded structure); the structure class was computed "
-                "after resampling it to one scale (class_scale_ratio)"
-            )
+    measured = measure_masks(micrograph, seg, config=cfg, models=models)
+    warnings_.extend(measured.warnings)
+    timings.update(measured.timings)
+    verdict = measured.verdict
+    assert verdict is not None  # measured in full
 
     return ImageResult(
         micrograph=micrograph,
@@ -248,16 +184,16 @@ def analyze_micrograph(
         sample=sample,
         sample_source=sample_source,
         segmentation=seg,
-        region=region,
-        pore_intercept=pore_ic,
-        solid_intercept=solid_ic,
-        porosity=por,
-        directional=directional,
-        chords_rows=rows,
-        chords_columns=cols,
-        local_thickness=lt,
+        region=~seg.excluded,
+        pore_intercept=measured.pore_intercept,
+        solid_intercept=measured.solid_intercept,
+        porosity=measured.porosity,
+        directional=measured.directional,
+        chords_rows=measured.chords_rows,
+        chords_columns=measured.chords_columns,
+        local_thickness=measured.local_thickness,
         cross_section=cross_section,
-        structure=structure,
+        structure=measured.structure,
         warnings=tuple(dict.fromkeys(warnings_)),
         timings=Timings(timings),
         input_micrograph=input_micrograph,
@@ -268,14 +204,3 @@ def analyze_micrograph(
         verdict_detail=verdict,
     )
 
-
-def _classify(
-    seg: Segmentation, cal: Calibration, cfg: AnalysisConfig, models: Models
-) -> StructureClass:
-    model = models.structure
-    if model is None:  # not loaded by the caller: load it for this image only
-        model = load_model(cfg.classify.model_path)
-    return classify_fields(
-        seg.pore, seg.solid, calibration=cal, region=~seg.excluded, grey=seg.contrast_grey,
-        model=model, confidence_threshold=cfg.classify.confidence_threshold,
-    )

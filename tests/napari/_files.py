@@ -112,3 +112,8 @@ def write_fei(path: Path, grey: np.ndarray, *, pixel_size_um: float = 0.01, bar:
             f"\r\n[PrivateFei]\r\nDatabarHeight={bar}\r\n")
     tifffile.imwrite(path, u8, extratags=[(34682, 2, None, text, True)])
     return path
+
+
+def by_name(layers):
+    """Layer-data tuples by their layer name."""
+    return {kw["name"]: (data, kw, kind) for data, kw, kind in layers}

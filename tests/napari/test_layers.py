@@ -1,60 +1,22 @@
-"""The plugin's layer data, readers and the re-measure core, without a viewer."""
+"""semscan.napari.layers: an analysis as napari layer data, without a viewer."""
 
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import tifffile
 
-from semscan.napari._reader import (
-    get_micrograph_reader,
-    get_output_reader,
-    read_micrograph_layers,
-    read_output_layers,
-)
+from semscan.napari._reader import read_output_layers
 from semscan.napari.layers import line_features, result_layers
-from tests.napari._files import VENDOR_FILES
-
-
-@pytest.mark.parametrize("name", sorted(VENDOR_FILES))
-def test_micrograph_reader_scale_is_the_calibration(tmp_path, name):
-    write, px, source, vendor, rows = VENDOR_FILES[name]
-    path = write(tmp_path)
-    reader = get_micrograph_reader(str(path))
-    assert reader is read_micrograph_layers
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore" if px is None else "error")
-        [(data, kw, kind)] = reader(str(path))
-    assert kind == "image" and data.shape == (rows, 160)  # the data bar is cropped
-    meta = kw["metadata"]
-    assert (meta["vendor"], meta["calibration_source"]) == (vendor, source)
-    if px is None:
-        assert kw["scale"] == (1.0, 1.0) and kw["units"] == ("pixel", "pixel")
-        assert meta["unit"] == "px" and kw["name"].endswith("[px]")
-    else:
-        assert kw["scale"] == pytest.approx((px, px)) and kw["units"] == ("um", "um")
-        assert meta["unit"] == "µm" and meta["calibration"]["pixel_size_um"] == pytest.approx(px)
-
-
-def test_readers_refuse_what_they_do_not_read(tmp_path, out_folder):
-    assert get_micrograph_reader(str(tmp_path / "notes.txt")) is None
-    assert get_output_reader(str(tmp_path)) is None
-    assert get_output_reader(str(out_folder)) is read_output_layers
-    stem = sorted((out_folder / "images").glob("*.json"))[0]
-    assert get_output_reader(str(stem)) is read_output_layers
-
-
-def _by_name(layers):
-    return {kw["name"]: (data, kw, kind) for data, kw, kind in layers}
+from tests.napari._files import by_name
 
 
 def test_output_layers_match_the_folder(out_folder):
     record = sorted((out_folder / "images").glob("img0-*.json"))[0]
-    layers = _by_name(read_output_layers(str(record)))
+    layers = by_name(read_output_layers(str(record)))
     data, kw, _ = layers["img0.tif labels"]
     saved = tifffile.imread(out_folder / "masks" / f"{record.stem}_labels.tif")
     np.testing.assert_array_equal(data, saved)  # the file grid, data bar rows excluded
@@ -101,7 +63,7 @@ def test_cross_section_layers_show_the_film_in_the_file_grid():
     sample = Path(__file__).resolve().parents[2] / "data" / "sample_cross_section.tif"
     res = analyze_path(sample)
     assert res.view == "cross-section" and res.frame_rotation is not None  # a tilted film
-    layers = _by_name(result_layers(res))
+    layers = by_name(result_layers(res))
     geo = res.geometry_full
     top_bottom, kw, kind = layers["sample_cross_section.tif film surfaces"]
     assert kind == "shapes" and kw["shape_type"] == "path"

@@ -1,0 +1,187 @@
+"""The measurement stage: every number of an image from its masks (METHODS.md 1-3, 7, 8).
+
+:func:`measure_masks` runs on a finished segmentation, whether the segmenter made it
+(:func:`~semscan.pipeline.analyze_micrograph`) or a reviewer corrected it
+(:func:`~semscan.pipeline.remeasure.remeasure`): intercepts of both phases, porosity, the
+MIL rose, dense chords, local thickness, the segmentation verdict and the structure class.
+One function for both, so a re-measured image is measured exactly as the batch measured it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+from semscan.classify.fields import classify_fields
+from semscan.classify.model import StructureClass, load_model
+from semscan.config import AnalysisConfig
+from semscan.measure import (
+    ChordDistribution,
+    DirectionalResult,
+    InterceptResult,
+    LocalThicknessResult,
+    PorosityResult,
+    chord_lengths,
+    intercept_method,
+    local_thickness,
+    mil_rose,
+    porosity,
+)
+from semscan.micrograph import Micrograph
+from semscan.pipeline.models import Models
+from semscan.pipeline.section import image_verdict
+from semscan.segment import Segmentation
+from semscan.segment.verdict import Verdict
+
+__all__ = ["Measurements", "measure_masks"]
+
+
+@dataclass(frozen=True, eq=False)
+class Measurements:
+    """What :func:`measure_masks` measured (the fields of the same name of
+    :class:`~semscan.pipeline.ImageResult`).
+
+    ``verdict`` and ``structure`` are None when not computed (``quick=True``, or the
+    classifier switched off); ``warnings`` in the order they arose; ``timings`` seconds
+    per stage.
+    """
+
+    pore_intercept: InterceptResult
+    solid_intercept: InterceptResult
+    porosity: PorosityResult
+    directional: DirectionalResult | None
+    chords_rows: ChordDistribution | None
+    chords_columns: ChordDistribution | None
+    local_thickness: LocalThicknessResult | None
+    verdict: Verdict | None
+    structure: StructureClass | None
+    warnings: tuple[str, ...]
+    timings: tuple[tuple[str, float], ...]
+
+
+def measure_masks(
+    micrograph: Micrograph,
+    seg: Segmentation,
+    *,
+    config: AnalysisConfig,
+    models: Models,
+    quick: bool = False,
+) -> Measurements:
+    """Measure ``seg`` (in ``micrograph``'s grid) with the options of ``config``.
+
+    Parameters
+    ----------
+    micrograph : Micrograph
+        The micrograph that was segmented (its grey image and calibration).
+    seg : Segmentation
+        Pore / solid / excluded masks; ``~seg.excluded`` is the measured region.
+    config : AnalysisConfig
+    models : Models
+        The structure model (loaded here for this image when ``models.structure`` is None).
+    quick : bool
+        Skip local thickness, the verdict and the structure class (seconds each on a
+        1536 x 1103 image); a warning says so.
+
+    Returns
+    -------
+    Measurements
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from semscan.micrograph import Micrograph
+    >>> from semscan.segment import segment_micrograph
+    >>> img = np.full((64, 64), 0.8, np.float32); img[:, ::4] = 0.1
+    >>> mic = Micrograph.from_array(img, pixel_size_um=0.01)
+    >>> cfg = AnalysisConfig().with_overrides({"measure.window_um": "full",
+    ...     "classify.enabled": False, "measure.local_thickness": False})
+    >>> seg = segment_micrograph(mic, denoise="none", background_um=0.0, method="otsu")
+    >>> m = measure_masks(mic, seg, config=cfg, models=Models())
+    >>> round(m.porosity.porosity, 6), m.verdict.verdict
+    (0.25, 'ok')
+    """
+    cal = micrograph.calibration
+    timings: dict[str, float] = {}
+    warnings_: list[str] = []
+    region = ~seg.excluded
+    mcfg = config.measure
+    common = {
+        "calibration": cal,
+        "region": region,
+        "n_lines": mcfg.n_lines,
+        "angle_deg": mcfg.angle_deg,
+        "window_um": mcfg.window_um,
+        "min_voids_per_line": mcfg.min_voids_per_line,
+        "ci_method": mcfg.ci_method,
+        "seed": mcfg.seed,
+    }
+    t = time.perf_counter()
+    pore_ic = intercept_method(seg.pore, phase="pore", **common)
+    solid_ic = intercept_method(seg.solid, phase="solid", **common)
+    timings["intercepts"] = time.perf_counter() - t
+    warnings_.extend(pore_ic.warnings)
+
+    t = time.perf_counter()
+    por = porosity(seg.pore, region=region, n_lines=mcfg.n_lines)
+    timings["porosity"] = time.perf_counter() - t
+
+    directional = rows = cols = lt = None
+    if mcfg.mil_step_deg > 0:
+        t = time.perf_counter()
+        directional = mil_rose(
+            seg.pore,
+            calibration=cal,
+            region=region,
+            step_deg=mcfg.mil_step_deg,
+            n_lines=mcfg.n_lines,
+            window_um=pore_ic.window_size[0] * 1.0 if pore_ic.window_mode != "full" else "full",
+        )
+        timings["directional"] = time.perf_counter() - t
+    if mcfg.dense_chords:
+        t = time.perf_counter()
+        rows = chord_lengths(seg.pore, calibration=cal, direction="rows", region=region)
+        cols = chord_lengths(seg.pore, calibration=cal, direction="columns", region=region)
+        timings["chords"] = time.perf_counter() - t
+    verdict = structure = None
+    if quick:
+        warnings_.append(
+            "quick re-measure: local thickness, segmentation verdict and structure class "
+            "not recomputed"
+        )
+        return Measurements(pore_ic, solid_ic, por, directional, rows, cols, None, None, None,
+                            tuple(warnings_), tuple(timings.items()))
+    if mcfg.local_thickness:
+        t = time.perf_counter()
+        lt = local_thickness(seg.pore, calibration=cal, region=region)
+        timings["local_thickness"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    verdict = image_verdict(micrograph, seg)
+    timings["verdict"] = time.perf_counter() - t
+    if verdict.verdict != "ok":
+        warnings_.append(f"segmentation {verdict.verdict}: {verdict.reason}")
+
+    if config.classify.enabled:
+        t = time.perf_counter()
+        model = models.structure
+        if model is None:  # not loaded by the caller: load it for this image only
+            model = load_model(config.classify.model_path)
+        structure = classify_fields(
+            seg.pore, seg.solid, calibration=cal, region=region, grey=seg.contrast_grey,
+            model=model, confidence_threshold=config.classify.confidence_threshold,
+        )
+        timings["classify"] = time.perf_counter() - t
+        if verdict.verdict == "unreliable":
+            structure = dataclasses.replace(
+                structure, label="uncertain", is_uncertain=True,
+                reasons=(f"segmentation unreliable: {verdict.reason}", *structure.reasons),
+            )
+        if structure.rectified:
+            warnings_.append(
+                f"the pore size changes {structure.scale_ratio:.1f}x steadily over the field "
+                "(an oblique view or a graded structure); the structure class was computed "
+                "after resampling it to one scale (class_scale_ratio)"
+            )
+    return Measurements(pore_ic, solid_ic, por, directional, rows, cols, lt, verdict, structure,
+                        tuple(warnings_), tuple(timings.items()))
