@@ -59,6 +59,19 @@ class Measurements:
     warnings: tuple[str, ...]
     timings: tuple[tuple[str, float], ...]
 
+    def result_fields(self) -> dict[str, object]:
+        """The :class:`~semscan.pipeline.ImageResult` fields these measurements fill."""
+        return {
+            "pore_intercept": self.pore_intercept,
+            "solid_intercept": self.solid_intercept,
+            "porosity": self.porosity,
+            "directional": self.directional,
+            "chords_rows": self.chords_rows,
+            "chords_columns": self.chords_columns,
+            "local_thickness": self.local_thickness,
+            "structure": self.structure,
+        }
+
 
 def measure_masks(
     micrograph: Micrograph,
