@@ -317,7 +317,19 @@ for path in sorted(Path(sys.argv[1]).iterdir()):
         outcome = type(exc).__name__
     print(json.dumps({{"name": path.name, "outcome": outcome,
                       "seconds": time.perf_counter() - t}}), flush=True)
-print(json.dumps({{"max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+def peak_mb():
+    # VmHWM: the peak of this process image. ru_maxrss would do on a fresh process, but
+    # Linux keeps it across execve, so a child forked from a large pytest worker reports
+    # the worker's peak (seen: 1157 MB from a worker that had read the report folders).
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"max_rss_mb": peak_mb()}}))
 """
 
 

@@ -16,6 +16,7 @@ EXPECTED_BUILTIN = {
     "SegmentationError": ValueError,
     "MeasurementError": ValueError,
     "ModelError": ValueError,
+    "PluginError": OSError,
 }
 
 

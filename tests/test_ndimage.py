@@ -219,6 +219,25 @@ def test_distance_transform_metrics():
     assert e.dtype == np.float32
 
 
+def test_exact_distance_transform_ignores_the_thread_count_and_equals_scipy():
+    """OpenCV's parallel transform rounds roots by thread count; the kit's does not."""
+    import scipy.ndimage as ndi
+
+    from semscan.phantoms.geometry import boolean_ellipses
+
+    mask = ~boolean_ellipses((700, 900), intensity_per_px2=0.002, a_px=9, b_px=9, seed=1)
+    before = cv2.getNumThreads()
+    try:
+        maps = []
+        for n in (1, 2, 4):
+            cv2.setNumThreads(n)
+            maps.append(nd.distance_transform(mask))
+    finally:
+        cv2.setNumThreads(before)
+    assert all(np.array_equal(maps[0], m) for m in maps[1:])
+    np.testing.assert_array_equal(maps[0], ndi.distance_transform_edt(mask).astype(np.float32))
+
+
 def test_distance_transform_outside():
     m = np.ones((5, 5), bool)
     far = nd.distance_transform(m, metric="taxicab")
