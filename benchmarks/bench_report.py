@@ -7,7 +7,7 @@ folder). A 500-image folder is made from it without faking any number: each imag
 real record (``images/<stem>.json``, its chord file and overlay) is copied under a new
 name, with a new sha256 (of the copy's name) and file name, into 50 samples; the tables
 (``results.csv``, ``samples.csv``) are rebuilt from those records the way
-``semscan analyze`` writes them (:func:`semscan.report.outputs.write_tables`). The
+``semscan analyze`` writes them (:func:`semscan.report.records.write_tables`). The
 report is then built from each folder with :func:`semscan.report.build.build_report`,
 one format at a time and all three; wall and CPU seconds of this process (the PDF of a
 batch of more than 50 images has per-image pages for the flagged images only).
@@ -40,7 +40,8 @@ def replicate(source: Path, dest: Path, n_images: int, n_samples: int = 50) -> P
     """A folder of ``n_images`` copies of ``source``'s image records (see the module doc)."""
     import pandas as pd
 
-    from semscan.report.outputs import CSV_ENCODING, atomic_write, write_tables
+    from semscan.report.outputs import CSV_ENCODING, atomic_write
+    from semscan.report.records import write_tables
 
     records = [json.loads(p.read_text(encoding="utf-8"))
                for p in sorted((source / "images").glob("*.json"))]

@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import cv2
 
@@ -32,9 +32,12 @@ __all__ = ["BatchItem", "analyze_batch"]
 log = logging.getLogger("semscan.pipeline")
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class BatchItem:
-    """The outcome of one file of a batch.
+class BatchItem(Generic[T]):
+    """The outcome of one file of a batch (``T``: what ``on_result`` returns).
 
     Attributes
     ----------
@@ -51,7 +54,7 @@ class BatchItem:
     """
 
     path: str
-    value: Any = None
+    value: T | None = None
     error: str = ""
     seconds: float = 0.0
     notes: tuple[str, ...] = ()

@@ -32,11 +32,13 @@ from semscan.report.lock import FolderLock
 from semscan.report.outputs import (
     CSV_ENCODING,
     ImageOutputWriter,
-    Record,
     atomic_write,
     image_stem,
-    merge_chords,
     path_digest,
+)
+from semscan.report.records import (
+    Record,
+    merge_chords,
     read_run_json,
     remove_failure_record,
     remove_stale_temporaries,

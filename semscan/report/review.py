@@ -16,7 +16,8 @@ from semscan.pipeline.remeasure import LabelEdit, RemeasureError
 from semscan.pipeline.result import ImageResult
 from semscan.report.batch import rebuild_tables
 from semscan.report.lock import FolderLock
-from semscan.report.outputs import ImageOutputWriter, atomic_write, read_image_json
+from semscan.report.outputs import ImageOutputWriter, atomic_write
+from semscan.report.records import read_image_json
 
 __all__ = ["save_reviewed"]
 

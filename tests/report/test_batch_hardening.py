@@ -21,7 +21,7 @@ from semscan.config import AnalysisConfig
 from semscan.pipeline import BatchTask, analyze_batch, make_tasks
 from semscan.report.batch import run_batch
 from semscan.report.lock import FolderBusyError, FolderLock
-from semscan.report.outputs import read_run_json
+from semscan.report.records import read_run_json
 from tests._procs import CLI, cli_env, needs_proc, process_state, worker_pids
 from tests._synthetic import disc_pores, sem_image, write_fei_tiff
 
