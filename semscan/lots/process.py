@@ -176,9 +176,9 @@ def rolling_check(
 
     Examples
     --------
-    >>> c = rolling_check(t0_um=100, t_um=115, before_um=400, after_um=115, minutes=2)
-    >>> round(c.r_pct, 12), round(c.k, 12), c.r_ok, c.k_ok
-    (15.0, 6.956521739130, True, True)
+    >>> c = rolling_check(t0_um=20, t_um=23, before_um=100, after_um=25, minutes=1.5)
+    >>> c.r_pct, c.k, c.r_ok, c.k_ok
+    (15.0, 6.0, True, True)
     """
     for name, v in (("t0", t0_um), ("t", t_um), ("before", before_um), ("after", after_um)):
         if not (math.isfinite(v) and v > 0):
