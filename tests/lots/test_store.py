@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests._lotdb import db_url, fake_folder, pg_server  # noqa: F401
+pytest.importorskip("sqlalchemy")
+pytest.importorskip("alembic")
 
-from semscan.errors import LotError  # noqa: I001
+from semscan.errors import LotError
 from semscan.lots import db, store
 from semscan.lots.models import Analysis, AuditEvent, Image, SampleAnalysis, Verdict, utcnow
 from semscan.lots.specs import shipped_spec
+from tests._lotdb import db_url, fake_folder, pg_server  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -195,8 +197,8 @@ def test_the_shipped_meta_aramid_spec_is_stored_as_version_1(engine):
 
 
 WRITER = """
-import sys
-from semscan.lots import db, store
+import sys  # noqa: E402
+from semscan.lots import db, store  # noqa: E402
 e = db.engine_for(sys.argv[1])
 for folder in sys.argv[2:]:
     with db.session_scope(e) as s:
