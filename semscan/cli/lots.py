@@ -46,14 +46,14 @@ def _need_db() -> None:
 
 
 @contextmanager
-def _session(db: str | None) -> Iterator[Any]:
+def _session(db: str | None, *, write: bool = True) -> Iterator[Any]:
     _need_db()
     from semscan.lots.db import engine_for, session_scope
 
     try:
         engine = engine_for(db)
         try:
-            with session_scope(engine) as session:
+            with session_scope(engine, write=write) as session:
                 yield session
         finally:
             engine.dispose()
@@ -204,7 +204,7 @@ def show(lot: Annotated[str, typer.Argument(help="Lot name.")], db: DbOpt = None
     """A lot: samples, analyses, lab values, the latest verdict, the audit trail."""
     from semscan.lots.store import lot_record
 
-    with _session(db) as s:
+    with _session(db, write=False) as s:
         r = lot_record(s, lot)
     out.print(f"lot {msg(r.name)}  product {msg(r.product or '-')}  created {r.created_at} "
               f"by {msg(r.created_by)}  {msg(r.meta) if r.meta else ''}")
@@ -247,7 +247,7 @@ def list_cmd(
     """The lots, with their analyses and latest verdict."""
     from semscan.lots.store import list_lots
 
-    with _session(db) as s:
+    with _session(db, write=False) as s:
         rows = list_lots(s, failed=failed, since=_since(since))
     t = Table()
     for col in ("lot", "product", "created (UTC)", "analyses", "latest verdict", "spec"):
@@ -275,7 +275,7 @@ def export(
     from semscan.lots.store import list_lots, lot_record
 
     rows = []
-    with _session(db) as s:
+    with _session(db, write=False) as s:
         names = [lot] if lot else [r["lot"] for r in list_lots(s)]
         for name in names:
             r = lot_record(s, name)
@@ -311,7 +311,7 @@ def report(
     from semscan.lots.store import lot_record
     from semscan.report.lot import write_lot_report
 
-    with _session(db) as s:
+    with _session(db, write=False) as s:
         record = lot_record(s, lot)
     folder = output or Path(f"lot-{''.join(c if c.isalnum() or c in '-_.' else '_' for c in lot)}")
     try:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -140,9 +140,17 @@ def is_current(engine: Engine) -> bool:
         return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 
+#: Key of the PostgreSQL advisory lock that writers hold for their transaction.
+PG_WRITE_LOCK = 0x5E3_5CA4
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on error.
+
+    Writers queue: on SQLite every transaction begins ``IMMEDIATE``; on PostgreSQL a
+    writing session (``write=True``) first takes a transaction-level advisory lock, so
+    two ``attach`` runs never race to create the same sample or image.
 
     Raises
     ------
@@ -154,4 +162,6 @@ def session_scope(engine: Engine) -> Iterator[Session]:
                        "or not at the latest version; run `semscan lots init` first")
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory.begin() as session:
+        if write and engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_WRITE_LOCK})
         yield session
