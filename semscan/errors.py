@@ -11,12 +11,14 @@ __all__ = [
     "CalibrationError",
     "ConfigError",
     "ImageFormatError",
+    "LotError",
     "ManifestError",
     "MeasurementError",
     "ModelError",
     "PluginError",
     "SegmentationError",
     "SemscanError",
+    "SpecError",
 ]
 
 
@@ -54,3 +56,11 @@ class ModelError(SemscanError, ValueError):
 
 class PluginError(SemscanError, OSError):
     """A file or folder the napari plugin cannot open or save."""
+
+
+class LotError(SemscanError, ValueError):
+    """A lot-database request that cannot be done: unknown lot or spec, bad value, bad folder."""
+
+
+class SpecError(LotError):
+    """A lot specification (TOML) that cannot be read or has a bad criterion."""

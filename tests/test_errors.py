@@ -17,6 +17,8 @@ EXPECTED_BUILTIN = {
     "MeasurementError": ValueError,
     "ModelError": ValueError,
     "PluginError": OSError,
+    "LotError": ValueError,
+    "SpecError": ValueError,
 }
 
 
@@ -39,3 +41,4 @@ def test_each_error_is_caught_as_semscan_and_as_its_builtin(name, builtin):
 def test_a_manifest_error_is_a_config_error():
     assert issubclass(errors.ManifestError, errors.ConfigError)
     assert not issubclass(errors.ImageFormatError, ValueError)
+    assert issubclass(errors.SpecError, errors.LotError)

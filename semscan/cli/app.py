@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from semscan import __version__
-from semscan.cli import analyze, info, train
+from semscan.cli import analyze, info, lots, train
 from semscan.cli._console import out
 from semscan.cli.report_cmd import report as report_command
 
@@ -56,3 +56,6 @@ app.command("train-pixels")(train.train_pixels)
 app.command("train-classifier")(train.train_classifier)
 app.command("evaluate-classifier")(train.evaluate_classifier)
 app.command("report")(report_command)
+app.add_typer(lots.app, name="lots")
+app.command("process-window")(lots.process_window_cmd)
+app.command("rolling")(lots.rolling_cmd)

@@ -1,0 +1,138 @@
+"""semscan.cli.lots: the README's QA-lots session end to end on SQLite and PostgreSQL (the
+bundled samples analysed once, then every `semscan lots` line of the README), and the
+process-check commands."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from semscan.cli.app import app
+from tests._lotdb import db_url, fake_folder, pg_server  # noqa: F401
+from tests.cli._helpers import REPO, _semscan, runner
+
+
+def _session_lines() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- lots-session -->\n```bash\n(.*?)```", text, re.S).group(1)
+    return [line.split("  #")[0].strip() for line in block.splitlines()
+            if line.startswith("semscan lots ")]
+
+
+@pytest.fixture(scope="module")
+def samples_out(tmp_path_factory) -> Path:
+    """out/samples of the README's first command (the bundled data/ analysed)."""
+    root = tmp_path_factory.mktemp("readme")
+    (root / "data").symlink_to(REPO / "data")
+    res = _semscan("analyze", "data", "--out", "out/samples", cwd=root)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return root / "out" / "samples"
+
+
+def _run(args: list[str], url: str):
+    return runner.invoke(app, args, env={"SEMSCAN_DB": url, "COLUMNS": "200"})
+
+
+@pytest.mark.slow
+def test_readme_session_end_to_end(samples_out, db_url, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "samples").symlink_to(samples_out)
+    lines = _session_lines()
+    assert [shlex.split(x)[2] for x in lines] == ["init", "create", "attach", "lab", "spec",
+                                                  "judge", "report", "show"]
+    outputs = {}
+    for line in lines:
+        res = _run(shlex.split(line)[1:], db_url)
+        outputs[shlex.split(line)[2]] = res
+        expected = 1 if shlex.split(line)[2] == "judge" else 0  # the verdict is fail
+        assert res.exit_code == expected, (line, res.output)
+    with (samples_out / "results.csv").open(encoding="utf-8-sig") as fh:
+        xs = next(r for r in csv.DictReader(fh) if r["view"] == "cross-section")
+    judged = outputs["judge"].output
+    assert "L-0423 against meta-aramid-film@1: fail" in judged
+    statuses = re.findall(r"│ (porosity|laminar coefficient|thickness|gas permeability|"
+                          r"permeability retained[^│]*|specific Young's modulus)\s*│"
+                          r"[^│]*│[^│]*│[^│]*│ (\w+)", judged)
+    assert [s for _, s in statuses] == ["fail", "pass", "pass", "pass", "pass", "pass"]
+    assert "attached to L-0423: 2 analysis(es) linked" in outputs["attach"].output
+    html = (tmp_path / "lot-L-0423" / "lot-report.html").read_text(encoding="utf-8")
+    value = float(re.search(r'data-criterion="porosity">.*?data-value="([^"]+)"', html).group(1))
+    assert value == float(xs["areal_porosity"])
+    kappa = float(re.search(r'data-criterion="laminar coefficient">.*?data-value="([^"]+)"',
+                            html).group(1))
+    assert kappa == float(xs["xs_kappa"])
+    margin = float(re.search(r'data-criterion="porosity">.*?data-margin="([^"]+)"',
+                             html).group(1))
+    assert margin == pytest.approx(float(xs["areal_porosity"]) - 0.6)
+    assert len(list((tmp_path / "lot-L-0423" / "overlays").glob("*.png"))) == 2
+    assert html.count('<figure class="overlay">') == 2
+    pytest.importorskip("weasyprint")
+    assert (tmp_path / "lot-L-0423" / "lot-report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_list_export_rejudge_and_errors(db_url, tmp_path):  # noqa: F811
+    spec = tmp_path / "film.toml"
+    spec.write_text('name = "film"\n[[criteria]]\nname = "p"\nvalue = "result:areal_porosity"\n'
+                    'min = 0.6\nunit = "fraction"\nsource = "claim 1"\n')
+    folder = fake_folder(tmp_path / "out", 3, porosity=0.7)
+    for args in (["init"], ["create", "L1", "--product", "film"], ["attach", "L1", str(folder)],
+                 ["spec", "add", str(spec)], ["judge", "L1"]):
+        res = _run(["lots", *args, "--user", "qa"], db_url)
+        assert res.exit_code == 0, (args, res.output)
+    spec.write_text(spec.read_text().replace("min = 0.6", "min = 0.75"))
+    assert "version 2" in _run(["lots", "spec", "add", str(spec)], db_url).output
+    assert _run(["lots", "judge", "L1"], db_url).exit_code == 1
+    res = _run(["lots", "list", "--failed"], db_url)
+    assert "L1" in res.output and "film@2" in res.output and "1 lot(s)" in res.output
+    assert "0 lot(s)" in _run(["lots", "list", "--since", "2999-01-01"], db_url).output
+    shown = _run(["lots", "show", "L1"], db_url).output
+    assert "verdict 1: pass against film@1" in shown and "verdict 2: fail against film@2" in shown
+    out_csv = tmp_path / "lots.csv"
+    assert _run(["lots", "export", "--out", str(out_csv)], db_url).exit_code == 0
+    with out_csv.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 3 and {r["latest_verdict"] for r in rows} == {"fail"}
+    assert {r["spec"] for r in rows} == {"film@2"}
+    bad = _run(["lots", "attach", "NOPE", str(folder)], db_url)
+    assert bad.exit_code == 2 and "no lot 'NOPE'" in bad.output
+    bad = _run(["lots", "lab", "L1", "gas=abc"], db_url)
+    assert bad.exit_code == 2 and "is not name=value[unit]" in bad.output
+
+
+def test_commands_refuse_an_uninitialised_database(tmp_path):
+    res = _run(["lots", "list"], str(tmp_path / "new.db"))
+    assert res.exit_code == 2 and "run `semscan lots init` first" in res.output
+
+
+def test_process_window_command_gives_the_patent_example(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("Ts,TL,P\n135,380,42.0\n140,400,54.0\n145,353,54.6\n150,290,54.3\n"
+                    "155,90,52.9\n160,75,53.5\n")
+    res = runner.invoke(app, ["process-window", str(path), "--ts", "145"])
+    assert res.exit_code == 0, res.output
+    assert "Tl = 137.5 °C, Tu = 152.5 °C: the solvent qualifies" in res.output
+    assert "Ts 145 °C is inside [Tl, Tu]" in res.output
+    assert runner.invoke(app, ["process-window", str(path), "--ts", "160"]).exit_code == 1
+
+
+def test_rolling_command():
+    res = runner.invoke(app, ["rolling", "--t0", "20", "--t", "23", "--before", "100",
+                              "--after", "25", "--minutes", "1.5"])
+    assert res.exit_code == 0, res.output
+    assert "r = 15 %" in res.output and "k = 6 " in res.output
+    assert "elastic_recovery=15% rolling_coefficient=6" in res.output
+    bad = runner.invoke(app, ["rolling", "--t0", "20", "--t", "25", "--before", "50",
+                              "--after", "25", "--minutes", "2"])
+    assert bad.exit_code == 1 and "out of limit" in bad.output
+
+
+@pytest.mark.parametrize("command", [["lots"], ["lots", "attach"], ["lots", "spec", "add"],
+                                     ["process-window"], ["rolling"]])
+def test_h_is_help(command):
+    res = runner.invoke(app, [*command, "-h"])
+    assert res.exit_code == 0 and "Usage:" in res.stdout
