@@ -42,6 +42,7 @@ __all__ = [
     "disc",
     "distance_transform",
     "erode_disc",
+    "exact_distance",
     "histogram",
     "masked_blur",
     "open_disc",
@@ -466,6 +467,35 @@ def distance_transform(
     if outside == "background":
         return cv2.distanceTransform(np.pad(m, 1), kind, size)[1:-1, 1:-1]
     return cv2.distanceTransform(m, kind, size)
+
+
+_ROUNDED_BELOW = 512.0  # px; below it OpenCV's float32 distance pins its integer square
+
+
+def exact_distance(mask: np.ndarray) -> np.ndarray:
+    """Euclidean distance (px, float32) to the nearest False pixel, correctly rounded.
+
+    The same distances as :func:`distance_transform` (``'far'`` border), but each value is
+    the float32 nearest to ``sqrt(n)`` for the integer squared distance ``n``, so the map
+    does not depend on OpenCV's thread count (its single-thread path is off by an ulp on
+    some pixels). Below 512 px the integer is recovered from OpenCV's value; beyond,
+    SciPy's exact transform is used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.ones((3, 3), bool); m[0, 0] = False
+    >>> exact_distance(m)[2, 2] == np.float32(np.sqrt(8.0))
+    np.True_
+    """
+    d = cv2.distanceTransform(np.asarray(mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    if d.size and float(d.max()) >= _ROUNDED_BELOW:
+        from scipy.ndimage import distance_transform_edt
+
+        return distance_transform_edt(np.asarray(mask, dtype=bool)).astype(np.float32)
+    sq = np.square(d, dtype=np.float64)
+    np.rint(sq, out=sq)
+    return np.sqrt(sq, out=sq).astype(np.float32)
 
 
 def dilate_disc(mask: np.ndarray, radius: float) -> np.ndarray:
