@@ -22,7 +22,7 @@ _METHODS = THICKNESS_METHODS
 EXACT_MAX_PORE_PIXELS = 100_000
 _BIN_REL = 0.04  # relative width of a radius bin of the fast method
 _BIN_ABS = 0.5  # minimum width in px
-_STAMP_COST = 3000  # per stamped pixel, in kernel pixels (speed only, never the result)
+_DIST_EXACT_BELOW = 512.0  # px: OpenCV distances square to their integer within 0.2
 
 _FAST_TEXT = (
     "fast: max inscribed-disc diameter by openings at quantised radii (levels 4% apart, "
@@ -109,6 +109,27 @@ def _disc_kernel(level: float) -> np.ndarray:
     return kern
 
 
+@functools.lru_cache(maxsize=512)
+def _squared_threshold(level: float) -> int:
+    """Smallest integer squared distance whose float32 root is not below ``level``."""
+    t = max(math.floor(level * level) - 2, 0)
+    while np.float32(math.sqrt(t)) < level:
+        t += 1
+    return t
+
+
+def _within(free: np.ndarray, threshold: int) -> np.ndarray:
+    """True where the squared distance to the nearest False pixel of ``free`` is below.
+
+    From OpenCV's float32 distance: below 512 px its square is within 0.2 of the integer
+    squared distance, so comparing with ``threshold - 0.5`` decides exactly (the same
+    pixels as :func:`exact_distance` ``< level``).
+    """
+    d = cv2.distanceTransform(free.view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    np.multiply(d, d, out=d)
+    return d < np.float32(threshold - 0.5)
+
+
 def _stamp(best: np.ndarray, rr: np.ndarray, cc: np.ndarray, kv: np.ndarray) -> None:
     """Maximum of ``kv`` centred on every (rr, cc) into ``best``, clipped at the border."""
     h, w = best.shape
@@ -126,18 +147,19 @@ def _stamp(best: np.ndarray, rr: np.ndarray, cc: np.ndarray, kv: np.ndarray) -> 
             np.maximum(sub, kv[ka : ka + a1 - a0, kb : kb + b1 - b0], out=sub)
 
 
-def _fast(pore: np.ndarray, dist: np.ndarray) -> np.ndarray:
+def _fast(pore: np.ndarray, dist: np.ndarray, *, force: str | None = None) -> np.ndarray:
     """Grey-scale dilation by radius levels (see :func:`local_thickness`), in px.
 
     The pixels whose distance map reaches level r are dilated by the disc of radius r and
     covered pixels get ``2r - 1``. A pixel at level r (the largest level <= its distance)
     also lies in the sets of every lower level, but its disc there is inside its own disc
     at r with a smaller value, so only its own level counts: every pixel is dilated once,
-    at its own level. Level r's pixels are dilated with OpenCV (many pixels) or stamped
-    one by one (few pixels, large discs), whichever is cheaper; both give the same
-    pixels, and a maximum does not depend on the order, so neither does the result.
-    The map equals, pixel for pixel, one distance transform per level (the former
-    implementation, kept in the tests).
+    at its own level. Level r's pixels are dilated by OpenCV with the disc kernel, stamped
+    one by one, or thresholded on a distance transform, whichever the cost model says is
+    cheapest (``force`` picks one: ``'dilate'``, ``'stamp'`` or ``'distance'``, for tests);
+    all three give the same pixels, and a maximum does not depend on the order, so neither
+    does the result. The map equals, pixel for pixel, one distance transform per level
+    (the former implementation, kept in the tests).
     """
     h, w = pore.shape
     levels = _levels(float(dist.max()))
@@ -160,14 +182,24 @@ def _fast(pore: np.ndarray, dist: np.ndarray) -> np.ndarray:
         r0, r1 = max(int(rr.min()) - k, 0), min(int(rr.max()) + k + 1, h)
         c0, c1 = max(int(cc.min()) - k, 0), min(int(cc.max()) + k + 1, w)
         area = (r1 - r0) * (c1 - c0)
-        if n * (_STAMP_COST + n_kern) < area * (1 + n_kern / 64):  # cost model, speed only
+        cost = {  # seconds, measured on one core; they choose the speed, never the result
+            "stamp": n * (3e-6 + 5e-10 * n_kern),
+            "dilate": area * (2e-10 + 2e-11 * n_kern),
+            "distance": area * 2e-8 if levels[i] < _DIST_EXACT_BELOW - 2 else math.inf,
+        }
+        how = force or min(cost, key=cost.__getitem__)
+        if how == "stamp":
             _stamp(best, rr, cc, kern * dtype(i))
-        else:
-            seed = np.zeros((r1 - r0, c1 - c0), dtype)
-            seed[rr - r0, cc - c0] = i
+            continue
+        seed = np.zeros((r1 - r0, c1 - c0), dtype)
+        seed[rr - r0, cc - c0] = i
+        if how == "dilate":
             grown = cv2.dilate(seed, kern, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-            sub = best[r0:r1, c0:c1]
-            np.maximum(sub, grown, out=sub)
+        else:
+            grown = np.where(_within(seed == 0, _squared_threshold(float(levels[i]))), dtype(i),
+                             dtype(0))
+        sub = best[r0:r1, c0:c1]
+        np.maximum(sub, grown, out=sub)
     values = np.concatenate([[0.0], 2.0 * levels[1:] - 1.0]).astype(np.float32)
     thick = np.where(pore, 2.0 * dist - 1.0, 0.0).astype(np.float32)
     np.maximum(thick, values[best], out=thick)

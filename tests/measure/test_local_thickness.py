@@ -56,7 +56,12 @@ def test_edge_cases():
 import cv2  # noqa: E402
 
 from semscan._ndimage import distance_transform, exact_distance  # noqa: E402
-from semscan.measure.local_thickness import _disc_kernel, _fast, _levels  # noqa: E402
+from semscan.measure.local_thickness import (  # noqa: E402
+    _disc_kernel,
+    _fast,
+    _levels,
+    _squared_threshold,
+)
 from tests._synthetic import REAL, random_discs  # noqa: E402
 
 
@@ -96,11 +101,18 @@ _SYNTHETIC = {
 }
 
 
+@pytest.mark.parametrize("force", [None, "dilate", "stamp", "distance"])
 @pytest.mark.parametrize("name", sorted(_SYNTHETIC))
-def test_fast_map_equals_reference_synthetic(name):
+def test_fast_map_equals_reference_synthetic(name, force):
     pore = _SYNTHETIC[name]
     dist = exact_distance(pore)
-    assert np.array_equal(_fast(pore, dist), _reference_fast(pore, dist))
+    assert np.array_equal(_fast(pore, dist, force=force), _reference_fast(pore, dist))
+
+
+def test_squared_threshold_is_the_float32_root_boundary():
+    for level in _levels(300.0)[1:]:
+        t = _squared_threshold(float(level))
+        assert np.float32(math.sqrt(t)) >= level > np.float32(math.sqrt(t - 1)) or t == 0
 
 
 def _real_pores():
