@@ -25,6 +25,7 @@ All functions take NumPy arrays and return new arrays; OpenCV does the work.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal, get_args
 
@@ -533,6 +534,10 @@ def erode_disc(mask: np.ndarray, radius: float) -> np.ndarray:
 def open_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """Opening by a Euclidean disc of ``radius`` px: removes what a disc cannot fit in.
 
+    The pixels of ``dilate_disc(erode_disc(mask, radius), radius)``; up to 12 px by
+    OpenCV's erosion and dilation with the matching kernel (several times faster), beyond
+    by the two distance transforms (whose cost does not grow with the radius).
+
     Examples
     --------
     >>> import numpy as np
@@ -540,7 +545,30 @@ def open_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     >>> int(open_disc(m, 1.0).sum())
     45
     """
-    return dilate_disc(erode_disc(mask, radius), radius)
+    if radius < 0 or radius > _MORPH_RADIUS_MAX or mask.all() or not mask.any():
+        return dilate_disc(erode_disc(mask, radius), radius)
+    kern = _distance_disc(float(radius))
+    m = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+    eroded = cv2.erode(m, kern, borderType=cv2.BORDER_CONSTANT, borderValue=1)
+    if not eroded.any():
+        return np.zeros(mask.shape, bool)
+    return cv2.dilate(eroded, kern, borderType=cv2.BORDER_CONSTANT, borderValue=0).view(bool)
+
+
+_MORPH_RADIUS_MAX = 12.0  # px: beyond it two distance transforms are cheaper than the kernel
+
+
+@functools.lru_cache(maxsize=64)
+def _distance_disc(radius: float) -> np.ndarray:
+    """Offsets at most ``radius`` px away as :func:`distance_transform` measures it (the
+    float32 root of the integer squared distance), so that erosion and dilation by it
+    give the pixels of :func:`erode_disc` and :func:`dilate_disc`."""
+    n = math.floor(radius)
+    yy, xx = np.mgrid[-n : n + 1, -n : n + 1]
+    root = np.sqrt((yy * yy + xx * xx).astype(np.float64)).astype(np.float32)
+    kern = (root <= radius).astype(np.uint8)
+    kern.setflags(write=False)
+    return kern
 
 
 def component_areas(
