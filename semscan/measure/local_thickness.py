@@ -201,7 +201,8 @@ def _fast(pore: np.ndarray, dist: np.ndarray, *, force: str | None = None) -> np
         sub = best[r0:r1, c0:c1]
         np.maximum(sub, grown, out=sub)
     values = np.concatenate([[0.0], 2.0 * levels[1:] - 1.0]).astype(np.float32)
-    thick = np.where(pore, 2.0 * dist - 1.0, 0.0).astype(np.float32)
+    thick = np.multiply(dist, np.float32(2.0), dtype=np.float32)  # 2 d - 1 is exact in
+    np.subtract(thick, np.float32(1.0), out=thick)  # float32 (d >= 1 on pores, < 2**23)
     np.maximum(thick, values[best], out=thick)
     thick[~pore] = 0.0
     return thick
