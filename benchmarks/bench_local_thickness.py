@@ -4,9 +4,10 @@
     .venv/bin/python benchmarks/bench_local_thickness.py [--repeats 5]
 
 One core (OpenCV and BLAS threads 1), median of ``--repeats``. "before" is the former
-method (one distance transform per radius level), kept here as the reference; the maps are
-checked equal. Masks: the real micrograph /work/shared/data/real/particles_fei.tif segmented
-by semscan (skipped when absent) and synthetic Boolean discs. Prints a table; asserts nothing.
+method (one distance transform per radius level), the reference kept in
+tests/measure/test_local_thickness.py; the maps are checked equal. Masks: the real
+micrograph /work/shared/data/real/particles_fei.tif segmented by semscan (skipped when
+absent) and synthetic Boolean discs. Prints a table; asserts nothing.
 """
 
 from __future__ import annotations
@@ -31,28 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from semscan._ndimage import exact_distance  # noqa: E402
 from semscan.measure.chords import _transposed  # noqa: E402
-from semscan.measure.local_thickness import _fast, _levels  # noqa: E402
+from semscan.measure.local_thickness import _fast  # noqa: E402
 from semscan.phantoms.geometry import boolean_discs  # noqa: E402
+from tests.measure.test_local_thickness import _reference_fast as before  # noqa: E402
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-
-
-def before(pore, dist):
-    thick = np.where(pore, 2.0 * dist - 1.0, 0.0).astype(np.float32)
-    for level in _levels(float(dist.max()))[1:]:
-        centres = dist >= level
-        if not centres.any():
-            break
-        rows = np.flatnonzero(centres.any(axis=1))
-        cols = np.flatnonzero(centres.any(axis=0))
-        k = math.ceil(level) + 1
-        r0, r1 = max(rows[0] - k, 0), min(rows[-1] + k + 1, pore.shape[0])
-        c0, c1 = max(cols[0] - k, 0), min(cols[-1] + k + 1, pore.shape[1])
-        d = exact_distance(~centres[r0:r1, c0:c1])
-        sub = thick[r0:r1, c0:c1]
-        np.maximum(sub, np.where(d < level, np.float32(2 * level - 1), np.float32(0)), out=sub)
-    thick[~pore] = 0.0
-    return thick
 
 
 def median_time(fn, repeats):
