@@ -97,6 +97,9 @@ MAX_FEATURES = 100_000
 _TREE_KEYS = ("left", "right", "feature", "threshold", "value")
 
 
+_PAIRS_PER_CHUNK = 1 << 21  # (sample, tree) pairs stepped together by the numpy path
+
+
 @dataclass(frozen=True, eq=False)
 class _Tree:
     """One validated tree (built only by :func:`_make_trees`).
@@ -377,19 +380,58 @@ class TreeEnsemble:
         return self._predict_proba_numpy(np.asarray(X, dtype=np.float64))
 
     def _predict_proba_numpy(self, X: np.ndarray) -> np.ndarray:
-        out = np.zeros((X.shape[0], len(self.classes)), np.float64)
-        rows = np.arange(X.shape[0])
-        for tree in self.trees:
-            node = np.zeros(X.shape[0], np.int32)
-            active = tree.left[node] >= 0
-            while active.any():
-                idx = rows[active]
-                cur = node[idx]
-                go_left = X[idx, tree.feature[cur]] <= tree.threshold[cur]
-                node[idx] = np.where(go_left, tree.left[cur], tree.right[cur])
-                active[idx] = tree.left[node[idx]] >= 0
-            out += tree.value[node]
-        return out / max(len(self.trees), 1)
+        # All trees at once: every (sample, tree) pair steps down its own tree in the
+        # concatenated node arrays, one vectorised step per level (at most MAX_DEPTH). The
+        # comparisons are the per-tree ones, and the leaf values are added tree after tree
+        # in the stored order, so the sums are the same floating-point numbers.
+        n, n_trees = X.shape[0], len(self.trees)
+        rows = max(1, _PAIRS_PER_CHUNK // max(n_trees, 1))
+        if n > rows:  # bounded memory: rows are independent, so chunks change nothing
+            return np.concatenate([self._predict_proba_numpy(X[i : i + rows])
+                                   for i in range(0, n, rows)])
+        feature, threshold, left, right, start = self._stacked()
+        out = np.zeros((n, len(self.classes)), np.float64)
+        if n == 0 or n_trees == 0:
+            return out / max(n_trees, 1)
+        node = np.repeat(start[None, :], n, axis=0).ravel()
+        sample = np.repeat(np.arange(n), n_trees)
+        active = np.flatnonzero(left[node] >= 0)
+        while active.size:
+            cur = node[active]
+            go_left = X[sample[active], feature[cur]] <= threshold[cur]
+            nxt = np.where(go_left, left[cur], right[cur])
+            node[active] = nxt
+            active = active[left[nxt] >= 0]
+        leaf = node.reshape(n, n_trees) - start[None, :]
+        for t, tree in enumerate(self.trees):
+            out += tree.value[leaf[:, t]]
+        return out / max(n_trees, 1)
+
+    def _stacked(self) -> tuple[np.ndarray, ...]:
+        """The trees' nodes concatenated (children as global indices, -1 at leaves), cached."""
+        cached = self.__dict__.get("_stacked_nodes")
+        if cached is not None:
+            return cached
+        sizes = np.asarray([len(t.left) for t in self.trees], np.int64)
+        start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        offset = np.repeat(start, sizes)
+
+        def children(side: list[np.ndarray]) -> np.ndarray:
+            c = np.concatenate(side).astype(np.int64) if side else np.zeros(0, np.int64)
+            return np.where(c >= 0, c + offset, -1)
+
+        stacked = (
+            np.concatenate([t.feature for t in self.trees]).astype(np.int64)
+            if self.trees else np.zeros(0, np.int64),
+            np.concatenate([t.threshold for t in self.trees]) if self.trees else np.zeros(0),
+            children([t.left for t in self.trees]),
+            children([t.right for t in self.trees]),
+            start,
+        )
+        for a in stacked:
+            a.setflags(write=False)
+        object.__setattr__(self, "_stacked_nodes", stacked)
+        return stacked
 
     def _compiled_trees(self) -> tuple[Any, ...] | None:
         """scikit-learn ``Tree`` objects rebuilt from the arrays (cached), or None."""

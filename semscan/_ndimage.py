@@ -25,6 +25,7 @@ All functions take NumPy arrays and return new arrays; OpenCV does the work.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal, get_args
 
@@ -42,6 +43,7 @@ __all__ = [
     "disc",
     "distance_transform",
     "erode_disc",
+    "exact_distance",
     "histogram",
     "masked_blur",
     "open_disc",
@@ -476,6 +478,37 @@ def distance_transform(
     return d
 
 
+_ROUNDED_BELOW = 512.0  # px; below it OpenCV's float32 distance pins its integer square
+
+
+def exact_distance(mask: np.ndarray) -> np.ndarray:
+    """Euclidean distance (px, float32) to the nearest False pixel, correctly rounded.
+
+    The same distances as :func:`distance_transform` (``'far'`` border), but each value is
+    the float32 nearest to ``sqrt(n)`` for the integer squared distance ``n``, so the map
+    does not depend on OpenCV's thread count (its single-thread path is off by an ulp on
+    some pixels). Below 512 px the integer is recovered from OpenCV's value; beyond,
+    SciPy's exact transform is used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.ones((3, 3), bool); m[0, 0] = False
+    >>> exact_distance(m)[2, 2] == np.float32(np.sqrt(8.0))
+    np.True_
+    """
+    d = cv2.distanceTransform(np.asarray(mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    if d.size and float(d.max()) >= _ROUNDED_BELOW:
+        from scipy.ndimage import distance_transform_edt
+
+        return distance_transform_edt(np.asarray(mask, dtype=bool)).astype(np.float32)
+    # below 512 px, d * d in float32 is within 0.2 of the integer n (< 2**18, exact in
+    # float32) and float32 sqrt is correctly rounded: the same as float64 then float32
+    np.multiply(d, d, out=d)
+    np.rint(d, out=d)
+    return np.sqrt(d, out=d)
+
+
 def dilate_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """Dilation by a Euclidean disc of ``radius`` px (pixels within ``radius`` of a True
     pixel), via the exact distance transform: fast for any radius.
@@ -511,6 +544,10 @@ def erode_disc(mask: np.ndarray, radius: float) -> np.ndarray:
 def open_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """Opening by a Euclidean disc of ``radius`` px: removes what a disc cannot fit in.
 
+    The pixels of ``dilate_disc(erode_disc(mask, radius), radius)``; up to 12 px by
+    OpenCV's erosion and dilation with the matching kernel (several times faster), beyond
+    by the two distance transforms (whose cost does not grow with the radius).
+
     Examples
     --------
     >>> import numpy as np
@@ -518,7 +555,30 @@ def open_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     >>> int(open_disc(m, 1.0).sum())
     45
     """
-    return dilate_disc(erode_disc(mask, radius), radius)
+    if radius < 0 or radius > _MORPH_RADIUS_MAX or mask.all() or not mask.any():
+        return dilate_disc(erode_disc(mask, radius), radius)
+    kern = _distance_disc(float(radius))
+    m = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+    eroded = cv2.erode(m, kern, borderType=cv2.BORDER_CONSTANT, borderValue=1)
+    if not eroded.any():
+        return np.zeros(mask.shape, bool)
+    return cv2.dilate(eroded, kern, borderType=cv2.BORDER_CONSTANT, borderValue=0).view(bool)
+
+
+_MORPH_RADIUS_MAX = 12.0  # px: beyond it two distance transforms are cheaper than the kernel
+
+
+@functools.lru_cache(maxsize=64)
+def _distance_disc(radius: float) -> np.ndarray:
+    """Offsets at most ``radius`` px away as :func:`distance_transform` measures it (the
+    float32 root of the integer squared distance), so that erosion and dilation by it
+    give the pixels of :func:`erode_disc` and :func:`dilate_disc`."""
+    n = math.floor(radius)
+    yy, xx = np.mgrid[-n : n + 1, -n : n + 1]
+    root = np.sqrt((yy * yy + xx * xx).astype(np.float64)).astype(np.float32)
+    kern = (root <= radius).astype(np.uint8)
+    kern.setflags(write=False)
+    return kern
 
 
 def component_areas(

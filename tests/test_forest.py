@@ -194,3 +194,38 @@ def test_mutated_model_text_is_refused_or_predicts_sanely(tmp_path, forest_paylo
             assert p.shape == (len(XX), len(forest.classes))
             assert ((p >= 0) & (p <= 1)).all() and np.allclose(p.sum(axis=1), 1, atol=1e-3)
     assert outcomes["refused"] > 100 and outcomes["loaded"] > 10, outcomes
+
+
+def _reference_proba(forest: TreeEnsemble, X: np.ndarray) -> np.ndarray:
+    """The former numpy path: one tree after another."""
+    out = np.zeros((X.shape[0], len(forest.classes)), np.float64)
+    rows = np.arange(X.shape[0])
+    for tree in forest.trees:
+        node = np.zeros(X.shape[0], np.int32)
+        active = tree.left[node] >= 0
+        while active.any():
+            idx = rows[active]
+            cur = node[idx]
+            go_left = X[idx, tree.feature[cur]] <= tree.threshold[cur]
+            node[idx] = np.where(go_left, tree.left[cur], tree.right[cur])
+            active[idx] = tree.left[node[idx]] >= 0
+        out += tree.value[node]
+    return out / max(len(forest.trees), 1)
+
+
+def test_stacked_numpy_path_equals_tree_by_tree(monkeypatch):
+    import semscan._forest as forest_module
+    from semscan.classify.model_file import default_model
+
+    forest = default_model().forest
+    rng = np.random.default_rng(3)
+    med = default_model().feature_medians
+    X = med * rng.uniform(0.0, 3.0, size=(300, forest.n_features))
+    X[::17, 2] = np.nan  # NaN goes right on both paths
+    for k, tree in enumerate(forest.trees[:40]):  # values exactly at a root's threshold
+        X[k + 20, tree.feature[0]] = tree.threshold[0]
+    ref = _reference_proba(forest, X)
+    assert np.array_equal(forest._predict_proba_numpy(X), ref)
+    monkeypatch.setattr(forest_module, "_PAIRS_PER_CHUNK", 7 * len(forest.trees))
+    assert np.array_equal(forest._predict_proba_numpy(X), ref)  # in chunks of 7 rows
+    assert forest._predict_proba_numpy(X[:0]).shape == (0, len(forest.classes))

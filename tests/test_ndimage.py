@@ -307,3 +307,21 @@ def test_stretch_percentiles_and_clip():
     assert half[50] == pytest.approx((0.5 - 0.005) / 0.49) and half.max() == 1.5
     assert not nd.stretch(x, np.zeros(101, bool)).any()
     assert not nd.stretch(np.full(5, 0.3), np.ones(5, bool)).any()
+
+
+def test_open_disc_equals_two_distance_transforms():
+    import cv2
+
+    from semscan._ndimage import dilate_disc, erode_disc, open_disc
+
+    rng = np.random.default_rng(11)
+    noise = cv2.GaussianBlur(rng.random((160, 210)).astype(np.float32), (0, 0), 3.0)
+    masks = [noise > np.median(noise), noise > np.quantile(noise, 0.8),
+             rng.random((50, 70)) < 0.7, np.ones((20, 20), bool) ^ np.eye(20, dtype=bool)]
+    for mask in masks:
+        for radius in (0.5, 1.0, 1.5, 2.0, 2.2360679, 3.0, 4.5, 5.0, 7.3, 10.0, 12.0, 13.5):
+            ref = dilate_disc(erode_disc(mask, radius), radius)
+            got = open_disc(mask, radius)
+            assert got.dtype == bool and np.array_equal(got, ref), radius
+    assert np.array_equal(open_disc(masks[2][::2, 1::3], 2.0),
+                          dilate_disc(erode_disc(masks[2][::2, 1::3], 2.0), 2.0))

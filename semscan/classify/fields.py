@@ -44,7 +44,7 @@ from semscan.classify.model_file import StructureModel, default_model
 from semscan.classify.perspective import rectify_if_steady
 from semscan.classify.predict import (
     StructureClass,
-    attribution,
+    attributions,
     checked_threshold,
     feature_vector,
     make_class,
@@ -193,16 +193,13 @@ def classify_fields(
     ]
     if not fields:
         fields = field_slices(domain, field_px=max(domain.shape))
-    weights, xs, ps, drops = [], [], [], []
+    weights, xs = [], []
     for sl in fields:
         f = structure_features(pore[sl], solid[sl], calibration=calibration,
                                region=domain[sl], grey=grey[sl], rectify=False)
-        x = feature_vector(f, model)
-        p, d = attribution(x, model)
+        xs.append(feature_vector(f, model))
         weights.append(float(np.count_nonzero(domain[sl])))
-        xs.append(x)
-        ps.append(p)
-        drops.append(d)
+    ps, drops = attributions(np.asarray(xs), model)  # one forest batch for every field
     area = np.asarray(weights)
     w = area / area.sum()
     p = np.tensordot(w, np.asarray(ps), axes=1)

@@ -34,6 +34,7 @@ __all__ = [
     "UNCERTAIN",
     "StructureClass",
     "attribution",
+    "attributions",
     "checked_threshold",
     "classify_structure",
     "feature_vector",
@@ -215,11 +216,27 @@ def attribution(x: np.ndarray, model: StructureModel) -> tuple[np.ndarray, np.nd
         ``drops[i, k]``: probability of class ``k`` minus its probability when feature
         ``i`` alone is set to its training median.
     """
-    n = len(x)
-    batch = np.repeat(x[None, :], n + 1, axis=0)
-    batch[np.arange(1, n + 1), np.arange(n)] = model.feature_medians
-    proba = model.predict_proba(batch)
-    return proba[0], proba[0][None, :] - proba[1:]
+    p, drops = attributions(np.asarray(x)[None, :], model)
+    return p[0], drops[0]
+
+
+def attributions(xs: np.ndarray, model: StructureModel) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`attribution` of every row of ``xs`` (shape (n_fields, n_features)) at once.
+
+    All the probed vectors go through the forest in one batch; every row is evaluated on
+    its own, so the numbers equal one :func:`attribution` call per row.
+
+    Returns
+    -------
+    p : ndarray, shape (n_fields, n_classes)
+    drops : ndarray, shape (n_fields, n_features, n_classes)
+    """
+    xs = np.asarray(xs, np.float64)
+    m, n = xs.shape
+    batch = np.repeat(xs[:, None, :], n + 1, axis=1)  # (m, n + 1, n)
+    batch[:, np.arange(1, n + 1), np.arange(n)] = model.feature_medians
+    proba = model.predict_proba(batch.reshape(m * (n + 1), n)).reshape(m, n + 1, -1)
+    return proba[:, 0], proba[:, :1] - proba[:, 1:]
 
 
 def make_class(

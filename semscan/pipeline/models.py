@@ -6,13 +6,47 @@ image, so that a model file is read and checked before the first image is analys
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from semscan.classify.model import StructureModel, load_model
+from semscan.classify.model_file import default_model_path
 from semscan.config import AnalysisConfig
 from semscan.segment import PixelClassifier, load_pixel_classifier
 
 __all__ = ["Models", "load_models"]
+
+_CACHE_SIZE = 8
+_STRUCTURE_CACHE: dict[tuple[str, str], StructureModel] = {}
+"""Validated structure models by (resolved path, SHA-256 of the file's bytes)."""
+
+
+def cached_structure_model(path: str | Path | None) -> StructureModel:
+    """:func:`~semscan.classify.model.load_model` once per file content.
+
+    The key is the resolved path and the SHA-256 of the bytes read now, so a file that is
+    rewritten is loaded again; the models are frozen and shared read-only. A missing file
+    raises the loader's :class:`~semscan.errors.ModelError`.
+
+    Examples
+    --------
+    >>> cached_structure_model(None) is cached_structure_model(None)
+    True
+    """
+    p = Path(path) if path is not None else default_model_path()
+    try:
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+    except OSError:
+        return load_model(path)  # the loader says what is wrong with the file
+    key = (str(p.resolve()), digest)
+    model = _STRUCTURE_CACHE.get(key)
+    if model is None:
+        model = load_model(path)
+        if len(_STRUCTURE_CACHE) >= _CACHE_SIZE:
+            _STRUCTURE_CACHE.pop(next(iter(_STRUCTURE_CACHE)))
+        _STRUCTURE_CACHE[key] = model
+    return model
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,7 +74,8 @@ class Models:
 
 def load_models(config: AnalysisConfig) -> Models:
     """Load the models ``config`` needs, once: the pixel classifier when segmenting with
-    one, the structure model when classifying.
+    one, the structure model when classifying (validated once per file content and
+    process: :func:`cached_structure_model`).
 
     Raises the loader's :class:`~semscan.errors.ModelError` for a missing or foreign file.
 
@@ -53,5 +88,6 @@ def load_models(config: AnalysisConfig) -> Models:
     pixel_classifier = None
     if config.segment.method == "classifier" and config.segment.classifier_path:
         pixel_classifier = load_pixel_classifier(config.segment.classifier_path)
-    structure = load_model(config.classify.model_path) if config.classify.enabled else None
+    structure = (cached_structure_model(config.classify.model_path)
+                 if config.classify.enabled else None)
     return Models(structure=structure, pixel_classifier=pixel_classifier)

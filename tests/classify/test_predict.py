@@ -62,3 +62,16 @@ def test_raw_values_are_checked(model) -> None:
         classify_structure(np.zeros(3), model=model)
     with pytest.raises(ModelError, match="finite"):
         classify_structure(np.full(len(FEATURE_NAMES), np.nan), model=model)
+
+
+def test_attributions_batch_equals_one_call_per_row():
+    from semscan.classify.model_file import default_model
+    from semscan.classify.predict import attribution, attributions
+
+    model = default_model()
+    rng = np.random.default_rng(7)
+    xs = model.feature_medians * rng.uniform(0.3, 3.0, size=(5, len(model.feature_medians)))
+    p, drops = attributions(xs, model)
+    for k, x in enumerate(xs):
+        p1, d1 = attribution(x, model)
+        assert np.array_equal(p[k], p1) and np.array_equal(drops[k], d1)

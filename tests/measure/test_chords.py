@@ -93,3 +93,16 @@ def test_region_and_edge_cases():
         chord_lengths(m, calibration=UNCALIBRATED, direction="diagonal")
     with pytest.raises(ConfigError, match="spacing_px"):
         chord_lengths(m, calibration=UNCALIBRATED, spacing_px=0)
+
+
+def test_transposed_equals_numpy_transpose():
+    from semscan.measure.chords import _transposed
+
+    rng = np.random.default_rng(4)
+    for shape in [(1, 1), (7, 300), (513, 129), (0, 5)]:
+        m = rng.random(shape) < 0.4
+        t = _transposed(m)
+        assert t.dtype == bool and t.flags.c_contiguous
+        assert np.array_equal(t, m.T)
+    view = (rng.random((40, 60)) < 0.5)[::2, 1::3]  # a non-contiguous view
+    assert np.array_equal(_transposed(view), view.T)

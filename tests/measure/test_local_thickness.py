@@ -49,3 +49,117 @@ def test_edge_cases():
     with pytest.raises(MeasurementError, match="limited to"):
         local_thickness(np.ones((400, 400), bool) ^ np.eye(400, dtype=bool),
                         calibration=UNCALIBRATED, method="exact")
+
+
+# --- the fast map is identical to one distance transform per level (the former method) ---
+
+import cv2  # noqa: E402
+
+from semscan._ndimage import distance_transform, exact_distance  # noqa: E402
+from semscan.measure.local_thickness import (  # noqa: E402
+    _disc_kernel,
+    _fast,
+    _levels,
+    _squared_threshold,
+)
+from tests._synthetic import REAL, random_discs  # noqa: E402
+
+
+def _reference_fast(pore, dist):
+    """The former implementation: a distance transform of the level's centres per level."""
+    thick = np.where(pore, 2.0 * dist - 1.0, 0.0).astype(np.float32)
+    for level in _levels(float(dist.max()))[1:]:
+        centres = dist >= level
+        if not centres.any():
+            break
+        rows = np.flatnonzero(centres.any(axis=1))
+        cols = np.flatnonzero(centres.any(axis=0))
+        k = math.ceil(level) + 1
+        r0, r1 = max(rows[0] - k, 0), min(rows[-1] + k + 1, pore.shape[0])
+        c0, c1 = max(cols[0] - k, 0), min(cols[-1] + k + 1, pore.shape[1])
+        d = exact_distance(~centres[r0:r1, c0:c1])
+        sub = thick[r0:r1, c0:c1]
+        np.maximum(sub, np.where(d < level, np.float32(2 * level - 1), np.float32(0)), out=sub)
+    thick[~pore] = 0.0
+    return thick
+
+
+def _stripes():
+    m = np.zeros((90, 300), dtype=bool)
+    start = 3
+    for width in range(1, 30, 3):
+        m[:, start : start + width] = True
+        start += width + 2
+    return m
+
+
+_SYNTHETIC = {
+    "boolean_discs": ~boolean_discs((300, 300), intensity_per_px2=0.002, radius_px=9, seed=3),
+    "sparse_discs": random_discs((256, 320), n=12, r=30.0, seed=5),
+    "stripes": _stripes(),
+    "one_big_disc": np.hypot(*np.mgrid[-150:150, -150:150]) < 140,
+}
+
+
+@pytest.mark.parametrize("force", [None, "dilate", "stamp", "distance"])
+@pytest.mark.parametrize("name", sorted(_SYNTHETIC))
+def test_fast_map_equals_reference_synthetic(name, force):
+    pore = _SYNTHETIC[name]
+    dist = exact_distance(pore)
+    assert np.array_equal(_fast(pore, dist, force=force), _reference_fast(pore, dist))
+
+
+def test_squared_threshold_is_the_float32_root_boundary():
+    for level in _levels(300.0)[1:]:
+        t = _squared_threshold(float(level))
+        assert np.float32(math.sqrt(t)) >= level > np.float32(math.sqrt(t - 1)) or t == 0
+
+
+def _real_pores():
+    from semscan.pipeline import analyze_path
+
+    for name in ("particles_fei.tif", "porous_si_zeiss.tif"):
+        path = REAL / name
+        if not path.exists():
+            pytest.skip(f"{path} is not here")
+        res = analyze_path(path)
+        yield name, res.segmentation.pore & (res.region if res.region is not None else True)
+
+
+def test_fast_map_equals_reference_real():
+    for name, pore in _real_pores():
+        dist = exact_distance(pore)
+        assert np.array_equal(_fast(pore, dist), _reference_fast(pore, dist)), name
+
+
+def test_disc_kernels_are_the_distance_of_one_seed():
+    for level in _levels(60.0)[1:]:
+        kern = _disc_kernel(float(level))
+        k = kern.shape[0] // 2
+        one = np.ones(kern.shape, dtype=bool)
+        one[k, k] = False
+        assert np.array_equal(kern.astype(bool), exact_distance(one) < level), level
+
+
+def test_exact_distance_is_opencv_rounded():
+    pore = _SYNTHETIC["boolean_discs"]
+    d = exact_distance(pore)
+    raw = distance_transform(pore)
+    assert np.abs(d - raw).max() <= 4e-6  # at most an ulp or two of OpenCV's value
+    n = np.rint(d.astype(np.float64) ** 2)
+    assert np.array_equal(d, np.sqrt(n).astype(np.float32))
+
+
+def test_result_independent_of_opencv_threads():
+    pore = _SYNTHETIC["boolean_discs"]
+    before = cv2.getNumThreads()
+    try:
+        out = []
+        for n in (1, 2):
+            cv2.setNumThreads(n)
+            out.append(local_thickness(pore, calibration=Calibration(0.0123, "user"),
+                                       return_map=True))
+    finally:
+        cv2.setNumThreads(before)
+    assert np.array_equal(out[0].map, out[1].map)
+    assert out[0].to_dict() == out[1].to_dict()

@@ -56,3 +56,22 @@ def test_models_of_another_kind_are_refused():
     mic = Micrograph.from_array(np.full((64, 64), 0.5, np.float32), pixel_size_um=0.01)
     with pytest.raises(ConfigError, match=r"models= takes a semscan\.pipeline\.Models, got dict"):
         analyze_micrograph(mic, models={"structure": None})  # the old form
+
+
+def test_structure_model_cached_per_path_and_content(tmp_path):
+    import shutil
+
+    from semscan.classify.model_file import default_model_path
+    from semscan.pipeline.models import cached_structure_model
+
+    copy = tmp_path / default_model_path().name
+    shutil.copyfile(default_model_path(), copy)
+    first = cached_structure_model(copy)
+    assert cached_structure_model(copy) is first  # same bytes: not loaded again
+    assert cached_structure_model(None) is not first  # another path, its own entry
+    assert cached_structure_model(None).sha256 == first.sha256
+    data = copy.read_bytes()
+    copy.write_bytes(data + b"\n" if not copy.name.endswith(".gz") else data)
+    if not copy.name.endswith(".gz"):
+        again = cached_structure_model(copy)  # rewritten file: loaded and checked again
+        assert again is not first and again.sha256 != first.sha256

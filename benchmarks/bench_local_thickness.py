@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Local thickness and column chords, before/after (issue 23), with PoreSpy ratios.
+
+    .venv/bin/python benchmarks/bench_local_thickness.py [--repeats 5]
+
+One core (OpenCV and BLAS threads 1), median of ``--repeats``. "before" is the former
+method (one distance transform per radius level), the reference kept in
+tests/measure/test_local_thickness.py; the maps are checked equal. Masks: the real
+micrograph /work/shared/data/real/particles_fei.tif segmented by semscan (skipped when
+absent) and synthetic Boolean discs. Prints a table; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+cv2.setNumThreads(1)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from semscan._ndimage import exact_distance  # noqa: E402
+from semscan.measure.chords import _transposed  # noqa: E402
+from semscan.measure.local_thickness import _fast  # noqa: E402
+from semscan.phantoms.geometry import boolean_discs  # noqa: E402
+from tests.measure.test_local_thickness import _reference_fast as before  # noqa: E402
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+def median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    masks = {"boolean discs 1024^2": ~boolean_discs((1024, 1024), intensity_per_px2=0.0004,
+                                                    radius_px=14, seed=1)}
+    path = REAL / "particles_fei.tif"
+    if path.exists():
+        from semscan.pipeline import analyze_path
+
+        res = analyze_path(path)
+        reg = res.region if res.region is not None else True
+        masks[f"particles_fei {res.segmentation.pore.shape}"] = res.segmentation.pore & reg
+    try:
+        import porespy
+    except ImportError:
+        porespy = None
+    print(f"{'mask':32} {'before s':>9} {'after s':>8} {'speed-up':>8} {'same':>5} "
+          f"{'porespy s':>9} {'ps/after':>8}")
+    for name, pore in masks.items():
+        dist = exact_distance(pore)
+        tb, a = median_time(lambda: before(pore, dist), args.repeats)  # noqa: B023
+        ta, b = median_time(lambda: _fast(pore, dist), args.repeats)  # noqa: B023
+        tp = math.nan
+        if porespy is not None:
+            def ps():
+                return porespy.filters.local_thickness(pore, method="bf")  # noqa: B023
+
+            ps()  # numba compiles on the first call
+            tp, _ = median_time(ps, max(1, args.repeats // 2))
+        print(f"{name:32} {tb:9.3f} {ta:8.3f} {tb / ta:8.1f} {np.array_equal(a, b)!s:>5} "
+              f"{tp:9.3f} {tp / ta:8.1f}")
+    big = np.random.default_rng(0).random((4096, 4096)) < 0.5
+    tn, x = median_time(lambda: np.ascontiguousarray(big.T), args.repeats)
+    tc, y = median_time(lambda: _transposed(big), args.repeats)
+    print(f"\ncolumn-chord transpose 4096^2: numpy {tn * 1e3:.1f} ms, cv2 {tc * 1e3:.1f} ms, "
+          f"same={np.array_equal(x, y)}")
+
+
+if __name__ == "__main__":
+    main()
