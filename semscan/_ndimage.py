@@ -470,11 +470,7 @@ def distance_transform(
     else:
         d = cv2.distanceTransform(m, kind, size)
     if metric == "euclidean":
-        # OpenCV's parallel exact transform rounds its square roots differently with the
-        # number of threads (1 ulp on ~5 % of the pixels of a 1.6-Mpx mask). A squared
-        # distance between pixel centres is an integer: round it and take numpy's
-        # correctly rounded root, the same float32 on any machine and thread count.
-        d = np.sqrt(np.rint(np.square(d, dtype=np.float64))).astype(np.float32)
+        d = _correctly_rounded(d)
     return d
 
 
@@ -487,8 +483,7 @@ def exact_distance(mask: np.ndarray) -> np.ndarray:
     The same distances as :func:`distance_transform` (``'far'`` border), but each value is
     the float32 nearest to ``sqrt(n)`` for the integer squared distance ``n``, so the map
     does not depend on OpenCV's thread count (its single-thread path is off by an ulp on
-    some pixels). Below 512 px the integer is recovered from OpenCV's value; beyond,
-    SciPy's exact transform is used.
+    some pixels); :func:`distance_transform` with ``metric='euclidean'`` gives the same.
 
     Examples
     --------
@@ -497,13 +492,18 @@ def exact_distance(mask: np.ndarray) -> np.ndarray:
     >>> exact_distance(m)[2, 2] == np.float32(np.sqrt(8.0))
     np.True_
     """
-    d = cv2.distanceTransform(np.asarray(mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    if d.size and float(d.max()) >= _ROUNDED_BELOW:
-        from scipy.ndimage import distance_transform_edt
+    return distance_transform(mask)
 
-        return distance_transform_edt(np.asarray(mask, dtype=bool)).astype(np.float32)
-    # below 512 px, d * d in float32 is within 0.2 of the integer n (< 2**18, exact in
-    # float32) and float32 sqrt is correctly rounded: the same as float64 then float32
+
+def _correctly_rounded(d: np.ndarray) -> np.ndarray:
+    """OpenCV's exact distances as the float32 nearest to ``sqrt(n)``, ``n`` the integer
+    squared distance: its parallel transform rounds the root differently with the number
+    of threads (one ulp on ~5 % of the pixels). Below 512 px ``d * d`` in float32 is within
+    0.2 of ``n`` (< 2**18, exact in float32) and float32 sqrt is correctly rounded; beyond,
+    ``n`` is recovered in float64 (its root rounded to float32 is the same: double
+    rounding is innocuous for sqrt from binary64 to binary32)."""
+    if d.size and float(d.max()) >= _ROUNDED_BELOW:
+        return np.sqrt(np.rint(np.square(d, dtype=np.float64))).astype(np.float32)
     np.multiply(d, d, out=d)
     np.rint(d, out=d)
     return np.sqrt(d, out=d)
