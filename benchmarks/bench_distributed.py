@@ -15,7 +15,6 @@ are checked to be the same rows (timing columns aside).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import shutil
 import tempfile
@@ -61,9 +60,7 @@ def main() -> None:
     if args.fast:
         cfg = cfg.with_overrides({"classify.enabled": False, "measure.local_thickness": False})
 
-    from distributed import Client, LocalCluster
-
-    from semscan.distributed import distributed_executor
+    from semscan.distributed import connect, distributed_executor
 
     with tempfile.TemporaryDirectory(prefix="semscan-bench-") as tmp:
         tasks = make_lot(Path(tmp, "lot"), args.images)
@@ -77,9 +74,7 @@ def main() -> None:
             assert summary.ok and summary.analysed == len(tasks), summary.failures
             figures.append((f"--jobs {jobs}", wall))
             outs.append(out)
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-                Client(cluster) as client:
+        with connect("local:2") as client:  # what --scheduler local:2 starts
             for upload in (False, True):
                 out = Path(tmp, f"dask-upload{int(upload)}")
                 t0 = time.perf_counter()

@@ -14,9 +14,9 @@ A worker that dies while analysing an image (out of memory, a crash in a compile
 ``kill -9``) is survived: the scheduler reports which tasks were processing on it; those
 images are retried once *alone* (no other image in flight), and one that kills its worker
 again fails by name with a ``'WorkerDied: ...'`` error. Images in flight on other workers go
-on. An I/O error (a network file system hiccup: an ``OSError`` that is not an image format
-error) is retried once, on any worker; a deterministic error (a file that cannot be
-decoded) fails at once.
+on. An I/O error (a network file system hiccup: a read that failed, a file the worker does
+not see) is retried once, on any worker; a deterministic error (a file that cannot be
+decoded, a bad configuration) fails at once.
 
 dask and distributed are imported only here, and only when a cluster is used
 (``pip install "semscan[dask]"``).
@@ -206,12 +206,13 @@ def _run_on(task: BatchTask, files: dict[str, bytes] | None, state: _State,
         if state.on_result is None:
             return _Outcome(BatchItem(task.path, None, "", time.perf_counter() - t0), result)
         value = state.on_result(result)
+    except OSError as exc:  # reading or writing failed: maybe not the file's fault
+        log.debug("failed on %s:\n%s", task.path, traceback.format_exc())
+        io_error = _is_io_error(exc) or (files is None and not os.path.exists(task.path))
+        return failed(exc, io_error=io_error)
     except SemscanError as exc:  # deterministic: the file, the configuration
         log.debug("failed on %s:\n%s", task.path, traceback.format_exc())
         return failed(exc)
-    except OSError as exc:  # reading or writing failed: maybe not the file's fault
-        log.debug("I/O error on %s:\n%s", task.path, traceback.format_exc())
-        return failed(exc, io_error=True)
     except (ValueError, RuntimeError, MemoryError) as exc:
         log.debug("failed on %s:\n%s", task.path, traceback.format_exc())
         return failed(exc)
@@ -219,6 +220,21 @@ def _run_on(task: BatchTask, files: dict[str, bytes] | None, state: _State,
         log.error("unexpected error on %s:\n%s", task.path, traceback.format_exc())
         return failed(exc, "internal error ")
     return _Outcome(BatchItem(task.path, value, "", time.perf_counter() - t0))
+
+
+def _is_io_error(exc: OSError) -> bool:
+    """True for an error of the storage (worth a retry), not of the file's content.
+
+    Examples
+    --------
+    >>> from semscan.errors import ImageFormatError
+    >>> _is_io_error(TimeoutError()), _is_io_error(ImageFormatError("not a TIFF"))
+    (True, False)
+    """
+    if isinstance(exc, SemscanError):  # e.g. ImageFormatError: the bytes, unless caused by I/O
+        cause = exc.__cause__
+        return isinstance(cause, OSError) and not isinstance(cause, SemscanError)
+    return True
 
 
 def _upload_files(task: BatchTask) -> dict[str, bytes]:

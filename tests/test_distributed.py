@@ -8,6 +8,7 @@ SIGKILL of the process that analyses a file named ``poison*``).
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -132,6 +133,20 @@ class _KillOnPoison:
     def __call__(self, result):
         kill_on_poison(result)
         return self.inner(result)
+
+
+def test_only_io_errors_are_retried(client, tmp_path, caplog):
+    missing = tmp_path / "gone.tif"  # a file the workers do not see: an I/O error
+    broken = tmp_path / "broken.tif"  # bytes that cannot be decoded: fails at once
+    broken.write_bytes(b"II*\x00" + b"\x00" * 50)
+    with caplog.at_level(logging.WARNING, logger="semscan.distributed"):
+        items = {i.path: i for i in analyze_distributed(
+            [BatchTask(str(missing)), BatchTask(str(broken))], client=client, config=FAST)}
+    assert items[str(missing)].error == (
+        f"ImageFormatError: cannot read {missing}: no such file; check the path")
+    assert items[str(broken)].error.startswith(f"ImageFormatError: cannot read {broken}: not")
+    retried = [r.getMessage() for r in caplog.records if "retrying it once" in r.getMessage()]
+    assert len(retried) == 1 and retried[0].startswith(f"I/O error on {missing} ")
 
 
 def test_kill_9_of_a_worker_mid_run_completes_the_batch(client, tmp_path):
