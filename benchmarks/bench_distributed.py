@@ -73,6 +73,7 @@ def main() -> None:
             wall = time.perf_counter() - t0
             assert summary.ok and summary.analysed == len(tasks), summary.failures
             figures.append((f"--jobs {jobs}", wall))
+            print(f"--jobs {jobs}: {wall:.2f} s", flush=True)
             outs.append(out)
         with connect("local:2") as client:  # what --scheduler local:2 starts
             for upload in (False, True):
@@ -84,6 +85,7 @@ def main() -> None:
                 assert summary.ok and summary.analysed == len(tasks), summary.failures
                 name = "LocalCluster 2 workers" + (" --upload" if upload else "")
                 figures.append((name, wall))
+                print(f"{name}: {wall:.2f} s", flush=True)
                 outs.append(out)
         for out in outs[1:]:
             pd.testing.assert_frame_equal(rows(out), rows(outs[0]))

@@ -158,10 +158,7 @@ def _error_text(exc: BaseException) -> str:
 def _analyze_uploaded(task: BatchTask, files: dict[str, bytes], state: _State,
                       folder: str) -> Any:
     """Analyse an image sent by the client: its bytes and sidecars under their own names."""
-    options = task.analysis_options()
-    if options.get("sample") is None:  # as analyze_path would name it on the client
-        options["sample"] = Path(task.path).resolve().parent.name
-        options["sample_source"] = options.get("sample_source") or "folder"
+    options = task.analysis_options()  # the sample is named on the client (_upload_files)
     for name, data in files.items():
         Path(folder, name).write_bytes(data)
     result = analyze_path(
@@ -301,9 +298,13 @@ def analyze_distributed(
         return
     state = _State(cfg, models if models is not None else load_models(cfg),
                    None if upload else callback)
-    # A task, not scattered data: the scheduler recomputes it when its workers die.
-    state_future = client.submit(_identity, state, key=f"semscan-state-{uuid.uuid4().hex}",
-                                 pure=False)
+    # A task, not scattered data: the scheduler recomputes it when its workers die. It is
+    # sent once per batch; the models make it large (15.6 MiB with the default model).
+    import dask
+
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GB"}):
+        state_future = client.submit(_identity, state, pure=False,
+                                     key=f"semscan-state-{uuid.uuid4().hex}")
     deaths: queue.Queue[Any] = queue.Queue()
 
     def on_event(event: Any) -> None:
@@ -319,15 +320,18 @@ def analyze_distributed(
     lost: dict[str, int] = {}  # path -> times its task was lost with a worker's data
 
     def submit(task: BatchTask, solo: bool) -> None:
-        payload = None
+        payload, sent = None, task
         if upload:
             try:
                 files = _upload_files(task)
             except OSError as exc:
                 raise _ClientReadError(task, exc) from exc
+            if task.sample is None:  # named by its folder, as analyze_path does, here
+                sent = dataclasses.replace(task, sample=Path(task.path).resolve().parent.name,
+                                           sample_source=task.sample_source or "folder")
             [payload] = client.scatter([files], hash=False)  # straight to a worker
         key = f"semscan-{Path(task.path).name}-{uuid.uuid4().hex[:12]}"
-        future = client.submit(_run_task, task, payload, state_future, key=key, pure=False,
+        future = client.submit(_run_task, sent, payload, state_future, key=key, pure=False,
                                retries=0)
         running[future] = _Running(task, key, solo, time.monotonic(), payload)
 
@@ -357,6 +361,21 @@ def analyze_distributed(
                 distributed.wait(list(running), timeout=POLL_S, return_when="FIRST_COMPLETED")
             except (TimeoutError, CancelledError):
                 pass  # none finished (or one was lost): look for dead workers
+            # Dead workers first: the scheduler reports a death before it cancels the
+            # tasks that lost their data with it (one ordered stream to this client).
+            while not deaths.empty():
+                msg = deaths.get()
+                keys = set(msg.get("processing-tasks") or ())
+                for future, run in list(running.items()):
+                    if run.key not in keys or future.status == "finished":
+                        continue  # (one cancelled, its uploaded bytes lost with it, counts)
+                    future.cancel()
+                    finish(future)
+                    item = _death(run, killed, alone, f"worker {msg.get('worker', '?')} died")
+                    if item is not None:
+                        yield item
+                        if fail_fast:
+                            return
             for future in [f for f in running if f.done()]:
                 run = running[future]
                 if future.status == "finished":
@@ -400,19 +419,6 @@ def analyze_distributed(
                 yield item
                 if fail_fast and not item.ok:
                     return
-            while not deaths.empty():
-                msg = deaths.get()
-                keys = set(msg.get("processing-tasks") or ())
-                for future, run in list(running.items()):
-                    if run.key not in keys or future.done():
-                        continue
-                    future.cancel()
-                    finish(future)
-                    item = _death(run, killed, alone, f"worker {msg.get('worker', '?')} died")
-                    if item is not None:
-                        yield item
-                        if fail_fast:
-                            return
     finally:
         client.unsubscribe_topic("all")
         for future in list(running):
