@@ -64,6 +64,17 @@ def analyze(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=0, help="Worker processes (default: all cores).")
     ] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run on a Dask cluster: tcp://HOST:8786 (a running `dask scheduler`) or "
+            "local[:N] (N local worker processes); needs semscan[dask]. --jobs is then unused.",
+        ),
+    ] = None,
+    upload: _switch(
+        "--upload", "With --scheduler: send the images to the workers (no shared folder needed)."
+    ) = False,
     force: _switch("--force", "Redo images already done.") = False,
     fail_fast: _switch("--fail-fast", "Stop at the first failure.") = False,
     save_masks: _switch(
@@ -141,13 +152,22 @@ def analyze(
     except OSError as exc:
         fail(f"cannot create the output folder --out {out_dir}: {exc.strerror or exc}")
 
+    if upload and scheduler is None:
+        fail("--upload sends images to the workers of a Dask cluster; give --scheduler too")
     n_jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
     n_jobs = min(n_jobs, len(tasks))
-    err.print(f"semscan {__version__}: {len(tasks)} image(s), {n_jobs} job(s) -> {out_dir}")
+    cluster = _cluster(scheduler)
+    where = f"{n_jobs} job(s)" if scheduler is None else f"Dask scheduler {scheduler}"
+    err.print(f"semscan {__version__}: {len(tasks)} image(s), {where} -> {out_dir}")
 
     progress = _progress(len(tasks))
     try:
-        with native_stderr_to_log(), progress as on_item:
+        with native_stderr_to_log(), cluster as client, progress as on_item:
+            executor = None
+            if client is not None:
+                from semscan.distributed import distributed_executor
+
+                executor = distributed_executor(client, upload=upload)
             summary = run_batch(
                 tasks,
                 out_dir=out_dir,
@@ -161,6 +181,7 @@ def analyze(
                 argv=sys.argv,
                 wait=not no_wait,
                 on_message=progress.message,
+                executor=executor,
             )
     except SemscanError as exc:  # e.g. a model file that cannot be used: nothing was run
         err.print(f"[red]error[/red] {msg(exc)}")
@@ -185,6 +206,21 @@ def analyze(
         raise typer.Exit(1)
     if report_code:
         raise typer.Exit(report_code)
+
+
+def _cluster(scheduler: str | None) -> Any:
+    """A context giving the Dask client of ``--scheduler`` (None without one)."""
+    import contextlib
+
+    if scheduler is None:
+        return contextlib.nullcontext(None)
+    from semscan.distributed import connect, parse_scheduler
+
+    try:
+        parse_scheduler(scheduler)
+    except SemscanError as exc:
+        fail(str(exc))
+    return connect(scheduler)
 
 
 def _resume_command(argv: list[str]) -> str:

@@ -144,6 +144,7 @@ def run_batch(
     argv: list[str] | None = None,
     wait: bool = True,
     on_message: Callable[[str], None] | None = None,
+    executor: Callable[..., Iterator[BatchItem]] | None = None,
 ) -> BatchSummary:
     """Analyse ``tasks`` into ``out_dir``.
 
@@ -174,6 +175,11 @@ def run_batch(
     on_message : callable, optional
         ``on_message(text)`` for what the user should know before or between images
         ("waiting for the run in PID ... to finish", an interrupted earlier run).
+    executor : callable, optional
+        What analyses the images instead of local worker processes (``jobs`` is then
+        unused): ``executor(tasks, config=, on_result=, fail_fast=, models=)`` yielding a
+        :class:`~semscan.pipeline.BatchItem` per task, as
+        :func:`semscan.distributed.distributed_executor` does on a Dask cluster.
 
     Returns
     -------
@@ -196,7 +202,7 @@ def run_batch(
         return _run_locked(
             list(tasks), out, cfg, models, jobs=jobs, force=force, fail_fast=fail_fast,
             save_masks=save_masks, overlays=overlays, on_item=on_item, argv=argv,
-            on_message=on_message,
+            on_message=on_message, executor=executor,
         )
 
 
@@ -214,6 +220,7 @@ def _run_locked(
     on_item: Callable[[BatchItem, int, int], None] | None,
     argv: list[str] | None,
     on_message: Callable[[str], None] | None,
+    executor: Callable[..., Iterator[BatchItem]] | None = None,
 ) -> BatchSummary:
     started = time.time()
     notes: list[str] = []
@@ -282,10 +289,13 @@ def _run_locked(
     notes_of: dict[str, list[str]] = {}
     finished = False
     interrupt: KeyboardInterrupt | None = None
-    items = analyze_batch(
-        todo, config=cfg, on_result=writer, jobs=max(1, jobs), fail_fast=fail_fast,
-        models=models, isolate=True,
-    )
+    if executor is None:
+        items = analyze_batch(
+            todo, config=cfg, on_result=writer, jobs=max(1, jobs), fail_fast=fail_fast,
+            models=models, isolate=True,
+        )
+    else:
+        items = executor(todo, config=cfg, on_result=writer, fail_fast=fail_fast, models=models)
     try:
         for count, item in enumerate(items, start=1):
             planned = plan[item.path]

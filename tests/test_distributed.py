@@ -1,0 +1,200 @@
+"""semscan.distributed on a real Dask LocalCluster of 2 process workers; nothing is mocked.
+
+Workers are killed with real signals: ``kill -9`` of a worker process found through the
+scheduler, and a "poison" image whose analysis kills its worker every time (the same
+``on_result`` hook as tests/report/test_batch_hardening.py uses for the local pool: a real
+SIGKILL of the process that analyses a file named ``poison*``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("distributed")
+
+from distributed import Client, LocalCluster
+
+from semscan.config import AnalysisConfig
+from semscan.distributed import (
+    analyze_distributed,
+    distributed_executor,
+    parse_scheduler,
+)
+from semscan.errors import ConfigError
+from semscan.pipeline import BatchTask
+from semscan.report.batch import run_batch
+from tests._synthetic import disc_pores, sem_image, write_fei_tiff
+
+FAST = AnalysisConfig().with_overrides(
+    {"classify.enabled": False, "measure.local_thickness": False}
+)
+TIMING = ("seconds", "time", "timing")  # columns that differ from run to run
+
+
+@pytest.fixture(scope="module")
+def client():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as c:
+        yield c
+
+
+def _images(folder: Path, n: int, *, shape=(256, 256)) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        write_fei_tiff(folder / f"m{i}.tif", sem_image(disc_pores(shape, seed=i), seed=i))
+        for i in range(n)
+    ]
+
+
+def _table(out: Path) -> pd.DataFrame:
+    frame = pd.read_csv(out / "results.csv")
+    keep = [c for c in frame.columns if not any(t in c for t in TIMING)]
+    return frame[keep].sort_values("file").reset_index(drop=True)
+
+
+def kill_on_poison(result):
+    """on_result of the tests: a real SIGKILL of the worker analysing a 'poison' file."""
+    if "poison" in Path(result.micrograph.path).name:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result.to_row()
+
+
+def test_parse_scheduler():
+    assert parse_scheduler("local:3") == ("local", 3)
+    assert parse_scheduler("tcp://h:8786") == ("tcp://h:8786", None)
+    for bad in ("local:0", "local:x", "myhost"):
+        with pytest.raises(ConfigError, match="--scheduler"):
+            parse_scheduler(bad)
+
+
+@pytest.mark.parametrize("upload", [False, True])
+def test_results_equal_jobs_1_and_a_rerun_recomputes_nothing(client, tmp_path, upload):
+    paths = _images(tmp_path / "lot", 4)
+    broken = tmp_path / "lot" / "broken.tif"
+    broken.write_bytes(b"II*\x00" + b"\x00" * 50)  # a decode error: fails at once, by name
+    tasks = [BatchTask(str(p)) for p in [*paths, broken]]
+    local = run_batch(tasks, out_dir=tmp_path / "local", config=FAST, jobs=1)
+    out = tmp_path / "dask"
+    executor = distributed_executor(client, upload=upload)
+    first = run_batch(tasks, out_dir=out, config=FAST, executor=executor)
+    assert (first.analysed, first.skipped) == (4, 0)
+    assert first.failures == local.failures
+    assert first.failures[0][0] == str(broken) and "WorkerDied" not in first.failures[0][1]
+    pd.testing.assert_frame_equal(_table(out), _table(tmp_path / "local"))
+    assert list(pd.read_csv(out / "failures.csv")["file"]) == [str(broken)]
+    for name in ("overlays", "chords", "images"):
+        assert sorted(p.name for p in (out / name).iterdir()) == sorted(
+            p.name for p in (tmp_path / "local" / name).iterdir())
+    again = run_batch(tasks, out_dir=out, config=FAST, executor=executor)
+    assert (again.analysed, again.skipped) == (0, 4)  # only the broken file is tried again
+    assert [f for f, _ in again.failures] == [str(broken)]
+    assert len(client.who_has()) == 0  # nothing left on the cluster
+
+
+def test_a_poison_image_is_named_in_failures_csv_after_its_retry_alone(client, tmp_path):
+    paths = _images(tmp_path / "lot", 2)
+    poison = write_fei_tiff(tmp_path / "lot" / "poison.tif", sem_image(disc_pores(seed=9)))
+    tasks = [BatchTask(str(p)) for p in [paths[0], poison, paths[1]]]
+
+    def poisoned(tasks, *, on_result, **options):
+        return analyze_distributed(tasks, client=client, on_result=_KillOnPoison(on_result),
+                                   **options)
+
+    summary = run_batch(tasks, out_dir=tmp_path / "out", config=FAST, executor=poisoned)
+    assert summary.analysed == 2
+    assert [f for f, _ in summary.failures] == [str(poison)]
+    failures = pd.read_csv(tmp_path / "out" / "failures.csv")
+    assert list(failures["file"]) == [str(poison)]
+    error = failures.loc[0, "error"]
+    assert error.startswith("WorkerDied: the worker died (worker tcp://")
+    assert f"while analysing {poison}, twice (the second time alone)" in error
+    (note,) = summary.notes
+    assert note.startswith("the worker died (worker tcp://") and str(poison) in note
+    assert note.endswith("it is retried alone once")
+    table = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert sorted(table["name"]) == ["m0.tif", "m1.tif"]
+    assert (table["pore_intercept_mean_um"] > 0).all()
+
+
+class _KillOnPoison:
+    """Wraps the batch's output writer: SIGKILL of the worker that reaches a poison file."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __call__(self, result):
+        kill_on_poison(result)
+        return self.inner(result)
+
+
+def test_only_io_errors_are_retried(client, tmp_path, caplog):
+    missing = tmp_path / "gone.tif"  # a file the workers do not see: an I/O error
+    broken = tmp_path / "broken.tif"  # bytes that cannot be decoded: fails at once
+    broken.write_bytes(b"II*\x00" + b"\x00" * 50)
+    with caplog.at_level(logging.WARNING, logger="semscan.distributed"):
+        items = {i.path: i for i in analyze_distributed(
+            [BatchTask(str(missing)), BatchTask(str(broken))], client=client, config=FAST)}
+    assert items[str(missing)].error == (
+        f"ImageFormatError: cannot read {missing}: no such file; check the path")
+    assert items[str(broken)].error.startswith(f"ImageFormatError: cannot read {broken}: not")
+    retried = [r.getMessage() for r in caplog.records if "retrying it once" in r.getMessage()]
+    assert len(retried) == 1 and retried[0].startswith(f"I/O error on {missing} ")
+
+
+def test_kill_9_of_a_worker_mid_run_completes_the_batch(client, tmp_path):
+    _images(tmp_path / "lot", 6, shape=(320, 320))
+    tasks = [BatchTask(str(p)) for p in sorted((tmp_path / "lot").glob("*.tif"))]
+    out = tmp_path / "out"
+    killed: list[int] = []
+
+    def kill_a_busy_worker() -> None:
+        while not any((out / "images").glob("*.json")):
+            time.sleep(0.02)
+        pids = client.run(os.getpid)  # {worker address: its process id}
+        for _ in range(500):
+            busy = [pids[a] for a, keys in client.processing().items() if keys and a in pids]
+            if busy:
+                os.kill(busy[0], signal.SIGKILL)
+                killed.append(busy[0])
+                return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_a_busy_worker, daemon=True)
+    killer.start()
+    summary = run_batch(tasks, out_dir=out, config=FAST, executor=distributed_executor(client))
+    killer.join(10)
+    if not killed:
+        pytest.skip("the batch finished before a worker could be killed")
+    assert summary.ok and summary.analysed == 6
+    assert sorted(pd.read_csv(out / "results.csv")["name"]) == [f"m{i}.tif" for i in range(6)]
+    client.wait_for_workers(2, timeout=60)  # the nanny restarted it
+
+
+def test_the_cli_runs_on_a_running_scheduler(client, tmp_path):
+    from semscan.cli.app import app
+    from tests.cli._helpers import runner
+
+    _images(tmp_path / "lot", 2)
+    out = tmp_path / "out"
+    flags = ["--no-classify", "--no-local-thickness", "--no-overlays"]
+    address = client.scheduler.address
+    res = runner.invoke(app, ["analyze", str(tmp_path / "lot"), "--out", str(out),
+                              "--scheduler", address, "--upload", *flags])
+    assert res.exit_code == 0, res.output
+    assert f"Dask scheduler {address}" in res.output
+    assert "analysed 2, skipped 0 (already done), failed 0" in res.output
+    assert sorted(pd.read_csv(out / "results.csv")["name"]) == ["m0.tif", "m1.tif"]
+    res = runner.invoke(app, ["analyze", str(tmp_path / "lot"), "--out", str(out), "--upload",
+                              *flags])
+    assert res.exit_code == 2 and "give --scheduler too" in res.output
+    res = runner.invoke(app, ["analyze", str(tmp_path / "lot"), "--out", str(out),
+                              "--scheduler", "local:0", *flags])
+    assert res.exit_code == 2 and "expected local:N" in res.output
