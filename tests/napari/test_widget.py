@@ -157,3 +157,54 @@ def test_a_shown_viewer_screenshot_is_not_blank(make_napari_viewer, out_folder, 
     assert rgb.std() > 20  # the micrograph's structure, not one flat colour
     # the pores are tinted blue: many pixels have more blue than red
     assert ((rgb[..., 2] - rgb[..., 0]) > 30).mean() > 0.05
+
+
+def test_pixel_classifier_trained_in_napari_gives_the_same_masks_in_analyze(
+        make_napari_viewer, qtbot, tmp_path):
+    import tifffile
+
+    pytest.importorskip("sklearn", reason="training needs the train extra (scikit-learn)")
+    from semscan.cli.app import app
+    from semscan.napari.classifier import classifier_widget
+    from tests.cli._helpers import runner
+    from tests.napari._files import disc_image, write_fei
+    from tests.napari.test_classifier import strokes_of
+
+    grey, pore = disc_image(seed=8)
+    lot = tmp_path / "lot"
+    lot.mkdir()
+    path = write_fei(lot / "a.tif", grey, bar=16)
+    viewer = make_napari_viewer()
+    [image] = viewer.open(str(path), plugin="semscan")
+    widget = classifier_widget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget[0].reset_choices()
+    assert widget[0].value == image.name
+    widget[1].clicked.emit()
+    strokes = viewer.layers[f"strokes ({image.name})"]
+    assert strokes.data.shape == grey.shape and tuple(strokes.scale) == tuple(image.scale)
+    widget[2].value = 20
+    strokes.data = strokes_of(pore)
+    widget[4].clicked.emit()
+    preview = viewer.layers["preview"]
+    assert "trained on" in widget[7].value
+    first = np.array(preview.data)
+    # live: a stroke retrains and refreshes the preview
+    widget[3].value = True
+    n_before = widget.classifier.n_training_pixels
+    strokes.paint((5, 5), 2)
+    qtbot.waitUntil(lambda: widget.classifier.n_training_pixels > n_before, timeout=60_000)
+    assert widget.classifier.n_training_pixels == int((strokes.data > 0).sum())
+    shown = np.array(preview.data)
+    assert shown.shape == first.shape
+    model = tmp_path / "model.json"
+    widget[5].value = model
+    widget[6].clicked.emit()
+    assert model.is_file() and "saved" in widget[7].value
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["analyze", str(lot), "--out", str(out), "--jobs", "1",
+                            "--view", "surface", "--classifier-path", str(model),
+                            "--save-masks", "--no-overlays"])
+    assert r.exit_code == 0, r.output
+    [mask] = (out / "masks").glob("a-*_labels.tif")
+    np.testing.assert_array_equal(tifffile.imread(mask), shown)
