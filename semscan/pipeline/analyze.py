@@ -24,13 +24,18 @@ from semscan.config import AnalysisConfig
 from semscan.errors import ConfigError
 from semscan.io import read_micrograph
 from semscan.io.labels import read_label_image
+from semscan.measure.cross_section import CrossSectionResult, analyze_cross_section, detect_film
 from semscan.micrograph import Micrograph
 from semscan.pipeline.measurements import measure_masks
 from semscan.pipeline.models import Models, load_models
 from semscan.pipeline.remeasure import RemeasureError, segmentation_from_labels
 from semscan.pipeline.result import ImageResult, Timings
-from semscan.pipeline.section import detected_view, film_frame_cross_section
-from semscan.segment import segment_micrograph
+from semscan.pipeline.section import (
+    FILM_FRAME_MIN_DEG,
+    detected_view,
+    film_frame_cross_section,
+)
+from semscan.segment import Segmentation, segment_micrograph
 
 __all__ = ["analyze_micrograph", "analyze_path"]
 
@@ -135,7 +140,10 @@ def analyze_micrograph(
         before anything is measured, exactly as
         :func:`~semscan.pipeline.remeasure.segmentation_from_labels` does for a review. The
         segmentation still runs for what the masks are judged by (the preprocessed grey of
-        the separability and the verdict, the method record), never for the masks.
+        the separability and the verdict, the method record), never for the masks. A
+        cross-section is measured on the film found on them (one tilted by more than
+        :data:`~semscan.pipeline.section.FILM_FRAME_MIN_DEG` is refused with
+        :class:`~semscan.pipeline.remeasure.RemeasureError`: its masks would need rotating).
     masks_from : str
         Where ``labels`` came from (the row's ``masks_from``).
 
@@ -201,7 +209,12 @@ def analyze_micrograph(
 
     cross_section = rotation = None
     input_micrograph = micrograph
-    if view == "cross-section":
+    if view == "cross-section" and labels is not None:
+        t = time.perf_counter()
+        cross_section = _cross_section_of_masks(micrograph, seg, cfg, film_direction_deg)
+        timings["cross_section"] = time.perf_counter() - t
+        warnings_.extend(cross_section.warnings)
+    elif view == "cross-section":
         t = time.perf_counter()
         cross_section, seg, micrograph, rotation = film_frame_cross_section(
             micrograph, seg, cfg, film_direction_deg, models
@@ -237,6 +250,34 @@ def analyze_micrograph(
         verdict_reason=verdict.reason,
         verdict_detail=verdict,
         masks_from=masks_from if labels is not None else "",
+    )
+
+
+def _cross_section_of_masks(
+    micrograph: Micrograph, seg: Segmentation, cfg: AnalysisConfig,
+    film_direction_deg: float | None,
+) -> CrossSectionResult:
+    """A cross-section measured on given masks: the film found on them, never re-segmented
+    (a film tilted past :data:`FILM_FRAME_MIN_DEG` would need the masks rotated: refused)."""
+    xs_opts = dataclasses.asdict(cfg.cross_section)
+    xs_opts.pop("view")
+    if film_direction_deg is not None:
+        xs_opts["film_direction_deg"] = film_direction_deg
+    cal = micrograph.calibration
+    # The film is found as the batch finds it, before anything but the reader's mask is
+    # excluded: the masks' excluded background is what the film detection looks for.
+    film = detect_film(micrograph.image, calibration=cal, excluded=micrograph.excluded,
+                       pore=seg.pore, film_direction_deg=xs_opts["film_direction_deg"])
+    if abs(film.direction_deg) > FILM_FRAME_MIN_DEG:
+        raise RemeasureError(
+            f"{micrograph.name or 'this image'} is a cross-section whose film is tilted by "
+            f"{film.direction_deg:.1f} degrees: it is measured in a rotated film frame, and "
+            "measuring it from corrected masks is not supported yet; analyse it without "
+            "--masks"
+        )
+    return analyze_cross_section(
+        seg.pore, seg.solid, micrograph.image, calibration=cal, excluded=seg.excluded,
+        n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=film, **xs_opts,
     )
 
 

@@ -147,6 +147,31 @@ def test_analyse_widget_runs_in_a_thread(make_napari_viewer, qtbot, tmp_path):
     assert widget[9].value.startswith(("ok", "review", "unreliable"))
 
 
+def test_film_direction_from_a_drawn_line(make_napari_viewer, qtbot, tmp_path):
+    from semscan.napari._widget import analyse_widget
+    from tests.napari._files import disc_image, write_fei
+
+    grey, _ = disc_image(seed=3)  # pores fill the field: no film edge visible
+    path = write_fei(tmp_path / "a.tif", grey)
+    viewer = make_napari_viewer()
+    widget = analyse_widget(viewer)
+    widget[0].value = path
+    widget[5].value = "classify.enabled=false; measure.local_thickness=false"
+    rise = 200 * np.tan(np.radians(0.5))  # 0.5 degrees: measured without rotating
+    shapes = viewer.add_shapes([np.array([[100.0, 20.0], [100.0 - rise, 220.0]])],
+                               shape_type="line", name="film", scale=(0.01, 0.01))
+    widget[11].reset_choices()
+    widget[11].value = shapes.name
+    widget[12].clicked.emit()
+    assert widget[3].value == pytest.approx(0.5, abs=1e-6)
+    with qtbot.waitSignal(widget.worker.finished, timeout=120_000):
+        pass
+    res = widget.last_result
+    assert res.view == "cross-section" and res.frame_rotation is None
+    assert res.cross_section.film.direction_source == "user"
+    assert res.cross_section.film.direction_deg == pytest.approx(0.5, abs=1e-6)
+
+
 def test_a_shown_viewer_screenshot_is_not_blank(make_napari_viewer, out_folder, tmp_path):
     viewer = make_napari_viewer(show=True)
     _open_output(viewer, out_folder)
