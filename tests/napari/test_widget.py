@@ -233,3 +233,23 @@ def test_pixel_classifier_trained_in_napari_gives_the_same_masks_in_analyze(
     assert r.exit_code == 0, r.output
     [mask] = (out / "masks").glob("a-*_labels.tif")
     np.testing.assert_array_equal(tifffile.imread(mask), shown)
+
+
+def test_sample_data_and_labels_writer_in_napari(make_napari_viewer, tmp_path):
+    import tifffile
+
+    from semscan.napari import _sample
+
+    if not (_sample.DATA / "sample_surface.tif").is_file():
+        pytest.skip("data/ is not in this checkout")
+    viewer = make_napari_viewer()
+    [image] = viewer.open_sample("semscan", "surface")
+    assert image.data.shape == (768, 1024)  # the data bar cropped
+    assert tuple(image.scale) == pytest.approx((0.01, 0.01))
+    labels = viewer.add_labels((np.asarray(image.data) < 0.3).astype(np.uint8),
+                               scale=image.scale, units=("um", "um"), name="dark")
+    [written] = labels.save(str(tmp_path / "dark_labels.tif"), plugin="semscan")
+    with tifffile.TiffFile(written) as tif:
+        np.testing.assert_array_equal(tif.asarray(), labels.data)
+        assert tif.imagej_metadata["unit"] == "micron"
+        assert tif.pages[0].tags["XResolution"].value == (100, 1)
