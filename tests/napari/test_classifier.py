@@ -26,6 +26,16 @@ def strokes_of(pore: np.ndarray, step: int = 23) -> np.ndarray:
     return s
 
 
+def analyzed_mask(lot, model, out) -> np.ndarray:
+    """The mask `semscan analyze --classifier-path model --save-masks` writes for a.tif."""
+    r = runner.invoke(app, ["analyze", str(lot), "--out", str(out), "--jobs", "1",
+                            "--view", "surface", "--classifier-path", str(model),
+                            "--save-masks", "--no-overlays"])
+    assert r.exit_code == 0, r.output
+    [mask] = (out / "masks").glob("a-*_labels.tif")
+    return tifffile.imread(mask)
+
+
 def test_a_saved_model_gives_the_preview_masks_in_analyze(tmp_path):
     grey, pore = disc_image(seed=4)
     lot = tmp_path / "lot"
@@ -41,13 +51,7 @@ def test_a_saved_model_gives_the_preview_masks_in_analyze(tmp_path):
     model = tmp_path / "model.json"
     clf.save(model)
     assert load_pixel_classifier(model).n_training_pixels == clf.n_training_pixels
-    out = tmp_path / "out"
-    r = runner.invoke(app, ["analyze", str(lot), "--out", str(out), "--jobs", "1",
-                            "--view", "surface", "--classifier-path", str(model),
-                            "--save-masks", "--no-overlays"])
-    assert r.exit_code == 0, r.output
-    [mask] = (out / "masks").glob("a-*_labels.tif")
-    np.testing.assert_array_equal(tifffile.imread(mask), preview)
+    np.testing.assert_array_equal(analyzed_mask(lot, model, tmp_path / "out"), preview)
 
 
 def test_strokes_in_the_file_grid_and_wrong_shapes(tmp_path):

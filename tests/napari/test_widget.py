@@ -186,14 +186,10 @@ def test_a_shown_viewer_screenshot_is_not_blank(make_napari_viewer, out_folder, 
 
 def test_pixel_classifier_trained_in_napari_gives_the_same_masks_in_analyze(
         make_napari_viewer, qtbot, tmp_path):
-    import tifffile
-
     pytest.importorskip("sklearn", reason="training needs the train extra (scikit-learn)")
-    from semscan.cli.app import app
     from semscan.napari.classifier import classifier_widget
-    from tests.cli._helpers import runner
     from tests.napari._files import disc_image, write_fei
-    from tests.napari.test_classifier import strokes_of
+    from tests.napari.test_classifier import analyzed_mask, strokes_of
 
     grey, pore = disc_image(seed=8)
     lot = tmp_path / "lot"
@@ -226,13 +222,7 @@ def test_pixel_classifier_trained_in_napari_gives_the_same_masks_in_analyze(
     widget[5].value = model
     widget[6].clicked.emit()
     assert model.is_file() and "saved" in widget[7].value
-    out = tmp_path / "out"
-    r = runner.invoke(app, ["analyze", str(lot), "--out", str(out), "--jobs", "1",
-                            "--view", "surface", "--classifier-path", str(model),
-                            "--save-masks", "--no-overlays"])
-    assert r.exit_code == 0, r.output
-    [mask] = (out / "masks").glob("a-*_labels.tif")
-    np.testing.assert_array_equal(tifffile.imread(mask), shown)
+    np.testing.assert_array_equal(analyzed_mask(lot, model, tmp_path / "out"), shown)
 
 
 def test_sample_data_and_labels_writer_in_napari(make_napari_viewer, tmp_path):
