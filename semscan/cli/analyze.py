@@ -80,6 +80,15 @@ def analyze(
     save_masks: _switch(
         "--save-masks", "Write a label TIFF per image (0 solid, 1 pore, 2 excluded)."
     ) = False,
+    masks: Annotated[
+        Path | None,
+        typer.Option(
+            "--masks",
+            help="Folder of corrected label TIFFs (0 solid, 1 pore, 2 excluded; or an output "
+            "folder with masks/) to measure from instead of segmenting: <stem>-<sha8>_labels.tif,"
+            " <stem>_labels.tif or <stem>.tif per image.",
+        ),
+    ] = None,
     no_overlays: _switch("--no-overlays", "Skip the overlay PNGs.") = False,
     no_wait: _switch(
         "--no-wait", "Refuse, rather than wait, when another run writes into --out."
@@ -102,6 +111,7 @@ def analyze(
     `\\[measure] n_lines`); flags override the --config file.
     """
     from semscan.inputs import collect_inputs
+    from semscan.io.labels import attach_masks
     from semscan.io.tasks import make_tasks
     from semscan.report.batch import BatchInterrupted, run_batch
 
@@ -127,7 +137,9 @@ def analyze(
     if out_dir.exists() and not out_dir.is_dir():
         fail(f"--out {out_dir} is a file; give a folder (it is created if missing)")
 
-    files, problems = collect_inputs(paths or [], skip_under=[out_dir])
+    files, problems = collect_inputs(
+        paths or [], skip_under=[out_dir] + ([masks] if masks is not None else [])
+    )
     for problem in problems:
         err.print(f"[red]error[/red] {msg(problem)}")
     try:
@@ -138,6 +150,11 @@ def analyze(
             xs_pattern=xs_pattern,
             surface_pattern=surface_pattern,
         )
+        if masks is not None and tasks:
+            tasks, unmatched = attach_masks(tasks, masks)
+            for path in unmatched:
+                err.print(f"[yellow]warning[/yellow] no label TIFF for {msg(path)} in "
+                          f"{msg(masks)}: it is segmented as usual")
     except SemscanError as exc:
         err.print(f"[red]error[/red] {msg(exc)}")
         raise typer.Exit(2) from exc

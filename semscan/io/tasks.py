@@ -26,6 +26,8 @@ class BatchTask:
 
     Every field but ``path`` is a keyword of :func:`semscan.pipeline.analyze_path` of the
     same name (:meth:`analysis_options`); None and '' leave the decision to the pipeline.
+    ``masks`` is a corrected label TIFF to measure from instead of segmenting
+    (:func:`attach_masks`); being a field, it is part of the batch's run key.
     """
 
     path: str
@@ -35,17 +37,22 @@ class BatchTask:
     sample_source: str = ""
     pixel_size_um: float | None = None
     film_direction_deg: float | None = None
+    masks: str | None = None
 
     def analysis_options(self) -> dict[str, str | float | None]:
-        """Everything the task says about its file, as keywords of ``analyze_path``.
+        """Everything the task says about its file, as keywords of ``analyze_path``
+        (``masks`` only when set).
 
         Examples
         --------
         >>> BatchTask("a.tif", pixel_size_um=0.01).analysis_options()["pixel_size_um"]
         0.01
         """
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if f.name != "path"}
+        options = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                   if f.name != "path"}
+        if options["masks"] is None:  # run keys of tasks without masks stay those of before
+            del options["masks"]
+        return options
 
 
 def make_tasks(

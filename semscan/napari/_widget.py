@@ -60,7 +60,10 @@ def analyse_widget(viewer: Any) -> Any:
 
     Options: view, pixel size (µm), film direction (degrees), a configuration TOML
     file (``semscan analyze --config``) and overrides ``section.option=value; ...`` (the
-    CLI's ``--set``), so every analysis option of the CLI is reachable.
+    CLI's ``--set``), so every analysis option of the CLI is reachable. "Film direction
+    from line" sets the film direction from the last line drawn on a Shapes layer
+    (:func:`~semscan.napari.layers.film_direction_from_line`) and analyses again as a
+    cross-section.
     """
     from magicgui import widgets
     from napari.qt.threading import thread_worker
@@ -77,9 +80,14 @@ def analyse_widget(viewer: Any) -> Any:
     progress = widgets.ProgressBar(label="progress", min=0, max=3, value=0)
     status = widgets.Label(value="")
     table = widgets.Table(value={"data": [], "columns": ["quantity", "value"]})
+    line_box = widgets.ComboBox(label="film line", choices=lambda _w: [
+        ly.name for ly in viewer.layers if type(ly).__name__ == "Shapes"])
+    from_line = widgets.PushButton(text="Film direction from line, re-analyse")
     box = widgets.Container(widgets=[file, view, pixel, film, config_file, overrides, run,
-                                     cancel, progress, status, table])
+                                     cancel, progress, status, table, line_box, from_line])
     box.worker = None
+    viewer.layers.events.inserted.connect(lambda *_: line_box.reset_choices())
+    viewer.layers.events.removed.connect(lambda *_: line_box.reset_choices())
 
     @thread_worker
     def work(path: str, cfg: Any, view_: str | None, px: float | None, fd: float | None):
@@ -138,6 +146,29 @@ def analyse_widget(viewer: Any) -> Any:
         run.enabled, cancel.enabled = False, True
         progress.value = 0
         worker.start()
+
+    @from_line.clicked.connect
+    def _from_line() -> None:
+        from semscan.errors import SemscanError
+        from semscan.napari.layers import film_direction_from_line
+
+        if not line_box.value:
+            status.value = "draw the film direction as a line on a Shapes layer"
+            return
+        shapes = viewer.layers[line_box.value]
+        lines = [d for d, t in zip(shapes.data, shapes.shape_type, strict=True)
+                 if t in ("line", "path")]
+        if not lines:
+            status.value = f"{shapes.name} has no line; draw one along the film"
+            return
+        try:
+            film.value = film_direction_from_line(lines[-1], scale=shapes.scale)
+        except SemscanError as exc:
+            status.value = str(exc)
+            return
+        if view.value == "auto":
+            view.value = "cross-section"
+        _start()
 
     @cancel.clicked.connect
     def _cancel() -> None:

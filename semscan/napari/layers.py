@@ -22,6 +22,7 @@ import numpy as np
 
 __all__ = [
     "LABEL_COLORS",
+    "film_direction_from_line",
     "line_features",
     "micrograph_layer",
     "read_output_record",
@@ -254,3 +255,45 @@ def read_output_record(path: str | Path) -> tuple[Path, str, dict[str, Any]]:
     if "row" not in record or "config" not in record:
         raise PluginError(f"{p} is not a semscan image record (no 'row' and 'config')")
     return p.parent.parent, p.stem, record
+
+
+def film_direction_from_line(points: Any, *, scale: Any = (1.0, 1.0)) -> float:
+    """The film direction a drawn line gives: ``film_direction_deg`` of the analysis.
+
+    Degrees counter-clockwise as displayed (rows point down), in (-90, 90], the convention
+    of :class:`semscan.measure.cross_section.FilmGeometry` ``direction_deg``; the line's
+    first and last vertices count.
+
+    Parameters
+    ----------
+    points : array, shape (n >= 2, 2)
+        The line's vertices, (row, column), in the layer's data coordinates.
+    scale : (float, float)
+        The layer's scale (µm per pixel of rows and columns; equal for semscan layers).
+
+    Examples
+    --------
+    >>> film_direction_from_line([[10, 0], [0, 10]])   # up to the right
+    45.0
+    >>> film_direction_from_line([[0, 10], [10, 0]])   # the same line drawn backwards
+    45.0
+    >>> film_direction_from_line([[0, 0], [5, 0]])     # vertical
+    90.0
+    """
+    from semscan.errors import SemscanError
+
+    arr = np.asarray(points, dtype=float)
+    if arr.ndim != 2 or arr.shape[0] < 2 or arr.shape[1] != 2:
+        raise SemscanError(
+            f"a film line has two or more (row, column) vertices, got an array of shape "
+            f"{arr.shape}; draw a line on a Shapes layer"
+        )
+    d_row, d_col = (arr[-1] - arr[0]) * np.asarray(scale, dtype=float)[-2:]
+    if d_row == 0 and d_col == 0:
+        raise SemscanError("the film line has no length; draw it along the film")
+    angle = float(np.degrees(np.arctan2(-d_row, d_col)))
+    if angle <= -90.0:
+        angle += 180.0
+    elif angle > 90.0:
+        angle -= 180.0
+    return round(angle, 6)

@@ -18,15 +18,24 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
+
 from semscan.config import AnalysisConfig
 from semscan.errors import ConfigError
 from semscan.io import read_micrograph
+from semscan.io.labels import read_label_image
+from semscan.measure.cross_section import CrossSectionResult, analyze_cross_section, detect_film
 from semscan.micrograph import Micrograph
 from semscan.pipeline.measurements import measure_masks
 from semscan.pipeline.models import Models, load_models
+from semscan.pipeline.remeasure import RemeasureError, segmentation_from_labels
 from semscan.pipeline.result import ImageResult, Timings
-from semscan.pipeline.section import detected_view, film_frame_cross_section
-from semscan.segment import segment_micrograph
+from semscan.pipeline.section import (
+    FILM_FRAME_MIN_DEG,
+    detected_view,
+    film_frame_cross_section,
+)
+from semscan.segment import Segmentation, segment_micrograph
 
 __all__ = ["analyze_micrograph", "analyze_path"]
 
@@ -41,12 +50,21 @@ def analyze_path(
     sample_source: str = "",
     pixel_size_um: float | None = None,
     film_direction_deg: float | None = None,
+    masks: str | os.PathLike[str] | None = None,
     models: Models | None = None,
 ) -> ImageResult:
     """Read a micrograph file and analyse it (see :func:`analyze_micrograph`).
 
     ``pixel_size_um`` overrides the configuration's override for this one file (a manifest
-    entry); ``film_direction_deg`` likewise.
+    entry); ``film_direction_deg`` likewise. ``masks`` is a label TIFF in the file's pixel
+    grid (0 solid, 1 pore, 2 excluded; ``semscan analyze --masks``) to measure from instead
+    of the segmentation's masks; the row's ``masks_from`` names it.
+
+    Raises
+    ------
+    semscan.pipeline.remeasure.RemeasureError
+        If the label TIFF's shape is not the file's (rows, columns), or it holds values
+        other than 0, 1, 2.
     """
     cfg = config or AnalysisConfig()
     t0 = time.perf_counter()
@@ -58,6 +76,15 @@ def analyze_path(
         strict_calibration=cfg.io.strict_calibration,
         max_pixels=cfg.io.max_pixels,
     )
+    labels = None
+    if masks is not None:
+        labels = read_label_image(masks)
+        if labels.shape != micrograph.file_shape:
+            raise RemeasureError(
+                f"the label TIFF {masks} has shape {labels.shape}, but {path} is "
+                f"{micrograph.file_shape} (rows, columns, data bar included); give the label "
+                "image of this file (masks/<stem>_labels.tif of its analysis)"
+            )
     result = analyze_micrograph(
         micrograph,
         config=cfg,
@@ -67,6 +94,8 @@ def analyze_path(
         sample_source=sample_source or ("folder" if sample is None else "given"),
         film_direction_deg=film_direction_deg,
         models=models,
+        labels=labels,
+        masks_from="" if masks is None else str(masks),
     )
     read = time.perf_counter() - t0 - result.timings.total
     return dataclasses.replace(result, timings=Timings({**result.timings, "read": read}))
@@ -82,6 +111,8 @@ def analyze_micrograph(
     sample_source: str = "given",
     film_direction_deg: float | None = None,
     models: Models | None = None,
+    labels: np.ndarray | None = None,
+    masks_from: str = "",
 ) -> ImageResult:
     """Segment and measure one micrograph.
 
@@ -103,6 +134,18 @@ def analyze_micrograph(
     models : Models, optional
         Already loaded models (:func:`~semscan.pipeline.models.load_models`), so that a
         batch loads each model once; else those the configuration needs are loaded here.
+    labels : ndarray of int, shape ``micrograph.file_shape``, optional
+        Corrected masks to measure from (0 solid, 1 pore, 2 excluded, in the file's pixel
+        grid; the data bar's rows are not measured): they replace the segmentation's masks
+        before anything is measured, exactly as
+        :func:`~semscan.pipeline.remeasure.segmentation_from_labels` does for a review. The
+        segmentation still runs for what the masks are judged by (the preprocessed grey of
+        the separability and the verdict, the method record), never for the masks. A
+        cross-section is measured on the film found on them (one tilted by more than
+        :data:`~semscan.pipeline.section.FILM_FRAME_MIN_DEG` is refused with
+        :class:`~semscan.pipeline.remeasure.RemeasureError`: its masks would need rotating).
+    masks_from : str
+        Where ``labels`` came from (the row's ``masks_from``).
 
     Returns
     -------
@@ -141,6 +184,12 @@ def analyze_micrograph(
     t = time.perf_counter()
     seg_opts = dataclasses.asdict(cfg.segment)
     seg = segment_micrograph(micrograph, **seg_opts, classifier=models.pixel_classifier)
+    if labels is not None:
+        rows, cols = seg.shape
+        seg = segmentation_from_labels(seg, _file_grid_labels(labels, micrograph)[:rows, :cols])
+        warnings_.append(
+            f"measured from the corrected masks {masks_from or '(given)'} (no re-segmentation)"
+        )
     timings["segment"] = time.perf_counter() - t
     warnings_.extend(seg.warnings)
 
@@ -160,7 +209,12 @@ def analyze_micrograph(
 
     cross_section = rotation = None
     input_micrograph = micrograph
-    if view == "cross-section":
+    if view == "cross-section" and labels is not None:
+        t = time.perf_counter()
+        cross_section = _cross_section_of_masks(micrograph, seg, cfg, film_direction_deg)
+        timings["cross_section"] = time.perf_counter() - t
+        warnings_.extend(cross_section.warnings)
+    elif view == "cross-section":
         t = time.perf_counter()
         cross_section, seg, micrograph, rotation = film_frame_cross_section(
             micrograph, seg, cfg, film_direction_deg, models
@@ -195,5 +249,45 @@ def analyze_micrograph(
         verdict=verdict.verdict,
         verdict_reason=verdict.reason,
         verdict_detail=verdict,
+        masks_from=masks_from if labels is not None else "",
     )
+
+
+def _cross_section_of_masks(
+    micrograph: Micrograph, seg: Segmentation, cfg: AnalysisConfig,
+    film_direction_deg: float | None,
+) -> CrossSectionResult:
+    """A cross-section measured on given masks: the film found on them, never re-segmented
+    (a film tilted past :data:`FILM_FRAME_MIN_DEG` would need the masks rotated: refused)."""
+    xs_opts = dataclasses.asdict(cfg.cross_section)
+    xs_opts.pop("view")
+    if film_direction_deg is not None:
+        xs_opts["film_direction_deg"] = film_direction_deg
+    cal = micrograph.calibration
+    # The film is found as the batch finds it, before anything but the reader's mask is
+    # excluded: the masks' excluded background is what the film detection looks for.
+    film = detect_film(micrograph.image, calibration=cal, excluded=micrograph.excluded,
+                       pore=seg.pore, film_direction_deg=xs_opts["film_direction_deg"])
+    if abs(film.direction_deg) > FILM_FRAME_MIN_DEG:
+        raise RemeasureError(
+            f"{micrograph.name or 'this image'} is a cross-section whose film is tilted by "
+            f"{film.direction_deg:.1f} degrees: it is measured in a rotated film frame, and "
+            "measuring it from corrected masks is not supported yet; analyse it without "
+            "--masks"
+        )
+    return analyze_cross_section(
+        seg.pore, seg.solid, micrograph.image, calibration=cal, excluded=seg.excluded,
+        n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=film, **xs_opts,
+    )
+
+
+def _file_grid_labels(labels: np.ndarray, micrograph: Micrograph) -> np.ndarray:
+    arr = np.asarray(labels)
+    if arr.shape != micrograph.file_shape:
+        raise RemeasureError(
+            f"the corrected label image has shape {arr.shape}, but the image's file grid is "
+            f"{micrograph.file_shape} (rows, columns, data bar included); give the label "
+            "image of this file"
+        )
+    return arr
 

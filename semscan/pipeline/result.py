@@ -135,6 +135,8 @@ class ImageResult:
         gets the structure class ``'uncertain'`` (its probabilities are kept).
     verdict_detail : semscan.segment.verdict.Verdict or None
         The verdict with the signals it was decided on.
+    masks_from : str
+        The corrected label TIFF the masks came from (``semscan analyze --masks``), else ''.
 
     Notes
     -----
@@ -169,6 +171,7 @@ class ImageResult:
     verdict: str = ""
     verdict_reason: str = ""
     verdict_detail: Verdict | None = None
+    masks_from: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.timings, Timings):
@@ -250,6 +253,7 @@ class ImageResult:
         row["databar_height_px"] = m.databar_height_px
         row["databar_source"] = m.databar_source
         row.update(self.segmentation.to_dict())
+        row["masks_from"] = self.masks_from
         row.update(_verdict_fields(self))
         for part in (
             self.pore_intercept,

@@ -35,7 +35,8 @@ def save_reviewed(
 
     Writes ``masks/<stem>_labels.tif`` (the corrected labels in the file's grid with the
     pixel size), ``chords/<stem>.parquet``, the overlay, and ``images/<stem>.json`` whose
-    row has ``reviewed=True``, ``review_pixels_changed`` (and the counts by new label),
+    row has ``reviewed=True``, ``review_status='corrected'``, ``review_pixels_changed``
+    (and the counts by new label),
     ``reviewed_at`` (ISO 8601, UTC) and ``reviewer``; then rebuilds ``results.csv``,
     ``results.parquet`` and ``chords.parquet`` from the folder's records. The input,
     task and run key of the original record are kept, so a re-run of the batch with the
@@ -77,6 +78,7 @@ def save_reviewed(
         record = json.loads(record_path.read_text(encoding="utf-8"))
         review = {
             "reviewed": True,
+            "review_status": "corrected",
             **edit.to_dict(),
             "reviewed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "reviewer": reviewer,

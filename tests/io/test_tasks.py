@@ -40,7 +40,8 @@ def test_task_options_are_analyze_path_keywords():
     # Every field but the path is a keyword of analyze_path, so a task says all it knows.
     keywords = set(inspect.signature(analyze_path).parameters) - {"path", "config", "models"}
     task = BatchTask("a.tif", "surface", "given", "S", "given", 0.02, 3.0)
-    assert set(task.analysis_options()) == keywords
+    assert set(task.analysis_options()) == keywords - {"masks"}  # masks: only when set
+    assert set(BatchTask("a.tif", masks="m/a_labels.tif").analysis_options()) == keywords
     assert task.analysis_options() == {
         "view": "surface", "view_source": "given", "sample": "S", "sample_source": "given",
         "pixel_size_um": 0.02, "film_direction_deg": 3.0,

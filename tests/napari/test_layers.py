@@ -10,7 +10,7 @@ import pytest
 import tifffile
 
 from semscan.napari._reader import read_output_layers
-from semscan.napari.layers import line_features, result_layers
+from semscan.napari.layers import film_direction_from_line, line_features, result_layers
 from tests.napari._files import by_name
 
 
@@ -72,3 +72,16 @@ def test_cross_section_layers_show_the_film_in_the_file_grid():
     assert len(thick) == len(geo.thickness) == res.cross_section.to_dict()["xs_thickness_n"]
     labels = layers["sample_cross_section.tif labels"][0]
     assert labels.shape == res.file_shape
+
+
+def test_film_direction_from_line_in_um_and_degenerate_lines():
+    from semscan.errors import SemscanError
+
+    # 30 degrees as displayed: 1 row up per sqrt(3) columns, on a layer of square pixels
+    assert film_direction_from_line([[50, 0], [50 - 10, 10 * 3**0.5]],
+                                    scale=(0.02, 0.02)) == pytest.approx(30, abs=1e-9)
+    assert film_direction_from_line([[0, 0], [10, 10], [10, 20]]) == pytest.approx(-26.565051)
+    with pytest.raises(SemscanError, match="no length"):
+        film_direction_from_line([[3, 3], [3, 3]])
+    with pytest.raises(SemscanError, match="shape"):
+        film_direction_from_line([[3, 3]])

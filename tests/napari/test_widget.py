@@ -147,6 +147,31 @@ def test_analyse_widget_runs_in_a_thread(make_napari_viewer, qtbot, tmp_path):
     assert widget[9].value.startswith(("ok", "review", "unreliable"))
 
 
+def test_film_direction_from_a_drawn_line(make_napari_viewer, qtbot, tmp_path):
+    from semscan.napari._widget import analyse_widget
+    from tests.napari._files import disc_image, write_fei
+
+    grey, _ = disc_image(seed=3)  # pores fill the field: no film edge visible
+    path = write_fei(tmp_path / "a.tif", grey)
+    viewer = make_napari_viewer()
+    widget = analyse_widget(viewer)
+    widget[0].value = path
+    widget[5].value = "classify.enabled=false; measure.local_thickness=false"
+    rise = 200 * np.tan(np.radians(0.5))  # 0.5 degrees: measured without rotating
+    shapes = viewer.add_shapes([np.array([[100.0, 20.0], [100.0 - rise, 220.0]])],
+                               shape_type="line", name="film", scale=(0.01, 0.01))
+    widget[11].reset_choices()
+    widget[11].value = shapes.name
+    widget[12].clicked.emit()
+    assert widget[3].value == pytest.approx(0.5, abs=1e-6)
+    with qtbot.waitSignal(widget.worker.finished, timeout=120_000):
+        pass
+    res = widget.last_result
+    assert res.view == "cross-section" and res.frame_rotation is None
+    assert res.cross_section.film.direction_source == "user"
+    assert res.cross_section.film.direction_deg == pytest.approx(0.5, abs=1e-6)
+
+
 def test_a_shown_viewer_screenshot_is_not_blank(make_napari_viewer, out_folder, tmp_path):
     viewer = make_napari_viewer(show=True)
     _open_output(viewer, out_folder)
@@ -157,3 +182,64 @@ def test_a_shown_viewer_screenshot_is_not_blank(make_napari_viewer, out_folder, 
     assert rgb.std() > 20  # the micrograph's structure, not one flat colour
     # the pores are tinted blue: many pixels have more blue than red
     assert ((rgb[..., 2] - rgb[..., 0]) > 30).mean() > 0.05
+
+
+def test_pixel_classifier_trained_in_napari_gives_the_same_masks_in_analyze(
+        make_napari_viewer, qtbot, tmp_path):
+    pytest.importorskip("sklearn", reason="training needs the train extra (scikit-learn)")
+    from semscan.napari.classifier import classifier_widget
+    from tests.napari._files import disc_image, write_fei
+    from tests.napari.test_classifier import analyzed_mask, strokes_of
+
+    grey, pore = disc_image(seed=8)
+    lot = tmp_path / "lot"
+    lot.mkdir()
+    path = write_fei(lot / "a.tif", grey, bar=16)
+    viewer = make_napari_viewer()
+    [image] = viewer.open(str(path), plugin="semscan")
+    widget = classifier_widget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget[0].reset_choices()
+    assert widget[0].value == image.name
+    widget[1].clicked.emit()
+    strokes = viewer.layers[f"strokes ({image.name})"]
+    assert strokes.data.shape == grey.shape and tuple(strokes.scale) == tuple(image.scale)
+    widget[2].value = 20
+    strokes.data = strokes_of(pore)
+    widget[4].clicked.emit()
+    preview = viewer.layers["preview"]
+    assert "trained on" in widget[7].value
+    first = np.array(preview.data)
+    # live: a stroke retrains and refreshes the preview
+    widget[3].value = True
+    n_before = widget.classifier.n_training_pixels
+    strokes.paint((5, 5), 2)
+    qtbot.waitUntil(lambda: widget.classifier.n_training_pixels > n_before, timeout=60_000)
+    assert widget.classifier.n_training_pixels == int((strokes.data > 0).sum())
+    shown = np.array(preview.data)
+    assert shown.shape == first.shape
+    model = tmp_path / "model.json"
+    widget[5].value = model
+    widget[6].clicked.emit()
+    assert model.is_file() and "saved" in widget[7].value
+    np.testing.assert_array_equal(analyzed_mask(lot, model, tmp_path / "out"), shown)
+
+
+def test_sample_data_and_labels_writer_in_napari(make_napari_viewer, tmp_path):
+    import tifffile
+
+    from semscan.napari import _sample
+
+    if not (_sample.DATA / "sample_surface.tif").is_file():
+        pytest.skip("data/ is not in this checkout")
+    viewer = make_napari_viewer()
+    [image] = viewer.open_sample("semscan", "surface")
+    assert image.data.shape == (768, 1024)  # the data bar cropped
+    assert tuple(image.scale) == pytest.approx((0.01, 0.01))
+    labels = viewer.add_labels((np.asarray(image.data) < 0.3).astype(np.uint8),
+                               scale=image.scale, units=("um", "um"), name="dark")
+    [written] = labels.save(str(tmp_path / "dark_labels.tif"), plugin="semscan")
+    with tifffile.TiffFile(written) as tif:
+        np.testing.assert_array_equal(tif.asarray(), labels.data)
+        assert tif.imagej_metadata["unit"] == "micron"
+        assert tif.pages[0].tags["XResolution"].value == (100, 1)

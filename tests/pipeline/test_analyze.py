@@ -62,3 +62,40 @@ def test_analyze_path_records_file_identity(tmp_path):
     assert row["pixel_size_um"] == pytest.approx(0.01)
     assert row["calibration_source"] == "file"
     assert row["config_hash"] == AnalysisConfig().with_overrides(FAST).hash()
+
+
+def test_a_level_cross_section_from_corrected_masks():
+    from semscan.pipeline.remeasure import remeasure
+    from tests.napari._files import disc_image
+
+    grey, _ = disc_image((120, 256), seed=4, n=30, r=5.0)
+    img = np.full((240, 256), 0.05, np.float32)
+    img[60:180] = grey
+    m = Micrograph.from_array(img, pixel_size_um=0.01)
+    res = analyze_micrograph(m, view="cross-section")
+    labels = res.labels_full
+    labels[100:140, 100:140][labels[100:140, 100:140] == 1] = 0
+    new = analyze_micrograph(m, view="cross-section", labels=labels, masks_from="x.tif")
+    np.testing.assert_array_equal(new.labels_full, labels)  # the masks given, not re-made
+    assert new.masks_from == "x.tif" and new.to_row()["masks_from"] == "x.tif"
+    assert new.cross_section is not None
+    ref = remeasure(res, labels).to_row()
+    row = new.to_row()
+    differ = [k for k, v in ref.items() if k not in ("warnings", "masks_from")
+              and row[k] != v and not (v != v and row[k] != row[k])]
+    assert not differ, {k: (row[k], ref[k]) for k in differ}
+
+
+def test_a_tilted_cross_section_from_masks_is_refused():
+    from semscan.pipeline.remeasure import RemeasureError
+    from tests.napari._files import disc_image
+
+    grey, _ = disc_image((300, 300), seed=5, n=60, r=5.0)
+    rr, cc = np.mgrid[:300, :300]
+    img = np.where(np.abs((rr - 150) - np.tan(np.radians(8)) * (cc - 150)) < 50, grey,
+                   0.05).astype(np.float32)
+    m = Micrograph.from_array(img, pixel_size_um=0.01)
+    res = analyze_micrograph(m, view="cross-section")
+    assert res.frame_rotation is not None
+    with pytest.raises(RemeasureError, match="tilted by"):
+        analyze_micrograph(m, view="cross-section", labels=res.labels_full)
