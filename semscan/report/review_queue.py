@@ -19,7 +19,8 @@ from pathlib import Path
 from semscan.errors import SemscanError
 from semscan.report.batch import rebuild_tables
 from semscan.report.lock import FolderLock
-from semscan.report.outputs import atomic_write, scan_records
+from semscan.report.outputs import atomic_write
+from semscan.report.records import scan_records
 
 __all__ = ["DECISIONS", "QueueItem", "ReviewQueueError", "record_review", "review_queue"]
 
