@@ -8,7 +8,6 @@ trail; default the OS user). Needs ``pip install "semscan[db]"``.
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import json
 import sys
@@ -259,45 +258,36 @@ def list_cmd(
     out.print(f"{len(rows)} lot(s)")
 
 
-EXPORT_COLUMNS = ("lot", "product", "sample", "file", "sha256", "config_hash",
-                  "semscan_version", "view", "areal_porosity", "pore_intercept_mean_um",
-                  "xs_kappa", "xs_thickness_mean_um", "class", "latest_verdict", "spec")
-
-
 @app.command("export")
 def export(
-    output: Annotated[Path | None, typer.Option("--out", "-o", help="CSV file (default: "
-                                                                    "stdout).")] = None,
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="File: .csv or .parquet "
+                                                                    "(default: CSV to stdout).")]
+    = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or parquet (default: from "
+                                                             "the --out suffix).")] = None,
     lot: Annotated[str | None, typer.Option("--lot", help="Only this lot.")] = None,
     db: DbOpt = None,
 ) -> None:
-    """One CSV row per attached analysis with the lot's latest verdict."""
+    """Every lot, sample, analysis, lab value, verdict and criterion: one row per value,
+    with its unit (CSV or parquet)."""
     from semscan.lots.store import list_lots, lot_record
+    from semscan.report.lot_export import export_format, write_export
 
-    rows = []
+    try:
+        kind = export_format(output, fmt)
+    except SemscanError as exc:
+        fail(str(exc))
+    if kind == "parquet" and output is None:
+        fail("parquet cannot go to the terminal; give --out FILE.parquet")
     with _session(db, write=False) as s:
         names = [lot] if lot else [r["lot"] for r in list_lots(s)]
-        for name in names:
-            r = lot_record(s, name)
-            v = r.verdicts[-1] if r.verdicts else None
-            for a in r.analyses:
-                rows.append({"lot": r.name, "product": r.product or "", "sample": a["sample"],
-                             "file": a["file"], "sha256": a["sha256"],
-                             "config_hash": a["config_hash"],
-                             "semscan_version": a["semscan_version"], "view": a["view"] or "",
-                             **{k: a["row"].get(k) for k in EXPORT_COLUMNS[8:13]},
-                             "latest_verdict": v["outcome"] if v else "",
-                             "spec": f"{v['spec']}@{v['version']}" if v else ""})
-    fh = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+        records = [lot_record(s, name) for name in names]
     try:
-        w = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    finally:
-        if output:
-            fh.close()
+        n = write_export(records, output if output else sys.stdout, fmt=kind)
+    except SemscanError as exc:
+        fail(str(exc))
     if output:
-        out.print(f"{len(rows)} row(s): {msg(output)}")
+        out.print(f"{n} row(s) of {len(records)} lot(s): {msg(output)}")
 
 
 @app.command("report")
