@@ -62,7 +62,8 @@ def _session(db: str | None, *, write: bool = True) -> Iterator[Any]:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            fail(f"the lot database refused the change: {str(exc).splitlines()[0]}")
+            why = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [repr(exc)]
+            fail(f"the lot database refused the change: {why[0]}")
         raise
 
 

@@ -209,3 +209,100 @@ def test_export_round_trips_every_value_of_the_database(db_url, tmp_path, suffix
     if suffix == ".parquet":
         bad = _run(["lots", "export", "--format", "parquet"], db_url)
         assert bad.exit_code == 2 and "give --out FILE.parquet" in bad.output
+
+
+def _sql_block(marker: str) -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(rf"<!-- {marker} -->\n```sql\n(.*?)```", text, re.S).group(1)
+    body = "\n".join(line for line in block.splitlines() if not line.startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def test_postgresql_roles_of_the_readme(pg_server, tmp_path):  # noqa: F811
+    """The README's owner / QA / auditor roles on a real server: the owner migrates, QA
+    does the whole session but cannot change or delete what is stored, nor migrate; the
+    auditor reads everything (show, list, export, report) and every write is refused."""
+    import psycopg
+
+    folder, port = pg_server
+
+    def url(role: str) -> str:
+        return f"postgresql+psycopg://{role}@/lots?host={folder}&port={port}"
+
+    def sql(role: str, dbname: str, statements: list[str]) -> None:
+        with psycopg.connect(host=str(folder), port=port, user=role, dbname=dbname,
+                             autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    def refused(role: str, statement: str) -> bool:
+        try:
+            sql(role, "lots", [statement])
+        except psycopg.errors.InsufficientPrivilege:
+            return True
+        return False
+
+    sql("postgres", "postgres", _sql_block("lots-roles-superuser"))
+    assert _run(["lots", "init"], url("lots_owner")).exit_code == 0
+    sql("lots_owner", "lots", _sql_block("lots-roles-grants"))
+
+    qa = url("lots_qa")
+    spec = tmp_path / "film.toml"
+    spec.write_text('name = "film"\n[[criteria]]\nname = "p"\nvalue = "result:areal_porosity"\n'
+                    'min = 0.6\nunit = "fraction"\nsource = "claim 1"\n')
+    out = fake_folder(tmp_path / "out", 3, porosity=0.7)
+    (out / "samples.csv").write_text("sample,ratio_R\ns1,1.5\n")
+    again = fake_folder(tmp_path / "again", 3, porosity=0.7)
+    (again / "samples.csv").write_text("sample,ratio_R\ns1,1.25\n")  # updates the summary
+    for args in (["init"], ["create", "L1", "--product", "film"], ["attach", "L1", str(out)],
+                 ["attach", "L1", str(again)], ["lab", "L1", "gas_permeability=5ml/s"],
+                 ["spec", "add", str(spec)], ["judge", "L1"]):
+        res = _run(["lots", *args, "--user", "qa"], qa)
+        assert res.exit_code == 0, (args, res.output)
+    for statement in ("UPDATE verdict SET outcome = 'fail'", "DELETE FROM audit_event",
+                      "UPDATE analysis SET view = 'x'", "DELETE FROM lab_measurement",
+                      "UPDATE lot SET product = 'other'", "INSERT INTO alembic_version "
+                      "VALUES ('x')", "DROP TABLE verdict", "CREATE TABLE t (x int)"):
+        assert refused("lots_qa", statement), statement
+    from semscan.lots import db
+
+    e = db.engine_for(qa)
+    with pytest.raises(Exception, match="must be owner"):
+        db.downgrade(e)
+    assert db.is_current(e)
+    e.dispose()
+
+    auditor = url("lots_auditor")
+    shown = _run(["lots", "show", "L1"], auditor)
+    assert shown.exit_code == 0 and "verdict 1: pass against film@1" in shown.output
+    assert "1 lot(s)" in _run(["lots", "list"], auditor).output
+    export = _run(["lots", "export", "--out", str(tmp_path / "a.parquet")], auditor)
+    assert export.exit_code == 0, export.output
+    import pandas as pd
+
+    rows = pd.read_parquet(tmp_path / "a.parquet")
+    assert rows.set_index(["record", "name"]).loc[("sample", "ratio_R"), "value"] == 1.25
+    rep = _run(["lots", "report", "L1", "--out", str(tmp_path / "rep")], auditor)
+    assert rep.exit_code == 0, rep.output
+    spec2 = tmp_path / "film2.toml"
+    spec2.write_text(spec.read_text().replace("min = 0.6", "min = 0.5"))
+    for args in (["create", "L2"], ["lab", "L1", "gas_permeability=1ml/s"],
+                 ["spec", "add", str(spec2)], ["judge", "L1"],
+                 ["attach", "L1", str(out)]):
+        res = _run(["lots", *args, "--user", "auditor"], auditor)
+        assert res.exit_code == 2 and "permission denied" in res.output, (args, res.output)
+    for statement in ("INSERT INTO lot (name, meta, created_at, created_by) "
+                      "VALUES ('x', '{}', now(), 'a')", "UPDATE sample SET summary = '{}'",
+                      "DELETE FROM verdict"):
+        assert refused("lots_auditor", statement), statement
+    assert refused("lots_auditor", "CREATE TABLE t (x int)")
+    # nothing the refused writes tried is in the database
+    e = db.engine_for(url("lots_owner"))
+    with db.session_scope(e, write=False) as s:
+        from semscan.lots import store
+
+        r = store.lot_record(s, "L1")
+        assert [v["outcome"] for v in r.verdicts] == ["pass"] and len(r.lab) == 1
+        assert [x["lot"] for x in store.list_lots(s)] == ["L1"]
+        assert [ev["user"] for ev in r.events] == ["qa"] * 5
+    e.dispose()
