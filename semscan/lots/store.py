@@ -335,6 +335,7 @@ def lot_record(session: Session, lot_name: str) -> LotRecord:
                 "sha256": a.image.sha256, "config_hash": a.config_hash,
                 "semscan_version": a.semscan_version, "view": a.view, "row": a.row,
                 "overlay": a.overlay, "out_dir": a.provenance.get("out_dir"),
+                "json": a.provenance.get("json"),
                 "attached_at": link.attached_at, "attached_by": link.attached_by})
     lab = [{"name": m.name, "value": m.value, "unit": m.unit, "at": m.created_at,
             "by": m.created_by}
