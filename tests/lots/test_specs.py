@@ -115,3 +115,42 @@ def test_shipped_specs_parse_and_cite_their_sources():
         assert all(c.source for c in read_spec_file(name).criteria)
     with pytest.raises(SpecError, match="no shipped specification"):
         shipped_spec("nope")
+
+
+def _limits(name: str) -> dict[str, tuple]:
+    return {c.name: (c.kind, c.key, c.minimum, c.maximum, c.unit, c.allowed)
+            for c in read_spec_file(name).criteria}
+
+
+def test_the_other_shipped_specs_hold_the_claims_limits():
+    assert _limits("whisker_film") == {
+        "porosity": ("result", "areal_porosity", 0.1, 0.8, "fraction", None),
+        "whisker length": ("lab", "whisker_length", 0.1, 100.0, "µm", None),
+        "whisker diameter": ("lab", "whisker_diameter", 0.01, 10.0, "µm", None),
+        "whisker aspect ratio": ("lab", "whisker_aspect_ratio", 1.5, None, "", None)}
+    assert _limits("pvdf_membrane") == {
+        "structure class": ("result", "class", None, None, "", ("percolation",)),
+        "half-dry pore size": ("lab", "half_dry_pore_size", 0.005, 5.0, "µm", None),
+        "bubble point / half-dry ratio": ("lab", "bubble_point_over_half_dry", None, 2.0, "",
+                                          None),
+        "surface-to-internal pore size ratio": ("sample", "ratio_R", 0.5, 2.0, "", None),
+        "surface-to-internal verdict": ("sample", "ratio_verdict", None, None, "",
+                                        ("surface >= internal", "surface < internal"))}
+    assert _limits("rolled_polyolefin_film") == {
+        "elastic recovery rate": ("lab", "elastic_recovery", None, 20.0, "%", None),
+        "rolling coefficient": ("lab", "rolling_coefficient", 5.0, None, "", None)}
+
+
+@pytest.mark.parametrize(("verdict", "outcome"), [("surface >= internal", "pass"),
+                                                  ("surface < internal", "pass"),
+                                                  ("undetermined", "fail")])
+def test_pvdf_spec_judges_the_surface_to_internal_verdict(verdict, outcome):
+    spec = parse_spec(shipped_spec("pvdf_membrane"))
+    values = LotValues(({"view": "surface", "class": "percolation"},),
+                       ({"sample": "s", "ratio_R": "1.2", "ratio_verdict": verdict},),
+                       {"half_dry_pore_size": (0.2, "um"), "bubble_point_over_half_dry": (1.6, "")})
+    got = evaluate(spec, values)
+    assert got.outcome == outcome
+    assert [c.status for c in got.criteria][-1] == outcome
+    missing = evaluate(spec, LotValues(values.results, values.samples, {}))
+    assert missing.outcome == ("incomplete" if outcome == "pass" else "fail")

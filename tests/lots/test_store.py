@@ -16,7 +16,15 @@ pytest.importorskip("alembic")
 
 from semscan.errors import LotError
 from semscan.lots import db, store
-from semscan.lots.models import Analysis, AuditEvent, Image, SampleAnalysis, Verdict, utcnow
+from semscan.lots.models import (
+    Analysis,
+    AuditEvent,
+    Image,
+    SampleAnalysis,
+    SpecVersion,
+    Verdict,
+    utcnow,
+)
 from semscan.lots.specs import shipped_spec
 from tests._lotdb import db_url, fake_folder, pg_server  # noqa: F401
 
@@ -181,6 +189,18 @@ def test_list_failed_and_since(engine, tmp_path):
             ("A", 2, "pass"), ("B", 2, "fail"), ("C", 2, "incomplete")]
         assert [r["lot"] for r in store.list_lots(s, failed=True)] == ["B"]
         assert store.list_lots(s, since=utcnow() + timedelta(days=1)) == []
+        from sqlalchemy import select
+
+        from semscan.lots.models import Lot
+
+        s.scalars(select(Lot).where(Lot.name == "B")).one().created_at = (
+            utcnow() - timedelta(days=30))
+    with db.session_scope(engine) as s:
+        week = utcnow() - timedelta(days=7)
+        assert [r["lot"] for r in store.list_lots(s, since=week)] == ["A", "C"]
+        assert store.list_lots(s, failed=True, since=week) == []
+        month = utcnow() - timedelta(days=31)
+        assert [r["lot"] for r in store.list_lots(s, failed=True, since=month)] == ["B"]
 
 
 def test_session_refuses_an_uninitialised_database(db_url):  # noqa: F811
@@ -238,3 +258,35 @@ def test_four_processes_attach_400_analyses_to_one_database_at_once(db_url, tmp_
         assert sorted(x["name"] for x in r.samples) == ["s0", "s1", "s2", "s3", "shared"]
         assert s.scalar(select(func.count(func.distinct(Analysis.image_id)))) == 410
     e.dispose()
+
+
+def test_the_record_answers_why_a_lot_passed(engine, tmp_path):
+    """Months later: which spec version, which images (sha256, config, semscan version,
+    folder), which lab values, who and when, for the verdict that passed."""
+    folder = fake_folder(tmp_path / "o", 2, porosity=0.7)
+    with db.session_scope(engine) as s:
+        store.create_lot(s, "L-0423", user="alice", product="film")
+        store.attach(s, "L-0423", folder, user="bob")
+        store.add_lab(s, "L-0423", [("gas_permeability", 5.0, "ml/s")], user="carol")
+        store.add_spec(s, SPEC_V1, user="dave")
+        store.judge(s, "L-0423", user="erin")
+        store.add_spec(s, SPEC_V2, user="dave")
+        store.judge(s, "L-0423", user="erin")
+    with db.session_scope(engine, write=False) as s:
+        r = store.lot_record(s, "L-0423")
+        passed = next(v for v in r.verdicts if v["outcome"] == "pass")
+        assert (passed["spec"], passed["version"], passed["by"]) == ("film", 1, "erin")
+        assert [c["status"] for c in passed["criteria"]] == ["pass", "pass"]
+        judged = [a for a in r.analyses if a["id"] in passed["analysis_ids"]]
+        assert sorted(a["sha256"] for a in judged) == [f"{i:064x}" for i in range(2)]
+        assert {(a["config_hash"], a["semscan_version"], a["out_dir"]) for a in judged} == {
+            ("cfg0", "0.1.0", str(folder.resolve()))}
+        from sqlalchemy import select
+
+        spec_text = s.scalars(select(SpecVersion).where(SpecVersion.version == 1)).one().text
+        assert spec_text == SPEC_V1
+        judge_events = [e for e in r.events if e["action"] == "judge"]
+        assert [(e["detail"]["version"], e["detail"]["outcome"], e["user"])
+                for e in judge_events] == [(1, "pass", "erin"), (2, "fail", "erin")]
+        assert [(m["name"], m["value"], m["unit"], m["by"]) for m in r.lab] == [
+            ("gas_permeability", 5.0, "ml/s", "carol")]
