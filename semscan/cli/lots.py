@@ -312,7 +312,8 @@ def report(
     out.print(f"lot report: {msg(files.html)}")
     if files.pdf:
         out.print(f"PDF: {msg(files.pdf)}")
-    out.print(f"{files.overlays} overlay(s) in {msg(folder / 'overlays')}")
+    out.print(f"{files.overlays} overlay(s) in {msg(folder / 'overlays')}, {files.plots} "
+              f"structure plot(s) in {msg(folder / 'plots')}")
 
 
 def process_window_cmd(
@@ -332,6 +333,8 @@ def process_window_cmd(
     if w.ts_c is not None:
         out.print(f"Ts {w.ts_c:g} °C is " + ("inside" if w.ts_in_window else "outside")
                   + " [Tl, Tu]")
+    out.print(f"attach: semscan lots lab LOT solvent_tl={w.tl_c:g}°C solvent_tu={w.tu_c:g}°C"
+              + (f" dissolution_ts={w.ts_c:g}°C" if w.ts_c is not None else ""))
     if not w.qualifies or w.ts_in_window is False:
         raise typer.Exit(1)
 

@@ -71,6 +71,12 @@ def test_readme_session_end_to_end(samples_out, db_url, tmp_path, monkeypatch): 
     assert margin == pytest.approx(float(xs["areal_porosity"]) - 0.6)
     assert len(list((tmp_path / "lot-L-0423" / "overlays").glob("*.png"))) == 2
     assert html.count('<figure class="overlay">') == 2
+    plots = sorted(p.name.split("-", 1)[0]
+                   for p in (tmp_path / "lot-L-0423" / "plots").glob("*.svg"))
+    assert len(plots) >= 7 and set(plots) == {"1", "2"}  # every image has its plots
+    assert html.count('<figure class="plot rose"><svg') == 2
+    assert html.count('<figure class="plot depth"><svg') == 1  # the cross-section
+    assert f"{len(plots)} structure plot(s)" in outputs["report"].output
     pytest.importorskip("weasyprint")
     assert (tmp_path / "lot-L-0423" / "lot-report.pdf").read_bytes()[:5] == b"%PDF-"
 
@@ -114,6 +120,11 @@ def test_process_window_command_gives_the_patent_example(tmp_path):
     assert res.exit_code == 0, res.output
     assert "Tl = 137.5 °C, Tu = 152.5 °C: the solvent qualifies" in res.output
     assert "Ts 145 °C is inside [Tl, Tu]" in res.output
+    line = re.search(r"attach: semscan lots (lab LOT .*)", res.output).group(1)
+    from semscan.lots.store import parse_lab_value
+
+    assert [parse_lab_value(x) for x in shlex.split(line)[2:]] == [
+        ("solvent_tl", 137.5, "°C"), ("solvent_tu", 152.5, "°C"), ("dissolution_ts", 145.0, "°C")]
     assert runner.invoke(app, ["process-window", str(path), "--ts", "160"]).exit_code == 1
 
 
