@@ -101,6 +101,22 @@ def test_analyses_and_verdicts_are_immutable(engine, tmp_path):
         s.scalars(select(Analysis)).one().view = "cross-section"
     with db.session_scope(engine) as s:
         assert s.scalars(select(Analysis)).one().view == "surface"
+        store.add_spec(s, SPEC_V1, user="qa")
+        store.judge(s, "L1", user="qa", spec="film")
+    for model, change in ((Verdict, lambda v: setattr(v, "outcome", "pass")),
+                          (AuditEvent, lambda e: setattr(e, "user", "mallory")),
+                          (SpecVersion, lambda v: setattr(v, "text", "")),
+                          (Verdict, None), (Analysis, None)):
+        with pytest.raises(LotError, match=f"{model.__name__} 1 is immutable"), \
+                db.session_scope(engine) as s:
+            row = s.scalars(select(model).order_by(model.id)).first()
+            if change is None:
+                s.delete(row)
+            else:
+                change(row)
+    with db.session_scope(engine) as s:
+        assert s.scalars(select(Verdict)).one().outcome == "incomplete"
+        assert s.scalars(select(AuditEvent).order_by(AuditEvent.id)).first().user == "qa"
 
 
 def test_attach_refuses_a_folder_without_analyses_and_an_unknown_sample(engine, tmp_path):
