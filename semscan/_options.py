@@ -118,6 +118,22 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 40 else text[:36] + "...'"
 
 
+def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    """Raise :class:`~semscan.errors.ConfigError` naming the allowed values unless
+    ``value`` is one of them (a keyword option of a function, e.g. ``border``).
+
+    Examples
+    --------
+    >>> check_choice("border", "wrap", ("reflect",))
+    Traceback (most recent call last):
+    ...
+    semscan.errors.ConfigError: border='wrap' is not one of 'reflect'; pass one of those
+    """
+    if value not in allowed:
+        raise ConfigError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}; "
+                          "pass one of those")
+
+
 def check_fields(section: Any, name: str) -> None:
     """Type- and range-check every field of a frozen dataclass section (named ``name``)
     against its annotation and its class's ``LIMITS``, normalising ints to floats."""
