@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from semscan.calibration import Calibration, pixel_size_problem
+from semscan.micrograph import InstrumentMetadata
 
 __all__ = ["REL_TOL", "VendorInfo", "parse_ini"]
 
@@ -205,13 +206,16 @@ class VendorInfo:
 
     Attributes
     ----------
-    vendor : str
-        ``'FEI'``, ``'Zeiss'``, ``'TESCAN'``, ``'Hitachi'``, ``'JEOL'`` or ``'ImageJ'``.
+    metadata : InstrumentMetadata
+        The instrument's record as this vendor's metadata gives it: ``vendor`` (``'FEI'``,
+        ``'Zeiss'``, ``'TESCAN'``, ``'Hitachi'``, ``'JEOL'`` or ``'ImageJ'``), ``model``,
+        ``kv``, ``magnification``, ``working_distance_mm``, ``detector`` and
+        ``field_width_um`` (None when not found); the file's own fields (pages, dtype,
+        shape) keep their defaults. The reader fills the
+        :class:`~semscan.micrograph.InstrumentMetadata` of the micrograph from the first
+        vendor record that has each field.
     calibration : Calibration or None
         Pixel size (µm) with source ``'file'`` or ``'sidecar'``; None when not found.
-    model, kv, magnification, working_distance_mm, detector, field_width_um
-        As in :class:`~semscan.micrograph.InstrumentMetadata` (None when not found), which
-        the reader fills from the first vendor record that has each.
     databar_height_px : int or None
         Data-bar rows at the bottom of the image according to the metadata; 0 when the
         metadata says there is none, None when it does not say.
@@ -219,19 +223,24 @@ class VendorInfo:
         Metadata that was malformed and ignored, or disagreements that were resolved.
     conflicts : tuple of str
         Contradictory calibration values (a subset of the problems also in ``warnings``).
+
+    Examples
+    --------
+    >>> info = VendorInfo(InstrumentMetadata(vendor="JEOL", kv=5.0))
+    >>> info.vendor, info.metadata.kv, info.calibration
+    ('JEOL', 5.0, None)
     """
 
-    vendor: str
+    metadata: InstrumentMetadata
     calibration: Calibration | None = None
-    model: str | None = None
-    kv: float | None = None
-    magnification: float | None = None
-    working_distance_mm: float | None = None
-    detector: str | None = None
-    field_width_um: float | None = None
     databar_height_px: int | None = None
     warnings: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
+
+    @property
+    def vendor(self) -> str:
+        """The vendor whose metadata this is (``metadata.vendor``)."""
+        return self.metadata.vendor or ""
 
 
 def _scanned_info(
@@ -242,19 +251,24 @@ def _scanned_info(
     source: str,
     detail: str,
     cols: int,
-    **fields: Any,
+    databar_height_px: int | None = None,
+    **instrument: Any,
 ) -> VendorInfo:
     """The record of a vendor whose field width is the pixel size times the image width
-    (TESCAN, Hitachi, JEOL): calibration checked, notes attached."""
+    (TESCAN, Hitachi, JEOL): calibration checked, notes attached; ``instrument`` holds the
+    other :class:`~semscan.micrograph.InstrumentMetadata` fields."""
     cal = _calibration(pixel, source, detail, notes)
     pixel = cal.pixel_size_um if cal is not None else None
     return VendorInfo(
-        vendor=vendor,
+        InstrumentMetadata(
+            vendor=vendor,
+            field_width_um=_finite(pixel * cols) if pixel is not None else None,
+            **instrument,
+        ),
         calibration=cal,
-        field_width_um=_finite(pixel * cols) if pixel is not None else None,
+        databar_height_px=databar_height_px,
         warnings=tuple(notes.warnings),
         conflicts=tuple(notes.conflicts),
-        **fields,
     )
 
 

@@ -153,8 +153,10 @@ def tescan_info(text: str, *, image_shape: tuple[int, int], where: str) -> Vendo
     --------
     >>> hdr = "[MAIN]\\nPixelSizeX=5e-09\\nDevice=MIRA3\\n[SEM]\\nHV=5000\\nImageStripSize=64\\n"
     >>> info = tescan_info(hdr, image_shape=(832, 1024), where="s-tif.hdr")
-    >>> info.calibration.pixel_size_um, info.calibration.source, info.databar_height_px, info.kv
-    (0.005, 'sidecar', 64, 5.0)
+    >>> info.calibration.pixel_size_um, info.calibration.source, info.databar_height_px
+    (0.005, 'sidecar', 64)
+    >>> info.metadata.kv, info.metadata.model
+    (5.0, 'MIRA3')
     """
     notes = _Notes()
     rows, cols = image_shape

@@ -16,6 +16,7 @@ from semscan.io._metadata import (
     _scanned_info,
     parse_ini,
 )
+from semscan.micrograph import InstrumentMetadata
 
 
 @pytest.mark.parametrize(
@@ -49,11 +50,11 @@ def test_scanned_info_checks_the_pixel_and_derives_the_field_width():
     notes = _Notes()
     info = _scanned_info("JEOL", notes, pixel=0.005, source="sidecar", detail="d", cols=1000,
                          kv=5.0)
-    assert info == VendorInfo(vendor="JEOL", calibration=info.calibration, kv=5.0,
-                              field_width_um=5.0)
+    assert info == VendorInfo(InstrumentMetadata(vendor="JEOL", kv=5.0, field_width_um=5.0),
+                              calibration=info.calibration)
     assert info.calibration.pixel_size_um == 0.005 and info.calibration.source == "sidecar"
     absurd = _scanned_info("JEOL", _Notes(), pixel=1e9, source="sidecar", detail="d", cols=10)
-    assert absurd.calibration is None and absurd.field_width_um is None
+    assert absurd.calibration is None and absurd.metadata.field_width_um is None
     assert len(absurd.warnings) == 1 and "ignored" in absurd.warnings[0]
 
 
