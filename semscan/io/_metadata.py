@@ -137,27 +137,31 @@ def _full_size_frame(
     pixel: float | None,
     detail: str,
     key: str,
-) -> tuple[int | None, float | None, str, bool]:
+    notes: _Notes,
+    where: str,
+) -> tuple[int | None, float | None, str]:
     """Data bar and pixel size from a sidecar's full-frame size (Hitachi, JEOL).
 
     When the sidecar's frame width equals the image width, the rows beyond the frame's
     height are the data bar. Otherwise the image was saved at another width: there is no
-    data bar to read, and the pixel size is scaled by frame width / image width.
+    data bar to read, and the pixel size is scaled by frame width / image width (with a
+    note naming ``where``, the sidecar).
 
     Returns
     -------
-    databar, pixel, detail, scaled
-        ``scaled`` says whether the pixel size was rescaled.
+    databar, pixel, detail
+        ``detail`` says so when the pixel size was rescaled.
     """
     rows, cols = image_shape
     if full is None or cols <= 0:
-        return None, pixel, detail, False
+        return None, pixel, detail
     if int(full[0]) == cols:
-        return _bar_from_sizes(rows, full[1]), pixel, detail, False
+        return _bar_from_sizes(rows, full[1]), pixel, detail
     if pixel is None:
-        return None, None, detail, False
+        return None, None, detail
+    notes.warn(f"{where}: image width {cols} px differs from {key}; pixel size scaled")
     scaled_detail = f"{detail} scaled by {key} width {int(full[0])} / image width {cols}"
-    return None, pixel * full[0] / cols, scaled_detail, True
+    return None, pixel * full[0] / cols, scaled_detail
 
 
 def parse_ini(text: str) -> dict[str, dict[str, str]]:

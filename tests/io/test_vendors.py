@@ -188,6 +188,8 @@ def test_jeol_scaled_when_saved_smaller():
     info = jeol_info(JEOL, image_shape=(512, 640), where="a.txt")
     assert info.calibration.pixel_size_um == pytest.approx(2 * 5 / 128)
     assert info.databar_height_px is None
+    assert info.warnings == ("a.txt: image width 640 px differs from CM_FULL_SIZE; pixel size "
+                             "scaled",)
 
 
 def test_jeol_marker_in_nm_and_bad_marker():
