@@ -4,16 +4,12 @@ Disc kernels, distance transforms and the disc morphology built on them, connect
 areas and small-object removal. The grey-level jobs (blur, histogram, Otsu) are in
 :mod:`semscan._ndimage`.
 
-Where two parts of semscan did the same job with different numbers, both behaviours are
-kept behind one explicit keyword, so that results do not change and the difference is
-visible at the call site:
-
-* ``disc(..., rule=)``: the Euclidean disc of semscan (``dy**2 + dx**2 <= r**2 + 0.25``)
-  or OpenCV's ``MORPH_ELLIPSE``;
-* ``distance_transform(..., metric=)``: exact Euclidean, OpenCV's 3 x 3 and 5 x 5 Euclidean
-  approximations, or taxicab; ``outside=`` says whether the image border is background.
-
-All functions take NumPy arrays and return new arrays; OpenCV does the work.
+As in the image kit, a variant that some caller's results depend on is a keyword:
+``disc(..., rule=)`` is semscan's Euclidean disc (``dy**2 + dx**2 <= r**2 + 0.25``) or
+OpenCV's ``MORPH_ELLIPSE``; ``distance_transform(..., metric=)`` is exact Euclidean,
+OpenCV's 3 x 3 or 5 x 5 approximation, or taxicab, and its ``outside=`` says whether the
+image border is background. Masks are NumPy Boolean arrays, computed by OpenCV; results
+are new arrays.
 """
 
 from __future__ import annotations
