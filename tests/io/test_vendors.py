@@ -86,12 +86,7 @@ def test_zeiss_agreeing():
     assert info.calibration.pixel_size_um == pytest.approx(0.002754)
     assert info.calibration.detail == "Zeiss tag 34118 ap_image_pixel_size"
     md = info.metadata
-    assert (md.kv, md.magnification, md.detector, md.model) == (
-        2.0,
-        100000.0,
-        "HE-SE2",
-        "Merlin",
-    )
+    assert (md.kv, md.magnification, md.detector, md.model) == (2.0, 100000.0, "HE-SE2", "Merlin")
     assert md.working_distance_mm == pytest.approx(5.012)
     assert info.databar_height_px is None and info.conflicts == ()
 
@@ -145,12 +140,7 @@ def test_hitachi():
     assert info.calibration.source == "sidecar"
     assert info.databar_height_px == 64
     md = info.metadata
-    assert (md.kv, md.magnification, md.model, md.detector) == (
-        5.0,
-        2500.0,
-        "S-4800",
-        "SE(U)",
-    )
+    assert (md.kv, md.magnification, md.model, md.detector) == (5.0, 2500.0, "S-4800", "SE(U)")
     assert md.working_distance_mm == pytest.approx(8.1)
 
 
@@ -176,12 +166,7 @@ def test_jeol():
     assert info.calibration.pixel_size_um == pytest.approx(5 / 128)
     assert info.databar_height_px == 64
     md = info.metadata
-    assert (md.kv, md.magnification, md.model, md.detector) == (
-        15.0,
-        5000.0,
-        "JSM-7600F",
-        "SEI",
-    )
+    assert (md.kv, md.magnification, md.model, md.detector) == (15.0, 5000.0, "JSM-7600F", "SEI")
 
 
 def test_jeol_scaled_when_saved_smaller():
