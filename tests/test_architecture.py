@@ -2,13 +2,14 @@
 imports on its own, imports point downward only, and the core stays light.
 
 The layer table below is the one source of the import rules; the README's map is written
-from it and checked by hand.
+from it, and a test checks that the map names every entry at its layer.
 """
 
 from __future__ import annotations
 
 import ast
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,6 +138,38 @@ def test_every_module_has_a_test_file_at_its_mirrored_path():
         if p.name not in ("__init__.py", "__main__.py") and not _mirror_of(p).is_file()
     ]
     assert not missing, "modules without their test file:\n  " + "\n  ".join(missing)
+
+
+# ------------------------------------------------------------------------ the README map
+def _readme_map() -> dict[int, str]:
+    """The README "Architecture" diagram: the text of each layer (its numbered line and the
+    indented lines after it)."""
+    text = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Architecture", 1)[1]
+    block = section.split("```", 2)[1]
+    layers: dict[int, str] = {}
+    current = None
+    for line in block.splitlines():
+        head = line[:3].strip()
+        if head.isdigit():
+            current = int(head)
+            layers[current] = line[3:]
+        elif current is not None and line.strip() != "|":
+            layers[current] += "\n" + line
+    return layers
+
+
+def test_the_readme_map_names_every_layer_entry_at_its_layer():
+    """``semscan.io`` must stand as ``io`` or ``io/`` on the map's layer-3 lines, and so on
+    for every entry of LAYERS (the root as ``semscan``)."""
+    layers = _readme_map()
+    assert sorted(layers) == sorted(set(LAYERS.values())), sorted(layers)
+    missing = []
+    for key, layer in LAYERS.items():
+        name = key.rsplit(".", 1)[-1]
+        if not re.search(rf"(?<![\w/.]){re.escape(name)}(?![\w])", layers[layer]):
+            missing.append(f"{name} (layer {layer})")
+    assert not missing, "the README map does not show: " + ", ".join(missing)
 
 
 # ------------------------------------------------------------------------- import rules
