@@ -20,6 +20,7 @@ from semscan._choices import DENOISE_METHODS, PORE_TONES, DenoiseMethod, PoreTon
 from semscan._ndimage import block_mean, blur, histogram, otsu
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import SegmentationError
+from semscan.segment._ground import GROUND_MIN_FRACTION, GROUND_RATIO, ground_peak
 
 __all__ = [
     "DenoiseMethod",
@@ -361,15 +362,13 @@ def _flatten_reference(
     image: np.ndarray, valid: np.ndarray | None, pores: PoreTone
 ) -> Literal["solid", "pore"]:
     """The phase the flattening makes uniform: the pore phase when it is a flat ground under
-    sparse objects (:func:`~semscan.segment.threshold.ground_peak`), else the solid.
+    sparse objects (:func:`~semscan.segment._ground.ground_peak`), else the solid.
 
     Shaded particles on a substrate have no uniform solid grey (rims bright, interiors
     dim, each particle its own level): a background drawn through them pushes the
     substrate around, down to 0 in places (the Zeiss TiO2 particle images read
     solid-vs-mask IoU 0.04-0.80 that way); the substrate itself is the level to keep flat.
     """
-    from semscan.segment.threshold import GROUND_MIN_FRACTION, GROUND_RATIO, ground_peak
-
     s_img = _sample(np.ascontiguousarray(image, dtype=np.float32))
     s_valid = None if valid is None else _sample(np.ascontiguousarray(valid, dtype=bool))
     g = ground_peak(histogram(s_img, mask=s_valid), pores)
