@@ -118,6 +118,28 @@ def _imports(module: str) -> list[tuple[int, str]]:
     return out
 
 
+def _import_kinds(module: str) -> dict[int, str]:
+    """Line of each import statement -> ``'top'`` (runs on import), ``'function'`` (inside
+    a function) or ``'typing'`` (under ``if TYPE_CHECKING:``, never runs)."""
+    path = _path_of(module)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    kinds: dict[int, str] = {}
+
+    def visit(node: ast.AST, kind: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = kind
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                inner = "function"
+            elif isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                inner = "typing" if kind == "top" else kind
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                kinds[child.lineno] = kind
+            visit(child, inner)
+
+    visit(tree, "top")
+    return kinds
+
+
 def _is_module(name: str) -> bool:
     rel = Path(*name.split(".")[1:])
     return (ROOT / rel / "__init__.py").exists() or (ROOT / rel).with_suffix(".py").exists()
@@ -182,6 +204,38 @@ def test_every_module_imports_at_top_level_in_a_fresh_interpreter():
         res = subprocess.run([sys.executable, "-c", code, *order], capture_output=True,
                              text=True, cwd=ROOT.parent)
         assert res.returncode == 0, res.stderr[-3000:]
+
+
+def test_no_function_level_import_hides_a_cycle():
+    """An import inside a function is fine for a heavy or optional library, not to break a
+    cycle: the module it imports must not import (at its top, at any remove) the module
+    that imports it. TYPE_CHECKING imports never run and do not count."""
+    names = _modules()
+    top: dict[str, set[str]] = {}
+    local: list[tuple[str, int, str]] = []
+    for module in names:
+        kinds = _import_kinds(module)
+        top[module] = set()
+        for line, target in _imports(module):
+            if kinds.get(line) == "top":
+                top[module].add(target)
+            elif kinds.get(line) == "function":
+                local.append((module, line, target))
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            m = todo.pop()
+            if m == goal:
+                return True
+            if m not in seen:
+                seen.add(m)
+                todo += top.get(m, ())
+        return False
+
+    hidden = sorted({f"{m} line {line} imports {t}, which imports {m}"
+                     for m, line, t in local if t != m and reaches(t, m)})
+    assert not hidden, "function-level imports hiding a cycle:\n  " + "\n  ".join(hidden)
 
 
 def test_every_module_has_a_layer():
