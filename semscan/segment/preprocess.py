@@ -18,6 +18,7 @@ import numpy as np
 
 from semscan._choices import DENOISE_METHODS, PORE_TONES, DenoiseMethod, PoreTone
 from semscan._ndimage import block_mean, blur, histogram, otsu
+from semscan._options import check_choice
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import SegmentationError
 from semscan.segment._ground import GROUND_MIN_FRACTION, GROUND_RATIO, ground_peak
@@ -70,10 +71,7 @@ class Preprocessed:
 
 
 def _check_choice(name: str, value: object, valid: tuple[str, ...]) -> None:
-    if value not in valid:
-        raise SegmentationError(
-            f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, valid))}"
-        )
+    check_choice(name, value, valid, error=SegmentationError)
 
 
 def _length_px(length: float, calibration: Calibration, name: str) -> float:
