@@ -9,12 +9,15 @@ is the level kept flat) and by the automatic threshold choice
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 
 from semscan._choices import PoreTone
 from semscan._ndimage import Histogram, otsu_of_histogram
 
-__all__ = ["GROUND_MIN_FRACTION", "GROUND_RATIO", "GROUND_WIDTHS", "ground_peak"]
+__all__ = ["GROUND_MIN_FRACTION", "GROUND_RATIO", "GROUND_WIDTHS", "GroundPeak", "ground_peak"]
 
 # auto: hysteresis when one phase is a narrow grey peak (a flat ground) beside a broad phase:
 # the broad phase's SD over the narrow peak's half-width (see ground_peak) at least this ...
@@ -23,6 +26,55 @@ GROUND_RATIO = 4.5
 GROUND_WIDTHS = 4.0
 # ... and the ground holds at least this fraction of the pixels (sparse objects on it).
 GROUND_MIN_FRACTION = 0.7
+
+
+@dataclass(frozen=True)
+class GroundPeak:
+    """One phase's histogram peak against the other phase (:func:`ground_peak`).
+
+    Grey levels are those of the histogram (the preprocessed image, [0, 1]).
+
+    Attributes
+    ----------
+    ground : {'pore', 'solid'}
+        The phase with the narrow peak.
+    side : {'low', 'high'}
+        Its side of Otsu's threshold.
+    mode, half_width : float
+        The ground's grey mode and half-width.
+    broad_sd : float
+        SD of the grey levels of the other (broad) phase.
+    ratio : float
+        ``broad_sd / half_width``.
+    otsu : float
+        Otsu's threshold of the histogram.
+    low : float
+        Where the broad phase ends: ``mode`` + :data:`GROUND_WIDTHS` half-widths towards
+        ``otsu``.
+    fraction : float
+        Fraction of the pixels on the ground's side.
+    """
+
+    ground: Literal["pore", "solid"]
+    side: Literal["low", "high"]
+    mode: float
+    half_width: float
+    broad_sd: float
+    ratio: float
+    otsu: float
+    low: float
+    fraction: float
+
+    @property
+    def broad(self) -> Literal["pore", "solid"]:
+        """The other phase."""
+        return "solid" if self.ground == "pore" else "pore"
+
+    @property
+    def flat(self) -> bool:
+        """A flat ground under sparse objects: ``ratio >=`` :data:`GROUND_RATIO` and
+        ``fraction >=`` :data:`GROUND_MIN_FRACTION`."""
+        return self.ratio >= GROUND_RATIO and self.fraction >= GROUND_MIN_FRACTION
 
 
 def _side_peak(
@@ -50,7 +102,7 @@ def _side_peak(
 
 def ground_peak(
     hist: Histogram | None, pores: PoreTone = "dark"
-) -> dict[str, float | str] | None:
+) -> GroundPeak | None:
     """Is one phase a narrow grey peak (a flat ground) beside a broad phase?
 
     The valid pixels are split at Otsu's threshold ``t``. On each side the histogram's mode
@@ -71,9 +123,8 @@ def ground_peak(
 
     Returns
     -------
-    dict or None
-        ``ground`` ('pore' or 'solid'), ``mode``, ``half_width``, ``broad_sd``, ``ratio``,
-        ``otsu``, ``low``; None for a constant image or when a side is empty or clipped.
+    GroundPeak or None
+        None for a constant image or when a side is empty or clipped.
 
     Examples
     --------
@@ -84,8 +135,8 @@ def ground_peak(
     >>> grains = rng.uniform(0.3, 0.9, 1000)                # shaded particles
     >>> img = np.concatenate([ground, grains]).astype(np.float32)[None, :]
     >>> g = ground_peak(histogram(img))
-    >>> g["ground"], round(g["ratio"]) > 10, 0.22 < g["low"] < 0.3
-    ('pore', True, True)
+    >>> g.ground, round(g.ratio) > 10, 0.22 < g.low < 0.3, g.flat
+    ('pore', True, True, True)
     """
     if hist is None:
         return None
@@ -109,14 +160,14 @@ def ground_peak(
     ground = "pore" if (side == "low") == pore_low else "solid"
     n_low = float(counts[low_side].sum())
     fraction = n_low / float(counts.sum())
-    return {
-        "fraction": fraction if side == "low" else 1.0 - fraction,
-        "ground": ground,
-        "mode": mode,
-        "half_width": hw,
-        "broad_sd": sd,
-        "ratio": sd / hw,
-        "otsu": float(t),
-        "low": float(low),
-        "side": side,
-    }
+    return GroundPeak(
+        ground=ground,
+        side=side,
+        mode=mode,
+        half_width=hw,
+        broad_sd=sd,
+        ratio=sd / hw,
+        otsu=float(t),
+        low=float(low),
+        fraction=fraction if side == "low" else 1.0 - fraction,
+    )

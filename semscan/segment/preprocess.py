@@ -21,7 +21,7 @@ from semscan._ndimage import block_mean, blur, histogram, otsu
 from semscan._options import check_choice
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import SegmentationError
-from semscan.segment._ground import GROUND_MIN_FRACTION, GROUND_RATIO, ground_peak
+from semscan.segment._ground import ground_peak
 
 __all__ = [
     "DenoiseMethod",
@@ -370,14 +370,7 @@ def _flatten_reference(
     s_img = _sample(np.ascontiguousarray(image, dtype=np.float32))
     s_valid = None if valid is None else _sample(np.ascontiguousarray(valid, dtype=bool))
     g = ground_peak(histogram(s_img, mask=s_valid), pores)
-    if (
-        g is not None
-        and g["ground"] == "pore"
-        and float(g["ratio"]) >= GROUND_RATIO
-        and float(g["fraction"]) >= GROUND_MIN_FRACTION
-    ):
-        return "pore"
-    return "solid"
+    return "pore" if g is not None and g.ground == "pore" and g.flat else "solid"
 
 
 def preprocess(

@@ -14,12 +14,22 @@ import numpy as np
 
 from semscan._choices import GLOBAL_METHODS, GlobalMethod
 from semscan._ndimage import NBINS, Histogram, histogram, otsu_of_histogram
-from semscan.segment._ground import GROUND_MIN_FRACTION, GROUND_RATIO, GROUND_WIDTHS, ground_peak
+from semscan.segment._ground import (
+    GROUND_MIN_FRACTION,
+    GROUND_RATIO,
+    GROUND_WIDTHS,
+    GroundPeak,
+    ground_peak,
+)
 from semscan.segment.preprocess import PORE_TONES, PoreTone, _check_choice
 
 __all__ = [
     "GLOBAL_METHODS",
+    "GROUND_MIN_FRACTION",
+    "GROUND_RATIO",
+    "GROUND_WIDTHS",
     "GlobalMethod",
+    "GroundPeak",
     "choose_method",
     "global_threshold",
     "ground_peak",
@@ -296,17 +306,15 @@ def _choose_from_hist(
     if hist is None:
         return "otsu", "a single grey level: nothing to choose, Otsu"
     g = ground_peak(hist, pores)  # type: ignore[arg-type]
-    if g is not None and float(g["ratio"]) >= GROUND_RATIO and float(
-        g["fraction"]
-    ) >= GROUND_MIN_FRACTION:
-        lo, t, mode = float(g["low"]), float(g["otsu"]), float(g["mode"])
+    if g is not None and g.flat:
+        lo, t, mode = g.low, g.otsu, g.mode
         if min(mode, t) < lo < max(mode, t):
-            broad = "solid" if g["ground"] == "pore" else "pore"
+            broad = g.broad
             return "hysteresis", (
-                f"the {g['ground']} is a flat ground (grey peak half-width "
-                f"{float(g['half_width']):.3f}, {float(g['fraction']):.0%} of the pixels) "
+                f"the {g.ground} is a flat ground (grey peak half-width "
+                f"{g.half_width:.3f}, {g.fraction:.0%} of the pixels) "
                 f"beside a broad {broad} phase (SD "
-                f"{float(g['broad_sd']):.3f}, ratio {float(g['ratio']):.1f} >= {GROUND_RATIO:g}): "
+                f"{g.broad_sd:.3f}, ratio {g.ratio:.1f} >= {GROUND_RATIO:g}): "
                 f"hysteresis, the {broad} grown from Otsu's level {t:.3f} down to the ground's "
                 f"edge {lo:.3f} (mode + {GROUND_WIDTHS:g} half-widths)"
             )
@@ -316,7 +324,7 @@ def _choose_from_hist(
             f"phase grey levels vary by {residual:.2f} of the pore-solid difference across "
             f"the image after flattening (> {RESIDUAL_LIMIT}): local Sauvola threshold"
         )
-    ratio_note = "" if g is None else f", no flat ground (ratio {float(g['ratio']):.1f})"
+    ratio_note = "" if g is None else f", no flat ground (ratio {g.ratio:.1f})"
     counts, centers = hist
     if np.count_nonzero(counts) >= 3:
         from scipy.ndimage import gaussian_filter1d
