@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 cv2.setNumThreads(1)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from semscan._ndimage import exact_distance  # noqa: E402
+from semscan._morphology import exact_distance  # noqa: E402
 from semscan.measure.chords import _transposed  # noqa: E402
 from semscan.measure.local_thickness import _fast  # noqa: E402
 from semscan.phantoms.geometry import boolean_discs  # noqa: E402

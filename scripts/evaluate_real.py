@@ -125,16 +125,60 @@ def _row(group: str, name: str, result: object, iou_: float | None, por: float |
                  seg.method, seg.method_reason, _verdict(result))
 
 
+def score_solid(
+    solid: np.ndarray, truth: np.ndarray, bar: int
+) -> tuple[float, float] | None:
+    """(solid-vs-mask IoU, porosity) on the file's rows above the data bar, or None when
+    ``solid`` is not in the file's grid (see :func:`file_grid`).
+
+    ``truth`` is the authors' mask of the solid, of the file's full shape; ``bar`` the
+    data-bar rows of the micrograph.
+    """
+    solid = file_grid(solid, truth.shape, bar)
+    if solid is None:
+        return None
+    return iou(solid, truth[: truth.shape[0] - bar]), 1.0 - float(solid.mean())
+
+
+def score_pores(
+    labels: np.ndarray, truth: np.ndarray, roi: np.ndarray, bar: int
+) -> tuple[float, float] | None:
+    """(pore-vs-mask IoU inside the ROI, porosity of the ROI's counted pixels) on the
+    file's rows above the data bar, or None when the labels are not in the file's grid.
+
+    ``labels`` are a result's labels (0 solid, 1 pore, 2 excluded; :func:`result_labels`);
+    ``truth`` (the authors' pores) and ``roi`` have the file's full shape.
+    """
+    keep = truth.shape[0] - bar
+    pore = file_grid(labels == 1, truth.shape, bar)
+    excl = file_grid(labels == 2, truth.shape, bar)
+    if pore is None or excl is None:
+        return None
+    inside = roi[:keep]
+    value = iou(pore, truth[:keep], inside)
+    counted = inside & ~excl
+    return value, float(np.count_nonzero(pore & counted) / max(np.count_nonzero(counted), 1))
+
+
+def bam_images(folder: Path) -> list[Path]:
+    """The micrographs of ``gt/bam_tio2``."""
+    return sorted((folder / "SEM").glob("*.tif"))
+
+
+def bam_truth(folder: Path, img: Path) -> np.ndarray:
+    """The authors' mask of the solid (the particles) of one ``gt/bam_tio2`` image."""
+    return _read_grey(folder / "masks" / f"{img.stem}_m.tif") > 0
+
+
 def score_bam(folder: Path) -> list[Score]:
     """Solid-vs-mask IoU on the rows above the data bar (particles are the solid)."""
     out = []
-    for img in sorted((folder / "SEM").glob("*.tif")):
-        truth = _read_grey(folder / "masks" / f"{img.stem}_m.tif") > 0
+    for img in bam_images(folder):
+        truth = bam_truth(folder, img)
         result = analyze_path(img, config=AnalysisConfig())
-        bar = result.micrograph.databar_height_px
-        solid = file_grid(result_labels(result) == 0, truth.shape, bar)
-        value = None if solid is None else iou(solid, truth[: truth.shape[0] - bar])
-        por = None if solid is None else 1.0 - float(solid.mean())
+        scored = score_solid(result_labels(result) == 0, truth,
+                             result.micrograph.databar_height_px)
+        value, por = scored if scored is not None else (None, None)
         out.append(_row("bam_tio2", img.stem, result, value, por, None))
     return out
 
@@ -150,27 +194,34 @@ def _roi_mask(roi_path: Path, shape: tuple[int, int]) -> np.ndarray:
     return mask
 
 
+def dealloyed_images(folder: Path) -> list[Path]:
+    """The micrographs of ``gt/dealloyed_fe_ni``."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".tif", ".jpg"))
+
+
+def dealloyed_truth(folder: Path, img: Path) -> tuple[np.ndarray, np.ndarray, float]:
+    """(the authors' mask of the pores, their ImageJ ROI as a mask, their porosity) of one
+    ``gt/dealloyed_fe_ni`` image (needs ``roifile``)."""
+    truth = _read_grey(folder / f"{img.stem}_mask.png") > 0
+    roi = _roi_mask(folder / f"{img.name}.roi", truth.shape)
+    with open(folder / f"{img.stem}_summary.csv", newline="") as fh:
+        authors = float(next(csv.DictReader(fh))["Total Ratio%"]) / 100.0
+    return truth, roi, authors
+
+
+#: The configuration of the dealloyed cross-sections, whose authors counted the bright phase.
+DEALLOYED_CONFIG = AnalysisConfig().with_overrides({"segment.pores": "bright"})
+
+
 def score_dealloyed(folder: Path) -> list[Score]:
     """Pore-vs-mask IoU inside the ROI (the bright phase is pore) and porosity there."""
     out = []
-    cfg = AnalysisConfig().with_overrides({"segment.pores": "bright"})
-    for img in sorted(p for p in folder.iterdir() if p.suffix.lower() in (".tif", ".jpg")):
-        truth = _read_grey(folder / f"{img.stem}_mask.png") > 0
-        roi = _roi_mask(folder / f"{img.name}.roi", truth.shape)
-        with open(folder / f"{img.stem}_summary.csv", newline="") as fh:
-            authors = float(next(csv.DictReader(fh))["Total Ratio%"]) / 100.0
-        result = analyze_path(img, config=cfg)
-        bar = result.micrograph.databar_height_px
-        keep = truth.shape[0] - bar
-        labels = result_labels(result)
-        pore = file_grid(labels == 1, truth.shape, bar)
-        excl = file_grid(labels == 2, truth.shape, bar)
-        value = por = None
-        if pore is not None and excl is not None:
-            inside = roi[:keep]
-            value = iou(pore, truth[:keep], inside)
-            counted = inside & ~excl
-            por = float(np.count_nonzero(pore & counted) / max(np.count_nonzero(counted), 1))
+    for img in dealloyed_images(folder):
+        truth, roi, authors = dealloyed_truth(folder, img)
+        result = analyze_path(img, config=DEALLOYED_CONFIG)
+        scored = score_pores(result_labels(result), truth, roi,
+                             result.micrograph.databar_height_px)
+        value, por = scored if scored is not None else (None, None)
         out.append(_row("dealloyed_fe_ni", img.stem, result, value, por, authors))
     return out
 

@@ -118,6 +118,24 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 40 else text[:36] + "...'"
 
 
+def check_choice(
+    name: str, value: object, allowed: tuple[str, ...], *, error: type[Exception] = ConfigError
+) -> None:
+    """Raise ``error`` naming the allowed values unless ``value`` is one of them (a keyword
+    option of a function, e.g. ``border``); the segmentation raises its
+    :class:`~semscan.errors.SegmentationError` with it.
+
+    Examples
+    --------
+    >>> check_choice("border", "wrap", ("reflect",))
+    Traceback (most recent call last):
+    ...
+    semscan.errors.ConfigError: border='wrap' is not valid; choose one of 'reflect'
+    """
+    if value not in allowed:
+        raise error(f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, allowed))}")
+
+
 def check_fields(section: Any, name: str) -> None:
     """Type- and range-check every field of a frozen dataclass section (named ``name``)
     against its annotation and its class's ``LIMITS``, normalising ints to floats."""

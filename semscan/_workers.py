@@ -29,24 +29,27 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 __all__ = ["WorkerDeath", "run_isolated"]
 
 log = logging.getLogger(__name__)
+
+#: The task type of a batch (the pipeline's: an image task).
+TaskT = TypeVar("TaskT")
 
 WATCHDOG_PERIOD_S = 0.5
 WORKER_NAME = "semscan-worker"  # the process name of workers on Linux (/proc/<pid>/comm)
 
 
 @dataclass(frozen=True)
-class WorkerDeath:
+class WorkerDeath(Generic[TaskT]):
     """A worker died while running ``task``.
 
     Attributes
     ----------
-    task : object
-        The task that was running.
+    task : TaskT
+        The task that was running (whatever ``run_isolated`` was given).
     how : str
         ``'killed by SIGKILL'``, ``'exit code 3'`` ...
     seconds : float
@@ -55,7 +58,7 @@ class WorkerDeath:
         True when this task had already killed a worker once and ran alone this time.
     """
 
-    task: Any
+    task: TaskT
     how: str
     seconds: float
     again: bool
@@ -136,14 +139,14 @@ class _Slot:
 
 
 def run_isolated(
-    tasks: Iterable[Any],
-    run_one: Callable[[Any], Any],
+    tasks: Iterable[TaskT],
+    run_one: Callable[[TaskT], Any],
     *,
     jobs: int = 1,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     stop: Callable[[Any], bool] | None = None,
-) -> Iterator[Any]:
+) -> Iterator[Any | WorkerDeath[TaskT]]:
     """Run ``run_one(task)`` for every task in worker processes, surviving worker deaths.
 
     Parameters

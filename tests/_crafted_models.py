@@ -48,24 +48,14 @@ def _gf2_square(mat: list[int]) -> list[int]:
 
 def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     """CRC-32 of A + B from the CRCs of A and B and the length of B (zlib's algorithm)."""
-    if len2 == 0:
-        return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]
-    even = _gf2_square(odd)
-    odd = _gf2_square(even)
-    while True:
-        even = _gf2_square(odd)
+    op = [0xEDB88320] + [1 << n for n in range(31)]  # appends one zero bit
+    for _ in range(3):
+        op = _gf2_square(op)  # appends one zero byte
+    while len2:
         if len2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(op, crc1)
         len2 >>= 1
-        if not len2:
-            break
-        odd = _gf2_square(even)
-        if len2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
+        op = _gf2_square(op)  # appends twice as many zero bytes
     return crc1 ^ crc2
 
 
@@ -356,6 +346,24 @@ def load_in_subprocess(module: str, function: str, folder: Path, *,
     assert res.returncode == 0, res.stderr[-2000:]
     rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     return {r["name"]: r for r in rows if "name" in r}, rows[-1]["max_rss_mb"]
+
+
+def assert_refused(payload: dict[str, Any], folder: Path, load: Callable[[Path], Any]) -> None:
+    """Every crafted variant of ``payload`` (written to ``folder``) is refused by ``load``
+    with its :class:`~semscan.errors.ModelError` message."""
+    cases = crafted_models(payload, folder)
+    assert len(cases) >= 20
+    assert refusals(load, cases) == []
+
+
+def assert_refused_in_a_fresh_process(payload: dict[str, Any], folder: Path, module: str,
+                                      function: str) -> None:
+    """Every crafted variant of ``payload`` is refused by ``module.function`` in a fresh
+    interpreter, none hangs (60 s for them all) and the process stays under 1000 MB."""
+    crafted_models(payload, folder)
+    results, rss_mb = load_in_subprocess(module, function, folder, timeout=60)
+    assert {r["outcome"] for r in results.values()} == {"ModelError"}, results
+    assert rss_mb < 1000
 
 
 def reference_proba(forest: dict[str, Any], X: np.ndarray) -> np.ndarray:

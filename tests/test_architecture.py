@@ -2,13 +2,14 @@
 imports on its own, imports point downward only, and the core stays light.
 
 The layer table below is the one source of the import rules; the README's map is written
-from it and checked by hand.
+from it, and a test checks that the map names every entry at its layer.
 """
 
 from __future__ import annotations
 
 import ast
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,7 @@ LAYERS: dict[str, int] = {
     "semscan.config": 2,
     "semscan._forest": 2,
     "semscan._ndimage": 2,
+    "semscan._morphology": 2,
     "semscan.micrograph": 2,
     "semscan.inputs": 2,
     "semscan._workers": 2,
@@ -116,6 +118,28 @@ def _imports(module: str) -> list[tuple[int, str]]:
     return out
 
 
+def _import_kinds(module: str) -> dict[int, str]:
+    """Line of each import statement -> ``'top'`` (runs on import), ``'function'`` (inside
+    a function) or ``'typing'`` (under ``if TYPE_CHECKING:``, never runs)."""
+    path = _path_of(module)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    kinds: dict[int, str] = {}
+
+    def visit(node: ast.AST, kind: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = kind
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                inner = "function"
+            elif isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                inner = "typing" if kind == "top" else kind
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                kinds[child.lineno] = kind
+            visit(child, inner)
+
+    visit(tree, "top")
+    return kinds
+
+
 def _is_module(name: str) -> bool:
     rel = Path(*name.split(".")[1:])
     return (ROOT / rel / "__init__.py").exists() or (ROOT / rel).with_suffix(".py").exists()
@@ -138,6 +162,38 @@ def test_every_module_has_a_test_file_at_its_mirrored_path():
     assert not missing, "modules without their test file:\n  " + "\n  ".join(missing)
 
 
+# ------------------------------------------------------------------------ the README map
+def _readme_map() -> dict[int, str]:
+    """The README "Architecture" diagram: the text of each layer (its numbered line and the
+    indented lines after it)."""
+    text = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Architecture", 1)[1]
+    block = section.split("```", 2)[1]
+    layers: dict[int, str] = {}
+    current = None
+    for line in block.splitlines():
+        head = line[:3].strip()
+        if head.isdigit():
+            current = int(head)
+            layers[current] = line[3:]
+        elif current is not None and line.strip() != "|":
+            layers[current] += "\n" + line
+    return layers
+
+
+def test_the_readme_map_names_every_layer_entry_at_its_layer():
+    """``semscan.io`` must stand as ``io`` or ``io/`` on the map's layer-3 lines, and so on
+    for every entry of LAYERS (the root as ``semscan``)."""
+    layers = _readme_map()
+    assert sorted(layers) == sorted(set(LAYERS.values())), sorted(layers)
+    missing = []
+    for key, layer in LAYERS.items():
+        name = key.rsplit(".", 1)[-1]
+        if not re.search(rf"(?<![\w/.]){re.escape(name)}(?![\w])", layers[layer]):
+            missing.append(f"{name} (layer {layer})")
+    assert not missing, "the README map does not show: " + ", ".join(missing)
+
+
 # ------------------------------------------------------------------------- import rules
 def test_every_module_imports_at_top_level_in_a_fresh_interpreter():
     """One interpreter imports every module in turn: an import cycle, which a function-level
@@ -148,6 +204,38 @@ def test_every_module_imports_at_top_level_in_a_fresh_interpreter():
         res = subprocess.run([sys.executable, "-c", code, *order], capture_output=True,
                              text=True, cwd=ROOT.parent)
         assert res.returncode == 0, res.stderr[-3000:]
+
+
+def test_no_function_level_import_hides_a_cycle():
+    """An import inside a function is fine for a heavy or optional library, not to break a
+    cycle: the module it imports must not import (at its top, at any remove) the module
+    that imports it. TYPE_CHECKING imports never run and do not count."""
+    names = _modules()
+    top: dict[str, set[str]] = {}
+    local: list[tuple[str, int, str]] = []
+    for module in names:
+        kinds = _import_kinds(module)
+        top[module] = set()
+        for line, target in _imports(module):
+            if kinds.get(line) == "top":
+                top[module].add(target)
+            elif kinds.get(line) == "function":
+                local.append((module, line, target))
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            m = todo.pop()
+            if m == goal:
+                return True
+            if m not in seen:
+                seen.add(m)
+                todo += top.get(m, ())
+        return False
+
+    hidden = sorted({f"{m} line {line} imports {t}, which imports {m}"
+                     for m, line, t in local if t != m and reaches(t, m)})
+    assert not hidden, "function-level imports hiding a cycle:\n  " + "\n  ".join(hidden)
 
 
 def test_every_module_has_a_layer():

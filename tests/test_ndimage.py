@@ -3,8 +3,6 @@ agreement with the plain OpenCV / scikit-image calls each variant stands for."""
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 import pytest
@@ -182,120 +180,6 @@ def test_wrong_choices_name_the_valid_ones():
         nd.otsu(np.ones(3), flavour="li")
     with pytest.raises(ConfigError, match="'reflect', 'reflect101', 'replicate'"):
         nd.blur(np.ones((3, 3)), 1.0, border="wrap")
-    with pytest.raises(ConfigError, match="'euclidean', 'euclidean_3x3', 'euclidean_5x5'"):
-        nd.distance_transform(np.ones((3, 3), bool), metric="chess")
-
-
-# ----------------------------------------------------------------------------- discs
-def test_disc_euclidean_rule():
-    assert nd.disc(1.0).tolist() == [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
-    assert nd.disc(0.5).tolist() == [[0, 0, 0], [0, 1, 0], [0, 0, 0]]
-    k = nd.disc(2.0)
-    assert k.shape == (5, 5) and int(k.sum()) == 13  # |d|^2 <= 4.25
-    assert int(nd.disc(2.5).sum()) == 21
-    assert k.dtype == np.uint8
-
-
-def test_disc_opencv_rule():
-    k = nd.disc(2.4, rule="opencv")
-    assert np.array_equal(k, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
-    assert nd.disc(0.2, rule="opencv").shape == (3, 3)  # at least radius 1
-
-
-# ----------------------------------------------------------------------------- distances
-def test_distance_transform_metrics():
-    m = np.ones((7, 7), bool)
-    m[3, 3] = False
-    e = nd.distance_transform(m)
-    assert e[3, 3] == 0.0 and e[3, 6] == 3.0
-    assert e[0, 0] == pytest.approx(math.sqrt(18), abs=1e-4)
-    assert nd.distance_transform(m, metric="taxicab")[0, 0] == 6.0
-    approx = nd.distance_transform(m, metric="euclidean_3x3")[0, 0]
-    assert approx == pytest.approx(3 * 1.3693, abs=1e-3)
-    five = nd.distance_transform(m, metric="euclidean_5x5")
-    assert five[0, 0] == pytest.approx(3 * 1.4, abs=1e-5)  # its diagonal step is 1.4
-    assert five[1, 2] == pytest.approx(2.1969, abs=1e-3)  # a knight's move from the centre
-    assert np.array_equal(five, cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 5))
-    assert e.dtype == np.float32
-
-
-def test_exact_distance_transform_ignores_the_thread_count_and_equals_scipy():
-    """OpenCV's parallel transform rounds roots by thread count; the kit's does not."""
-    import scipy.ndimage as ndi
-
-    from semscan.phantoms.geometry import boolean_ellipses
-
-    mask = ~boolean_ellipses((700, 900), intensity_per_px2=0.002, a_px=9, b_px=9, seed=1)
-    before = cv2.getNumThreads()
-    try:
-        maps = []
-        for n in (1, 2, 4):
-            cv2.setNumThreads(n)
-            maps.append(nd.distance_transform(mask))
-    finally:
-        cv2.setNumThreads(before)
-    assert all(np.array_equal(maps[0], m) for m in maps[1:])
-    np.testing.assert_array_equal(maps[0], ndi.distance_transform_edt(mask).astype(np.float32))
-
-
-def test_distance_transform_outside():
-    m = np.ones((5, 5), bool)
-    far = nd.distance_transform(m, metric="taxicab")
-    assert float(far.min()) > 100  # no False pixel anywhere
-    bg = nd.distance_transform(m, metric="taxicab", outside="background")
-    assert bg[2, 2] == 3.0 and bg[0, 0] == 1.0
-    # taxicab erosion with a False outside equals scipy's 4-connected binary erosion
-    from scipy import ndimage as ndi
-
-    rng = np.random.default_rng(3)
-    blob = ndi.binary_closing(rng.random((40, 50)) < 0.7, iterations=2)
-    assert np.array_equal(nd.distance_transform(blob, metric="taxicab", outside="background") > 2,
-                          ndi.binary_erosion(blob, iterations=2))
-
-
-def test_disc_morphology_on_a_square_and_a_speck():
-    m = np.zeros((21, 21), bool)
-    m[5:16, 5:16] = True
-    m[1, 1] = True
-    opened = nd.open_disc(m, 2.0)
-    assert not opened[1, 1]  # the speck is gone
-    assert opened[5:16, 5:16][2:-2, 2:-2].all()
-    assert opened.sum() == 121 - 4 * 3  # a 2 px disc rounds each corner by 3 px
-    d = nd.dilate_disc(np.pad(np.ones((1, 1), bool), 5), 3.0)
-    assert int(d.sum()) == 29  # pixels within 3 px of the centre
-    e = nd.erode_disc(np.pad(np.ones((7, 7), bool), 1), 1.0)
-    assert int(e.sum()) == 25
-    empty = np.zeros((4, 4), bool)
-    assert not nd.dilate_disc(empty, 2).any() and nd.erode_disc(~empty, 2).all()
-    assert nd.erode_disc(~empty, 2) is not ~empty
-
-
-# ----------------------------------------------------------------------------- components
-def test_component_areas_and_connectivity():
-    m = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]], bool)
-    _, a8 = nd.component_areas(m)
-    _, a4 = nd.component_areas(m, connectivity=4)
-    assert a8.tolist() == [6, 3]
-    assert a4.tolist() == [6, 1, 1, 1]
-
-
-def test_remove_small_keeps_components_at_the_area():
-    m = np.zeros((10, 10), bool)
-    m[0:2, 0:2] = True  # 4 px
-    m[5:8, 5:8] = True  # 9 px
-    m[9, 0] = True  # 1 px
-    out = nd.remove_small(m, 4)
-    assert int(out.sum()) == 13 and not out[9, 0]
-    assert int(nd.remove_small(m, 5).sum()) == 9
-    assert nd.remove_small(m, 1) is m
-    z = np.zeros((3, 3), bool)
-    assert nd.remove_small(z, 5) is z
-
-
-def test_remove_small_diagonal_neighbours_join_at_8_connectivity():
-    m = np.eye(4, dtype=bool)
-    assert nd.remove_small(m, 4).sum() == 4
-    assert nd.remove_small(m, 2, connectivity=4).sum() == 0
 
 
 # ----------------------------------------------------------------------------- stretch
@@ -307,21 +191,3 @@ def test_stretch_percentiles_and_clip():
     assert half[50] == pytest.approx((0.5 - 0.005) / 0.49) and half.max() == 1.5
     assert not nd.stretch(x, np.zeros(101, bool)).any()
     assert not nd.stretch(np.full(5, 0.3), np.ones(5, bool)).any()
-
-
-def test_open_disc_equals_two_distance_transforms():
-    import cv2
-
-    from semscan._ndimage import dilate_disc, erode_disc, open_disc
-
-    rng = np.random.default_rng(11)
-    noise = cv2.GaussianBlur(rng.random((160, 210)).astype(np.float32), (0, 0), 3.0)
-    masks = [noise > np.median(noise), noise > np.quantile(noise, 0.8),
-             rng.random((50, 70)) < 0.7, np.ones((20, 20), bool) ^ np.eye(20, dtype=bool)]
-    for mask in masks:
-        for radius in (0.5, 1.0, 1.5, 2.0, 2.2360679, 3.0, 4.5, 5.0, 7.3, 10.0, 12.0, 13.5):
-            ref = dilate_disc(erode_disc(mask, radius), radius)
-            got = open_disc(mask, radius)
-            assert got.dtype == bool and np.array_equal(got, ref), radius
-    assert np.array_equal(open_disc(masks[2][::2, 1::3], 2.0),
-                          dilate_disc(erode_disc(masks[2][::2, 1::3], 2.0), 2.0))

@@ -7,8 +7,8 @@ from typing import ClassVar, Literal
 
 import pytest
 
-from semscan._options import OptionError, Range, check_fields, show_value
-from semscan.errors import ConfigError
+from semscan._options import OptionError, Range, check_choice, check_fields, show_value
+from semscan.errors import ConfigError, SegmentationError
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,12 @@ def test_option_error_is_named_by_each_front_end():
                       because=("segment", "method", "manual"))
     assert str(exc) == ("option segment.manual_threshold is not set; segment.method = "
                         "'manual' needs it; expected a grey level")
+
+
+def test_check_choice_names_the_allowed_values():
+    check_choice("rule", "opencv", ("euclidean", "opencv"))  # an allowed value passes
+    with pytest.raises(ConfigError, match=r"^rule='square' is not valid; choose one of "
+                                          r"'euclidean', 'opencv'$"):
+        check_choice("rule", "square", ("euclidean", "opencv"))
+    with pytest.raises(SegmentationError, match="choose one of 'dark'"):
+        check_choice("pores", "grey", ("dark",), error=SegmentationError)

@@ -14,14 +14,8 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
-from semscan._ndimage import (
-    block_mean,
-    blur,
-    component_areas,
-    disc,
-    distance_transform,
-    remove_small,
-)
+from semscan._morphology import component_areas, disc, distance_transform, remove_small
+from semscan._ndimage import block_mean, blur
 
 TARGET_PX = 6.0  # finest mean intercept after block averaging
 MIN_SIDE = 64

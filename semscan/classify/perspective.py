@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from semscan._ndimage import distance_transform
+from semscan._morphology import distance_transform
 from semscan.classify._mask_stats import block_mean_masks
 
 __all__ = ["RECTIFY_MIN_R2", "RECTIFY_MIN_RATIO", "ScaleTrend", "rectify_if_steady",

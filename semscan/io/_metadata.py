@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from semscan.calibration import Calibration, pixel_size_problem
+from semscan.micrograph import InstrumentMetadata
 
 __all__ = ["REL_TOL", "VendorInfo", "parse_ini"]
 
@@ -136,27 +137,31 @@ def _full_size_frame(
     pixel: float | None,
     detail: str,
     key: str,
-) -> tuple[int | None, float | None, str, bool]:
+    notes: _Notes,
+    where: str,
+) -> tuple[int | None, float | None, str]:
     """Data bar and pixel size from a sidecar's full-frame size (Hitachi, JEOL).
 
     When the sidecar's frame width equals the image width, the rows beyond the frame's
     height are the data bar. Otherwise the image was saved at another width: there is no
-    data bar to read, and the pixel size is scaled by frame width / image width.
+    data bar to read, and the pixel size is scaled by frame width / image width (with a
+    note naming ``where``, the sidecar).
 
     Returns
     -------
-    databar, pixel, detail, scaled
-        ``scaled`` says whether the pixel size was rescaled.
+    databar, pixel, detail
+        ``detail`` says so when the pixel size was rescaled.
     """
     rows, cols = image_shape
     if full is None or cols <= 0:
-        return None, pixel, detail, False
+        return None, pixel, detail
     if int(full[0]) == cols:
-        return _bar_from_sizes(rows, full[1]), pixel, detail, False
+        return _bar_from_sizes(rows, full[1]), pixel, detail
     if pixel is None:
-        return None, None, detail, False
+        return None, None, detail
+    notes.warn(f"{where}: image width {cols} px differs from {key}; pixel size scaled")
     scaled_detail = f"{detail} scaled by {key} width {int(full[0])} / image width {cols}"
-    return None, pixel * full[0] / cols, scaled_detail, True
+    return None, pixel * full[0] / cols, scaled_detail
 
 
 def parse_ini(text: str) -> dict[str, dict[str, str]]:
@@ -205,13 +210,16 @@ class VendorInfo:
 
     Attributes
     ----------
-    vendor : str
-        ``'FEI'``, ``'Zeiss'``, ``'TESCAN'``, ``'Hitachi'``, ``'JEOL'`` or ``'ImageJ'``.
+    metadata : InstrumentMetadata
+        The instrument's record as this vendor's metadata gives it: ``vendor`` (``'FEI'``,
+        ``'Zeiss'``, ``'TESCAN'``, ``'Hitachi'``, ``'JEOL'`` or ``'ImageJ'``), ``model``,
+        ``kv``, ``magnification``, ``working_distance_mm``, ``detector`` and
+        ``field_width_um`` (None when not found); the file's own fields (pages, dtype,
+        shape) keep their defaults. The reader fills the
+        :class:`~semscan.micrograph.InstrumentMetadata` of the micrograph from the first
+        vendor record that has each field.
     calibration : Calibration or None
         Pixel size (µm) with source ``'file'`` or ``'sidecar'``; None when not found.
-    model, kv, magnification, working_distance_mm, detector, field_width_um
-        As in :class:`~semscan.micrograph.InstrumentMetadata` (None when not found), which
-        the reader fills from the first vendor record that has each.
     databar_height_px : int or None
         Data-bar rows at the bottom of the image according to the metadata; 0 when the
         metadata says there is none, None when it does not say.
@@ -219,19 +227,24 @@ class VendorInfo:
         Metadata that was malformed and ignored, or disagreements that were resolved.
     conflicts : tuple of str
         Contradictory calibration values (a subset of the problems also in ``warnings``).
+
+    Examples
+    --------
+    >>> info = VendorInfo(InstrumentMetadata(vendor="JEOL", kv=5.0))
+    >>> info.vendor, info.metadata.kv, info.calibration
+    ('JEOL', 5.0, None)
     """
 
-    vendor: str
+    metadata: InstrumentMetadata
     calibration: Calibration | None = None
-    model: str | None = None
-    kv: float | None = None
-    magnification: float | None = None
-    working_distance_mm: float | None = None
-    detector: str | None = None
-    field_width_um: float | None = None
     databar_height_px: int | None = None
     warnings: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
+
+    @property
+    def vendor(self) -> str:
+        """The vendor whose metadata this is (``metadata.vendor``)."""
+        return self.metadata.vendor or ""
 
 
 def _scanned_info(
@@ -242,19 +255,24 @@ def _scanned_info(
     source: str,
     detail: str,
     cols: int,
-    **fields: Any,
+    databar_height_px: int | None = None,
+    **instrument: Any,
 ) -> VendorInfo:
     """The record of a vendor whose field width is the pixel size times the image width
-    (TESCAN, Hitachi, JEOL): calibration checked, notes attached."""
+    (TESCAN, Hitachi, JEOL): calibration checked, notes attached; ``instrument`` holds the
+    other :class:`~semscan.micrograph.InstrumentMetadata` fields."""
     cal = _calibration(pixel, source, detail, notes)
     pixel = cal.pixel_size_um if cal is not None else None
     return VendorInfo(
-        vendor=vendor,
+        InstrumentMetadata(
+            vendor=vendor,
+            field_width_um=_finite(pixel * cols) if pixel is not None else None,
+            **instrument,
+        ),
         calibration=cal,
-        field_width_um=_finite(pixel * cols) if pixel is not None else None,
+        databar_height_px=databar_height_px,
         warnings=tuple(notes.warnings),
         conflicts=tuple(notes.conflicts),
-        **fields,
     )
 
 

@@ -430,7 +430,8 @@ def read_micrograph(
 
     # ---- metadata
     def first(attr: str) -> Any:
-        return next((getattr(v, attr) for v in vendors if getattr(v, attr) is not None), None)
+        values = (getattr(v.metadata, attr) for v in vendors)
+        return next((value for value in values if value is not None), None)
 
     meta = InstrumentMetadata(
         vendor=vendors[0].vendor if vendors else None,

@@ -153,8 +153,10 @@ def tescan_info(text: str, *, image_shape: tuple[int, int], where: str) -> Vendo
     --------
     >>> hdr = "[MAIN]\\nPixelSizeX=5e-09\\nDevice=MIRA3\\n[SEM]\\nHV=5000\\nImageStripSize=64\\n"
     >>> info = tescan_info(hdr, image_shape=(832, 1024), where="s-tif.hdr")
-    >>> info.calibration.pixel_size_um, info.calibration.source, info.databar_height_px, info.kv
-    (0.005, 'sidecar', 64, 5.0)
+    >>> info.calibration.pixel_size_um, info.calibration.source, info.databar_height_px
+    (0.005, 'sidecar', 64)
+    >>> info.metadata.kv, info.metadata.model
+    (5.0, 'MIRA3')
     """
     notes = _Notes()
     rows, cols = image_shape
@@ -243,11 +245,9 @@ def hitachi_info(text: str, *, image_shape: tuple[int, int], where: str) -> Vend
     px_nm = _number(sem.get("PixelSize"), f"{where} [SemImageFile] PixelSize", notes, positive=True)
     pixel = px_nm * 1e-3 if px_nm is not None else None
     detail = f"Hitachi sidecar {where} [SemImageFile] PixelSize"
-    databar, pixel, detail, scaled = _full_size_frame(
-        _size_pair(sem.get("DataSize")), image_shape, pixel, detail, "DataSize"
+    databar, pixel, detail = _full_size_frame(
+        _size_pair(sem.get("DataSize")), image_shape, pixel, detail, "DataSize", notes, where
     )
-    if scaled:
-        notes.warn(f"{where}: image width {cols} px differs from DataSize; pixel size scaled")
     hv = _number(sem.get("AcceleratingVoltage"), f"{where} AcceleratingVoltage", notes)
     wd_raw = sem.get("WorkingDistance")
     wd = _number(wd_raw, f"{where} WorkingDistance", notes, positive=True)
@@ -319,8 +319,9 @@ def jeol_info(text: str, *, image_shape: tuple[int, int], where: str) -> VendorI
         notes.warn(f"{where} $$SM_MICRON_MARKER = {marker_raw!r} is not a length; ignored")
     pixel = marker_um / bar_px if (marker_um and bar_px) else None
     detail = f"JEOL sidecar {where} $$SM_MICRON_MARKER / $$SM_MICRON_BAR"
-    databar, pixel, detail, _ = _full_size_frame(
-        _size_pair(f.get("CM_FULL_SIZE")), image_shape, pixel, detail, "CM_FULL_SIZE"
+    databar, pixel, detail = _full_size_frame(
+        _size_pair(f.get("CM_FULL_SIZE")), image_shape, pixel, detail, "CM_FULL_SIZE", notes,
+        where,
     )
     kv = _number(f.get("CM_ACCEL_VOLT"), f"{where} $CM_ACCEL_VOLT", notes)
     wd = _number(f.get("SM_WD") or f.get("CM_WD"), f"{where} $SM_WD", notes, positive=True)

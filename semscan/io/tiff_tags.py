@@ -27,8 +27,11 @@ from semscan.io._metadata import (
     _text,
 )
 from semscan.io.sidecars import tescan_info
+from semscan.micrograph import InstrumentMetadata
 
 __all__ = ["fei_info", "imagej_info", "tiff_vendors", "zeiss_info"]
+
+_IMAGEJ = InstrumentMetadata(vendor="ImageJ")
 
 
 def tiff_vendors(tp: Any, shape: tuple[int, int], notes: list[str]) -> list[VendorInfo]:
@@ -178,14 +181,16 @@ def fei_info(
     cal = _calibration(pixel, "file", detail, notes)
     pixel = cal.pixel_size_um if cal is not None else None
     return VendorInfo(
-        vendor="FEI",
+        InstrumentMetadata(
+            vendor="FEI",
+            model=_text(system.get("SystemType")) or _text(system.get("Dnumber")),
+            kv=kv,
+            magnification=round(mag, 3) if _finite(mag) is not None else None,
+            working_distance_mm=_finite(wd * 1e3) if wd is not None else None,
+            detector=_text(detectors.get("Name")),
+            field_width_um=_finite(hfw * 1e6) if hfw is not None else None,
+        ),
         calibration=cal,
-        model=_text(system.get("SystemType")) or _text(system.get("Dnumber")),
-        kv=kv,
-        magnification=round(mag, 3) if _finite(mag) is not None else None,
-        working_distance_mm=_finite(wd * 1e3) if wd is not None else None,
-        detector=_text(detectors.get("Name")),
-        field_width_um=_finite(hfw * 1e6) if hfw is not None else None,
         databar_height_px=databar,
         warnings=tuple(notes.warnings),
         conflicts=tuple(notes.conflicts),
@@ -301,14 +306,16 @@ def zeiss_info(metadata: Mapping[str, Any], *, image_shape: tuple[int, int]) -> 
     cal = _calibration(pixel, "file", detail, notes)
     pixel = cal.pixel_size_um if cal is not None else None
     return VendorInfo(
-        vendor="Zeiss",
+        InstrumentMetadata(
+            vendor="Zeiss",
+            model=_text(model[1]) if isinstance(model, tuple) and len(model) > 1 else None,
+            kv=kv,
+            magnification=mag,
+            working_distance_mm=wd / 1e3 if wd is not None else None,
+            detector=_text(det[1]) if isinstance(det, tuple) and len(det) > 1 else None,
+            field_width_um=width,
+        ),
         calibration=cal,
-        model=_text(model[1]) if isinstance(model, tuple) and len(model) > 1 else None,
-        kv=kv,
-        magnification=mag,
-        working_distance_mm=wd / 1e3 if wd is not None else None,
-        detector=_text(det[1]) if isinstance(det, tuple) and len(det) > 1 else None,
-        field_width_um=width,
         databar_height_px=None,
         warnings=tuple(notes.warnings),
         conflicts=tuple(notes.conflicts),
@@ -363,11 +370,11 @@ def imagej_info(description: str, *, x_resolution: Any) -> VendorInfo | None:
         notes.warn(
             f"ImageJ XResolution {_short(x_resolution)} is not a positive number; ignored"
         )
-        return VendorInfo(vendor="ImageJ", warnings=tuple(notes.warnings))
+        return VendorInfo(_IMAGEJ, warnings=tuple(notes.warnings))
     cal = _calibration(
         factor / per_unit,
         "file",
         f"ImageJ description unit={unit}, XResolution {per_unit:g} px/{unit}",
         notes,
     )
-    return VendorInfo(vendor="ImageJ", calibration=cal, warnings=tuple(notes.warnings))
+    return VendorInfo(_IMAGEJ, calibration=cal, warnings=tuple(notes.warnings))

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from semscan._choices import THICKNESS_METHODS, ThicknessMethod
-from semscan._ndimage import exact_distance
+from semscan._morphology import exact_distance
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError, MeasurementError
 from semscan.measure.intercept import as_mask, check_region, unit_suffix

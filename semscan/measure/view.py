@@ -34,7 +34,8 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from semscan._choices import VIEWS, ConfigView, View
-from semscan._ndimage import block_mean, blur, open_disc, otsu, stretch
+from semscan._morphology import open_disc
+from semscan._ndimage import block_mean, blur, otsu, stretch
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError
 from semscan.measure.cross_section._texture import _feature_length_px, _local_std

@@ -128,12 +128,6 @@ def preview_labels(micrograph: Any, classifier: Any, *, config: Any = None) -> n
     return micrograph.to_file_grid(seg.labels(), fill=2)
 
 
-def _micrograph_of(layer: Any) -> Any:
-    from semscan.io import read_micrograph
-
-    return read_micrograph(layer.metadata["semscan_path"])
-
-
 def classifier_widget(viewer: Any) -> Any:
     """Pixel classifier: a strokes layer, Train (and live retraining), preview, Save.
 
@@ -170,6 +164,20 @@ def classifier_widget(viewer: Any) -> Any:
     def image_layer() -> Any:
         return viewer.layers[image_box.value] if image_box.value else None
 
+    def micrograph() -> Any:
+        """The chosen image layer's micrograph, read once per file; None (with a status)
+        when no semscan image is chosen."""
+        from semscan.io import read_micrograph
+
+        img = image_layer()
+        if img is None:
+            status.value = "open a micrograph with the semscan reader first"
+            return None
+        path = img.metadata["semscan_path"]
+        if box.micrograph is None or box.micrograph.path != path:
+            box.micrograph = read_micrograph(path)
+        return box.micrograph
+
     def strokes_layer() -> Any:
         for ly in viewer.layers:
             if isinstance(ly, Labels) and ly.metadata.get("semscan_strokes_of") == image_box.value:
@@ -178,13 +186,12 @@ def classifier_widget(viewer: Any) -> Any:
 
     @new.clicked.connect
     def new_strokes() -> Any:
-        img = image_layer()
-        if img is None:
-            status.value = "open a micrograph with the semscan reader first"
+        m = micrograph()
+        if m is None:
             return None
-        box.micrograph = _micrograph_of(img)
+        img = image_layer()
         layer = viewer.add_labels(
-            np.zeros(box.micrograph.shape, np.uint8), name=f"strokes ({img.name})",
+            np.zeros(m.shape, np.uint8), name=f"strokes ({img.name})",
             scale=img.scale, metadata={"semscan_strokes_of": img.name},
             colormap=STROKE_COLORS,
         )
@@ -205,12 +212,12 @@ def classifier_widget(viewer: Any) -> Any:
         if strokes is None:
             status.value = "press New strokes and paint first"
             return None
-        if box.micrograph is None:
-            box.micrograph = _micrograph_of(image_layer())
+        m = micrograph()
+        if m is None:
+            return None
         try:
-            clf = train_from_strokes(box.micrograph, np.asarray(strokes.data),
-                                     n_estimators=int(trees.value))
-            preview = preview_labels(box.micrograph, clf)
+            clf = train_from_strokes(m, np.asarray(strokes.data), n_estimators=int(trees.value))
+            preview = preview_labels(m, clf)
         except SemscanError as exc:
             status.value = str(exc)
             return None

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from scipy.spatial import cKDTree
 
-from semscan._ndimage import disc
+from semscan._morphology import disc
 
 __all__ = [
     "STRUCTURE_BUILDERS",

@@ -15,6 +15,7 @@ from semscan.segment.preprocess import (
     preprocess,
 )
 from semscan.segment.threshold import (
+    GroundPeak,
     choose_method,
     global_threshold,
     ground_peak,
@@ -24,6 +25,7 @@ from semscan.segment.threshold import (
 
 __all__ = [
     "METHODS",
+    "GroundPeak",
     "PixelClassifier",
     "Preprocessed",
     "Segmentation",

@@ -270,13 +270,13 @@ def _threshold_pores(
             notes.append("hysteresis needs two phases: Otsu used")
             method = "otsu"
         else:
-            lo, hi = float(g["low"]), float(g["otsu"])
-            if not min(float(g["mode"]), hi) < lo < max(float(g["mode"]), hi):
+            lo, hi = g.low, g.otsu
+            if not min(g.mode, hi) < lo < max(g.mode, hi):
                 lo = hi
-            broad = "solid" if g["ground"] == "pore" else "pore"
+            broad = g.broad
             if reason == "requested":
                 reason = (f"requested; the {broad} grown from {hi:.3f} to {lo:.3f} "
-                          f"(ground ratio {float(g['ratio']):.1f}, auto from {GROUND_RATIO:g})")
+                          f"(ground ratio {g.ratio:.1f}, auto from {GROUND_RATIO:g})")
             pore = hysteresis_pores(img, low=lo, high=hi, grow=broad, pores=pores, valid=valid)
             return pore, round(lo, 6), method, reason, notes, img
     if method == "sauvola":

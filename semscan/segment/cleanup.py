@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from semscan._ndimage import component_areas, remove_small
+from semscan._morphology import component_areas, remove_small
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.segment.preprocess import PORE_TONES, PoreTone, _check_choice, _length_px
 

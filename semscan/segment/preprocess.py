@@ -18,8 +18,10 @@ import numpy as np
 
 from semscan._choices import DENOISE_METHODS, PORE_TONES, DenoiseMethod, PoreTone
 from semscan._ndimage import block_mean, blur, histogram, otsu
+from semscan._options import check_choice
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import SegmentationError
+from semscan.segment._ground import ground_peak
 
 __all__ = [
     "DenoiseMethod",
@@ -69,10 +71,7 @@ class Preprocessed:
 
 
 def _check_choice(name: str, value: object, valid: tuple[str, ...]) -> None:
-    if value not in valid:
-        raise SegmentationError(
-            f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, valid))}"
-        )
+    check_choice(name, value, valid, error=SegmentationError)
 
 
 def _length_px(length: float, calibration: Calibration, name: str) -> float:
@@ -361,26 +360,17 @@ def _flatten_reference(
     image: np.ndarray, valid: np.ndarray | None, pores: PoreTone
 ) -> Literal["solid", "pore"]:
     """The phase the flattening makes uniform: the pore phase when it is a flat ground under
-    sparse objects (:func:`~semscan.segment.threshold.ground_peak`), else the solid.
+    sparse objects (:func:`~semscan.segment._ground.ground_peak`), else the solid.
 
     Shaded particles on a substrate have no uniform solid grey (rims bright, interiors
     dim, each particle its own level): a background drawn through them pushes the
     substrate around, down to 0 in places (the Zeiss TiO2 particle images read
     solid-vs-mask IoU 0.04-0.80 that way); the substrate itself is the level to keep flat.
     """
-    from semscan.segment.threshold import GROUND_MIN_FRACTION, GROUND_RATIO, ground_peak
-
     s_img = _sample(np.ascontiguousarray(image, dtype=np.float32))
     s_valid = None if valid is None else _sample(np.ascontiguousarray(valid, dtype=bool))
     g = ground_peak(histogram(s_img, mask=s_valid), pores)
-    if (
-        g is not None
-        and g["ground"] == "pore"
-        and float(g["ratio"]) >= GROUND_RATIO
-        and float(g["fraction"]) >= GROUND_MIN_FRACTION
-    ):
-        return "pore"
-    return "solid"
+    return "pore" if g is not None and g.ground == "pore" and g.flat else "solid"
 
 
 def preprocess(

@@ -14,11 +14,22 @@ import numpy as np
 
 from semscan._choices import GLOBAL_METHODS, GlobalMethod
 from semscan._ndimage import NBINS, Histogram, histogram, otsu_of_histogram
+from semscan.segment._ground import (
+    GROUND_MIN_FRACTION,
+    GROUND_RATIO,
+    GROUND_WIDTHS,
+    GroundPeak,
+    ground_peak,
+)
 from semscan.segment.preprocess import PORE_TONES, PoreTone, _check_choice
 
 __all__ = [
     "GLOBAL_METHODS",
+    "GROUND_MIN_FRACTION",
+    "GROUND_RATIO",
+    "GROUND_WIDTHS",
     "GlobalMethod",
+    "GroundPeak",
     "choose_method",
     "global_threshold",
     "ground_peak",
@@ -32,13 +43,6 @@ __all__ = [
 # pore-solid grey difference after flattening.
 RESIDUAL_LIMIT = 0.35
 _TILES = 4
-# auto: hysteresis when one phase is a narrow grey peak (a flat ground) beside a broad phase:
-# the broad phase's SD over the narrow peak's half-width (see ground_peak) at least this ...
-GROUND_RATIO = 4.5
-# ... and the broad phase then reaches down to the ground's mode + this many half-widths.
-GROUND_WIDTHS = 4.0
-# ... and the ground holds at least this fraction of the pixels (sparse objects on it).
-GROUND_MIN_FRACTION = 0.7
 # Sauvola window (auto): this many structure periods (mean pore + mean solid chord).
 SAUVOLA_PERIODS = 4.0
 
@@ -206,102 +210,6 @@ def _residual(
     return round(max(ranges) / diff, 6)
 
 
-def _side_peak(
-    counts: np.ndarray, centers: np.ndarray, side: np.ndarray, away: int
-) -> tuple[float, float, float]:
-    """Mode, half-width and SD of the histogram bins in ``side``; the half-width is the RMS
-    distance from the mode of the bins beyond it in direction ``away`` (-1 down, +1 up),
-    the side away from the other phase, which that phase's tail does not reach. The
-    half-width is 0 when the mode sits on the histogram's end (a clipped peak)."""
-    c, x = counts[side], centers[side]
-    n = c.sum()
-    if n <= 0:
-        return 0.0, 0.0, 0.0
-    mean = float((c * x).sum() / n)
-    sd = float(np.sqrt(max((c * (x - mean) ** 2).sum() / n, 0.0)))
-    k = int(np.argmax(c))
-    mode = float(x[k])
-    far = slice(0, k + 1) if away < 0 else slice(k, None)
-    cf, xf = c[far], x[far]
-    if cf.size < 2 or (k == 0 and away < 0) or (k == c.size - 1 and away > 0):
-        return mode, 0.0, sd
-    hw = float(np.sqrt((cf * (xf - mode) ** 2).sum() / cf.sum()))
-    return mode, hw, sd
-
-
-def ground_peak(
-    hist: Histogram | None, pores: PoreTone = "dark"
-) -> dict[str, float | str] | None:
-    """Is one phase a narrow grey peak (a flat ground) beside a broad phase?
-
-    The valid pixels are split at Otsu's threshold ``t``. On each side the histogram's mode
-    and its *half-width* are taken: the RMS distance from the mode of the pixels beyond it,
-    away from ``t`` (that flank is the phase's own noise; the other flank holds the edges
-    and the other phase). The ground is the side whose half-width is smallest against the
-    other side's SD; ``ratio = SD(other) / half-width(ground)``. Particles on a substrate
-    (a flat ground, grey of the particles spread by shading, rims and dark interiors) give
-    ratios of 3-6; two phases with similar noise (porous films, renders) about 0.5-1.5.
-    The level at which the broad phase ends is ``low = mode + 4 half-widths`` towards ``t``.
-
-    Parameters
-    ----------
-    hist : (counts, centers) or None
-        256-bin histogram of the valid, preprocessed pixels.
-    pores : {'dark', 'bright'}
-        Which side of ``t`` is pore.
-
-    Returns
-    -------
-    dict or None
-        ``ground`` ('pore' or 'solid'), ``mode``, ``half_width``, ``broad_sd``, ``ratio``,
-        ``otsu``, ``low``; None for a constant image or when a side is empty or clipped.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> ground = rng.normal(0.2, 0.01, 9000)                # a flat substrate
-    >>> grains = rng.uniform(0.3, 0.9, 1000)                # shaded particles
-    >>> img = np.concatenate([ground, grains]).astype(np.float32)[None, :]
-    >>> g = ground_peak(histogram(img))
-    >>> g["ground"], round(g["ratio"]) > 10, 0.22 < g["low"] < 0.3
-    ('pore', True, True)
-    """
-    if hist is None:
-        return None
-    counts, centers = hist
-    t = otsu_of_histogram(counts, centers)
-    low_side, high_side = centers <= t, centers > t
-    if counts[low_side].sum() <= 0 or counts[high_side].sum() <= 0:
-        return None
-    m_lo, hw_lo, sd_lo = _side_peak(counts, centers, low_side, -1)
-    m_hi, hw_hi, sd_hi = _side_peak(counts, centers, high_side, +1)
-    floor = float(centers[1] - centers[0]) / 2.0  # below a bin, the width is unresolved
-    if hw_lo <= floor and hw_hi <= floor:
-        return None
-    r_lo = sd_hi / hw_lo if hw_lo > floor else 0.0
-    r_hi = sd_lo / hw_hi if hw_hi > floor else 0.0
-    if r_lo >= r_hi:
-        side, mode, hw, sd, low = "low", m_lo, hw_lo, sd_hi, m_lo + GROUND_WIDTHS * hw_lo
-    else:
-        side, mode, hw, sd, low = "high", m_hi, hw_hi, sd_lo, m_hi - GROUND_WIDTHS * hw_hi
-    pore_low = pores == "dark"
-    ground = "pore" if (side == "low") == pore_low else "solid"
-    n_low = float(counts[low_side].sum())
-    fraction = n_low / float(counts.sum())
-    return {
-        "fraction": fraction if side == "low" else 1.0 - fraction,
-        "ground": ground,
-        "mode": mode,
-        "half_width": hw,
-        "broad_sd": sd,
-        "ratio": sd / hw,
-        "otsu": float(t),
-        "low": float(low),
-        "side": side,
-    }
-
-
 def structure_scale_px(
     image: np.ndarray, *, valid: np.ndarray | None = None, pores: PoreTone = "dark"
 ) -> float:
@@ -398,17 +306,15 @@ def _choose_from_hist(
     if hist is None:
         return "otsu", "a single grey level: nothing to choose, Otsu"
     g = ground_peak(hist, pores)  # type: ignore[arg-type]
-    if g is not None and float(g["ratio"]) >= GROUND_RATIO and float(
-        g["fraction"]
-    ) >= GROUND_MIN_FRACTION:
-        lo, t, mode = float(g["low"]), float(g["otsu"]), float(g["mode"])
+    if g is not None and g.flat:
+        lo, t, mode = g.low, g.otsu, g.mode
         if min(mode, t) < lo < max(mode, t):
-            broad = "solid" if g["ground"] == "pore" else "pore"
+            broad = g.broad
             return "hysteresis", (
-                f"the {g['ground']} is a flat ground (grey peak half-width "
-                f"{float(g['half_width']):.3f}, {float(g['fraction']):.0%} of the pixels) "
+                f"the {g.ground} is a flat ground (grey peak half-width "
+                f"{g.half_width:.3f}, {g.fraction:.0%} of the pixels) "
                 f"beside a broad {broad} phase (SD "
-                f"{float(g['broad_sd']):.3f}, ratio {float(g['ratio']):.1f} >= {GROUND_RATIO:g}): "
+                f"{g.broad_sd:.3f}, ratio {g.ratio:.1f} >= {GROUND_RATIO:g}): "
                 f"hysteresis, the {broad} grown from Otsu's level {t:.3f} down to the ground's "
                 f"edge {lo:.3f} (mode + {GROUND_WIDTHS:g} half-widths)"
             )
@@ -418,7 +324,7 @@ def _choose_from_hist(
             f"phase grey levels vary by {residual:.2f} of the pore-solid difference across "
             f"the image after flattening (> {RESIDUAL_LIMIT}): local Sauvola threshold"
         )
-    ratio_note = "" if g is None else f", no flat ground (ratio {float(g['ratio']):.1f})"
+    ratio_note = "" if g is None else f", no flat ground (ratio {g.ratio:.1f})"
     counts, centers = hist
     if np.count_nonzero(counts) >= 3:
         from scipy.ndimage import gaussian_filter1d

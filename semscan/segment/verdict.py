@@ -39,7 +39,8 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from semscan._ndimage import blur, coarse_factor, distance_transform, masked_blur
+from semscan._morphology import distance_transform
+from semscan._ndimage import blur, coarse_factor, masked_blur
 from semscan.errors import SegmentationError
 
 __all__ = ["Verdict", "VerdictSignals", "segmentation_verdict"]

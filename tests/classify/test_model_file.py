@@ -19,7 +19,7 @@ from semscan.classify.model import (
     load_model,
 )
 from semscan.errors import ModelError
-from tests._crafted_models import crafted_models, load_in_subprocess, reference_proba, refusals
+from tests._crafted_models import assert_refused, assert_refused_in_a_fresh_process, reference_proba
 
 
 def test_shipped_model_matches_this_semscan(model) -> None:
@@ -90,17 +90,12 @@ def small_payload():
 def test_crafted_structure_models_are_refused(tmp_path, small_payload):
     write_json(tmp_path / "valid.json", small_payload)
     assert set(load_model(tmp_path / "valid.json").classes) == set(CLASSES)
-    cases = crafted_models(small_payload, tmp_path / "corpus")
-    assert len(cases) >= 20
-    assert refusals(load_model, cases) == []
+    assert_refused(small_payload, tmp_path / "corpus", load_model)
 
 
 def test_crafted_structure_models_fail_fast_in_a_fresh_process(tmp_path, small_payload):
-    crafted_models(small_payload, tmp_path / "corpus")
-    results, rss_mb = load_in_subprocess("semscan.classify.model", "load_model",
-                                         tmp_path / "corpus", timeout=60)
-    assert {r["outcome"] for r in results.values()} == {"ModelError"}, results
-    assert rss_mb < 1000
+    assert_refused_in_a_fresh_process(small_payload, tmp_path / "corpus",
+                                      "semscan.classify.model", "load_model")
 
 
 @pytest.mark.parametrize(

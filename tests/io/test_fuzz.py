@@ -69,7 +69,8 @@ def _check(info: VendorInfo | None) -> None:
     if info.calibration is not None:
         lo, hi = PIXEL_SIZE_RANGE_UM
         assert lo <= info.calibration.pixel_size_um <= hi
-    for v in (info.kv, info.magnification, info.working_distance_mm, info.field_width_um):
+    md = info.metadata
+    for v in (md.kv, md.magnification, md.working_distance_mm, md.field_width_um):
         assert v is None or (isinstance(v, float) and math.isfinite(v))
     assert info.databar_height_px is None or isinstance(info.databar_height_px, int)
     assert all(isinstance(w, str) for w in info.warnings)

@@ -16,6 +16,7 @@ from semscan.io._metadata import (
     _scanned_info,
     parse_ini,
 )
+from semscan.micrograph import InstrumentMetadata
 
 
 @pytest.mark.parametrize(
@@ -38,22 +39,26 @@ def test_lengths_and_units():
 
 def test_frame_sizes_give_the_data_bar_or_scale_the_pixel():
     assert _bar_from_sizes(1024, 960.0) == 64 and _bar_from_sizes(960, 1024.0) is None
-    assert _full_size_frame((1280, 960), (1024, 1280), 0.01, "d", "K") == (64, 0.01, "d",
-                                                                          False)
-    bar, pixel, detail, scaled = _full_size_frame((1280, 960), (512, 640), 0.01, "d", "K")
-    assert (bar, pixel, scaled) == (None, 0.02, True)
+    same = _Notes()
+    assert _full_size_frame((1280, 960), (1024, 1280), 0.01, "d", "K", same, "a.txt") == (
+        64, 0.01, "d")
+    assert same.warnings == []  # not scaled
+    notes = _Notes()
+    bar, pixel, detail = _full_size_frame((1280, 960), (512, 640), 0.01, "d", "K", notes, "a.txt")
+    assert (bar, pixel) == (None, 0.02)
     assert detail == "d scaled by K width 1280 / image width 640"
+    assert notes.warnings == ["a.txt: image width 640 px differs from K; pixel size scaled"]
 
 
 def test_scanned_info_checks_the_pixel_and_derives_the_field_width():
     notes = _Notes()
     info = _scanned_info("JEOL", notes, pixel=0.005, source="sidecar", detail="d", cols=1000,
                          kv=5.0)
-    assert info == VendorInfo(vendor="JEOL", calibration=info.calibration, kv=5.0,
-                              field_width_um=5.0)
+    assert info == VendorInfo(InstrumentMetadata(vendor="JEOL", kv=5.0, field_width_um=5.0),
+                              calibration=info.calibration)
     assert info.calibration.pixel_size_um == 0.005 and info.calibration.source == "sidecar"
     absurd = _scanned_info("JEOL", _Notes(), pixel=1e9, source="sidecar", detail="d", cols=10)
-    assert absurd.calibration is None and absurd.field_width_um is None
+    assert absurd.calibration is None and absurd.metadata.field_width_um is None
     assert len(absurd.warnings) == 1 and "ignored" in absurd.warnings[0]
 
 

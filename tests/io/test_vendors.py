@@ -31,9 +31,10 @@ def test_fei_full():
     assert info.calibration.pixel_size_um == pytest.approx(0.134896)
     assert info.calibration.detail == "FEI tag 34682 [Scan] PixelWidth"
     assert info.databar_height_px == 79
-    assert (info.kv, info.magnification, info.detector) == (10.0, 1000.0, "ETD")
-    assert info.working_distance_mm == pytest.approx(13.0525)
-    assert info.field_width_um == pytest.approx(207.2)
+    md = info.metadata
+    assert (md.kv, md.magnification, md.detector) == (10.0, 1000.0, "ETD")
+    assert md.working_distance_mm == pytest.approx(13.0525)
+    assert md.field_width_um == pytest.approx(207.2)
     assert info.warnings == () and info.conflicts == ()
 
 
@@ -84,13 +85,9 @@ def test_zeiss_agreeing():
     info = zeiss_info(ZEISS, image_shape=(768, 1024))
     assert info.calibration.pixel_size_um == pytest.approx(0.002754)
     assert info.calibration.detail == "Zeiss tag 34118 ap_image_pixel_size"
-    assert (info.kv, info.magnification, info.detector, info.model) == (
-        2.0,
-        100000.0,
-        "HE-SE2",
-        "Merlin",
-    )
-    assert info.working_distance_mm == pytest.approx(5.012)
+    md = info.metadata
+    assert (md.kv, md.magnification, md.detector, md.model) == (2.0, 100000.0, "HE-SE2", "Merlin")
+    assert md.working_distance_mm == pytest.approx(5.012)
     assert info.databar_height_px is None and info.conflicts == ()
 
 
@@ -116,8 +113,9 @@ def test_tescan_tag_and_sidecar_source():
     side = tescan_info(text, image_shape=(1104, 1024), where="x-tif.hdr")
     assert tag.calibration.source == "file" and side.calibration.source == "sidecar"
     assert tag.calibration.pixel_size_um == pytest.approx(0.1)
-    assert (tag.databar_height_px, tag.kv, tag.model, tag.detector) == (80, 20.0, "VEGA3", "SE")
-    assert tag.working_distance_mm == pytest.approx(10.0)
+    meta = tag.metadata
+    assert (tag.databar_height_px, meta.kv, meta.model, meta.detector) == (80, 20.0, "VEGA3", "SE")
+    assert meta.working_distance_mm == pytest.approx(10.0)
 
 
 def test_tescan_without_main():
@@ -141,13 +139,9 @@ def test_hitachi():
     assert info.calibration.pixel_size_um == pytest.approx(0.0396875)
     assert info.calibration.source == "sidecar"
     assert info.databar_height_px == 64
-    assert (info.kv, info.magnification, info.model, info.detector) == (
-        5.0,
-        2500.0,
-        "S-4800",
-        "SE(U)",
-    )
-    assert info.working_distance_mm == pytest.approx(8.1)
+    md = info.metadata
+    assert (md.kv, md.magnification, md.model, md.detector) == (5.0, 2500.0, "S-4800", "SE(U)")
+    assert md.working_distance_mm == pytest.approx(8.1)
 
 
 def test_hitachi_malformed_pixel():
@@ -171,18 +165,16 @@ def test_jeol():
     info = jeol_info(JEOL, image_shape=(1024, 1280), where="a.txt")
     assert info.calibration.pixel_size_um == pytest.approx(5 / 128)
     assert info.databar_height_px == 64
-    assert (info.kv, info.magnification, info.model, info.detector) == (
-        15.0,
-        5000.0,
-        "JSM-7600F",
-        "SEI",
-    )
+    md = info.metadata
+    assert (md.kv, md.magnification, md.model, md.detector) == (15.0, 5000.0, "JSM-7600F", "SEI")
 
 
 def test_jeol_scaled_when_saved_smaller():
     info = jeol_info(JEOL, image_shape=(512, 640), where="a.txt")
     assert info.calibration.pixel_size_um == pytest.approx(2 * 5 / 128)
     assert info.databar_height_px is None
+    assert info.warnings == ("a.txt: image width 640 px differs from CM_FULL_SIZE; pixel size "
+                             "scaled",)
 
 
 def test_jeol_marker_in_nm_and_bad_marker():
@@ -238,7 +230,7 @@ def test_fei_400_digit_sizes_and_bar():
           "PrivateFei": {"DatabarHeight": int(BIG)}, "Beam": {"HV": int(BIG)}}
     info = fei_info(md, image_shape=(100, 100))
     assert info.calibration.pixel_size_um == pytest.approx(0.01)
-    assert info.databar_height_px is None and info.kv is None
+    assert info.databar_height_px is None and info.metadata.kv is None
     assert any("ResolutionX" in w and "ignored" in w for w in info.warnings)
 
 
@@ -246,7 +238,8 @@ def test_fei_400_digit_sizes_and_bar():
 def test_zeiss_odd_magnification_is_a_warning(mag):
     info = zeiss_info({"ap_mag": ("Mag", mag), "ap_image_pixel_size": ("Pixel", 2.0, "nm")},
                       image_shape=(100, 100))
-    assert info.magnification is None and info.calibration.pixel_size_um == pytest.approx(0.002)
+    md = info.metadata
+    assert md.magnification is None and info.calibration.pixel_size_um == pytest.approx(0.002)
     assert any("ap_mag" in w for w in info.warnings)
 
 

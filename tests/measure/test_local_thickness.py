@@ -55,7 +55,7 @@ def test_edge_cases():
 
 import cv2  # noqa: E402
 
-from semscan._ndimage import distance_transform, exact_distance  # noqa: E402
+from semscan._morphology import distance_transform, exact_distance  # noqa: E402
 from semscan.measure.local_thickness import (  # noqa: E402
     _disc_kernel,
     _fast,

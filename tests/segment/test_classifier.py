@@ -11,7 +11,7 @@ from semscan.errors import ModelError, SegmentationError
 from semscan.micrograph import Micrograph
 from semscan.phantoms.render import render_sem
 from semscan.segment import PixelClassifier, load_pixel_classifier, segment_micrograph
-from tests._crafted_models import crafted_models, load_in_subprocess, reference_proba, refusals
+from tests._crafted_models import assert_refused, assert_refused_in_a_fresh_process, reference_proba
 from tests._synthetic import random_discs
 
 
@@ -193,17 +193,12 @@ def small_payload():
 
 
 def test_crafted_pixel_classifiers_are_refused(tmp_path, small_payload):
-    cases = crafted_models(small_payload, tmp_path)
-    assert len(cases) >= 20
-    assert refusals(load_pixel_classifier, cases) == []
+    assert_refused(small_payload, tmp_path, load_pixel_classifier)
 
 
 def test_crafted_pixel_classifiers_fail_fast_in_a_fresh_process(tmp_path, small_payload):
-    crafted_models(small_payload, tmp_path / "corpus")
-    results, rss_mb = load_in_subprocess("semscan.segment.classifier", "load_pixel_classifier",
-                                         tmp_path / "corpus", timeout=60)
-    assert {r["outcome"] for r in results.values()} == {"ModelError"}, results
-    assert rss_mb < 1000
+    assert_refused_in_a_fresh_process(small_payload, tmp_path / "corpus",
+                                      "semscan.segment.classifier", "load_pixel_classifier")
 
 
 @pytest.mark.parametrize(

@@ -3,18 +3,28 @@
 ``../shared/data/real/gt`` (see its README): 8 Zeiss surfaces of TiO2 particles on a
 substrate with manual masks (particles = solid), 4 dealloyed Fe-Ni cross-sections with
 masks of the bright phase (= pore), ImageJ ROIs and the authors' porosity. Skipped when
-absent. ``scripts/evaluate_real.py`` prints the same figures as a table.
+absent. The scoring (ROI, labels read back in the file's grid, rows above the data bar,
+IoU) is ``scripts/evaluate_real.py``'s, which prints the same figures as a table.
 """
 
 from __future__ import annotations
 
-import csv
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from scripts.evaluate_real import (
+    DEALLOYED_CONFIG,
+    bam_images,
+    bam_truth,
+    dealloyed_images,
+    dealloyed_truth,
+    result_labels,
+    score_pores,
+    score_solid,
+)
 from semscan.config import AnalysisConfig
 from semscan.io import read_micrograph
 from semscan.pipeline import analyze_path
@@ -34,34 +44,11 @@ def _need(folder: Path) -> None:
 
 
 def _bam_images() -> list[Path]:
-    return sorted((BAM / "SEM").glob("*.tif"))
+    return bam_images(BAM)
 
 
 def _bam_truth(img: Path) -> np.ndarray:
-    import tifffile
-
-    return tifffile.imread(BAM / "masks" / f"{img.stem}_m.tif") > 0
-
-
-def _iou(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
-    if where is not None:
-        a, b = a & where, b & where
-    return float(np.count_nonzero(a & b) / max(np.count_nonzero(a | b), 1))
-
-
-def _labels(result) -> np.ndarray:
-    full = getattr(result, "labels_full", None)
-    return full if full is not None else result.segmentation.labels()
-
-
-def _above_bar(mask: np.ndarray, shape: tuple[int, int], bar: int) -> np.ndarray | None:
-    """The mask on the file's rows above the data bar (full-shape or already cropped)."""
-    keep = shape[0] - bar
-    if mask.shape == shape:
-        return mask[:keep]
-    if mask.shape == (keep, shape[1]):
-        return mask
-    return None
+    return bam_truth(BAM, img)
 
 
 def test_bam_auto_segmentation_meets_the_target():
@@ -75,8 +62,9 @@ def test_bam_auto_segmentation_meets_the_target():
         seg = segment_micrograph(m)
         assert seg.method == "hysteresis", (img.name, seg.method_reason)
         assert "flat ground" in seg.method_reason and "ratio" in seg.method_reason
-        solid = _above_bar(seg.solid, truth.shape, m.databar_height_px)
-        scores.append(_iou(solid, truth[: truth.shape[0] - m.databar_height_px]))
+        scored = score_solid(seg.solid, truth, m.databar_height_px)
+        assert scored is not None, seg.solid.shape
+        scores.append(scored[0])
     assert len(scores) == 8
     assert min(scores) >= 0.80, scores
     assert np.mean(scores) >= 0.90, scores
@@ -114,27 +102,12 @@ def test_bam_through_the_pipeline():
             if res.view != "surface":
                 pytest.skip(f"{img.name} detected as {res.view} (view detection, issue 18 "
                             "item 2, is measure/view.py's job)")
-            bar = res.micrograph.databar_height_px
-            solid = _above_bar(_labels(res) == 0, truth.shape, bar)
-            assert solid is not None, res.segmentation.solid.shape
-            scores.append(_iou(solid, truth[: truth.shape[0] - bar]))
+            scored = score_solid(result_labels(res) == 0, truth,
+                                 res.micrograph.databar_height_px)
+            assert scored is not None, res.segmentation.solid.shape
+            scores.append(scored[0])
     assert min(scores) >= 0.80, scores
     assert np.mean(scores) >= 0.90, scores
-
-
-def _roi(img: Path, shape: tuple[int, int]) -> np.ndarray:
-    roifile = pytest.importorskip("roifile")
-    from skimage.draw import polygon
-
-    xy = roifile.ImagejRoi.fromfile(DEALLOYED / f"{img.name}.roi").coordinates()
-    rr, cc = polygon(xy[:, 1], xy[:, 0], shape)
-    out = np.zeros(shape, bool)
-    out[rr, cc] = True
-    return out
-
-
-def _dealloyed() -> list[Path]:
-    return sorted(p for p in DEALLOYED.iterdir() if p.suffix.lower() in (".tif", ".jpg"))
 
 
 @pytest.mark.xfail(
@@ -146,30 +119,17 @@ def _dealloyed() -> list[Path]:
 )
 def test_dealloyed_through_the_pipeline_meets_the_target():
     _need(DEALLOYED)
-    from PIL import Image
-
-    cfg = AnalysisConfig().with_overrides({"segment.pores": "bright"})
+    pytest.importorskip("roifile")
     failures = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for img in _dealloyed():
-            with Image.open(DEALLOYED / f"{img.stem}_mask.png") as im:
-                truth = np.asarray(im) > 0
-            if truth.ndim == 3:
-                truth = truth[..., 0]
-            with open(DEALLOYED / f"{img.stem}_summary.csv", newline="") as fh:
-                authors = float(next(csv.DictReader(fh))["Total Ratio%"]) / 100.0
-            res = analyze_path(img, config=cfg)
-            bar = res.micrograph.databar_height_px
-            keep = truth.shape[0] - bar
-            labels = _labels(res)
-            pore = _above_bar(labels == 1, truth.shape, bar)
-            excl = _above_bar(labels == 2, truth.shape, bar)
-            assert pore is not None and excl is not None, "mask not in the file's grid"
-            roi = _roi(img, truth.shape)[:keep]
-            value = _iou(pore, truth[:keep], roi)
-            counted = roi & ~excl
-            por = np.count_nonzero(pore & counted) / max(np.count_nonzero(counted), 1)
+        for img in dealloyed_images(DEALLOYED):
+            truth, roi, authors = dealloyed_truth(DEALLOYED, img)
+            res = analyze_path(img, config=DEALLOYED_CONFIG)
+            scored = score_pores(result_labels(res), truth, roi,
+                                 res.micrograph.databar_height_px)
+            assert scored is not None, "mask not in the file's grid"
+            value, por = scored
             if value < 0.85 or abs(por - authors) > 0.03:
                 failures.append((img.stem, round(value, 3), round(por - authors, 3)))
     assert not failures

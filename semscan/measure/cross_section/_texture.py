@@ -6,11 +6,11 @@ at a scale of a few pore sizes (local grey-level standard deviation smoothed ove
 characteristic feature lengths), so that a dark vacuum or a uniform grey embedding is found
 without relying on a single pixel's grey.
 
-The image operations come from the private image kit :mod:`semscan._ndimage`, with the
-cross-section's choices: Gaussian blurs continue the image by replicating its edge
-(``border='replicate'``), large ones are computed on a block-averaged copy
-(:func:`~semscan._ndimage.coarse_factor`), and Otsu's threshold is scikit-image's
-(``flavour='skimage'``).
+The image operations come from the private image kits :mod:`semscan._ndimage` and
+:mod:`semscan._morphology`, with the cross-section's choices: Gaussian blurs continue the
+image by replicating its edge (``border='replicate'``), large ones are computed on a
+block-averaged copy (:func:`~semscan._ndimage.coarse_factor`), and Otsu's threshold is
+scikit-image's (``flavour='skimage'``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from semscan._ndimage import blur, coarse_factor, masked_blur, open_disc, otsu, stretch
+from semscan._morphology import open_disc
+from semscan._ndimage import blur, coarse_factor, masked_blur, otsu, stretch
 from semscan.errors import MeasurementError
 
 

@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
-from semscan._ndimage import dilate_disc, disc, distance_transform, erode_disc, otsu
+from semscan._morphology import dilate_disc, disc, distance_transform, erode_disc
+from semscan._ndimage import otsu
 from semscan.calibration import Calibration
 from semscan.errors import MeasurementError
 from semscan.measure.cross_section._texture import (
