@@ -23,6 +23,7 @@ import numpy as np
 
 from semscan.errors import SemscanError
 from semscan.measure.cross_section import analyze_cross_section
+from semscan.micrograph import FrameRotation
 from semscan.pipeline.measurements import measure_masks
 from semscan.pipeline.models import Models, load_models
 from semscan.pipeline.result import ImageResult, Timings
@@ -31,6 +32,7 @@ from semscan.segment import Segmentation
 __all__ = [
     "LabelEdit",
     "RemeasureError",
+    "film_frame_labels",
     "label_edit",
     "remeasure",
     "segmentation_from_labels",
@@ -118,6 +120,78 @@ def _check_labels(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return arr
 
 
+def film_frame_labels(
+    rotation: FrameRotation,
+    frame_before: np.ndarray,
+    file_before: np.ndarray,
+    file_after: np.ndarray,
+) -> np.ndarray:
+    """A reviewer's file-grid edit carried into the film frame a section was measured in.
+
+    semscan's choice: the film-frame labels that were measured (``frame_before``) are kept
+    wherever the reviewer changed nothing, so an unedited label image gives back exactly
+    the labels, and so the numbers, of the batch; re-segmenting or resampling the whole
+    file-grid mask into the frame would not (nearest-pixel resampling there and back is not
+    one-to-one). Where file pixels changed, every frame pixel whose nearest file pixel
+    (by the inverse rotation) changed takes that pixel's new label, and the frame pixel
+    nearest to each changed file pixel does too, so that no painted pixel is lost. Changes
+    on the data bar's rows (below ``rotation.image_shape``) are ignored: they are not
+    measured.
+
+    Parameters
+    ----------
+    rotation : semscan.micrograph.FrameRotation
+        The rotation from the image (data bar cropped) into the film frame.
+    frame_before : ndarray of int, shape ``rotation.frame_shape``
+        The measured film-frame labels (0 solid, 1 pore, 2 excluded).
+    file_before, file_after : ndarray of int, shape (rows, columns) of the file
+        The file-grid labels shown to the reviewer, and as edited.
+
+    Returns
+    -------
+    ndarray of uint8, shape ``rotation.frame_shape``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from semscan.micrograph import film_frame_rotation
+    >>> rot = film_frame_rotation((40, 60), 20.0)
+    >>> frame = np.zeros(rot.frame_shape, np.uint8)
+    >>> before = rot.frame_to_image(frame, fill=2)
+    >>> after = before.copy(); after[10:20, 10:20] = 1
+    >>> new = film_frame_labels(rot, frame, before, after)
+    >>> shown = rot.frame_to_image(new, fill=2)      # what the reviewer sees again
+    >>> int((shown[10:20, 10:20] == 1).sum()), int((shown != after).sum())  # 2 on the rim
+    (100, 2)
+    >>> film_frame_labels(rot, frame, before, before) is frame
+    True
+    """
+    rows, cols = rotation.image_shape
+    changed = np.asarray(file_before)[:rows, :cols] != np.asarray(file_after)[:rows, :cols]
+    if not changed.any():
+        return frame_before
+    after = np.asarray(file_after)[:rows, :cols]
+    out = np.array(frame_before, np.uint8, copy=True)
+    f_rows, f_cols = rotation.frame_shape
+    # gather: frame pixels whose nearest file pixel changed (bounded memory per block)
+    cc = np.arange(f_cols, dtype=float)[None, :]
+    step = max(1, (1 << 21) // max(f_cols, 1))
+    for r0 in range(0, f_rows, step):
+        rr = np.arange(r0, min(f_rows, r0 + step), dtype=float)[:, None]
+        ir, ic = (np.rint(v).astype(np.intp) for v in rotation.to_image(rr, cc))
+        ok = (ir >= 0) & (ir < rows) & (ic >= 0) & (ic < cols)
+        take = np.zeros(ok.shape, bool)
+        take[ok] = changed[ir[ok], ic[ok]]
+        block = out[r0 : r0 + len(rr)]
+        block[take] = after[ir[take], ic[take]]
+    # scatter: the frame pixel nearest to each changed file pixel
+    cr, ccol = np.nonzero(changed)
+    fr, fc = (np.rint(v).astype(np.intp) for v in rotation.to_frame(cr, ccol))
+    ok = (fr >= 0) & (fr < f_rows) & (fc >= 0) & (fc < f_cols)
+    out[fr[ok], fc[ok]] = after[cr[ok], ccol[ok]]
+    return out
+
+
 def segmentation_from_labels(segmentation: Segmentation, labels: np.ndarray) -> Segmentation:
     """The segmentation ``segmentation`` with its masks replaced by ``labels``.
 
@@ -174,8 +248,15 @@ def remeasure(
     Raises
     ------
     RemeasureError
-        The labels do not fit the file grid, hold other values, or the result was measured
-        in a rotated film frame (re-measuring a tilted cross-section is not supported yet).
+        The labels do not fit the file grid or hold other values.
+
+    Notes
+    -----
+    A tilted cross-section is measured in a rotated film frame
+    (:func:`semscan.pipeline.section.film_frame_cross_section`); the reviewer edits its
+    labels in the file's grid, and the edit is carried into that frame
+    (:func:`film_frame_labels`), where everything is re-measured on the film surfaces found
+    before, so an unedited label image gives the batch's numbers.
 
     Examples
     --------
@@ -195,15 +276,15 @@ def remeasure(
     True
     """
     t0 = time.perf_counter()
-    if result.frame_rotation is not None:
-        raise RemeasureError(
-            f"{result.micrograph.name or 'this image'} is a tilted cross-section measured in "
-            "a rotated film frame; re-measuring it from a file-grid label image is not "
-            "supported yet; re-analyse it (semscan analyze) instead"
-        )
     labels = _check_labels(labels, result.file_shape)
-    rows, cols = result.segmentation.shape
-    seg = segmentation_from_labels(result.segmentation, labels[:rows, :cols])
+    rotation = result.frame_rotation
+    if rotation is not None:  # a tilted section: the edit is carried into its film frame
+        frame = film_frame_labels(rotation, result.segmentation.labels(), result.labels_full,
+                                  labels)
+        seg = segmentation_from_labels(result.segmentation, frame)
+    else:
+        rows, cols = result.segmentation.shape
+        seg = segmentation_from_labels(result.segmentation, labels[:rows, :cols])
     cfg, micrograph = result.config, result.micrograph
     if models is None:
         models = load_models(cfg) if not quick else Models()
