@@ -115,3 +115,17 @@ def test_shipped_specs_parse_and_cite_their_sources():
         assert all(c.source for c in read_spec_file(name).criteria)
     with pytest.raises(SpecError, match="no shipped specification"):
         shipped_spec("nope")
+
+
+def test_a_rejected_image_counts_in_no_lot_value():
+    bad = {"view": "cross-section", "areal_porosity": 0.05, "class": "crack",
+           "review_status": "rejected"}
+    v = evaluate(parse_spec(SPEC), LotValues((*ROWS, bad), ({"ratio_R": "1.5"},),
+                                             {"gas_permeability": (10.0, "ml/s")}))
+    by = {c.name: c for c in v.criteria}
+    assert v.outcome == "pass" and by["porosity"].n == 2 and by["class"].n == 3
+    assert by["porosity"].value == pytest.approx(0.70)
+    kept = evaluate(parse_spec(SPEC), LotValues((*ROWS, {**bad, "review_status": "accepted"}),
+                                                ({"ratio_R": "1.5"},),
+                                                {"gas_permeability": (10.0, "ml/s")}))
+    assert kept.outcome == "fail" and {c.name: c for c in kept.criteria}["porosity"].n == 3
