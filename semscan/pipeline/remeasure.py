@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ from semscan.errors import SemscanError
 from semscan.measure.cross_section import analyze_cross_section
 from semscan.micrograph import FrameRotation
 from semscan.pipeline.measurements import measure_masks
-from semscan.pipeline.models import Models, load_models
+from semscan.pipeline.models import Models, cached_structure_model
 from semscan.pipeline.result import ImageResult, Timings
 from semscan.segment import Segmentation
 
@@ -39,6 +40,11 @@ __all__ = [
 ]
 
 LABEL_SOLID, LABEL_PORE, LABEL_EXCLUDED = 0, 1, 2
+
+# Per analysed image, what a re-measure keeps for the next one (the local-thickness map,
+# the fields' structure features): :func:`measure_masks`' ``cache``. Held as long as the
+# result is.
+_STATE: weakref.WeakKeyDictionary[ImageResult, dict[str, object]] = weakref.WeakKeyDictionary()
 
 
 class RemeasureError(SemscanError):
@@ -286,8 +292,12 @@ def remeasure(
         rows, cols = result.segmentation.shape
         seg = segmentation_from_labels(result.segmentation, labels[:rows, :cols])
     cfg, micrograph = result.config, result.micrograph
-    if models is None:
-        models = load_models(cfg) if not quick else Models()
+    if models is None:  # the structure model only: nothing is segmented
+        models = Models(structure=cached_structure_model(cfg.classify.model_path)
+                        if cfg.classify.enabled and not quick else None)
+    cache = _STATE.get(result)
+    if cache is None:
+        cache = _STATE[result] = {}
     cal = micrograph.calibration
     timings: dict[str, float] = {}
     warnings_: list[str] = list(micrograph.warnings)
@@ -309,12 +319,13 @@ def remeasure(
         timings["cross_section"] = time.perf_counter() - t
         warnings_.extend(cross_section.warnings)
 
-    measured = measure_masks(micrograph, seg, config=cfg, models=models, quick=quick)
+    measured = measure_masks(micrograph, seg, config=cfg, models=models, quick=quick,
+                             cache=cache)
     warnings_.extend(measured.warnings)
     timings.update(measured.timings)
     verdict = measured.verdict
     timings["remeasure"] = time.perf_counter() - t0
-    return dataclasses.replace(
+    new = dataclasses.replace(
         result,
         segmentation=seg,
         region=~seg.excluded,
@@ -326,3 +337,5 @@ def remeasure(
         verdict_reason="not recomputed (quick re-measure)" if verdict is None else verdict.reason,
         verdict_detail=verdict,
     )
+    _STATE[new] = cache  # a re-measure of the re-measured result goes on from here
+    return new

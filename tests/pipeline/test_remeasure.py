@@ -135,3 +135,28 @@ def test_a_level_cross_section_is_remeasured_on_its_film():
     new = remeasure(res, labels)
     assert new.cross_section.film is res.cross_section.film  # the film found before
     assert new.porosity.n_pore_pixels < res.porosity.n_pore_pixels
+
+
+def test_successive_remeasures_of_edits_equal_fresh_ones(surface):
+    """What a re-measure keeps for the next one (local-thickness map, verdict grey signals,
+    field features) changes no number: each edit re-measured from the kept state equals
+    a re-measure of a fresh copy of the result, which has none."""
+    import dataclasses
+
+    labels = surface.labels_full
+    steps = []
+    a = labels.copy()
+    a[30:60, 40:80][a[30:60, 40:80] == 1] = 0
+    steps.append(a)
+    b = a.copy()
+    b[100:120, 150:190] = 1
+    steps.append(b)
+    c = b.copy()
+    c[:25, :] = 2
+    steps.append(c)
+    steps.append(labels)
+    remeasure(surface, labels)  # fills the state of the unedited masks
+    for edited in steps:
+        kept = remeasure(surface, edited).to_row()
+        fresh = remeasure(dataclasses.replace(surface), edited).to_row()
+        _same_row(fresh, kept)
