@@ -35,6 +35,7 @@ __all__ = [
     "RemeasureError",
     "film_frame_labels",
     "label_edit",
+    "prepare_remeasure",
     "remeasure",
     "segmentation_from_labels",
 ]
@@ -339,3 +340,15 @@ def remeasure(
     )
     _STATE[new] = cache  # a re-measure of the re-measured result goes on from here
     return new
+
+
+def prepare_remeasure(result: ImageResult, *, models: Models | None = None) -> None:
+    """Measure ``result``'s own masks once, keeping what later re-measures reuse.
+
+    The first complete :func:`remeasure` of an image computes its local-thickness map,
+    the verdict's grey signals and every field's structure features (about as long as the
+    batch's measurement); later ones compute again only what an edit changes. Call this
+    while the reviewer looks at the image (napari does, in a background thread), so that
+    the first Re-measure after an edit is already fast.
+    """
+    remeasure(result, result.labels_full, models=models)

@@ -174,9 +174,11 @@ def _cached_grey(
         return _grey_part(img, valid, n_valid)
     key = hashlib.blake2b(np.packbits(valid).tobytes() + repr(valid.shape).encode(),
                           digest_size=20).digest()
-    if cache.get("image") is not raw or cache.get("valid") != key:
-        cache.update(image=raw, valid=key, grey=_grey_part(img, valid, n_valid))
-    return cache["grey"]  # type: ignore[return-value]
+    kept = cache.get("grey")  # (image, valid digest, grey part): replaced in one step
+    if not (isinstance(kept, tuple) and kept[0] is raw and kept[1] == key):
+        kept = (raw, key, _grey_part(img, valid, n_valid))
+        cache["grey"] = kept
+    return kept[2]
 
 
 def measure_signals(

@@ -179,4 +179,4 @@ def test_the_grey_cache_gives_the_same_signals_over_edits():
         assert cached == measure_signals(img, pp, ss, ee)
         assert segmentation_verdict(img, pp, ss, excluded=ee, cache=cache) == (
             segmentation_verdict(img, pp, ss, excluded=ee))
-    assert cache["image"] is img
+    assert cache["grey"][0] is img
