@@ -104,13 +104,13 @@ def test_an_edit_of_a_tilted_section_is_carried_into_its_film_frame(tilted):
     shown = new.labels_full
     # what the reviewer sees after the re-measure is what was painted (nearest-pixel round
     # trip through the rotated frame): measured 100 % of the block; outside it, only a few
-    # pixels of the one-pixel ring around it differ (measured 5 of 268)
+    # pixels of the two-pixel ring around it differ (measured 8 of 524)
     assert (shown[block] == labels[block]).mean() > 0.995
-    ring = ndi.binary_dilation(block) & ~block
+    ring = ndi.binary_dilation(block, iterations=2) & ~block
     assert np.array_equal(shown[~block & ~ring], labels[~block & ~ring])
     assert (shown[ring] != labels[ring]).mean() < 0.05
     # a rotation keeps areas: the frame lost as many pore pixels as were erased, within 2 %
-    # (measured 1772 for 1769)
+    # (measured 1776 for 1769)
     lost = tilted.porosity.n_pore_pixels - new.porosity.n_pore_pixels
     assert lost == pytest.approx(n_erased, rel=0.02)
     assert new.porosity.n_pixels == tilted.porosity.n_pixels
@@ -160,3 +160,20 @@ def test_successive_remeasures_of_edits_equal_fresh_ones(surface):
         kept = remeasure(surface, edited).to_row()
         fresh = remeasure(dataclasses.replace(surface), edited).to_row()
         _same_row(fresh, kept)
+
+
+def test_a_saved_tilted_review_reopens_to_the_saved_numbers(tilted):
+    """The reviewed mask saved in the file's grid, re-measured again from the batch's
+    result (what napari does when it reopens a reviewed image), gives the saved numbers."""
+    labels = tilted.labels_full
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        r, c = rng.integers(0, 270), rng.integers(0, 360)
+        h, w = rng.integers(3, 60, 2)
+        labels[r : r + h, c : c + w] = rng.integers(0, 3)
+    first = remeasure(tilted, labels)
+    saved = first.labels_full
+    reopened = remeasure(tilted, saved)
+    np.testing.assert_array_equal(reopened.segmentation.labels(), first.segmentation.labels())
+    np.testing.assert_array_equal(reopened.labels_full, saved)
+    _same_row(first.to_row(), reopened.to_row())
