@@ -36,6 +36,8 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from semscan.calibration import Calibration
@@ -116,6 +118,7 @@ def classify_fields(
     confidence_threshold: float | None = None,
     field_px: int | None = None,
     rectify: bool = True,
+    feature_cache: dict[bytes, np.ndarray] | None = None,
 ) -> StructureClass:
     """Structure class of a segmentation, from fields of the model's training size.
 
@@ -140,6 +143,10 @@ def classify_fields(
     rectify : bool
         Undo a steady change of scale over the whole region first (an oblique view;
         :mod:`semscan.classify.perspective`).
+    feature_cache : dict, optional
+        Feature vectors of fields seen before, by a digest of the field's masks, grey
+        image, place and the model (filled here): a re-measure after a local edit computes
+        again only the fields the edit touched; the same vectors, so the same class.
 
     Returns
     -------
@@ -195,9 +202,17 @@ def classify_fields(
         fields = field_slices(domain, field_px=max(domain.shape))
     weights, xs = [], []
     for sl in fields:
-        f = structure_features(pore[sl], solid[sl], calibration=calibration,
-                               region=domain[sl], grey=grey[sl], rectify=False)
-        xs.append(feature_vector(f, model))
+        key = x = None
+        if feature_cache is not None:
+            key = _field_digest(sl, model, pore[sl], solid[sl], domain[sl], grey[sl])
+            x = feature_cache.get(key)
+        if x is None:
+            f = structure_features(pore[sl], solid[sl], calibration=calibration,
+                                   region=domain[sl], grey=grey[sl], rectify=False)
+            x = feature_vector(f, model)
+            if feature_cache is not None and key is not None:
+                feature_cache[key] = x
+        xs.append(x)
         weights.append(float(np.count_nonzero(domain[sl])))
     ps, drops = attributions(np.asarray(xs), model)  # one forest batch for every field
     area = np.asarray(weights)
@@ -210,3 +225,13 @@ def classify_fields(
         model=model, confidence_threshold=threshold, scale_ratio=scale_ratio,
         rectified=rectified, n_fields=len(fields), field_agreement=agreement,
     )
+
+
+def _field_digest(sl: tuple[slice, slice], model: StructureModel, *arrays: np.ndarray) -> bytes:
+    """What a field's feature vector depends on: its place, the model, its pixels."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(repr((sl, id(model), *(a.shape for a in arrays))).encode())
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(np.packbits(a).tobytes() if a.dtype == bool else a.tobytes())
+    return h.digest()

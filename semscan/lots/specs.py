@@ -15,7 +15,8 @@ lot and holds a limit and the source of that limit::
     unit = ""
     source = "claim 1: a cross-sectional pore laminar coefficient of 2.5 or greater"
 
-A result value is the mean over the lot's images (of the view) with a finite value; a set
+A result value is the mean over the lot's images (of the view, those a reviewer rejected
+left out) with a finite value; a set
 criterion on results needs every image's value in the set. A criterion whose value is
 missing (no image of the view, no lab value, a lab value in another unit) is
 ``incomplete``, and so is the verdict unless another criterion fails: a verdict is never
@@ -275,6 +276,8 @@ def _judge(c: Criterion, values: LotValues) -> CriterionResult:
                                    c.source, 1, "lab value")
         return _judge_number(c, float(v), 1, "lab value")
     rows = values.results if c.kind == "result" else values.samples
+    if c.kind == "result":  # an image a reviewer rejected counts in no lot value
+        rows = tuple(r for r in rows if r.get("review_status") != "rejected")
     if c.view is not None:
         rows = tuple(r for r in rows if r.get("view") == c.view)
     what = f"{c.kind} column {c.key!r}" + (f" ({c.view} views)" if c.view else "")

@@ -9,7 +9,11 @@ from __future__ import annotations
 from semscan.measure.chords import ChordDistribution, chord_lengths
 from semscan.measure.directional import DirectionalResult, mil_rose
 from semscan.measure.intercept import Chords, InterceptResult, intercept_method
-from semscan.measure.local_thickness import LocalThicknessResult, local_thickness
+from semscan.measure.local_thickness import (
+    LocalThicknessResult,
+    local_thickness,
+    local_thickness_update,
+)
 from semscan.measure.porosity import PorosityResult, porosity
 
 __all__ = [
@@ -22,6 +26,7 @@ __all__ = [
     "chord_lengths",
     "intercept_method",
     "local_thickness",
+    "local_thickness_update",
     "mil_rose",
     "porosity",
 ]

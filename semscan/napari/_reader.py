@@ -5,6 +5,7 @@ They return layer data tuples (:mod:`semscan.napari.layers`) and import no napar
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,18 @@ def _one(path: Any) -> str | None:
     return str(path)
 
 
+def _scale_bar_on() -> None:
+    """Turn the scale bar of the viewer being read into on (its unit is the layers' µm).
+
+    A reader returns layer data, not a viewer; inside napari (already imported, so this
+    module imports no GUI library itself) the viewer is the current one.
+    """
+    napari = sys.modules.get("napari")
+    viewer = napari.current_viewer() if napari is not None else None
+    if viewer is not None:
+        viewer.scale_bar.visible = True
+
+
 def get_micrograph_reader(path: Any) -> Any:
     """The micrograph reader when ``path`` is one image file semscan reads, else None."""
     p = _one(path)
@@ -37,7 +50,9 @@ def read_micrograph_layers(path: Any) -> list[Any]:
 
     p = _one(path)
     paths = [str(x) for x in path] if isinstance(path, list) else [p]
-    return [micrograph_layer(read_micrograph(x)) for x in paths]
+    layers = [micrograph_layer(read_micrograph(x)) for x in paths]
+    _scale_bar_on()
+    return layers
 
 
 def get_output_reader(path: Any) -> Any:
@@ -86,7 +101,11 @@ def read_output_layers(path: Any) -> list[Any]:
     """The layers of one analysed image of an output folder (see
     :func:`semscan.napari.layers.result_layers`); the Labels layer knows the folder and
     stem, so the Re-measure widget's Save writes back into it."""
+    from semscan.pipeline.remeasure import prepare_remeasure
+
     out_dir, stem, record = read_output_record(_one(path))
     result = analyze_record(out_dir, stem, record)
+    prepare_remeasure(result)  # so that the first Re-measure after an edit is fast
+    _scale_bar_on()
     return result_layers(result, metadata={"semscan_out_dir": str(out_dir), "semscan_stem": stem,
                                             "semscan_record_row": record["row"]})

@@ -23,6 +23,7 @@ def _add_layers(viewer: Any, layers: list[Any]) -> list[Any]:
     added = []
     for data, kwargs, kind in layers:
         added.append(getattr(viewer, f"add_{kind}")(data, **kwargs))
+    viewer.scale_bar.visible = True  # in the layers' unit (µm, px when uncalibrated)
     return added
 
 
@@ -103,6 +104,9 @@ def analyse_widget(viewer: Any) -> Any:
         res = analyze_micrograph(m, config=cfg, view=view_, sample=Path(path).parent.name,
                                  sample_source="folder", film_direction_deg=fd)
         yield 2, "building layers"
+        from semscan.pipeline.remeasure import prepare_remeasure
+
+        prepare_remeasure(res)  # the Re-measure of an edit then recomputes only what changed
         return res, result_layers(res)
 
     def on_yield(step: tuple[int, str]) -> None:
@@ -216,9 +220,11 @@ def remeasure_widget(viewer: Any) -> Any:
 
     Paint pores (label 1) or solid (label 0, the eraser) on the Labels layer, or draw
     polygons on a Shapes layer and press "Exclude polygons" (label 2); "Re-measure"
-    recomputes the fast measurements at once (intercepts, porosity, MIL, chords,
-    cross-section), "Save reviewed" re-measures everything in a background thread and
-    writes it into the output folder the layer was read from, marked reviewed.
+    recomputes every measurement from the edited labels (well under a second for a
+    1536 x 1103 image: what the edit did not change is kept from the measurement before,
+    :func:`~semscan.pipeline.remeasure.prepare_remeasure`; "quick" skips local thickness,
+    the verdict and the class), "Save reviewed" re-measures everything in a background
+    thread and writes it into the output folder the layer was read from, marked reviewed.
     """
     from magicgui import widgets
     from napari.layers import Labels, Shapes
@@ -235,8 +241,9 @@ def remeasure_widget(viewer: Any) -> Any:
     save = widgets.PushButton(text="Save reviewed")
     status = widgets.Label(value="")
     table = widgets.Table(value={"data": [], "columns": ["quantity", "value"]})
+    quick = widgets.CheckBox(text="quick (no local thickness, verdict, class)", value=False)
     box = widgets.Container(widgets=[layer_box, shapes_box, exclude, again, reviewer, save,
-                                     status, table])
+                                     status, table, quick])
 
     def refresh(*_: Any) -> None:
         layer_box.reset_choices()
@@ -269,7 +276,8 @@ def remeasure_widget(viewer: Any) -> Any:
         if lab is None:
             status.value = "no semscan labels layer"
             return None
-        res = remeasure(lab.metadata["semscan_result"], np.asarray(lab.data), quick=True)
+        res = remeasure(lab.metadata["semscan_result"], np.asarray(lab.data),
+                        quick=bool(quick.value))
         edit = label_edit(lab.metadata["semscan_labels_before"], np.asarray(lab.data))
         _set_table(table, result_table(res))
         status.value = (f"re-measured in {res.timings['remeasure']:.2f} s, "

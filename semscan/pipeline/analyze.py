@@ -25,10 +25,14 @@ from semscan.errors import ConfigError
 from semscan.io import read_micrograph
 from semscan.io.labels import read_label_image
 from semscan.measure.cross_section import CrossSectionResult, analyze_cross_section, detect_film
-from semscan.micrograph import Micrograph
+from semscan.micrograph import FrameRotation, Micrograph
 from semscan.pipeline.measurements import measure_masks
 from semscan.pipeline.models import Models, load_models
-from semscan.pipeline.remeasure import RemeasureError, segmentation_from_labels
+from semscan.pipeline.remeasure import (
+    RemeasureError,
+    film_frame_labels,
+    segmentation_from_labels,
+)
 from semscan.pipeline.result import ImageResult, Timings
 from semscan.pipeline.section import (
     FILM_FRAME_MIN_DEG,
@@ -141,9 +145,11 @@ def analyze_micrograph(
         :func:`~semscan.pipeline.remeasure.segmentation_from_labels` does for a review. The
         segmentation still runs for what the masks are judged by (the preprocessed grey of
         the separability and the verdict, the method record), never for the masks. A
-        cross-section is measured on the film found on them (one tilted by more than
-        :data:`~semscan.pipeline.section.FILM_FRAME_MIN_DEG` is refused with
-        :class:`~semscan.pipeline.remeasure.RemeasureError`: its masks would need rotating).
+        level cross-section is measured on the film found on them; one tilted by more than
+        :data:`~semscan.pipeline.section.FILM_FRAME_MIN_DEG` in the film frame the batch
+        finds, the masks carried into it as a review's edit is
+        (:func:`~semscan.pipeline.remeasure.film_frame_labels`), so the batch's own masks
+        give the batch's numbers.
     masks_from : str
         Where ``labels`` came from (the row's ``masks_from``).
 
@@ -154,7 +160,7 @@ def analyze_micrograph(
     Examples
     --------
     >>> import numpy as np
-    >>> from semscan.micrograph import Micrograph
+    >>> from semscan.micrograph import FrameRotation, Micrograph
     >>> img = np.full((128, 128), 0.8, np.float32)
     >>> img[:, ::8] = 0.1; img[:, 1::8] = 0.1          # dark pore stripes, 2 px wide
     >>> cfg = AnalysisConfig().with_overrides({"segment.denoise": "none",
@@ -184,6 +190,7 @@ def analyze_micrograph(
     t = time.perf_counter()
     seg_opts = dataclasses.asdict(cfg.segment)
     seg = segment_micrograph(micrograph, **seg_opts, classifier=models.pixel_classifier)
+    segmented = seg
     if labels is not None:
         rows, cols = seg.shape
         seg = segmentation_from_labels(seg, _file_grid_labels(labels, micrograph)[:rows, :cols])
@@ -212,6 +219,11 @@ def analyze_micrograph(
     if view == "cross-section" and labels is not None:
         t = time.perf_counter()
         cross_section = _cross_section_of_masks(micrograph, seg, cfg, film_direction_deg)
+        if cross_section is None:  # tilted: the batch's film frame, the masks carried in
+            cross_section, seg, micrograph, rotation = _film_frame_of_masks(
+                micrograph, segmented, labels, cfg, film_direction_deg, models)
+            cal = micrograph.calibration
+            warnings_.extend(w for w in micrograph.warnings if w not in warnings_)
         timings["cross_section"] = time.perf_counter() - t
         warnings_.extend(cross_section.warnings)
     elif view == "cross-section":
@@ -256,9 +268,10 @@ def analyze_micrograph(
 def _cross_section_of_masks(
     micrograph: Micrograph, seg: Segmentation, cfg: AnalysisConfig,
     film_direction_deg: float | None,
-) -> CrossSectionResult:
+) -> CrossSectionResult | None:
     """A cross-section measured on given masks: the film found on them, never re-segmented
-    (a film tilted past :data:`FILM_FRAME_MIN_DEG` would need the masks rotated: refused)."""
+    (None for a film tilted past :data:`FILM_FRAME_MIN_DEG`: see
+    :func:`_film_frame_of_masks`)."""
     xs_opts = dataclasses.asdict(cfg.cross_section)
     xs_opts.pop("view")
     if film_direction_deg is not None:
@@ -269,16 +282,40 @@ def _cross_section_of_masks(
     film = detect_film(micrograph.image, calibration=cal, excluded=micrograph.excluded,
                        pore=seg.pore, film_direction_deg=xs_opts["film_direction_deg"])
     if abs(film.direction_deg) > FILM_FRAME_MIN_DEG:
-        raise RemeasureError(
-            f"{micrograph.name or 'this image'} is a cross-section whose film is tilted by "
-            f"{film.direction_deg:.1f} degrees: it is measured in a rotated film frame, and "
-            "measuring it from corrected masks is not supported yet; analyse it without "
-            "--masks"
-        )
+        return None
     return analyze_cross_section(
         seg.pore, seg.solid, micrograph.image, calibration=cal, excluded=seg.excluded,
         n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=film, **xs_opts,
     )
+
+
+def _film_frame_of_masks(
+    micrograph: Micrograph, segmented: Segmentation, labels: np.ndarray, cfg: AnalysisConfig,
+    film_direction_deg: float | None, models: Models,
+) -> tuple[CrossSectionResult, Segmentation, Micrograph, FrameRotation | None]:
+    """A tilted section measured from corrected file-grid masks: the film frame and film
+    surfaces the batch finds (:func:`film_frame_cross_section` on the segmentation), the
+    masks carried into that frame as a review's edit is
+    (:func:`~semscan.pipeline.remeasure.film_frame_labels`: the batch's own masks give the
+    batch's numbers), then the section measured there on those surfaces."""
+    xs, seg, frame_mic, rotation = film_frame_cross_section(
+        micrograph, segmented, cfg, film_direction_deg, models)
+    if rotation is None:  # level after all: the masks in the file grid
+        before = seg.labels()
+        frame = np.asarray(labels)[: before.shape[0], : before.shape[1]]
+    else:
+        before = seg.labels()
+        file_before = micrograph.to_file_grid(rotation.frame_to_image(before, fill=2), fill=2)
+        frame = film_frame_labels(rotation, before, file_before, labels)
+    seg = segmentation_from_labels(seg, frame)
+    xs_opts = dataclasses.asdict(cfg.cross_section)
+    xs_opts.pop("view")
+    xs = analyze_cross_section(
+        seg.pore, seg.solid, frame_mic.image, calibration=frame_mic.calibration,
+        excluded=seg.excluded, n_lines=cfg.measure.n_lines, seed=cfg.measure.seed,
+        film=xs.film, **xs_opts,
+    )
+    return xs, seg, frame_mic, rotation
 
 
 def _file_grid_labels(labels: np.ndarray, micrograph: Micrograph) -> np.ndarray:

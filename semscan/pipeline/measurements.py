@@ -25,6 +25,7 @@ from semscan.measure import (
     chord_lengths,
     intercept_method,
     local_thickness,
+    local_thickness_update,
     mil_rose,
     porosity,
 )
@@ -80,6 +81,7 @@ def measure_masks(
     config: AnalysisConfig,
     models: Models,
     quick: bool = False,
+    cache: dict[str, object] | None = None,
 ) -> Measurements:
     """Measure ``seg`` (in ``micrograph``'s grid) with the options of ``config``.
 
@@ -95,6 +97,12 @@ def measure_masks(
     quick : bool
         Skip local thickness, the verdict and the structure class (seconds each on a
         1536 x 1103 image); a warning says so.
+    cache : dict, optional
+        State kept between measurements of edits of one image (a re-measure): the local
+        thickness map (:func:`~semscan.measure.local_thickness.local_thickness_update`),
+        the verdict's grey-image signals and the structure features of each field. The
+        numbers are those measured without it; only the parts of the image an edit can
+        change are computed again.
 
     Returns
     -------
@@ -166,11 +174,18 @@ def measure_masks(
                             tuple(warnings_), tuple(timings.items()))
     if mcfg.local_thickness:
         t = time.perf_counter()
-        lt = local_thickness(seg.pore, calibration=cal, region=region)
+        if cache is None:
+            lt = local_thickness(seg.pore, calibration=cal, region=region)
+        else:
+            lt, cache["local_thickness"] = local_thickness_update(
+                seg.pore, calibration=cal, region=region,
+                previous=cache.get("local_thickness"),  # type: ignore[arg-type]
+            )
         timings["local_thickness"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    verdict = image_verdict(micrograph, seg)
+    verdict = image_verdict(micrograph, seg, cache=None if cache is None else
+                            cache.setdefault("verdict", {}))  # type: ignore[arg-type]
     timings["verdict"] = time.perf_counter() - t
     if verdict.verdict != "ok":
         warnings_.append(f"segmentation {verdict.verdict}: {verdict.reason}")
@@ -180,9 +195,15 @@ def measure_masks(
         model = models.structure
         if model is None:  # not loaded by the caller: load it for this image only
             model = load_model(config.classify.model_path)
+        fields = None
+        if cache is not None:
+            if cache.get("fields_model") is not model:  # features are the model's
+                cache["fields_model"], cache["fields"] = model, {}
+            fields = cache["fields"]
         structure = classify_fields(
             seg.pore, seg.solid, calibration=cal, region=region, grey=seg.contrast_grey,
             model=model, confidence_threshold=config.classify.confidence_threshold,
+            feature_cache=fields,  # type: ignore[arg-type]
         )
         timings["classify"] = time.perf_counter() - t
         if verdict.verdict == "unreliable":

@@ -24,9 +24,13 @@ __all__ = ["FILM_FRAME_MIN_DEG", "detected_view", "film_frame_cross_section", "i
 FILM_FRAME_MIN_DEG = 1.0
 
 
-def image_verdict(micrograph: Micrograph, seg: Segmentation) -> Verdict:
-    """The segmentation verdict on the grey image the masks were made from."""
-    return segmentation_verdict(micrograph.image, seg.pore, seg.solid, excluded=seg.excluded)
+def image_verdict(
+    micrograph: Micrograph, seg: Segmentation, *, cache: dict[str, object] | None = None
+) -> Verdict:
+    """The segmentation verdict on the grey image the masks were made from (``cache``:
+    :func:`~semscan.segment.verdict.measure_signals`)."""
+    return segmentation_verdict(micrograph.image, seg.pore, seg.solid, excluded=seg.excluded,
+                                cache=cache)
 
 
 def detected_view(micrograph: Micrograph) -> tuple[str, str, ViewDecision]:

@@ -110,21 +110,32 @@ class BatchInterrupted(KeyboardInterrupt):
         self.summary = summary
 
 
-def task_key(task: BatchTask, sha256: str, config_hash: str) -> str:
+def task_key(
+    task: BatchTask, sha256: str, config_hash: str, *, masks_sha256: str | None = None
+) -> str:
     """The run key of a task: what decides its result (content, configuration, task).
 
     Two runs of an input with the same key give the same result, so a re-run skips it;
     anything else (another pixel size, view, sample or film direction from a manifest or
-    pattern, another configuration, changed bytes) redoes it.
+    pattern, another configuration, changed bytes) redoes it. A task with corrected masks
+    (``semscan analyze --masks``) is keyed by the label TIFF's content, ``masks_sha256``
+    (read from ``task.masks`` when not given), not its path: an edited mask is measured
+    again, an unchanged one skipped wherever it lies.
 
     Examples
     --------
     >>> a = task_key(BatchTask("a.tif", pixel_size_um=0.01), "ab" * 32, "c1")
     >>> a == task_key(BatchTask("a.tif", pixel_size_um=0.02), "ab" * 32, "c1")
     False
+    >>> m = task_key(BatchTask("a.tif", masks="m/a.tif"), "ab" * 32, "c1", masks_sha256="0f")
+    >>> m == task_key(BatchTask("a.tif", masks="n/a.tif"), "ab" * 32, "c1", masks_sha256="0f")
+    True
     """
+    options = task.analysis_options()
+    if options.get("masks") is not None:
+        options["masks"] = {"sha256": masks_sha256 or file_sha256(str(options["masks"]))}
     text = json.dumps(
-        {"sha256": sha256, "config_hash": config_hash, "task": task.analysis_options()},
+        {"sha256": sha256, "config_hash": config_hash, "task": options},
         sort_keys=True,
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -250,14 +261,15 @@ def _run_locked(
         entry: dict[str, Any] = {"file": task.path}
         try:
             sha = file_sha256(task.path)
+            masks_sha = None if task.masks is None else file_sha256(task.masks)
         except OSError as exc:
-            error = f"ImageFormatError: cannot read {task.path}: {exc}"
+            error = f"ImageFormatError: cannot read {exc.filename or task.path}: {exc}"
             failures.append((task.path, error))
             write_failure_record(out, file=task.path, sha256=None, key=None, error=error)
             entry.update(sha256=None, status="failed", error=error)
             inputs.append(entry)
             continue
-        key = task_key(task, sha, chash)
+        key = task_key(task, sha, chash, masks_sha256=masks_sha)
         entry.update(sha256=sha, task_key=key)
         rec = latest.get(where)
         if not force and rec is not None and rec.kind == "result" and rec.key == key:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from semscan.errors import SemscanError
+from semscan.report.samples import is_rejected
 
 __all__ = [
     "FLAGGED_VERDICTS",
@@ -75,6 +76,11 @@ class ImageEntry:
         return self.verdict in FLAGGED_VERDICTS
 
     @property
+    def rejected(self) -> bool:
+        """True when a reviewer rejected the image: shown, but in no sample statistic."""
+        return is_rejected(self.row)
+
+    @property
     def unit(self) -> str:
         """Length unit of the image's columns: ``'µm'`` or ``'px'``."""
         return "px" if str(self.row.get("unit")) == "px" else "µm"
@@ -117,8 +123,14 @@ class SampleEntry:
     classes: tuple[tuple[str, int], ...]
 
     def n_view(self, view: str) -> int:
-        """Number of images with this view (``'surface'`` or ``'cross-section'``)."""
-        return sum(1 for im in self.images if im.row.get("view") == view)
+        """Number of images with this view (``'surface'`` or ``'cross-section'``), those a
+        reviewer rejected left out."""
+        return sum(1 for im in self.images if im.row.get("view") == view and not im.rejected)
+
+    @property
+    def n_rejected(self) -> int:
+        """Images a reviewer rejected (listed, in no statistic)."""
+        return sum(1 for im in self.images if im.rejected)
 
 
 @dataclass(frozen=True)
@@ -287,12 +299,13 @@ def read_folder(out_dir: str | Path, *, sample: str | None = None) -> ReportData
     samples = []
     for name in names:
         mine = tuple(im for im in images if str(im.row.get("sample") or "") == name)
+        kept = tuple(im for im in mine if not is_rejected(im.row))  # rejected: shown only
         counts: dict[str, int] = {}
-        for im in mine:
+        for im in kept:
             if im.row.get("class"):
                 counts[str(im.row["class"])] = counts.get(str(im.row["class"]), 0) + 1
         classes = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-        samples.append(SampleEntry(name, mine, _stats(mine), sample_rows.get(name), classes))
+        samples.append(SampleEntry(name, mine, _stats(kept), sample_rows.get(name), classes))
     columns = tuple(results[0]) if results else ()
     return ReportData(out_dir, tuple(images), failures, tuple(samples),
                       _provenance(out_dir, images), columns)

@@ -22,10 +22,20 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["headline", "nice_scale_length", "render_overlay", "save_overlay"]
+__all__ = ["OVERLAY_RGB", "headline", "nice_scale_length", "render_overlay", "save_overlay"]
 
-_PORE = np.array([40, 140, 255], np.float32)
-_HATCH = np.array([255, 150, 30], np.float32)
+#: The overlay's colours (RGB, 0-255); the napari layers use the same
+#: (:mod:`semscan.napari.layers`).
+OVERLAY_RGB: dict[str, tuple[int, int, int]] = {
+    "pore": (40, 140, 255),
+    "excluded": (255, 150, 30),
+    "line": (255, 230, 0),
+    "chord": (255, 40, 40),
+    "surface": (40, 230, 60),
+    "thickness": (255, 0, 255),
+}
+_PORE = np.array(OVERLAY_RGB["pore"], np.float32)
+_HATCH = np.array(OVERLAY_RGB["excluded"], np.float32)
 
 
 def nice_scale_length(field_width: float) -> float:
@@ -160,9 +170,9 @@ def render_overlay(result: Any) -> np.ndarray:
 
     geometry = result.geometry_full
     for r0, c0, r1, c1 in geometry.pore_lines:
-        draw.line([(c0, r0), (c1, r1)], fill=(255, 230, 0, 200), width=width)
+        draw.line([(c0, r0), (c1, r1)], fill=(*OVERLAY_RGB["line"], 200), width=width)
     for r0, c0, r1, c1 in geometry.pore_chords:
-        draw.line([(c0, r0), (c1, r1)], fill=(255, 40, 40, 255), width=width + 1)
+        draw.line([(c0, r0), (c1, r1)], fill=(*OVERLAY_RGB["chord"], 255), width=width + 1)
     if result.cross_section is not None:
         _draw_cross_section(draw, geometry, width)
 
@@ -205,10 +215,11 @@ def _draw_cross_section(draw: Any, geometry: Any, width: int) -> None:
         if len(curve) < 2:
             continue
         draw.line(
-            [(float(c), float(r)) for r, c in curve], fill=(40, 230, 60, 230), width=width + 1
+            [(float(c), float(r)) for r, c in curve], fill=(*OVERLAY_RGB["surface"], 230),
+            width=width + 1,
         )
     for r0, c0, r1, c1 in geometry.thickness:
-        draw.line([(c0, r0), (c1, r1)], fill=(255, 0, 255, 230), width=width + 1)
+        draw.line([(c0, r0), (c1, r1)], fill=(*OVERLAY_RGB["thickness"], 230), width=width + 1)
 
 
 def save_overlay(result: Any, path: str | Path) -> Path:

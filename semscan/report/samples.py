@@ -14,7 +14,13 @@ from typing import Any
 from semscan.errors import MeasurementError
 from semscan.measure.paired import LineTotals, surface_to_internal_ratio
 
-__all__ = ["sample_rows"]
+__all__ = ["is_rejected", "sample_rows"]
+
+
+def is_rejected(row: dict[str, Any]) -> bool:
+    """Whether a reviewer rejected this image (its row is kept, marked, but it counts in no
+    sample aggregate)."""
+    return row.get("review_status") == "rejected"
 
 
 def _mean(values: list[Any]) -> float | None:
@@ -36,20 +42,28 @@ def sample_rows(details: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         One row per sample, sorted by name: ``sample``, ``n_images``, ``n_surface``,
         ``n_cross_section``, mean areal porosity of each view, mean kappa, and the ratio
         fields of :class:`~semscan.measure.paired.RatioResult` (empty when a view is
-        missing, with ``ratio_note`` saying why).
+        missing, with ``ratio_note`` saying why). Images a reviewer rejected
+        (``review_status == 'rejected'``, :func:`semscan.report.review_queue.record_review`)
+        count in none of these: ``n_rejected`` says how many were left out.
 
     Examples
     --------
     >>> sample_rows([{"row": {"sample": "A", "view": "surface", "areal_porosity": 0.5}}])[0][
     ...     "ratio_note"]
     'no cross-section view'
+    >>> r = sample_rows([{"row": {"sample": "A", "view": "surface", "areal_porosity": 0.5}},
+    ...                  {"row": {"sample": "A", "view": "surface", "areal_porosity": 0.9,
+    ...                           "review_status": "rejected"}}])[0]
+    >>> r["n_images"], r["n_rejected"], r["surface_areal_porosity_mean"]
+    (1, 1, 0.5)
     """
     groups: dict[str, list[dict[str, Any]]] = {}
     for d in details:
         groups.setdefault(str(d["row"].get("sample") or ""), []).append(d)
     rows = []
     for sample in sorted(groups):
-        items = groups[sample]
+        items = [d for d in groups[sample] if not is_rejected(d["row"])]
+        n_rejected = len(groups[sample]) - len(items)
         surf = [d for d in items if d["row"].get("view") == "surface"]
         xs = [d for d in items if d["row"].get("view") == "cross-section"]
         row: dict[str, Any] = {
@@ -62,11 +76,14 @@ def sample_rows(details: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                 [d["row"].get("areal_porosity") for d in xs]
             ),
             "kappa_mean": _mean([d["row"].get("xs_kappa") for d in xs]),
+            "n_rejected": n_rejected,
         }
         s_pool = [LineTotals.from_dict(d["sample_pool"]) for d in surf if d.get("sample_pool")]
         x_pool = [LineTotals.from_dict(d["sample_pool"]) for d in xs if d.get("sample_pool")]
         note = ""
-        if not surf:
+        if not items:
+            note = "every image of the sample was rejected by a reviewer"
+        elif not surf:
             note = "no surface view"
         elif not xs:
             note = "no cross-section view"

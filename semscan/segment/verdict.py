@@ -32,6 +32,7 @@ shading-only and photograph-like images. Held-out images may differ.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -124,10 +125,76 @@ def _noise_gradient_gain() -> float:
 _NOISE_GAIN = _noise_gradient_gain()
 
 
+@dataclass(frozen=True, eq=False)
+class _Grey:
+    """The verdict's signals of the grey image alone (over the valid pixels)."""
+
+    grey_range: float
+    g0: np.ndarray
+    noise: float
+    shading: float
+    g2: np.ndarray
+    sig: np.ndarray
+    inner: np.ndarray
+
+
+def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None:
+    """What the signals take from the grey image and the valid pixels, not the masks (None
+    for a blank image)."""
+    lo, hi = (float(v) for v in np.percentile(img[valid], [1, 99]))
+    grey_range = hi - lo
+    if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
+        grey_range = float(np.ptp(img[valid]))
+        if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
+            return None
+        lo, hi = float(img[valid].min()), float(img[valid].max())
+    g0 = np.clip((img - lo) / (hi - lo), -0.5, 1.5).astype(np.float32)
+    g0[~valid] = 0.0
+    noise = _noise_sd(g0, valid)
+    # shading: the part of the grey variance that survives a low-pass of 1/64 of the field
+    # (of the grey alone, so that it does not depend on the threshold)
+    var = float(np.var(g0[valid]))
+    lp = _masked_mean(g0, valid, max(1.0, max(img.shape) / 64.0))
+    shading = float(np.var(lp[valid]) / var) if var > 0 else math.nan
+    g2 = blur(g0, 2.0, border="reflect101")  # interior spread, after a sigma 2 blur
+    g1 = blur(g0, 1.0, border="reflect101")  # edge concentration of the squared gradient
+    gx = cv2.Sobel(g1, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(g1, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    sig = gx * gx + gy * gy - _NOISE_GAIN * noise * noise
+    inner = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return _Grey(grey_range, g0, noise, shading, g2, sig, inner)
+
+
+def _cached_grey(
+    img: np.ndarray, raw: object, valid: np.ndarray, n_valid: int,
+    cache: dict[str, object] | None,
+) -> _Grey | None:
+    """:func:`_grey_part`, kept in ``cache`` for the same image object (``raw``, as passed)
+    and the same valid pixels."""
+    if cache is None:
+        return _grey_part(img, valid, n_valid)
+    key = hashlib.blake2b(np.packbits(valid).tobytes() + repr(valid.shape).encode(),
+                          digest_size=20).digest()
+    kept = cache.get("grey")  # (image, valid digest, grey part): replaced in one step
+    if not (isinstance(kept, tuple) and kept[0] is raw and kept[1] == key):
+        kept = (raw, key, _grey_part(img, valid, n_valid))
+        cache["grey"] = kept
+    return kept[2]
+
+
 def measure_signals(
-    image: np.ndarray, pore: np.ndarray, solid: np.ndarray, excluded: np.ndarray | None = None
+    image: np.ndarray,
+    pore: np.ndarray,
+    solid: np.ndarray,
+    excluded: np.ndarray | None = None,
+    *,
+    cache: dict[str, object] | None = None,
 ) -> VerdictSignals:
     """The verdict's signals for one grey image and its masks (see the module docstring).
+
+    ``cache`` keeps what depends on the grey image and the valid pixels alone between
+    calls on edits of one image's masks (a re-measure): the same signals, computed again
+    only when the image or the excluded pixels change.
 
     Examples
     --------
@@ -136,6 +203,7 @@ def measure_signals(
     >>> round(s.minority_fraction, 2), s.interior_spread < 0.1
     (0.5, True)
     """
+    raw = image
     img = np.asarray(image, np.float32)
     if img.ndim == 3:
         img = img.mean(axis=-1)
@@ -152,24 +220,13 @@ def measure_signals(
     n_valid = int(np.count_nonzero(valid))
     if n_valid < 16:
         return VerdictSignals(grey_range=0.0)
-    lo, hi = (float(v) for v in np.percentile(img[valid], [1, 99]))
-    grey_range = hi - lo
-    if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
-        grey_range = float(np.ptp(img[valid]))
-        if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
-            return VerdictSignals(grey_range=0.0)
-        lo, hi = float(img[valid].min()), float(img[valid].max())
-    g0 = np.clip((img - lo) / (hi - lo), -0.5, 1.5).astype(np.float32)
-    g0[~valid] = 0.0
-    noise = _noise_sd(g0, valid)
+    grey = _cached_grey(img, raw, valid, n_valid, cache)
+    if grey is None:
+        return VerdictSignals(grey_range=0.0)
+    grey_range, g0, noise, shading = grey.grey_range, grey.g0, grey.noise, grey.shading
     p, s = pore & valid, solid & valid
     minority = float(min(np.count_nonzero(p), np.count_nonzero(s)) / n_valid)
-    # shading: the part of the grey variance that survives a low-pass of 1/64 of the field
-    # (of the grey alone, so that it does not depend on the threshold)
-    var = float(np.var(g0[valid]))
     side = math.sqrt(n_valid)
-    lp = _masked_mean(g0, valid, max(1.0, max(img.shape) / 64.0))
-    shading = float(np.var(lp[valid]) / var) if var > 0 else math.nan
     if minority == 0:
         return VerdictSignals(grey_range, noise, math.nan, shading, math.nan, math.nan, 0.0)
     # boundaries (4-neighbour changes of the pore mask inside the specimen)
@@ -190,7 +247,7 @@ def measure_signals(
     step = float(np.median(np.abs(ms - mp)[valid]))
     cnr = step / noise if noise > 1e-9 else math.inf
     # interior spread (noise removed after a sigma 2 blur: noise variance / (8 pi))
-    g2 = blur(g0, 2.0, border="reflect101")
+    g2 = grey.g2
     dp = distance_transform(p, metric="euclidean_3x3")
     ds = distance_transform(s, metric="euclidean_3x3")
     pi, si = dp > 2, ds > 2
@@ -201,11 +258,7 @@ def measure_signals(
         within = max(float(np.var(g2[si])) - nv, float(np.var(g2[pi])) - nv, 0.0)
         spread = math.sqrt(within) / gstep if gstep > 1e-9 else math.inf
     # edge concentration of the (noise-corrected) squared gradient
-    g1 = blur(g0, 1.0, border="reflect101")
-    gx = cv2.Sobel(g1, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(g1, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    sig = gx * gx + gy * gy - _NOISE_GAIN * noise * noise
-    inner = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    sig, inner = grey.sig, grey.inner
     e_in = edge & inner
     conc = math.nan
     if e_in.any():
@@ -223,6 +276,7 @@ def segmentation_verdict(
     solid: np.ndarray,
     *,
     excluded: np.ndarray | None = None,
+    cache: dict[str, object] | None = None,
 ) -> Verdict:
     """Judge a segmentation: ``'ok'``, ``'review'`` or ``'unreliable'``, with the reason.
 
@@ -235,6 +289,8 @@ def segmentation_verdict(
         The segmentation (pixels in neither are excluded).
     excluded : ndarray of bool, optional
         More pixels to leave out.
+    cache : dict, optional
+        Kept between verdicts on edits of one image's masks (:func:`measure_signals`).
 
     Returns
     -------
@@ -266,7 +322,7 @@ def segmentation_verdict(
     >>> v.verdict, v.reason
     ('unreliable', 'blank image: no grey-level variation to segment')
     """
-    s = measure_signals(image, pore, solid, excluded)
+    s = measure_signals(image, pore, solid, excluded, cache=cache)
     if not s.grey_range > 0:
         return Verdict("unreliable", "blank image: no grey-level variation to segment", s)
     if s.contrast_to_noise < MIN_CONTRAST_TO_NOISE:

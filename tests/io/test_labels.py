@@ -102,8 +102,63 @@ def test_the_mask_is_part_of_the_run_key(tmp_path):
     from semscan.report.batch import task_key
 
     sha, chash = "ab" * 32, AnalysisConfig().hash()
-    assert task_key(BatchTask("a.tif"), sha, chash) != task_key(
-        BatchTask("a.tif", masks="m/a_labels.tif"), sha, chash)
+    a, b = tmp_path / "a_labels.tif", tmp_path / "b_labels.tif"
+    a.write_bytes(b"one")
+    b.write_bytes(b"one")
+    plain = task_key(BatchTask("a.tif"), sha, chash)
+    with_a = task_key(BatchTask("a.tif", masks=str(a)), sha, chash)
+    assert plain != with_a
+    # keyed by the mask's content, not its path
+    assert with_a == task_key(BatchTask("a.tif", masks=str(b)), sha, chash)
+    b.write_bytes(b"two")
+    assert with_a != task_key(BatchTask("a.tif", masks=str(b)), sha, chash)
+
+
+def _statuses(out):
+    run = json.loads((out / "run.json").read_text())
+    return {i["file"].rsplit("/", 1)[-1]: i["status"] for i in run["inputs"]}
+
+
+def test_an_edited_mask_is_measured_again_an_unchanged_one_skipped(tmp_path):
+    lot = tmp_path / "lot"
+    lot.mkdir()
+    for i, name in enumerate(("a", "b")):
+        write_fei(lot / f"{name}.tif", disc_image(seed=20 + i)[0])
+    out = tmp_path / "out"
+    args = ["--jobs", "1", "--view", "surface", "--no-overlays"]
+    r = runner.invoke(app, ["analyze", str(lot), "--out", str(out), "--save-masks", *args])
+    assert r.exit_code == 0, r.output
+    masks = tmp_path / "corrected"
+    masks.mkdir()
+    for m in (out / "masks").glob("*_labels.tif"):
+        (masks / m.name).write_bytes(m.read_bytes())
+    out2 = tmp_path / "out2"
+    cmd = ["analyze", str(lot), "--out", str(out2), "--masks", str(masks), *args]
+    assert runner.invoke(app, cmd).exit_code == 0
+    assert not any(s.startswith("skipped") for s in _statuses(out2).values())
+    first = _rows(out2)
+    # nothing changed: both skipped
+    assert runner.invoke(app, cmd).exit_code == 0
+    assert all(s.startswith("skipped") for s in _statuses(out2).values()), _statuses(out2)
+    # a's mask edited in place (same path): a measured again, b skipped
+    [a_mask] = masks.glob("a-*_labels.tif")
+    labels = tifffile.imread(a_mask)
+    labels[tuple(np.argwhere(labels == 1)[:250].T)] = 0
+    res = analyze_path(lot / "a.tif", config=AnalysisConfig.from_dict(
+        json.loads(next((out2 / "images").glob("a-*.json")).read_text())["config"]))
+    write_label_tiff(a_mask, labels, res.calibration)
+    assert runner.invoke(app, cmd).exit_code == 0
+    status = _statuses(out2)
+    assert status["b.tif"].startswith("skipped") and not status["a.tif"].startswith("skipped")
+    rows = _rows(out2)
+    assert rows["a.tif"]["areal_porosity_n_pore_pixels"] == (
+        first["a.tif"]["areal_porosity_n_pore_pixels"] - 250)
+    # the same masks moved to another folder, unchanged: skipped (the content is the key)
+    moved = tmp_path / "moved"
+    masks.rename(moved)
+    cmd[cmd.index(str(masks))] = str(moved)
+    assert runner.invoke(app, cmd).exit_code == 0
+    assert all(s.startswith("skipped") for s in _statuses(out2).values()), _statuses(out2)
 
 
 def test_matching_rule(tmp_path):

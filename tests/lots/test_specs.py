@@ -154,3 +154,17 @@ def test_pvdf_spec_judges_the_surface_to_internal_verdict(verdict, outcome):
     assert [c.status for c in got.criteria][-1] == outcome
     missing = evaluate(spec, LotValues(values.results, values.samples, {}))
     assert missing.outcome == ("incomplete" if outcome == "pass" else "fail")
+
+
+def test_a_rejected_image_counts_in_no_lot_value():
+    bad = {"view": "cross-section", "areal_porosity": 0.05, "class": "crack",
+           "review_status": "rejected"}
+    v = evaluate(parse_spec(SPEC), LotValues((*ROWS, bad), ({"ratio_R": "1.5"},),
+                                             {"gas_permeability": (10.0, "ml/s")}))
+    by = {c.name: c for c in v.criteria}
+    assert v.outcome == "pass" and by["porosity"].n == 2 and by["class"].n == 3
+    assert by["porosity"].value == pytest.approx(0.70)
+    kept = evaluate(parse_spec(SPEC), LotValues((*ROWS, {**bad, "review_status": "accepted"}),
+                                                ({"ratio_R": "1.5"},),
+                                                {"gas_permeability": (10.0, "ml/s")}))
+    assert kept.outcome == "fail" and {c.name: c for c in kept.criteria}["porosity"].n == 3

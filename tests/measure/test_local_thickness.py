@@ -163,3 +163,64 @@ def test_result_independent_of_opencv_threads():
         cv2.setNumThreads(before)
     assert np.array_equal(out[0].map, out[1].map)
     assert out[0].to_dict() == out[1].to_dict()
+
+
+def _edits(pore, rng):
+    """A reviewer's edits: erase a block, paint a disc, paint a big disc at the border."""
+    h, w = pore.shape
+    rr, cc = np.mgrid[:h, :w]
+    out = []
+    a = pore.copy()
+    a[h // 3 : h // 3 + 20, w // 4 : w // 4 + 25] = False
+    out.append(a)
+    b = a.copy()
+    r0, c0 = rng.integers(20, h - 20), rng.integers(20, w - 20)
+    b |= np.hypot(rr - r0, cc - c0) < 6
+    out.append(b)
+    c = b.copy()
+    c |= np.hypot(rr - 3, cc - (w - 10)) < 45  # larger than any pore before: R grows
+    out.append(c)
+    d = c.copy()
+    d[:, :] = c
+    d[np.hypot(rr - 3, cc - (w - 10)) < 45] = False  # and taken back: R shrinks
+    out.append(d)
+    return out
+
+
+@pytest.mark.parametrize("name", ["boolean_discs", "sparse_discs", "stripes"])
+def test_an_update_after_edits_equals_the_whole_map(name):
+    from semscan.measure.local_thickness import local_thickness_update
+
+    pore = _SYNTHETIC[name]
+    region = np.ones(pore.shape, bool)
+    region[:, :7] = False
+    rng = np.random.default_rng(1)
+    cal = Calibration(0.01, "user")
+    _, state = local_thickness_update(pore, calibration=cal, region=region)
+    for edited in _edits(pore, rng):
+        new, state = local_thickness_update(edited, calibration=cal, region=region,
+                                            previous=state)
+        whole = local_thickness(edited, calibration=cal, region=region, return_map=True)
+        assert np.array_equal(state.thick_px.astype(np.float64) * 0.01, whole.map), name
+        for key in ("mean", "p99", "max", "max_over_mean", "n_pore_pixels"):
+            assert getattr(new, key) == getattr(whole, key), key
+
+
+def test_an_update_recomputes_only_around_the_edit(monkeypatch):
+    import importlib
+
+    lt = importlib.import_module("semscan.measure.local_thickness")
+    pore = ~boolean_discs((600, 800), intensity_per_px2=0.004, radius_px=6, seed=2)
+    cal = Calibration(0.01, "user")
+    _, state = lt.local_thickness_update(pore, calibration=cal)
+    shapes = []
+    real = lt._fast
+    monkeypatch.setattr(lt, "_fast", lambda p, d, **kw: shapes.append(p.shape) or real(p, d))
+    edited = pore.copy()
+    edited[200:220, 300:325] = False  # erase a block
+    new, state = lt.local_thickness_update(edited, calibration=cal, previous=state)
+    (crop,) = shapes
+    assert crop[0] * crop[1] < 0.1 * pore.size  # measured (146, 145) of (600, 800)
+    whole = local_thickness(edited, calibration=cal, return_map=True)
+    assert np.array_equal(state.thick_px.astype(np.float64) * 0.01, whole.map)
+    assert new.mean == whole.mean and new.p99 == whole.p99 and new.max == whole.max

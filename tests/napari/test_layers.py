@@ -85,3 +85,19 @@ def test_film_direction_from_line_in_um_and_degenerate_lines():
         film_direction_from_line([[3, 3], [3, 3]])
     with pytest.raises(SemscanError, match="shape"):
         film_direction_from_line([[3, 3]])
+
+
+def test_layer_colours_are_the_png_overlay_colours():
+    from semscan.napari import layers
+    from semscan.report.overlay import OVERLAY_RGB
+
+    def rgb(color):
+        return tuple(round(255 * v) for v in color[:3])
+
+    assert rgb(layers.LABEL_COLORS[1]) == OVERLAY_RGB["pore"]
+    assert rgb(layers.LABEL_COLORS[2]) == OVERLAY_RGB["excluded"]
+    assert layers.LABEL_COLORS[0][3] == 0.0  # solid: the grey image shows through
+    assert rgb(layers.LINE_COLOR) == OVERLAY_RGB["line"]
+    assert rgb(layers.CHORD_COLOR) == OVERLAY_RGB["chord"]
+    assert rgb(layers.SURFACE_COLOR) == OVERLAY_RGB["surface"]
+    assert rgb(layers.THICKNESS_COLOR) == OVERLAY_RGB["thickness"]

@@ -53,6 +53,7 @@ def test_open_gives_the_calibration_as_scale(make_napari_viewer, tmp_path, name)
         warnings.simplefilter("ignore" if px is None else "error", UserWarning)
         [layer] = viewer.open(str(path), plugin="semscan")
     assert layer.data.shape == (rows, 160)
+    assert viewer.scale_bar.visible  # in the layer's unit
     assert layer.metadata["calibration_source"] == source
     assert layer.metadata["vendor"] == vendor
     if px is None:
@@ -74,6 +75,7 @@ def test_output_folder_layers(make_napari_viewer, out_folder):
 
     viewer = make_napari_viewer()
     _, layers = _open_output(viewer, out_folder)
+    assert viewer.scale_bar.visible
     assert isinstance(layers["img0.tif"], Image)
     labels = layers["img0.tif labels"]
     assert isinstance(labels, Labels) and set(np.unique(labels.data)) <= {0, 1, 2}
@@ -112,6 +114,10 @@ def test_remeasure_and_save_from_the_widget(make_napari_viewer, qtbot, out_folde
     labels.data = data
     widget[3].clicked.emit()
     assert "re-measured in" in widget[6].value
+    quick_res = widget.last_result  # the complete re-measure: every measurement
+    assert quick_res.local_thickness is not None and quick_res.verdict in (
+        "ok", "review", "unreliable") and quick_res.porosity.n_pore_pixels == int(
+        (data == 1).sum())
     worker = widget[5].clicked.emit() or widget.save_worker
     with qtbot.waitSignal(worker.finished, timeout=120_000):
         pass

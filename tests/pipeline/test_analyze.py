@@ -86,8 +86,8 @@ def test_a_level_cross_section_from_corrected_masks():
     assert not differ, {k: (row[k], ref[k]) for k in differ}
 
 
-def test_a_tilted_cross_section_from_masks_is_refused():
-    from semscan.pipeline.remeasure import RemeasureError
+def test_a_tilted_cross_section_from_corrected_masks():
+    from semscan.pipeline.remeasure import remeasure
     from tests.napari._files import disc_image
 
     grey, _ = disc_image((300, 300), seed=5, n=60, r=5.0)
@@ -97,5 +97,18 @@ def test_a_tilted_cross_section_from_masks_is_refused():
     m = Micrograph.from_array(img, pixel_size_um=0.01)
     res = analyze_micrograph(m, view="cross-section")
     assert res.frame_rotation is not None
-    with pytest.raises(RemeasureError, match="tilted by"):
-        analyze_micrograph(m, view="cross-section", labels=res.labels_full)
+    same = analyze_micrograph(m, view="cross-section", labels=res.labels_full)
+    assert same.frame_rotation is not None
+    np.testing.assert_array_equal(same.segmentation.labels(), res.segmentation.labels())
+    _same(res.to_row(), same.to_row(), skip=("warnings", "masks_from", "seg_method_reason"))
+    labels = res.labels_full
+    labels[130:170, 120:180][labels[130:170, 120:180] == 1] = 0
+    edited = analyze_micrograph(m, view="cross-section", labels=labels)
+    assert edited.porosity.n_pore_pixels < res.porosity.n_pore_pixels
+    _same(remeasure(res, labels).to_row(), edited.to_row(), skip=("warnings", "masks_from"))
+
+
+def _same(ref, row, *, skip):
+    differ = [k for k, v in ref.items() if k not in skip
+              and row[k] != v and not (v != v and row[k] != row[k])]
+    assert not differ, {k: (row[k], ref[k]) for k in differ}

@@ -74,3 +74,30 @@ def test_accept_and_reject_are_recorded_in_the_tables(batch):
 def test_a_folder_without_records_is_refused(tmp_path):
     with pytest.raises(ReviewQueueError, match="no image records"):
         review_queue(tmp_path)
+
+
+def test_a_rejected_image_is_left_out_of_the_sample_aggregates(batch):
+    from semscan.report.folder import read_folder
+
+    queue = {q.file.rsplit("/", 1)[-1]: q for q in review_queue(batch)}
+    table = pd.read_csv(batch / "results.csv").set_index("name")
+    before = pd.read_csv(batch / "samples.csv").iloc[0]
+    assert before["n_images"] == 3 and before["n_rejected"] == 0
+    record_review(batch, queue["c_noise.tif"], "reject", reviewer="me")
+    after = pd.read_csv(batch / "samples.csv").iloc[0]
+    kept = table.loc[["a_clean.tif", "b_clean.tif"], "areal_porosity"]
+    assert (after["n_images"], after["n_surface"], after["n_rejected"]) == (2, 2, 1)
+    assert after["surface_areal_porosity_mean"] == pytest.approx(kept.mean(), rel=1e-12)
+    assert before["surface_areal_porosity_mean"] != pytest.approx(kept.mean(), rel=1e-6)
+    # results.csv keeps the row, marked; the report lists it and leaves it out of its stats
+    table = pd.read_csv(batch / "results.csv").set_index("name")
+    assert table.loc["c_noise.tif", "review_status"] == "rejected"
+    (sample,) = read_folder(batch).samples
+    assert len(sample.images) == 3 and sample.n_rejected == 1
+    assert sample.n_view("surface") == 2
+    stat = next(s for s in sample.stats if s.key == "areal_porosity")
+    assert stat.n == 2 and stat.mean == pytest.approx(kept.mean(), rel=1e-12)
+    # accepting it again brings it back
+    record_review(batch, review_queue(batch)[1], "accept")
+    again = pd.read_csv(batch / "samples.csv").iloc[0]
+    assert again["n_images"] == 3 and again["n_rejected"] == 0

@@ -49,3 +49,24 @@ def test_samples_are_sorted_and_a_missing_view_is_said():
 
 def test_no_images_no_rows():
     assert sample_rows([]) == []
+
+
+def test_rejected_images_count_in_no_aggregate_nor_in_r():
+    rejected = _image("B", "cross-section", 0.9, _pool(0.05), kappa=9.0)
+    rejected["row"]["review_status"] = "rejected"
+    details = [_image("B", "surface", 0.4, _pool(0.2)),
+               _image("B", "cross-section", 0.3, _pool(0.1), kappa=2.0), rejected]
+    (row,) = sample_rows(details)
+    assert (row["n_images"], row["n_cross_section"], row["n_rejected"]) == (2, 1, 1)
+    assert row["cross_section_areal_porosity_mean"] == pytest.approx(0.3)
+    assert row["kappa_mean"] == 2.0
+    assert row["ratio_R"] == pytest.approx(2.0)  # 0.2 / 0.1, the rejected 0.05 left out
+    accepted = dict(rejected, row={**rejected["row"], "review_status": "accepted"})
+    (with_it,) = sample_rows([*details[:2], accepted])
+    assert with_it["n_rejected"] == 0 and with_it["kappa_mean"] == pytest.approx(5.5)
+    assert with_it["ratio_R"] == pytest.approx(0.2 / 0.075)  # lines pooled: d_int 0.075
+    # a sample whose only cross-section was rejected has no R, and says why
+    (alone,) = sample_rows([details[0], rejected])
+    assert alone["ratio_note"] == "no cross-section view" and "ratio_R" not in alone
+    (none,) = sample_rows([rejected])
+    assert none["n_images"] == 0 and none["ratio_note"].startswith("every image")

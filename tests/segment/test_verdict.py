@@ -156,3 +156,27 @@ def test_real_bam_particles_ok_on_otsu(stem):
 def test_real_shaded_surfaces_not_ok(name):
     v, _ = _real_verdict(REAL / name)
     assert v.verdict != "ok"
+
+
+def test_the_grey_cache_gives_the_same_signals_over_edits():
+    from semscan.segment.verdict import measure_signals
+
+    pore = boolean_ellipses((256, 320), intensity_per_px2=0.003, a_px=7, b_px=4, seed=3)
+    img = render_sem(pore, seed=3)
+    seg = segment_micrograph(Micrograph.from_array(img, pixel_size_um=0.01))
+    p, s, ex = seg.pore.copy(), seg.solid.copy(), seg.excluded.copy()
+    cache: dict = {}
+    edits = []
+    p2, s2 = p.copy(), s.copy()
+    p2[40:80, 40:90], s2[40:80, 40:90] = False, True  # erase pores
+    edits.append((p2, s2, ex))
+    ex3 = ex.copy()
+    ex3[:30] = True  # exclude a band: the grey part is computed again
+    edits.append((p2 & ~ex3, s2 & ~ex3, ex3))
+    edits.append((p, s, ex))  # back to the start
+    for pp, ss, ee in [(p, s, ex), *edits]:
+        cached = measure_signals(img, pp, ss, ee, cache=cache)
+        assert cached == measure_signals(img, pp, ss, ee)
+        assert segmentation_verdict(img, pp, ss, excluded=ee, cache=cache) == (
+            segmentation_verdict(img, pp, ss, excluded=ee))
+    assert cache["grey"][0] is img
