@@ -1,0 +1,746 @@
+"""Whiskers as a third phase: separating them, their length, width and aspect ratio.
+
+Inorganic whiskers in a porous polymer film are straight bright rods. Their mask (from
+:func:`semscan.segment.whiskers.whisker_candidates`, or label 3 of a corrected label
+image) is split into single whiskers by :func:`separate_whiskers`, and
+:func:`measure_whiskers` turns them into the per-image numbers (:class:`WhiskerResult`)
+and the per-whisker table (``whiskers.csv``).
+
+METHODS.md does not define whiskers; the source documents (the whisker-filled film claims:
+whisker long axis L 0.1-100 µm, short axis D 0.01-10 µm, L/D >= 1.5, polymer : whisker
+weight ratio 50:50 to 99:1) give no measurement method. semscan's operational definitions:
+
+- *L* is the length of a whisker along its axis, *D* its mean width across the axis
+  (area of the whisker per unit length of axis), both in µm; *L/D* their ratio.
+- *2-D section bias.* A surface view or section shows a whisker's projection or its cut:
+  one lying oblique to the plane, partly buried, or cut by the section is shown shorter
+  than it is, and one cut by the image border is shorter again. semscan reports the
+  **apparent** L (what the image shows; never de-projected, which would need the
+  out-of-plane angle the image does not hold). Whiskers touching the image border or the
+  excluded region are counted (``whisker_count``) and flagged (``touches_edge``), but left
+  out of the L and L/D distributions; since a long whisker touches the border more often
+  than a short one, the complete whiskers are weighted by the Miles-Lantuejoul edge
+  correction (:func:`miles_lantuejoul_weight`) for the corrected mean length
+  ``whisker_length_ml_mean``. D is not biased by the border and uses every whisker.
+- *Area (= volume) fraction* of the whiskers is whisker pixels / analysed pixels; the
+  matrix porosity is pore / (pore + polymer) pixels: whisker pixels are neither.
+- *Weight ratio.* With densities rho_p (polymer) and rho_w (whisker) in g/cm³, the
+  whisker weight fraction is ``rho_w A_w / (rho_w A_w + rho_p A_p)`` with A the area
+  fractions of whisker and polymer (a section's area fractions estimate the volume
+  fractions, A_A = V_V, as for the porosity).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from semscan._ndimage import component_areas, dilate_disc
+from semscan.calibration import Calibration, unit_suffix
+from semscan.errors import ConfigError, MeasurementError
+
+__all__ = [
+    "Whisker",
+    "WhiskerResult",
+    "measure_whiskers",
+    "miles_lantuejoul_weight",
+    "paint_whiskers",
+    "refine_whiskers",
+    "separate_whiskers",
+    "weight_fraction",
+]
+
+_PERCENTILES = (10, 50, 90)
+
+
+@dataclass(frozen=True)
+class Whisker:
+    """One separated whisker, in px of the measured grid.
+
+    Attributes
+    ----------
+    row, col : float
+        Centre of its axis.
+    angle_deg : float
+        Axis direction, counter-clockwise as displayed, 0 = along the rows, in [0, 180).
+    length_px, width_px : float
+        Apparent length L along the axis and mean width D across.
+    n_pixels : int
+        Pixels of the whisker (a crossing's pixels belong to both whiskers).
+    touches_edge : bool
+        It touches the image border or the excluded region (cut: its L is a lower bound).
+    """
+
+    row: float
+    col: float
+    angle_deg: float
+    length_px: float
+    width_px: float
+    n_pixels: int
+    touches_edge: bool
+
+    @property
+    def aspect(self) -> float:
+        """L / D."""
+        return self.length_px / self.width_px
+
+    def endpoints(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(row, col) of both ends of the axis."""
+        t = math.radians(self.angle_deg)
+        dr, dc = -math.sin(t) * self.length_px / 2, math.cos(t) * self.length_px / 2
+        return (self.row - dr, self.col - dc), (self.row + dr, self.col + dc)
+
+
+def separate_whiskers(
+    mask: np.ndarray,
+    *,
+    region: np.ndarray | None = None,
+    min_width_px: float = 3.0,
+    min_aspect: float = 2.0,
+    max_per_object: int = 64,
+) -> tuple[tuple[Whisker, ...], np.ndarray]:
+    """Split a whisker mask into single straight whiskers (touching and crossing ones apart).
+
+    Method (semscan's; the source documents give none): each connected object of the
+    mask (8-connected) is skeletonised, and straight whiskers are taken from it one at a
+    time, longest first, by a Hough transform of the skeleton pixels not yet explained:
+
+    1. the strongest Hough line (0.5° and 1 px bins) gives a direction; the object's
+       pixels within a strip along it are projected onto it, and the run of stations
+       (1 px bins along the line, gaps of 1 px bridged) holding most of the skeleton
+       pixels is the candidate; its axis is refitted by principal components of the
+       pixels of that run, and the strip and run taken again;
+    2. D is the robust mean of the pixel counts across the axis per station (stations
+       within 25 % of the median count; a crossing whisker's stations have far more and
+       are left out), in a strip ``2 D + 2`` px wide;
+    3. L is the sum over the run's stations of their counts in a strip ``D + 1`` px
+       wide, a station far above the median count (a crossing) counted as D, divided by D: the
+       whisker's own area over its width, sub-pixel at any angle;
+    4. the skeleton pixels along the whisker are marked explained, and the next line is
+       taken until fewer skeleton pixels than ``min_aspect * min_width_px`` are left.
+
+    A candidate is a whisker if ``D >= min_width_px``, ``L / D >= min_aspect`` and at least
+    80 % of its stations are at least half full (straight); others (bright grains, curved
+    walls) are not. Crossing whiskers are therefore two whiskers, and so is a whisker
+    whose end touches another's side; two whiskers in line end to end are one, and two
+    lying side by side in one direction are one wider whisker (no image can tell them
+    apart). At a T the stem's length runs to the far side of the whisker it ends on (the
+    mask does not show where it ends under it).
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (rows, columns)
+        Whisker pixels.
+    region : ndarray of bool, optional
+        Analysed pixels; a whisker within 1 px of the image border or of a pixel outside
+        the region ``touches_edge``.
+    min_width_px, min_aspect : float
+        Acceptance thresholds (above).
+    max_per_object : int
+        Most whiskers taken from one connected object.
+
+    Returns
+    -------
+    whiskers : tuple of Whisker
+        In the order found (object by object).
+    accepted : ndarray of bool
+        The pixels of the mask that belong to an accepted whisker.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.zeros((60, 80), bool)
+    >>> m[20:26, 10:70] = True          # a 60 x 6 px rod
+    >>> m[5:55, 37:43] = True           # a 50 x 6 px rod crossing it
+    >>> ws, _ = separate_whiskers(m)
+    >>> sorted((round(w.length_px), round(w.width_px), round(w.angle_deg)) for w in ws)
+    [(50, 6, 90), (60, 6, 0)]
+    """
+    mask = np.asarray(mask, bool)
+    if mask.ndim != 2:
+        raise MeasurementError(f"the whisker mask must be 2-D, got shape {mask.shape}")
+    if min_width_px <= 0 or min_aspect <= 0:
+        raise ConfigError(
+            f"min_width_px={min_width_px} and min_aspect={min_aspect} must be > 0"
+        )
+    accepted = np.zeros(mask.shape, bool)
+    if not mask.any():
+        return (), accepted
+
+    edge = np.zeros(mask.shape, bool)
+    edge[[0, -1], :] = True
+    edge[:, [0, -1]] = True
+    if region is not None:
+        edge |= dilate_disc(~np.asarray(region, bool), 1.5)
+    labels, areas = component_areas(mask)
+    out: list[Whisker] = []
+    min_area = min_width_px * min_width_px * min_aspect * 0.5
+    import scipy.ndimage as ndi
+
+    for k, sl in enumerate(ndi.find_objects(labels), start=1):
+        if sl is None or areas[k] < min_area:
+            continue
+        r0 = max(0, sl[0].start - 2)
+        c0 = max(0, sl[1].start - 2)
+        r1 = min(mask.shape[0], sl[0].stop + 2)
+        c1 = min(mask.shape[1], sl[1].stop + 2)
+        sub = labels[r0:r1, c0:c1] == k
+        found = _split_object(sub, edge[r0:r1, c0:c1], min_width_px=min_width_px,
+                              min_aspect=min_aspect, max_lines=max_per_object)
+        for w, pix in found:
+            out.append(Whisker(w.row + r0, w.col + c0, w.angle_deg, w.length_px,
+                               w.width_px, w.n_pixels, w.touches_edge))
+            accepted[r0:r1, c0:c1] |= pix
+    return tuple(out), accepted
+
+
+def _split_object(
+    sub: np.ndarray, edge: np.ndarray, *, min_width_px: float, min_aspect: float,
+    max_lines: int,
+) -> list[tuple[Whisker, np.ndarray]]:
+    from skimage.morphology import skeletonize
+    from skimage.transform import hough_line
+
+    skel = skeletonize(sub)
+    n_skel = int(skel.sum())
+    if n_skel == 0:
+        return []
+    d_est = max(1.0, float(sub.sum()) / n_skel)
+    rr, cc = np.nonzero(sub)
+    yy, xx = rr.astype(float), cc.astype(float)
+    remaining = skel.copy()
+    thetas = np.deg2rad(np.arange(-90.0, 90.0, 0.5))
+    found: list[tuple[Whisker, np.ndarray]] = []
+    stop = max(3.0, min_aspect * min_width_px * 0.5)
+    for _ in range(max_lines):
+        if remaining.sum() < stop:
+            break
+        acc, angles, dists = hough_line(remaining, theta=thetas)
+        i, j = np.unravel_index(int(np.argmax(acc)), acc.shape)
+        theta, rho = float(angles[j]), float(dists[i])
+        # axis direction u = (-sin, cos) in (x, y) = (col, row); normal n = (cos, sin)
+        ux, uy = -math.sin(theta), math.cos(theta)
+        nx, ny = math.cos(theta), math.sin(theta)
+        px, py = rho * nx, rho * ny
+        sr, sc = np.nonzero(remaining)
+        cand = None
+        for _refit in range(2):
+            cand = _candidate(xx, yy, sr, sc, px, py, ux, uy, nx, ny, d_est)
+            if cand is None:
+                break
+            sel = cand["fit"]
+            if sel.sum() < 3:
+                cand = None
+                break
+            mx, my = xx[sel].mean(), yy[sel].mean()
+            cov = np.cov(np.vstack([xx[sel] - mx, yy[sel] - my]))
+            _, evecs = np.linalg.eigh(cov)
+            ux, uy = float(evecs[0, 1]), float(evecs[1, 1])
+            nx, ny = -uy, ux
+            px, py = mx, my
+            d_est = max(1.0, cand["width"])
+        if cand is None:
+            # nothing usable along this line: forget its skeleton pixels and go on
+            dist = np.abs((sc - px) * nx + (sr - py) * ny)
+            drop = dist <= 1.5
+            if not drop.any():
+                break
+            remaining[sr[drop], sc[drop]] = False
+            continue
+        remaining[sr[cand["skel_done"]], sc[cand["skel_done"]]] = False
+        width, length = cand["width"], cand["length"]
+        ok = (width >= min_width_px and length >= min_aspect * width
+              and cand["straight"] >= 0.8)
+        if not ok:
+            continue
+        pix = np.zeros(sub.shape, bool)
+        sel = cand["in_run_narrow"]
+        pix[rr[sel], cc[sel]] = True
+        t_mid = cand["t_mid"]
+        angle = math.degrees(math.atan2(-uy, ux)) % 180.0
+        w = Whisker(
+            row=float(py + t_mid * uy), col=float(px + t_mid * ux), angle_deg=angle,
+            length_px=length, width_px=width, n_pixels=int(sel.sum()),
+            touches_edge=bool(edge[rr[sel], cc[sel]].any()),
+        )
+        found.append((w, pix))
+    return found
+
+
+def _candidate(
+    xx: np.ndarray, yy: np.ndarray, sr: np.ndarray, sc: np.ndarray, px: float, py: float,
+    ux: float, uy: float, nx: float, ny: float, d_est: float,
+) -> dict[str, Any] | None:
+    """The run along one line: its stations, width, length, and the skeleton it explains."""
+    t = (xx - px) * ux + (yy - py) * uy
+    s = (xx - px) * nx + (yy - py) * ny
+    ts = (sc - px) * ux + (sr - py) * uy
+    ss = (sc - px) * nx + (sr - py) * ny
+    narrow = np.abs(s) <= d_est / 2 + 0.5
+    if narrow.sum() < 3:
+        return None
+    t0 = math.floor(t[narrow].min())
+    st = np.floor(t - t0).astype(np.int64)
+    n_st = int(st[narrow].max()) + 1
+    occupied = np.bincount(st[narrow], minlength=n_st) > 0
+    # runs of occupied stations, gaps of one station bridged
+    runs: list[tuple[int, int]] = []
+    start = None
+    gap = 0
+    for i, occ in enumerate(occupied):
+        if occ:
+            if start is None:
+                start = i
+            gap = 0
+            last = i
+        elif start is not None:
+            gap += 1
+            if gap > 1:
+                runs.append((start, last))
+                start, gap = None, 0
+    if start is not None:
+        runs.append((start, last))
+    sk_near = np.abs(ss) <= d_est / 2 + 1.0
+    sk_st = np.floor(ts - t0).astype(np.int64)
+    best = max(runs, key=lambda ab: int(np.count_nonzero(
+        sk_near & (sk_st >= ab[0]) & (sk_st <= ab[1]))))
+    a, b = best
+    in_run = (st >= a) & (st <= b)
+    wide = in_run & (np.abs(s) <= d_est + 1.0)
+    counts = np.bincount(st[wide] - a, minlength=b - a + 1).astype(float)
+    inner = counts[1:-1] if counts.size > 4 else counts
+    med = float(np.median(inner))
+    if med <= 0:
+        return None
+    keep = np.abs(inner - med) <= max(1.5, 0.25 * med)
+    width = float(inner[keep].mean())
+    narrow_w = in_run & (np.abs(s) <= width / 2 + 0.5)
+    ncounts = np.bincount(st[narrow_w] - a, minlength=b - a + 1).astype(float)
+    # stations far above the width are crossings: they count as one width, the others as
+    # they are (capping every station at D would cut the upward noise and not the downward)
+    # (told by the wide strip, which a crossing whisker fills from side to side)
+    crossing = counts > med + max(1.5, 0.25 * med)
+    length = float(np.where(crossing, width, ncounts).sum() / width)
+    straight = float(np.mean(counts >= 0.5 * width)) if counts.size else 0.0
+    t_lo, t_hi = a + t0, b + t0 + 1
+    skel_done = (np.abs(ss) <= width / 2 + 2.0) & (ts >= t_lo - 2) & (ts <= t_hi + 2)
+    fit = narrow_w.copy()
+    fit[narrow_w] = ~crossing[st[narrow_w] - a]
+    return {
+        "in_run_narrow": narrow_w,
+        "fit": fit,
+        "width": width,
+        "length": length,
+        "straight": straight,
+        "t_mid": float(np.average(t[narrow_w])) if narrow_w.any() else (t_lo + t_hi) / 2,
+        "skel_done": skel_done,
+    }
+
+
+def refine_whiskers(grey: np.ndarray, whiskers: tuple[Whisker, ...]) -> tuple[Whisker, ...]:
+    """Width and ends of each whisker from the grey image: half-maximum of its profiles.
+
+    A threshold puts a blurred bright rod's edge where the grey crosses it, which is
+    inside the rod wherever its neighbour is darker than the threshold's reference (a
+    pore beside the whisker): the mask is too thin and too short. The grey image knows
+    better: the profile across the axis, sampled every 0.25 px (bilinear) and taken as
+    the median over the stations of the whisker's middle (its ends and most crossings
+    left out), falls from the whisker's grey to each side's own background (its median
+    2-4 px beyond the edge); D is the distance between the two half-way crossings. Each
+    end is refined the same way on the profile along the axis (the median across the
+    middle half of the width), where the grey falls to what lies beyond the end; an end
+    that does not fall (a T, a crossing) keeps the mask's end. A whisker whose profiles
+    show no clear edge keeps its mask values.
+
+    Parameters
+    ----------
+    grey : ndarray of float, shape (rows, columns)
+    whiskers : tuple of Whisker
+        From :func:`separate_whiskers`.
+
+    Returns
+    -------
+    tuple of Whisker
+        Same order, ``width_px``, ``length_px`` and the centre refined.
+    """
+    import scipy.ndimage as ndi
+
+    g = np.asarray(grey, np.float64)
+    out = []
+    for w in whiskers:
+        t = math.radians(w.angle_deg)
+        ur, uc = -math.sin(t), math.cos(t)   # along, (row, col)
+        vr, vc = math.cos(t), math.sin(t)    # across
+        D, L = w.width_px, w.length_px
+        half_s = D / 2 + 5.0
+        s = np.arange(-half_s, half_s + 1e-9, 0.25)
+        lo_t, hi_t = -L / 2 + D, L / 2 - D
+        if hi_t - lo_t < 2:
+            lo_t, hi_t = -L / 4, L / 4
+        ts = np.arange(lo_t, hi_t + 1e-9, 1.0)
+        rows = w.row + ts[:, None] * ur + s[None, :] * vr
+        cols = w.col + ts[:, None] * uc + s[None, :] * vc
+        prof = np.median(ndi.map_coordinates(g, [rows, cols], order=1, mode="nearest"), axis=0)
+        width, shift = _half_width(prof, s, D)
+        if width is None:
+            out.append(w)
+            continue
+        row_c = w.row + shift * vr
+        col_c = w.col + shift * vc
+        # along the axis: profile through the middle half of the width
+        ta = np.arange(-L / 2 - 6.0, L / 2 + 6.0 + 1e-9, 0.25)
+        sa = np.linspace(-width / 4, width / 4, 5)
+        rows = row_c + ta[:, None] * ur + sa[None, :] * vr
+        cols = col_c + ta[:, None] * uc + sa[None, :] * vc
+        along = np.median(ndi.map_coordinates(g, [rows, cols], order=1, mode="nearest"), axis=1)
+        ends = _ends(along, ta, L, width)
+        t0, t1 = ends
+        length = t1 - t0
+        mid = (t0 + t1) / 2
+        out.append(Whisker(
+            row=float(row_c + mid * ur), col=float(col_c + mid * uc), angle_deg=w.angle_deg,
+            length_px=float(length), width_px=float(width), n_pixels=w.n_pixels,
+            touches_edge=w.touches_edge,
+        ))
+    return tuple(out)
+
+
+def _crossing(prof: np.ndarray, x: np.ndarray, start: int, step: int, level: float) -> float | None:
+    """Where ``prof`` first falls below ``level`` walking from index ``start`` by ``step``."""
+    i = start
+    while 0 <= i + step < prof.size:
+        a, b = prof[i], prof[i + step]
+        if a >= level > b:
+            f = (a - level) / (a - b)
+            return float(x[i] + f * (x[i + step] - x[i]))
+        i += step
+    return None
+
+
+def _half_width(prof: np.ndarray, s: np.ndarray, d: float) -> tuple[float | None, float]:
+    centre = np.abs(s) <= max(0.5, d / 4)
+    peak = float(np.median(prof[centre]))
+    left = prof[(s <= -(d / 2 + 2)) & (s >= -(d / 2 + 4.5))]
+    right = prof[(s >= d / 2 + 2) & (s <= d / 2 + 4.5)]
+    if left.size == 0 or right.size == 0:
+        return None, 0.0
+    bl, br = float(np.median(left)), float(np.median(right))
+    if peak - max(bl, br) < 0.05 * max(abs(peak), 1e-6):
+        return None, 0.0
+    i0 = int(np.argmin(np.abs(s)))
+    a = _crossing(prof, s, i0, -1, (peak + bl) / 2)
+    b = _crossing(prof, s, i0, +1, (peak + br) / 2)
+    if a is None or b is None or not (0.5 * d <= b - a <= 1.5 * d + 2):
+        return None, 0.0
+    return b - a, (a + b) / 2
+
+
+def _ends(along: np.ndarray, ta: np.ndarray, length: float, width: float) -> tuple[float, float]:
+    inner = np.abs(ta) <= max(1.0, length / 2 - width)
+    peak = float(np.median(along[inner]))
+    ends = []
+    for sign in (-1, 1):
+        mask_end = sign * length / 2
+        beyond = along[(sign * ta >= length / 2 + 2.5) & (sign * ta <= length / 2 + 6.0)]
+        found = None
+        if beyond.size and peak - float(np.median(beyond)) > 0.05 * max(abs(peak), 1e-6):
+            level = (peak + float(np.median(beyond))) / 2
+            start = int(np.argmin(np.abs(ta - sign * max(0.0, length / 2 - 3.0))))
+            found = _crossing(along, ta, start, sign, level)
+            if found is not None and abs(found - mask_end) > 3.0:
+                found = None
+        ends.append(mask_end if found is None else found)
+    return ends[0], ends[1]
+
+
+def paint_whiskers(shape: tuple[int, int], whiskers: tuple[Whisker, ...]) -> np.ndarray:
+    """The pixels whose centres lie in any whisker's rectangle (L x D about its axis).
+
+    Examples
+    --------
+    >>> m = paint_whiskers((20, 40), (Whisker(10.0, 20.0, 0.0, 30.0, 5.0, 0, False),))
+    >>> int(m.sum())
+    150
+    """
+    rows, cols = shape
+    out = np.zeros(shape, bool)
+    for w in whiskers:
+        (ra, ca), (rb, cb) = w.endpoints()
+        pad = w.width_px / 2 + 1
+        r0, r1 = max(0, math.floor(min(ra, rb) - pad)), min(rows, math.ceil(max(ra, rb) + pad) + 1)
+        c0, c1 = max(0, math.floor(min(ca, cb) - pad)), min(cols, math.ceil(max(ca, cb) + pad) + 1)
+        if r0 >= r1 or c0 >= c1:
+            continue
+        rr, cc = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+        t = math.radians(w.angle_deg)
+        along = (cc - w.col) * math.cos(t) - (rr - w.row) * math.sin(t)
+        across = (cc - w.col) * math.sin(t) + (rr - w.row) * math.cos(t)
+        hl, hd = w.length_px / 2, w.width_px / 2
+        out[r0:r1, c0:c1] |= (along >= -hl) & (along < hl) & (across >= -hd) & (across < hd)
+    return out
+
+
+def miles_lantuejoul_weight(
+    length_px: np.ndarray, width_px: np.ndarray, angle_deg: np.ndarray,
+    frame: tuple[float, float],
+) -> np.ndarray:
+    """Miles-Lantuejoul edge-correction weights of whiskers wholly inside a frame.
+
+    A whisker (a rectangle L x D at angle a) whose position is uniform lies wholly inside
+    a rectangular frame of ``rows x cols`` px with probability
+    ``(cols - bx)(rows - by) / (rows cols)``, with ``bx = L |cos a| + D |sin a|`` and
+    ``by = L |sin a| + D |cos a|`` its bounding box. Weighting each complete whisker by
+    the inverse of that probability makes the weighted distribution of the complete ones
+    an unbiased estimate of the distribution of all whiskers (Miles 1974, Lantuejoul
+    1978); a whisker too large for the frame gets weight 0.
+
+    Examples
+    --------
+    >>> w = miles_lantuejoul_weight(np.array([10.0]), np.array([2.0]), np.array([0.0]),
+    ...                             (100.0, 100.0))
+    >>> round(float(w[0]), 6)   # 1 / (0.90 * 0.98)
+    1.133787
+    """
+    rows, cols = frame
+    a = np.deg2rad(np.asarray(angle_deg, float))
+    L, D = np.asarray(length_px, float), np.asarray(width_px, float)
+    bx = L * np.abs(np.cos(a)) + D * np.abs(np.sin(a))
+    by = L * np.abs(np.sin(a)) + D * np.abs(np.cos(a))
+    p = np.clip((cols - bx) / cols, 0, None) * np.clip((rows - by) / rows, 0, None)
+    with np.errstate(divide="ignore"):
+        return np.where(p > 0, 1.0 / np.where(p > 0, p, 1.0), 0.0)
+
+
+def weight_fraction(
+    whisker_area: float, polymer_area: float, *, polymer_density: float,
+    whisker_density: float,
+) -> float:
+    """Whisker weight / (whisker + polymer weight) from area (= volume) fractions.
+
+    Examples
+    --------
+    >>> round(weight_fraction(0.1, 0.5, polymer_density=1.38, whisker_density=3.3), 6)
+    0.323529
+    """
+    mw = whisker_density * whisker_area
+    mp = polymer_density * polymer_area
+    return mw / (mw + mp) if mw + mp > 0 else math.nan
+
+
+def _stats(values: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
+    v = np.asarray(values, float)
+    if v.size == 0:
+        return {"mean": math.nan, "sd": math.nan,
+                **{f"p{q}": math.nan for q in _PERCENTILES}}
+    out = {
+        "mean": float(v.mean()),
+        "sd": float(v.std(ddof=1)) if v.size > 1 else math.nan,
+        **{f"p{q}": float(np.percentile(v, q)) for q in _PERCENTILES},
+    }
+    return out
+
+
+@dataclass(frozen=True)
+class WhiskerResult:
+    """The whiskers of one image (µm, or px when uncalibrated).
+
+    Attributes
+    ----------
+    whiskers : tuple of Whisker
+        Every separated whisker (px of the measured grid).
+    unit : str
+        ``'µm'`` or ``'px'``.
+    scale : float
+        Length of a pixel in ``unit``.
+    area_fraction : float
+        Whisker pixels / analysed pixels (an estimate of the volume fraction).
+    polymer_fraction, pore_fraction : float
+        Polymer and pore pixels / analysed pixels.
+    matrix_porosity : float
+        Pore / (pore + polymer) pixels: the porosity of the matrix without the whiskers.
+    length_ml_mean : float
+        Mean apparent L of the complete whiskers weighted by the Miles-Lantuejoul
+        correction (:func:`miles_lantuejoul_weight`).
+    densities : (float, float) or None
+        Polymer and whisker densities (g/cm³) when given.
+    weight_fraction : float
+        Whisker weight / (polymer + whisker weight); NaN without densities.
+    """
+
+    whiskers: tuple[Whisker, ...]
+    unit: str
+    scale: float
+    area_fraction: float
+    polymer_fraction: float
+    pore_fraction: float
+    matrix_porosity: float
+    length_ml_mean: float
+    densities: tuple[float, float] | None = None
+    weight_fraction: float = math.nan
+
+    @property
+    def count(self) -> int:
+        """Every whisker, complete or touching the edge."""
+        return len(self.whiskers)
+
+    @property
+    def complete(self) -> tuple[Whisker, ...]:
+        """The whiskers not touching the image border or the excluded region."""
+        return tuple(w for w in self.whiskers if not w.touches_edge)
+
+    def lengths(self, *, complete: bool = True) -> np.ndarray:
+        """Apparent L of the (complete) whiskers, in ``unit``."""
+        ws = self.complete if complete else self.whiskers
+        return np.array([w.length_px for w in ws], float) * self.scale
+
+    def widths(self) -> np.ndarray:
+        """D of every whisker, in ``unit``."""
+        return np.array([w.width_px for w in self.whiskers], float) * self.scale
+
+    def aspects(self) -> np.ndarray:
+        """L / D of the complete whiskers."""
+        return np.array([w.aspect for w in self.complete], float)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat row: ``whisker_count``, ``whisker_area_fraction``,
+        ``whisker_length_mean_um`` ..., ``whisker_aspect_p50``, ``whisker_weight_fraction``.
+        """
+        u = unit_suffix(self.unit)
+        row: dict[str, Any] = {
+            "whisker_count": self.count,
+            "whisker_count_complete": len(self.complete),
+            "whisker_count_edge": self.count - len(self.complete),
+            "whisker_area_fraction": self.area_fraction,
+            "whisker_polymer_fraction": self.polymer_fraction,
+            "whisker_matrix_porosity": self.matrix_porosity,
+        }
+        for name, values in (("length", self.lengths()), ("width", self.widths())):
+            for k, v in _stats(values).items():
+                row[f"whisker_{name}_{k}_{u}"] = v
+        row[f"whisker_length_ml_mean_{u}"] = self.length_ml_mean
+        row[f"whisker_length_all_mean_{u}"] = _stats(self.lengths(complete=False))["mean"]
+        for k, v in _stats(self.aspects()).items():
+            row[f"whisker_aspect_{k}"] = v
+        row["whisker_length_basis"] = "apparent (2-D), complete whiskers"
+        dens = self.densities
+        row["whisker_density_polymer_g_cm3"] = dens[0] if dens else None
+        row["whisker_density_whisker_g_cm3"] = dens[1] if dens else None
+        row["whisker_weight_fraction"] = self.weight_fraction
+        row["whisker_polymer_weight_pct"] = (
+            100.0 * (1.0 - self.weight_fraction) if dens else math.nan
+        )
+        return row
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per whisker (``whiskers.csv``), lengths in ``unit``, positions in px of
+        the measured grid."""
+        u = unit_suffix(self.unit)
+        return [
+            {
+                "whisker": i,
+                "row_px": w.row,
+                "col_px": w.col,
+                "angle_deg": w.angle_deg,
+                f"length_{u}": w.length_px * self.scale,
+                f"width_{u}": w.width_px * self.scale,
+                "aspect": w.aspect,
+                "n_pixels": w.n_pixels,
+                "touches_edge": w.touches_edge,
+            }
+            for i, w in enumerate(self.whiskers, start=1)
+        ]
+
+
+def measure_whiskers(
+    whisker: np.ndarray,
+    pore: np.ndarray,
+    *,
+    calibration: Calibration,
+    region: np.ndarray | None = None,
+    whiskers: tuple[Whisker, ...] | None = None,
+    min_width_px: float = 3.0,
+    min_aspect: float = 2.0,
+    densities: tuple[float, float] | None = None,
+) -> WhiskerResult:
+    """Count and size the whiskers of one image, and the matrix porosity without them.
+
+    Parameters
+    ----------
+    whisker, pore : ndarray of bool, shape (rows, columns)
+        Whisker and pore pixels (a pixel that is both counts as whisker).
+    calibration : Calibration
+    region : ndarray of bool, optional
+        Analysed pixels (default all); its bounding box is the frame of the
+        Miles-Lantuejoul correction.
+    whiskers : tuple of Whisker, optional
+        Already separated (:func:`separate_whiskers` of ``whisker``); else separated here.
+    min_width_px, min_aspect : float
+        As :func:`separate_whiskers`.
+    densities : (float, float), optional
+        Polymer and whisker densities in g/cm³ (:func:`semscan.config.parse_densities`).
+
+    Returns
+    -------
+    WhiskerResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from semscan.calibration import Calibration
+    >>> w = np.zeros((50, 100), bool); w[10:16, 20:80] = True
+    >>> pore = np.zeros_like(w); pore[30:40, :] = True
+    >>> res = measure_whiskers(w, pore, calibration=Calibration(0.1, "user", ""),
+    ...                        densities=(1.0, 3.0))
+    >>> res.count, round(float(res.lengths()[0]), 3), round(float(res.widths()[0]), 3)
+    (1, 6.0, 0.6)
+    >>> round(res.area_fraction, 4), round(res.matrix_porosity, 4)
+    (0.072, 0.2155)
+    """
+    whisker = np.asarray(whisker, bool)
+    pore = np.asarray(pore, bool) & ~whisker
+    reg = np.ones(whisker.shape, bool) if region is None else np.asarray(region, bool)
+    if reg.shape != whisker.shape or pore.shape != whisker.shape:
+        raise MeasurementError(
+            f"whisker {whisker.shape}, pore {pore.shape} and region {reg.shape} masks must "
+            "have one shape"
+        )
+    n = int(reg.sum())
+    if n == 0:
+        raise MeasurementError("the analysed region is empty; nothing to measure")
+    if whiskers is None:
+        whiskers, _ = separate_whiskers(whisker, region=reg, min_width_px=min_width_px,
+                                        min_aspect=min_aspect)
+    n_w = int((whisker & reg).sum())
+    n_p = int((pore & reg).sum())
+    n_poly = n - n_w - n_p
+    complete = [w for w in whiskers if not w.touches_edge]
+    rows_any = np.flatnonzero(reg.any(axis=1))
+    cols_any = np.flatnonzero(reg.any(axis=0))
+    frame = (float(rows_any[-1] - rows_any[0] + 1), float(cols_any[-1] - cols_any[0] + 1))
+    scale = float(calibration.scale)
+    if complete:
+        L = np.array([w.length_px for w in complete])
+        wts = miles_lantuejoul_weight(L, np.array([w.width_px for w in complete]),
+                                      np.array([w.angle_deg for w in complete]), frame)
+        ml = float(np.sum(wts * L) / np.sum(wts)) * scale if wts.sum() > 0 else math.nan
+    else:
+        ml = math.nan
+    wf = math.nan
+    if densities is not None:
+        wf = weight_fraction(n_w / n, n_poly / n, polymer_density=densities[0],
+                             whisker_density=densities[1])
+    return WhiskerResult(
+        whiskers=tuple(whiskers),
+        unit=calibration.unit,
+        scale=scale,
+        area_fraction=n_w / n,
+        polymer_fraction=n_poly / n,
+        pore_fraction=n_p / n,
+        matrix_porosity=n_p / (n_p + n_poly) if n_p + n_poly else math.nan,
+        length_ml_mean=ml,
+        densities=densities,
+        weight_fraction=wf,
+    )
