@@ -46,6 +46,7 @@ __all__ = [
     "Whisker",
     "WhiskerResult",
     "measure_whiskers",
+    "merge_collinear",
     "miles_lantuejoul_weight",
     "paint_whiskers",
     "refine_whiskers",
@@ -194,7 +195,75 @@ def separate_whiskers(
             out.append(Whisker(w.row + r0, w.col + c0, w.angle_deg, w.length_px,
                                w.width_px, w.n_pixels, w.touches_edge))
             accepted[r0:r1, c0:c1] |= pix
-    return tuple(out), accepted
+    return merge_collinear(tuple(out)), accepted
+
+
+def merge_collinear(whiskers: tuple[Whisker, ...], *, max_angle_deg: float = 4.0) -> tuple[
+        Whisker, ...]:
+    """Whiskers in line end to end, with at most a short gap, joined into one.
+
+    A threshold can break a thin whisker where a pore beside it darkens its edge; the
+    pieces lie on one line. Two whiskers are joined when their directions differ by at
+    most ``max_angle_deg``, both ends of each lie within ``max(1.5, D / 3)`` px of the
+    other's axis, and the gap between them along the axis is at most ``2 D + 3`` px (an
+    overlap is allowed). The joined whisker runs from the outermost end to the other;
+    its width is the length-weighted mean.
+
+    Examples
+    --------
+    >>> a = Whisker(10.0, 20.0, 0.0, 20.0, 5.0, 100, False)
+    >>> b = Whisker(10.0, 45.0, 0.0, 24.0, 5.0, 120, False)
+    >>> [(w.col, w.length_px) for w in merge_collinear((a, b))]
+    [(33.5, 47.0)]
+    """
+    items = list(whiskers)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(items)):
+            for j in range(i + 1, len(items)):
+                joined = _join(items[i], items[j], max_angle_deg)
+                if joined is not None:
+                    items[i] = joined
+                    del items[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return tuple(items)
+
+
+def _join(a: Whisker, b: Whisker, max_angle_deg: float) -> Whisker | None:
+    d = abs(a.angle_deg - b.angle_deg) % 180.0
+    if min(d, 180.0 - d) > max_angle_deg:
+        return None
+    t = math.radians(a.angle_deg)
+    ur, uc = -math.sin(t), math.cos(t)
+    width = max(a.width_px, b.width_px)
+    reach = 0.5 * (a.length_px + b.length_px) + 2 * width + 3
+    if math.hypot(b.row - a.row, b.col - a.col) > reach:
+        return None
+    tol = max(1.5, width / 3)
+    ends = [*a.endpoints(), *b.endpoints()]
+    across = [(c - a.col) * math.sin(t) + (r - a.row) * math.cos(t) for r, c in ends]
+    tb = math.radians(b.angle_deg)
+    across_b = [(c - b.col) * math.sin(tb) + (r - b.row) * math.cos(tb) for r, c in ends]
+    if max(abs(x) for x in across) > tol or max(abs(x) for x in across_b) > tol:
+        return None
+    along = [(c - a.col) * uc + (r - a.row) * ur for r, c in ends]
+    a_lo, a_hi = sorted(along[:2])
+    b_lo, b_hi = sorted(along[2:])
+    gap = max(b_lo - a_hi, a_lo - b_hi)
+    if gap > 2 * width + 3:
+        return None
+    lo, hi = min(a_lo, b_lo), max(a_hi, b_hi)
+    mid = (lo + hi) / 2
+    w = (a.width_px * a.length_px + b.width_px * b.length_px) / (a.length_px + b.length_px)
+    return Whisker(
+        row=a.row + mid * ur, col=a.col + mid * uc, angle_deg=a.angle_deg,
+        length_px=hi - lo, width_px=w, n_pixels=a.n_pixels + b.n_pixels,
+        touches_edge=a.touches_edge or b.touches_edge,
+    )
 
 
 def _split_object(
@@ -316,6 +385,8 @@ def _candidate(
     if med <= 0:
         return None
     keep = np.abs(inner - med) <= max(1.5, 0.25 * med)
+    if not keep.any():
+        return None
     width = float(inner[keep].mean())
     narrow_w = in_run & (np.abs(s) <= width / 2 + 0.5)
     ncounts = np.bincount(st[narrow_w] - a, minlength=b - a + 1).astype(float)
@@ -396,8 +467,11 @@ def refine_whiskers(grey: np.ndarray, whiskers: tuple[Whisker, ...]) -> tuple[Wh
         rows = row_c + ta[:, None] * ur + sa[None, :] * vr
         cols = col_c + ta[:, None] * uc + sa[None, :] * vc
         along = np.median(ndi.map_coordinates(g, [rows, cols], order=1, mode="nearest"), axis=1)
-        ends = _ends(along, ta, L, width)
-        t0, t1 = ends
+        t0, t1 = -L / 2, L / 2
+        for _ in range(2):  # the second time with the background beyond the refined ends
+            c = (t0 + t1) / 2
+            t0, t1 = _ends(along, ta - c, t1 - t0, width)
+            t0, t1 = t0 + c, t1 + c
         length = t1 - t0
         mid = (t0 + t1) / 2
         out.append(Whisker(
@@ -450,7 +524,7 @@ def _ends(along: np.ndarray, ta: np.ndarray, length: float, width: float) -> tup
             level = (peak + float(np.median(beyond))) / 2
             start = int(np.argmin(np.abs(ta - sign * max(0.0, length / 2 - 3.0))))
             found = _crossing(along, ta, start, sign, level)
-            if found is not None and abs(found - mask_end) > 3.0:
+            if found is not None and abs(found - mask_end) > max(3.0, width):
                 found = None
         ends.append(mask_end if found is None else found)
     return ends[0], ends[1]

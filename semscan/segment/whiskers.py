@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from semscan._ndimage import blur, open_disc, otsu
+from semscan._ndimage import blur, component_areas, masked_blur, open_disc
 from semscan.errors import MeasurementError
 
 __all__ = ["WhiskerCandidates", "whisker_candidates"]
@@ -32,6 +32,8 @@ class WhiskerCandidates:
         Grey level (of the blurred image) above which a solid pixel is bright.
     polymer_level, bright_level : float
         Median grey of the solid pixels below and above the threshold.
+
+    All three are relative to the local solid level (0 = the local mean of the solid).
     """
 
     mask: np.ndarray
@@ -47,18 +49,24 @@ def whisker_candidates(
     excluded: np.ndarray | None = None,
     min_width_px: float = 3.0,
     blur_px: float = 1.0,
+    background_px: float | None = None,
 ) -> WhiskerCandidates:
     """The pixels brighter than the polymer in objects at least ``min_width_px`` wide.
 
     Method (semscan's; the source documents give none): the grey image is blurred
-    (Gaussian, ``blur_px``); Otsu's threshold of the solid pixels' grey splits them into
-    polymer and bright, and it is then refined once to the midpoint between the two
-    classes' medians (Otsu alone is pulled towards the polymer when the bright class is a
-    few per cent of the pixels). Bright pixels are opened with a disc of radius
-    ``(min_width_px - 1) / 2``: the thin bright rims of the secondary-electron edge
-    effect at every pore wall do not hold such a disc, whiskers do. A pixel the
-    segmentation called pore but that is bright is a candidate too (a whisker over a
-    pore).
+    (Gaussian, ``blur_px``) and the local grey of the solid subtracted (its normalised
+    Gaussian mean over the solid pixels, sigma ``background_px``: a slow brightness
+    gradient would otherwise make one side's polymer as bright as the other side's
+    whiskers). The polymer is the bulk of the solid pixels: with m their median and s
+    their robust SD (1.4826 MAD), the seed threshold is ``max(m + 3 s, (m + b) / 2)``,
+    ``b`` the median of the pixels above ``m + 3 s`` (a global Otsu threshold would split
+    the polymer itself, the whiskers being a few per cent of the pixels). Seeds are
+    opened with a disc of radius ``(min_width_px - 1) / 2``: the thin bright rims of the
+    secondary-electron edge effect at every pore wall do not hold such a disc, whiskers
+    do. The candidates are then the opened objects brighter than halfway between m and
+    the seeds' median grey that hold a seed (hysteresis: the blurred edges of a whisker
+    are its own). A pixel the segmentation called pore but that is bright is a candidate
+    too (a whisker over a pore).
 
     Parameters
     ----------
@@ -72,6 +80,8 @@ def whisker_candidates(
         Least whisker width D in px.
     blur_px : float
         Sigma of the Gaussian blur, px.
+    background_px : float or None
+        Sigma of the local solid level, px; None: ``max(16, 8 * min_width_px)``; 0: none.
 
     Returns
     -------
@@ -102,18 +112,31 @@ def whisker_candidates(
     if valid.sum() < 2:
         return WhiskerCandidates(empty, math.nan, math.nan, math.nan)
     smooth = blur(g, blur_px) if blur_px > 0 else g
+    sigma = max(16.0, 8.0 * float(min_width_px)) if background_px is None else background_px
+    if sigma > 0:
+        smooth = smooth - masked_blur(smooth, valid, sigma)
     values = smooth[valid]
     if float(values.max() - values.min()) <= 1e-6:
         return WhiskerCandidates(empty, math.nan, float(values[0]), math.nan)
-    t = float(otsu(values))
+    med = float(np.median(values))
+    spread = 1.4826 * float(np.median(np.abs(values - med)))
+    floor = med + 3.0 * spread
+    upper = values[values > floor]
+    t = floor
+    if upper.size:
+        t = max(floor, 0.5 * (med + float(np.median(upper))))
     lo, hi = values[values <= t], values[values > t]
-    if hi.size and lo.size:
-        t = 0.5 * (float(np.median(lo)) + float(np.median(hi)))
-        lo, hi = values[values <= t], values[values > t]
     allowed = ~np.asarray(excluded, bool) if excluded is not None else np.ones(g.shape, bool)
-    bright = (smooth > t) & allowed
     radius = max(0.5, (float(min_width_px) - 1.0) / 2.0)
-    mask = open_disc(bright, radius) & allowed
+    seeds = open_disc((smooth > t) & allowed, radius)
+    # hysteresis: grow the seeds into what is brighter than halfway to the whiskers' grey
+    t_low = 0.5 * (med + float(np.median(hi))) if hi.size else t
+    low = open_disc((smooth > min(t, t_low)) & allowed, radius)
+    labels, _ = component_areas(low)
+    keep = np.zeros(int(labels.max()) + 1, bool)
+    keep[np.unique(labels[seeds & low])] = True
+    keep[0] = False
+    mask = keep[labels] & allowed
     return WhiskerCandidates(
         mask=mask,
         threshold=t,
