@@ -114,12 +114,13 @@ def separate_whiskers(
        (1 px bins along the line, gaps of 1 px bridged) holding most of the skeleton
        pixels is the candidate; its axis is refitted by principal components of the
        pixels of that run, and the strip and run taken again;
-    2. D is the robust mean of the pixel counts across the axis per station (stations
-       within 25 % of the median count; a crossing whisker's stations have far more and
-       are left out), in a strip ``2 D + 2`` px wide;
+    2. D is the mean pixel count across the axis per station, in a strip ``2 D + 2`` px
+       wide, over the stations of the run's inside that are not crossings (a crossing
+       whisker fills the strip: stations whose count, smoothed over 5 stations, is more
+       than 25 % above the median, and 2 stations either side);
     3. L is the sum over the run's stations of their counts in a strip ``D + 1`` px
-       wide, a station far above the median count (a crossing) counted as D, divided by D: the
-       whisker's own area over its width, sub-pixel at any angle;
+       wide, a crossing's stations counted as D each, divided by D: the whisker's own
+       area over its width, sub-pixel at any angle;
     4. the skeleton pixels along the whisker are marked explained, and the next line is
        taken until fewer skeleton pixels than ``min_aspect * min_width_px`` are left.
 
@@ -128,8 +129,9 @@ def separate_whiskers(
     walls) are not. Crossing whiskers are therefore two whiskers, and so is a whisker
     whose end touches another's side; two whiskers in line end to end are one, and two
     lying side by side in one direction are one wider whisker (no image can tell them
-    apart). At a T the stem's length runs to the far side of the whisker it ends on (the
-    mask does not show where it ends under it).
+    apart). At a T the stem is measured to the edge of the whisker it ends on, or across
+    it (at most one width of that whisker longer: the mask does not show where the stem
+    ends under it).
 
     Parameters
     ----------
@@ -344,6 +346,8 @@ def _candidate(
     ux: float, uy: float, nx: float, ny: float, d_est: float,
 ) -> dict[str, Any] | None:
     """The run along one line: its stations, width, length, and the skeleton it explains."""
+    import scipy.ndimage as ndi
+
     t = (xx - px) * ux + (yy - py) * uy
     s = (xx - px) * nx + (yy - py) * ny
     ts = (sc - px) * ux + (sr - py) * uy
@@ -380,22 +384,28 @@ def _candidate(
     in_run = (st >= a) & (st <= b)
     wide = in_run & (np.abs(s) <= d_est + 1.0)
     counts = np.bincount(st[wide] - a, minlength=b - a + 1).astype(float)
-    inner = counts[1:-1] if counts.size > 4 else counts
-    med = float(np.median(inner))
+    # Per-station counts alias at rational slopes (at 45 degrees the lattice projects
+    # onto the axis every 0.71 px: 1 px stations hold one or two layers in turn), so the
+    # crossings are told on counts smoothed over 5 stations and the width is a sum over
+    # many stations (exact on average).
+    smooth = ndi.uniform_filter1d(counts, 5, mode="nearest")
+    inner = np.zeros(counts.size, bool)
+    inner[1:-1] = True
+    if counts.size <= 4:
+        inner[:] = True
+    med = float(np.median(smooth[inner]))
     if med <= 0:
         return None
-    keep = np.abs(inner - med) <= max(1.5, 0.25 * med)
-    if not keep.any():
+    crossing = ndi.binary_dilation(smooth > med + max(1.5, 0.25 * med), iterations=2)
+    normal = inner & ~crossing
+    if not normal.any():
         return None
-    width = float(inner[keep].mean())
+    width = float(counts[normal].mean())
     narrow_w = in_run & (np.abs(s) <= width / 2 + 0.5)
     ncounts = np.bincount(st[narrow_w] - a, minlength=b - a + 1).astype(float)
-    # stations far above the width are crossings: they count as one width, the others as
-    # they are (capping every station at D would cut the upward noise and not the downward)
-    # (told by the wide strip, which a crossing whisker fills from side to side)
-    crossing = counts > med + max(1.5, 0.25 * med)
-    length = float(np.where(crossing, width, ncounts).sum() / width)
-    straight = float(np.mean(counts >= 0.5 * width)) if counts.size else 0.0
+    # a crossing's stations count as one width each, the others as they are
+    length = float((ncounts[~crossing].sum() + width * crossing.sum()) / width)
+    straight = float(np.mean(smooth >= 0.5 * width)) if counts.size else 0.0
     t_lo, t_hi = a + t0, b + t0 + 1
     skel_done = (np.abs(ss) <= width / 2 + 2.0) & (ts >= t_lo - 2) & (ts <= t_hi + 2)
     fit = narrow_w.copy()
@@ -774,13 +784,14 @@ def measure_whiskers(
     (0.072, 0.2155)
     """
     whisker = np.asarray(whisker, bool)
-    pore = np.asarray(pore, bool) & ~whisker
+    pore = np.asarray(pore, bool)
     reg = np.ones(whisker.shape, bool) if region is None else np.asarray(region, bool)
     if reg.shape != whisker.shape or pore.shape != whisker.shape:
         raise MeasurementError(
             f"whisker {whisker.shape}, pore {pore.shape} and region {reg.shape} masks must "
             "have one shape"
         )
+    pore = pore & ~whisker
     n = int(reg.sum())
     if n == 0:
         raise MeasurementError("the analysed region is empty; nothing to measure")

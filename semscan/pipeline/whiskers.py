@@ -81,8 +81,10 @@ def find_whiskers(
     region = ~seg.excluded
     cand = whisker_candidates(micrograph.image, solid=seg.solid, excluded=seg.excluded,
                               min_width_px=dmin)
-    found, _ = separate_whiskers(cand.mask, region=region, min_width_px=dmin,
-                                 min_aspect=wcfg.min_aspect)
+    # the thresholded mask is thinner and shorter than the whisker (its blurred edges):
+    # separate with laxer limits, and apply the limits to the refined sizes
+    found, _ = separate_whiskers(cand.mask, region=region, min_width_px=0.5 * dmin,
+                                 min_aspect=0.75 * wcfg.min_aspect)
     found = tuple(w for w in refine_whiskers(micrograph.image, found)
                   if w.width_px >= dmin and w.aspect >= wcfg.min_aspect)
     whisker = paint_whiskers(seg.shape, found) & region
