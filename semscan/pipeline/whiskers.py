@@ -80,7 +80,7 @@ def find_whiskers(
     dmin = min_width_px(micrograph, config)
     region = ~seg.excluded
     cand = whisker_candidates(micrograph.image, solid=seg.solid, excluded=seg.excluded,
-                              min_width_px=dmin)
+                              pore=seg.pore, min_width_px=dmin)
     # the thresholded mask is thinner and shorter than the whisker (its blurred edges):
     # separate with laxer limits, and apply the limits to the refined sizes
     found, _ = separate_whiskers(cand.mask, region=region, min_width_px=0.5 * dmin,

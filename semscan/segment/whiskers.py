@@ -47,6 +47,7 @@ def whisker_candidates(
     *,
     solid: np.ndarray,
     excluded: np.ndarray | None = None,
+    pore: np.ndarray | None = None,
     min_width_px: float = 3.0,
     blur_px: float = 1.0,
     background_px: float | None = None,
@@ -60,7 +61,9 @@ def whisker_candidates(
     whiskers). The polymer is the bulk of the solid pixels: with m their median and s
     their robust SD (1.4826 MAD), the seed threshold is ``max(m + 3 s, (m + b) / 2)``,
     ``b`` the median of the pixels above ``m + 3 s`` (a global Otsu threshold would split
-    the polymer itself, the whiskers being a few per cent of the pixels). Seeds are
+    the polymer itself, the whiskers being a few per cent of the pixels). When ``pore``
+    is given, ``m + (m - p) / 4`` (p the pores' median grey) replaces ``m + 3 s``: in a
+    very porous film most polymer is bright pore rim, and its spread says little. Seeds are
     opened with a disc of radius ``(min_width_px - 1) / 2``: the thin bright rims of the
     secondary-electron edge effect at every pore wall do not hold such a disc, whiskers
     do. The candidates are then the opened objects brighter than halfway between m and
@@ -76,6 +79,9 @@ def whisker_candidates(
         Solid pixels of the pore / solid segmentation.
     excluded : ndarray of bool, optional
         Pixels not analysed (never candidates).
+    pore : ndarray of bool, optional
+        Pore pixels: when given, a seed must also be brighter than the polymer by a
+        quarter of the polymer-pore contrast (noise and shading never are).
     min_width_px : float
         Least whisker width D in px.
     blur_px : float
@@ -103,7 +109,8 @@ def whisker_candidates(
     """
     g = np.asarray(grey, np.float32)
     solid = np.asarray(solid, bool)
-    if solid.shape != g.shape or (excluded is not None and np.shape(excluded) != g.shape):
+    if solid.shape != g.shape or any(m is not None and np.shape(m) != g.shape
+                                     for m in (excluded, pore)):
         raise MeasurementError(
             f"the masks must have the image's shape {g.shape}; got solid {solid.shape}"
         )
@@ -121,6 +128,10 @@ def whisker_candidates(
     med = float(np.median(values))
     spread = 1.4826 * float(np.median(np.abs(values - med)))
     floor = med + 3.0 * spread
+    if pore is not None:
+        pv = np.asarray(pore, bool) if excluded is None else pore & ~np.asarray(excluded, bool)
+        if pv.any():  # the polymer-pore contrast is the scale (rims widen the spread)
+            floor = med + 0.25 * (med - float(np.median(smooth[pv])))
     upper = values[values > floor]
     t = floor
     if upper.size:
