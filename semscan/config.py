@@ -300,7 +300,9 @@ class WhiskerConfig:
     min_width_um : float or None
         Least whisker width D (µm); None: 3 px.
     min_aspect : float
-        Least L / D of a whisker (the claims' whiskers have L / D >= 1.5).
+        Least L / D of a whisker. The claims' whiskers have L / D >= 1.5, but a bright
+        object shorter than 3 widths cannot be told from a polymer particle lit up by the
+        secondary-electron edge effect, so the measured L / D distribution starts at 3.
     density : str or None
         Polymer and whisker densities in g/cm³, ``"polymer=1.38,whisker=3.3"``, for the
         polymer : whisker weight ratio; None: no weight ratio.
@@ -308,7 +310,7 @@ class WhiskerConfig:
 
     enabled: bool = False
     min_width_um: float | None = None
-    min_aspect: float = 2.0
+    min_aspect: float = 3.0
     density: str | None = None
 
     LIMITS: ClassVar[dict[str, Range]] = {

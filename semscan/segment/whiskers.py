@@ -68,8 +68,9 @@ def whisker_candidates(
     secondary-electron edge effect at every pore wall do not hold such a disc, whiskers
     do. The candidates are then the opened objects brighter than halfway between m and
     the seeds' median grey that hold a seed (hysteresis: the blurred edges of a whisker
-    are its own). A pixel the segmentation called pore but that is bright is a candidate
-    too (a whisker over a pore).
+    are its own). Only solid pixels are candidates (bright sub-surface walls seen through
+    a pore are not whiskers; a whisker's blurred edge that the segmentation called pore
+    is given back by :func:`semscan.measure.whiskers.refine_whiskers`).
 
     Parameters
     ----------
@@ -137,7 +138,7 @@ def whisker_candidates(
     if upper.size:
         t = max(floor, 0.5 * (med + float(np.median(upper))))
     lo, hi = values[values <= t], values[values > t]
-    allowed = ~np.asarray(excluded, bool) if excluded is not None else np.ones(g.shape, bool)
+    allowed = valid  # a whisker is bright: the pore / solid segmentation made it solid
     radius = max(0.5, (float(min_width_px) - 1.0) / 2.0)
     seeds = open_disc((smooth > t) & allowed, radius)
     # hysteresis: grow the seeds into what is brighter than halfway to the whiskers' grey

@@ -34,7 +34,7 @@ def test_count_length_width_area_and_weight_ratio(width, length, n_rods, seed, p
     res = analyze_micrograph(mic, config=AnalysisConfig().with_overrides(ON), view="surface")
     wh = res.whiskers
     assert wh is not None
-    visible = [r for r in film.rods if r.visible_length_px(film.shape) > 2 * r.width_px]
+    visible = [r for r in film.rods if r.visible_length_px(film.shape) > 3 * r.width_px]
     complete = film.complete()
     assert wh.count == pytest.approx(len(visible), rel=0.05)
     assert len(wh.complete) == pytest.approx(len(complete), rel=0.05)
