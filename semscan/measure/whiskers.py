@@ -100,7 +100,7 @@ def separate_whiskers(
     *,
     region: np.ndarray | None = None,
     min_width_px: float = 3.0,
-    min_aspect: float = 2.0,
+    min_aspect: float = 3.0,
     max_per_object: int = 64,
 ) -> tuple[tuple[Whisker, ...], np.ndarray]:
     """Split a whisker mask into single straight whiskers (touching and crossing ones apart).
@@ -746,7 +746,7 @@ def measure_whiskers(
     region: np.ndarray | None = None,
     whiskers: tuple[Whisker, ...] | None = None,
     min_width_px: float = 3.0,
-    min_aspect: float = 2.0,
+    min_aspect: float = 3.0,
     densities: tuple[float, float] | None = None,
 ) -> WhiskerResult:
     """Count and size the whiskers of one image, and the matrix porosity without them.

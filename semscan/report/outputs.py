@@ -281,6 +281,8 @@ def write_label_tiff(path: str | Path, labels: np.ndarray, calibration: Any) -> 
     ('micron', (50, 1))
     """
     metadata: dict[str, Any] = {"Info": LABELS_INFO, "min": 0, "max": 2}
+    if labels.size and int(np.max(labels)) == 3:  # --whiskers: a third phase
+        metadata.update(Info=f"{LABELS_INFO}, 3 whisker", max=3)
     resolution = None
     if calibration.is_calibrated:
         per_um = 1.0 / float(calibration.pixel_size_um)
