@@ -718,6 +718,12 @@ class WhiskerResult:
         )
         return row
 
+    def row_columns(self) -> list[str]:
+        """The columns of :meth:`rows` (also when there are no whiskers)."""
+        u = unit_suffix(self.unit)
+        return ["whisker", "row_px", "col_px", "angle_deg", f"length_{u}", f"width_{u}",
+                "aspect", "n_pixels", "touches_edge"]
+
     def rows(self) -> list[dict[str, Any]]:
         """One row per whisker (``whiskers.csv``), lengths in ``unit``, positions in px of
         the measured grid."""

@@ -378,7 +378,7 @@ def whisker_csv(result: Any, stem: str) -> str:
     import pandas as pd  # heavy: imported only when a table is made
 
     rows = result.whiskers.rows()
-    frame = pd.DataFrame(rows, columns=None if rows else ["whisker"])
+    frame = pd.DataFrame(rows, columns=result.whiskers.row_columns())
     if rows:
         r, c = result.to_file_coords(frame["row_px"].to_numpy(), frame["col_px"].to_numpy())
         frame["row_px"], frame["col_px"] = r, c
