@@ -103,3 +103,16 @@ def test_min_width_in_um_and_px():
     cfg = AnalysisConfig().with_overrides({"whiskers.min_width_um": 0.1})
     assert min_width_px(mic, cfg) == pytest.approx(5.0)
     assert min_width_px(mic, AnalysisConfig()) == 3.0
+
+
+def test_the_whisker_film_spec_reads_columns_the_row_has():
+    from semscan.lots.specs import read_spec_file
+
+    _, mic = _film(8.0, 80.0, 30, 7)
+    row = analyze_micrograph(mic, config=AnalysisConfig().with_overrides(ON),
+                             view="surface").to_row()
+    spec = read_spec_file("whisker_film")
+    names = [(c.kind, c.key) for c in spec.criteria]
+    assert [n for kind, n in names if kind == "result" and n not in row] == []
+    assert {n for kind, n in names if kind == "result"} >= {
+        "whisker_length_mean_um", "whisker_width_mean_um", "whisker_aspect_mean"}
