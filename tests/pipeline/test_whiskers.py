@@ -116,3 +116,39 @@ def test_the_whisker_film_spec_reads_columns_the_row_has():
     assert [n for kind, n in names if kind == "result" and n not in row] == []
     assert {n for kind, n in names if kind == "result"} >= {
         "whisker_length_mean_um", "whisker_width_mean_um", "whisker_aspect_mean"}
+
+
+def test_whiskers_in_a_cross_section_are_measured_in_the_film():
+    from semscan.phantoms.films import synthetic_cross_section
+    from semscan.phantoms.render import render_sem
+    from semscan.phantoms.whiskers import Rod, rod_mask
+
+    shape = (512, 768)
+    pore, spec, _ = synthetic_cross_section(shape, thickness_px=300, a_px=12, b_px=6,
+                                            porosity=0.4, seed=5)
+    rows = np.flatnonzero(spec.any(axis=1))
+    rng = np.random.default_rng(1)
+    rods, whisker = [], np.zeros(shape, bool)
+    for _ in range(12):  # whiskers lie near the film plane in a section
+        rod = Rod(float(rng.uniform(rows.min() + 30, rows.max() - 30)),
+                  float(rng.uniform(80, 690)), float(rng.uniform(60, 110)), 7.0,
+                  float(rng.uniform(-25, 25)) % 180)
+        m = rod_mask(shape, rod)
+        if not (m & whisker).any():
+            rods.append(rod)
+            whisker |= m
+    img = render_sem((pore & ~whisker) | ~spec, seed=3, bright=whisker)
+    vacuum = 0.07 + np.random.default_rng(4).normal(0, 0.05, shape)
+    mic = Micrograph.from_array(np.clip(np.where(spec, img, vacuum), 0, 1).astype(np.float32),
+                                pixel_size_um=0.02)
+    cfg = AnalysisConfig().with_overrides({**FAST, "whiskers.enabled": True})
+    res = analyze_micrograph(mic, config=cfg, view="cross-section")
+    wh = res.whiskers
+    assert res.cross_section is not None
+    assert wh.count == len(rods) and len(wh.complete) == len(rods)
+    assert wh.lengths().mean() == pytest.approx(0.02 * np.mean([r.length_px for r in rods]),
+                                                rel=0.05)
+    assert wh.widths().mean() == pytest.approx(0.02 * 7.0, rel=0.05)
+    assert wh.area_fraction == pytest.approx(whisker[spec].mean(), abs=0.01)
+    matrix = (pore & ~whisker & spec).sum() / (spec & ~whisker).sum()
+    assert wh.matrix_porosity == pytest.approx(matrix, abs=0.025)
