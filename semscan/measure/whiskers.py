@@ -21,7 +21,13 @@ weight ratio 50:50 to 99:1) give no measurement method. semscan's operational de
   out of the L and L/D distributions; since a long whisker touches the border more often
   than a short one, the complete whiskers are weighted by the Miles-Lantuejoul edge
   correction (:func:`miles_lantuejoul_weight`) for the corrected mean length
-  ``whisker_length_ml_mean``. D is not biased by the border and uses every whisker.
+  ``whisker_length_ml_mean``. D is not biased by the border and uses every whisker. The
+  L/D distribution starts at ``min_aspect`` (``[whiskers] min_aspect``, default 3): a
+  bright object shorter than that cannot be told from a polymer particle lit by the
+  secondary-electron edge effect.
+- *Touching and crossing whiskers* are separated
+  (:func:`~semscan.measure.whisker_split.separate_whiskers`); width and ends come from the
+  grey image (:func:`~semscan.measure.whisker_split.refine_whiskers`).
 - *Area (= volume) fraction* of the whiskers is whisker pixels / analysed pixels; the
   matrix porosity is pore / (pore + polymer) pixels: whisker pixels are neither.
 - *Weight ratio.* With densities rho_p (polymer) and rho_w (whisker) in g/cm³, the
@@ -110,7 +116,7 @@ def weight_fraction(
     return mw / (mw + mp) if mw + mp > 0 else math.nan
 
 
-def _stats(values: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
+def _stats(values: np.ndarray) -> dict[str, float]:
     v = np.asarray(values, float)
     if v.size == 0:
         return {"mean": math.nan, "sd": math.nan,
