@@ -45,7 +45,10 @@ def ensure_env(extras: str) -> None:
 def run() -> int:
     ensure_env("reports")
     out = ROOT / "out" / "samples"
-    _sh(BIN / "semscan", "analyze", ROOT / "data", "--out", out, "--report")
+    # --whiskers: data/whisker_film/ is a whisker-filled film (the other samples have none
+    # and are measured as without it); the densities give its polymer : whisker weight ratio
+    _sh(BIN / "semscan", "analyze", ROOT / "data", "--out", out, "--report", "--whiskers",
+        "--density", "polymer=1.38,whisker=3.3")
     print(f"report: {out / 'report.html'} (also report.pdf, results.xlsx)", flush=True)
     return 0
 

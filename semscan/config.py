@@ -60,6 +60,8 @@ __all__ = [
     "MeasureConfig",
     "OptionError",
     "SegmentConfig",
+    "WhiskerConfig",
+    "parse_densities",
 ]
 
 #: Largest length option accepted (µm): 10 cm, far beyond any SEM field.
@@ -286,6 +288,74 @@ class ClassifyConfig:
     }
 
 
+@_section
+class WhiskerConfig:
+    """Whiskers as a third phase (:mod:`semscan.measure.whiskers`); off by default.
+
+    Attributes
+    ----------
+    enabled : bool
+        Look for whiskers (bright straight rods) apart from polymer and pores; the
+        porosity is then that of the matrix, pore / (pore + polymer).
+    min_width_um : float or None
+        Least whisker width D (µm); None: 3 px.
+    min_aspect : float
+        Least L / D of a whisker. The claims' whiskers have L / D >= 1.5, but a bright
+        object shorter than 3 widths cannot be told from a polymer particle lit up by the
+        secondary-electron edge effect, so the measured L / D distribution starts at 3.
+    density : str or None
+        Polymer and whisker densities in g/cm³, ``"polymer=1.38,whisker=3.3"``, for the
+        polymer : whisker weight ratio; None: no weight ratio.
+    """
+
+    enabled: bool = False
+    min_width_um: float | None = None
+    min_aspect: float = 3.0
+    density: str | None = None
+
+    LIMITS: ClassVar[dict[str, Range]] = {
+        "min_width_um": _LEN,
+        "min_aspect": Range(1.0, 1000.0),
+    }
+
+
+def parse_densities(text: str | None) -> tuple[float, float] | None:
+    """``'polymer=1.38,whisker=3.3'`` (g/cm³) to ``(1.38, 3.3)``; None or '' to None.
+
+    Raises
+    ------
+    ConfigError
+        If the text is not two positive numbers named polymer and whisker.
+
+    Examples
+    --------
+    >>> parse_densities("whisker=3.3, polymer=1.38")
+    (1.38, 3.3)
+    """
+    if text is None or not str(text).strip():
+        return None
+    found: dict[str, float] = {}
+    for part in str(text).split(","):
+        name, eq, value = part.partition("=")
+        name = name.strip().lower()
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not eq or name not in ("polymer", "whisker") or not 0 < number < float("inf"):
+            raise ConfigError(
+                f"density {text!r} is not understood at {part.strip()!r}; give the two "
+                "densities in g/cm³ as polymer=1.38,whisker=3.3"
+            )
+        found[name] = number
+    if set(found) != {"polymer", "whisker"}:
+        raise ConfigError(
+            f"density {text!r} names {', '.join(sorted(found)) or 'nothing'}; give both as "
+            "polymer=1.38,whisker=3.3 (g/cm³)"
+        )
+    return found["polymer"], found["whisker"]
+
+
 #: A configuration file is read only up to this size.
 MAX_CONFIG_BYTES = 1 << 20
 
@@ -295,6 +365,7 @@ _SECTIONS = {
     "measure": MeasureConfig,
     "cross_section": CrossSectionConfig,
     "classify": ClassifyConfig,
+    "whiskers": WhiskerConfig,
 }
 
 
@@ -312,6 +383,7 @@ class AnalysisConfig:
     measure: MeasureConfig = field(default_factory=MeasureConfig)
     cross_section: CrossSectionConfig = field(default_factory=CrossSectionConfig)
     classify: ClassifyConfig = field(default_factory=ClassifyConfig)
+    whiskers: WhiskerConfig = field(default_factory=WhiskerConfig)
 
     def __post_init__(self) -> None:
         for name, cls in _SECTIONS.items():
@@ -505,6 +577,7 @@ def toml_name(section: str, key: str) -> tuple[str, str]:
 
 
 def _check_together(cfg: AnalysisConfig) -> None:
+    parse_densities(cfg.whiskers.density)  # raises on a malformed --density
     seg = cfg.segment
     if seg.method == "manual" and seg.manual_threshold is None:
         raise OptionError(

@@ -326,3 +326,21 @@ def test_choices_come_from_one_module():
     assert _literal_values(hints["view"]) == set(_choices.CONFIG_VIEWS)
     assert set(_choices.GLOBAL_METHODS) < set(_choices.THRESHOLD_METHODS)
     assert set(_choices.VIEWS) < set(_choices.CONFIG_VIEWS)
+
+
+def test_whisker_options_and_densities():
+    from semscan.config import parse_densities
+
+    cfg = AnalysisConfig()
+    assert cfg.whiskers.enabled is False and cfg.whiskers.density is None
+    on = cfg.with_overrides({"whiskers.enabled": True,
+                             "whiskers.density": "polymer=1.38,whisker=3.3"})
+    assert AnalysisConfig.from_toml(on.to_toml()) == on and on.hash() != cfg.hash()
+    assert parse_densities(on.whiskers.density) == (1.38, 3.3)
+    assert parse_densities("") is None
+    for bad, match in (("polymer=1.38", "give both"), ("polymer=-1,whisker=3", "not understood"),
+                       ("steel=7.8,whisker=3", "not understood"), ("1.38,3.3", "not understood")):
+        with pytest.raises(ConfigError, match=match):
+            cfg.with_overrides({"whiskers.density": bad})
+    with pytest.raises(ConfigError, match="min_aspect"):
+        cfg.with_overrides({"whiskers.min_aspect": 0.5})

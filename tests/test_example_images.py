@@ -18,7 +18,8 @@ def test_generator_reproduces_the_committed_samples(tmp_path):
     from scripts.make_example_images import main
 
     main(tmp_path)
-    for name in ("sample_surface.tif", "sample_cross_section.tif"):
+    for name in ("sample_surface.tif", "sample_cross_section.tif",
+                 "whisker_film/sample_whisker_film.tif"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
 
 
@@ -44,3 +45,20 @@ def test_surface_sample_measures_near_its_truth():
     assert res.pore_intercept.mean == pytest.approx(
         truth["closed_form"]["pore_chord_mean_um"], rel=0.10
     )
+
+
+def test_whisker_sample_measures_near_its_truth():
+    truth = json.loads((DATA / "whisker_film" / "sample_whisker_film.json").read_text())["truth"]
+    m = read_micrograph(DATA / "whisker_film" / "sample_whisker_film.tif")
+    cfg = AnalysisConfig().with_overrides(
+        {"classify.enabled": False, "measure.local_thickness": False, "whiskers.enabled": True,
+         "whiskers.density": "polymer=1.38,whisker=3.3"}
+    )
+    wh = analyze_micrograph(m, config=cfg, view="surface").whiskers
+    assert wh.count == pytest.approx(truth["whiskers_visible"], rel=0.05)
+    assert wh.lengths().mean() == pytest.approx(truth["length_mean_complete_um"], rel=0.05)
+    assert wh.widths().mean() == pytest.approx(truth["width_mean_um"], rel=0.05)
+    assert wh.area_fraction == pytest.approx(truth["whisker_area_fraction"], abs=0.01)
+    assert wh.matrix_porosity == pytest.approx(truth["matrix_porosity"], abs=0.025)
+    assert wh.weight_fraction == pytest.approx(truth["whisker_weight_fraction_at_1.38_3.3"],
+                                               abs=0.02)

@@ -27,7 +27,7 @@ from semscan.config import _SECTIONS, AnalysisConfig, OptionError, parse_toml, r
 from semscan.errors import ConfigError
 
 #: Flags that are not simply the key with dashes.
-_SPECIAL = {("classify", "enabled"): "classify"}
+_SPECIAL = {("classify", "enabled"): "classify", ("whiskers", "enabled"): "whiskers"}
 
 #: Former flag names (still accepted, hidden from --help): old name -> section.key.
 FORMER_FLAGS = {

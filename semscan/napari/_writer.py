@@ -42,7 +42,8 @@ def layer_calibration(meta: dict[str, Any]) -> Any:
 
 
 def write_labels(path: str, data: Any, meta: dict[str, Any]) -> list[str]:
-    """Write a 2-D Labels layer holding 0 solid, 1 pore, 2 excluded as a label TIFF.
+    """Write a 2-D Labels layer holding 0 solid, 1 pore, 2 excluded (3 whisker) as a label
+    TIFF.
 
     Raises
     ------
@@ -56,11 +57,11 @@ def write_labels(path: str, data: Any, meta: dict[str, Any]) -> list[str]:
     if arr.ndim != 2:
         raise PluginError(f"a semscan label TIFF is one 2-D image; this layer has shape "
                           f"{arr.shape}")
-    bad = sorted({int(v) for v in np.unique(arr) if v not in (0, 1, 2)})[:5]
+    bad = sorted({int(v) for v in np.unique(arr) if v not in (0, 1, 2, 3)})[:5]
     if bad:
         raise PluginError(
-            f"the layer holds labels {bad} besides 0 solid, 1 pore, 2 excluded; a semscan "
-            "label TIFF holds only those (paint with 0, 1 and 2)"
+            f"the layer holds labels {bad} besides 0 solid, 1 pore, 2 excluded, 3 whisker; "
+            "a semscan label TIFF holds only those (paint with 0, 1, 2 and 3)"
         )
     write_label_tiff(path, arr, layer_calibration(meta))
     return [str(path)]

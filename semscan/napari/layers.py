@@ -32,12 +32,14 @@ __all__ = [
 
 LayerData = tuple[Any, dict[str, Any], str]
 
-#: Labels-layer colours (RGBA, 0-1) of 0 solid (transparent), 1 pore, 2 excluded.
+#: Labels-layer colours (RGBA, 0-1) of 0 solid (transparent), 1 pore, 2 excluded,
+#: 3 whisker (``--whiskers``; the overlay's whisker colour).
 LABEL_COLORS: dict[int | None, tuple[float, float, float, float]] = {
     None: (0.0, 0.0, 0.0, 0.0),
     0: (0.0, 0.0, 0.0, 0.0),
     1: (40 / 255, 140 / 255, 1.0, 1.0),
     2: (1.0, 150 / 255, 30 / 255, 1.0),
+    3: (1.0, 70 / 255, 20 / 255, 1.0),
 }
 LINE_COLOR = (1.0, 230 / 255, 0.0, 0.8)
 CHORD_COLOR = (1.0, 40 / 255, 40 / 255, 1.0)

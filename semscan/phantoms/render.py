@@ -61,7 +61,8 @@ class RenderParams:
 
 
 def render_sem(
-    pore: np.ndarray, *, seed: int, params: RenderParams | None = None, pores: str = "dark"
+    pore: np.ndarray, *, seed: int, params: RenderParams | None = None, pores: str = "dark",
+    bright: np.ndarray | None = None, bright_level: float = 0.92,
 ) -> np.ndarray:
     """Render a pore mask as a secondary-electron-like grey image.
 
@@ -75,6 +76,11 @@ def render_sem(
         Grey levels and flaws; defaults to :class:`RenderParams()`.
     pores : {'dark', 'bright'}
         Grey level of the pores (``'bright'`` inverts the rendered image).
+    bright : ndarray of bool, shape (rows, columns), optional
+        A third phase brighter than the solid (inorganic whiskers,
+        :mod:`semscan.phantoms.whiskers`), painted at ``bright_level`` before the blur.
+    bright_level : float
+        Grey level of ``bright``.
 
     Returns
     -------
@@ -110,6 +116,8 @@ def render_sem(
         depth = ndi.distance_transform_edt(pore)
         rim = p.rim_gain * contrast * np.exp(-(depth - 1.0) / max(p.rim_px, 1e-3))
         img += np.where(pore, rim, 0.0)
+    if bright is not None:
+        img[np.asarray(bright, bool)] = bright_level
     if p.blur_px > 0:
         img = ndi.gaussian_filter(img, p.blur_px)
     if p.gradient > 0:

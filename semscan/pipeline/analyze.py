@@ -39,6 +39,7 @@ from semscan.pipeline.section import (
     detected_view,
     film_frame_cross_section,
 )
+from semscan.pipeline.whiskers import find_whiskers
 from semscan.segment import Segmentation, segment_micrograph
 
 __all__ = ["analyze_micrograph", "analyze_path"]
@@ -236,7 +237,12 @@ def analyze_micrograph(
         timings["cross_section"] = time.perf_counter() - t
         warnings_.extend(getattr(cross_section, "warnings", ()))
 
-    measured = measure_masks(micrograph, seg, config=cfg, models=models)
+    found = None
+    if cfg.whiskers.enabled and seg.whisker is None:
+        t = time.perf_counter()
+        seg, found = find_whiskers(micrograph, seg, config=cfg)
+        timings["whiskers_found"] = time.perf_counter() - t
+    measured = measure_masks(micrograph, seg, config=cfg, models=models, whiskers=found)
     warnings_.extend(measured.warnings)
     timings.update(measured.timings)
     verdict = measured.verdict

@@ -29,9 +29,11 @@ from semscan.measure import (
     mil_rose,
     porosity,
 )
+from semscan.measure.whiskers import Whisker, WhiskerResult
 from semscan.micrograph import Micrograph
 from semscan.pipeline.models import Models
 from semscan.pipeline.section import image_verdict
+from semscan.pipeline.whiskers import whisker_measurement
 from semscan.segment import Segmentation
 from semscan.segment.verdict import Verdict
 
@@ -59,6 +61,7 @@ class Measurements:
     structure: StructureClass | None
     warnings: tuple[str, ...]
     timings: tuple[tuple[str, float], ...]
+    whiskers: WhiskerResult | None = None
 
     def result_fields(self) -> dict[str, object]:
         """The :class:`~semscan.pipeline.ImageResult` fields these measurements fill."""
@@ -71,6 +74,7 @@ class Measurements:
             "chords_columns": self.chords_columns,
             "local_thickness": self.local_thickness,
             "structure": self.structure,
+            "whiskers": self.whiskers,
         }
 
 
@@ -82,6 +86,7 @@ def measure_masks(
     models: Models,
     quick: bool = False,
     cache: dict[str, object] | None = None,
+    whiskers: tuple[Whisker, ...] | None = None,
 ) -> Measurements:
     """Measure ``seg`` (in ``micrograph``'s grid) with the options of ``config``.
 
@@ -103,6 +108,12 @@ def measure_masks(
         the verdict's grey-image signals and the structure features of each field. The
         numbers are those measured without it; only the parts of the image an edit can
         change are computed again.
+    whiskers : tuple of semscan.measure.whiskers.Whisker, optional
+        The whiskers found (:func:`~semscan.pipeline.whiskers.find_whiskers`). When ``seg``
+        has a whisker phase, the porosity is that of the matrix, pore / (pore + polymer)
+        (whisker pixels are left out of its region), and the whiskers are measured
+        (``Measurements.whiskers``); the intercepts count a whisker as solid (a pore ends
+        at a whisker as at a polymer wall).
 
     Returns
     -------
@@ -144,8 +155,14 @@ def measure_masks(
     warnings_.extend(pore_ic.warnings)
 
     t = time.perf_counter()
-    por = porosity(seg.pore, region=region, n_lines=mcfg.n_lines)
+    matrix = region if seg.whisker is None else region & ~seg.whisker
+    por = porosity(seg.pore, region=matrix, n_lines=mcfg.n_lines)
     timings["porosity"] = time.perf_counter() - t
+    whisker_result = None
+    if seg.whisker is not None:
+        t = time.perf_counter()
+        whisker_result = whisker_measurement(micrograph, seg, config=config, whiskers=whiskers)
+        timings["whiskers"] = time.perf_counter() - t
 
     directional = rows = cols = lt = None
     if mcfg.mil_step_deg > 0:
@@ -171,7 +188,7 @@ def measure_masks(
             "not recomputed"
         )
         return Measurements(pore_ic, solid_ic, por, directional, rows, cols, None, None, None,
-                            tuple(warnings_), tuple(timings.items()))
+                            tuple(warnings_), tuple(timings.items()), whisker_result)
     if mcfg.local_thickness:
         t = time.perf_counter()
         if cache is None:
@@ -218,4 +235,4 @@ def measure_masks(
                 "after resampling it to one scale (class_scale_ratio)"
             )
     return Measurements(pore_ic, solid_ic, por, directional, rows, cols, lt, verdict, structure,
-                        tuple(warnings_), tuple(timings.items()))
+                        tuple(warnings_), tuple(timings.items()), whisker_result)

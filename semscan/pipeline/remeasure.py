@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 LABEL_SOLID, LABEL_PORE, LABEL_EXCLUDED = 0, 1, 2
+#: Whiskers, a third phase (``--whiskers``; :mod:`semscan.pipeline.whiskers`).
+LABEL_WHISKER = 3
 
 # Per analysed image, what a re-measure keeps for the next one (the local-thickness map,
 # the fields' structure features): :func:`measure_masks`' ``cache``. Held as long as the
@@ -117,12 +119,12 @@ def _check_labels(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         raise RemeasureError(
             f"a label image holds integers 0 solid, 1 pore, 2 excluded, got dtype {arr.dtype}"
         )
-    bad = ~np.isin(arr, (LABEL_SOLID, LABEL_PORE, LABEL_EXCLUDED))
+    bad = ~np.isin(arr, (LABEL_SOLID, LABEL_PORE, LABEL_EXCLUDED, LABEL_WHISKER))
     if bad.any():
         values = sorted({int(v) for v in np.unique(arr[bad])[:5]})
         raise RemeasureError(
-            f"the label image has values {values} besides 0 solid, 1 pore, 2 excluded; "
-            "paint only with labels 0, 1 and 2"
+            f"the label image has values {values} besides 0 solid, 1 pore, 2 excluded, "
+            "3 whisker; paint only with labels 0, 1, 2 and 3"
         )
     return arr
 
@@ -235,14 +237,16 @@ def segmentation_from_labels(segmentation: Segmentation, labels: np.ndarray) -> 
     ----------
     segmentation : semscan.segment.Segmentation
     labels : ndarray of int, shape ``segmentation.shape``
-        0 solid, 1 pore, 2 excluded.
+        0 solid, 1 pore, 2 excluded (3 whisker: solid, and the whisker phase).
     """
     arr = _check_labels(labels, segmentation.shape)
+    whisker = arr == LABEL_WHISKER
     return segmentation.with_masks(
         arr == LABEL_PORE,
-        arr == LABEL_SOLID,
+        (arr == LABEL_SOLID) | whisker,
         arr == LABEL_EXCLUDED,
         method_reason=f"{segmentation.method_reason}; masks edited by a reviewer",
+        whisker=whisker if whisker.any() or segmentation.whisker is not None else None,
     )
 
 

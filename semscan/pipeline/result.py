@@ -29,6 +29,7 @@ from semscan.measure import (
 )
 from semscan.measure.cross_section import CrossSectionResult
 from semscan.measure.view import ViewDecision
+from semscan.measure.whiskers import WhiskerResult
 from semscan.micrograph import FrameRotation, Micrograph
 from semscan.pipeline.file_grid import FileGeometry, file_geometry, to_file_coords, to_file_grid
 from semscan.segment import Segmentation
@@ -137,6 +138,9 @@ class ImageResult:
         The verdict with the signals it was decided on.
     masks_from : str
         The corrected label TIFF the masks came from (``semscan analyze --masks``), else ''.
+    whiskers : semscan.measure.whiskers.WhiskerResult or None
+        Whiskers as a third phase (``[whiskers] enabled``), else None; with them
+        ``porosity`` is that of the matrix, pore / (pore + polymer).
 
     Notes
     -----
@@ -172,6 +176,7 @@ class ImageResult:
     verdict_reason: str = ""
     verdict_detail: Verdict | None = None
     masks_from: str = ""
+    whiskers: WhiskerResult | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.timings, Timings):
@@ -264,6 +269,7 @@ class ImageResult:
             self.chords_columns,
             self.local_thickness,
             self.cross_section,
+            self.whiskers,
         ):
             if part is not None:
                 row.update(part.to_dict())

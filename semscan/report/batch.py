@@ -39,6 +39,7 @@ from semscan.report.outputs import (
 from semscan.report.records import (
     Record,
     merge_chords,
+    merge_whiskers,
     read_run_json,
     remove_failure_record,
     remove_stale_temporaries,
@@ -423,9 +424,11 @@ def rebuild_tables(out_dir: str | Path) -> dict[str, Record]:
     if results:
         write_tables(out, [r.row for r in results])
         merge_chords(out, [r.name for r in results])
+        merge_whiskers(out, [r.name for r in results])
         write_samples(out, [{"row": r.row, "sample_pool": r.sample_pool} for r in results])
     else:
-        for name in ("results.csv", "results.parquet", "chords.parquet", "samples.csv"):
+        for name in ("results.csv", "results.parquet", "chords.parquet", "samples.csv",
+                     "whiskers.csv"):
             (out / name).unlink(missing_ok=True)
     fails = sorted(
         (r for r in latest.values() if r.kind == "failure"),

@@ -16,6 +16,8 @@ Layout of an output folder::
     masks/<stem>_labels.tif        label image, 0 solid, 1 pore, 2 excluded (--save-masks), in
                                    the input file's pixel grid, pixel size in µm (ImageJ)
     chords/<stem>.parquet          per-image intercepts, merged into chords.parquet
+    whiskers.csv                   one row per whisker of every image analysed with
+                                   --whiskers (whiskers/<stem>.csv merged)
 
 Every file is written to a temporary name and renamed into place, so an interrupted run
 never leaves a half-written file; the per-image JSON is written last and marks the image
@@ -215,6 +217,11 @@ class ImageOutputWriter:
         row["output_stem"] = stem
         chords = _chord_frame(result, stem)
         _atomic_via(self.out_dir / "chords" / f"{stem}.parquet", lambda p: chords.to_parquet(p))
+        if getattr(result, "whiskers", None) is not None:
+            atomic_write(self.out_dir / "whiskers" / f"{stem}.csv",
+                         whisker_csv(result, stem), encoding=CSV_ENCODING)
+        else:  # an earlier run's whiskers of this image are not this result's
+            (self.out_dir / "whiskers" / f"{stem}.csv").unlink(missing_ok=True)
         if self.overlays:
             _atomic_via(
                 self.out_dir / "overlays" / f"{stem}.png", lambda p: save_overlay(result, p)
@@ -274,6 +281,8 @@ def write_label_tiff(path: str | Path, labels: np.ndarray, calibration: Any) -> 
     ('micron', (50, 1))
     """
     metadata: dict[str, Any] = {"Info": LABELS_INFO, "min": 0, "max": 2}
+    if labels.size and int(np.max(labels)) == 3:  # --whiskers: a third phase
+        metadata.update(Info=f"{LABELS_INFO}, 3 whisker", max=3)
     resolution = None
     if calibration.is_calibrated:
         per_um = 1.0 / float(calibration.pixel_size_um)
@@ -319,8 +328,9 @@ def image_json(result: Any) -> dict[str, Any]:
         "local_thickness",
         "cross_section",
         "structure",
+        "whiskers",
     ):
-        part = getattr(result, key)
+        part = getattr(result, key, None)
         out[key] = None if part is None else part.to_dict()
     if result.directional is not None:
         d = result.directional
@@ -359,6 +369,22 @@ def _length_counts(chords: Any) -> dict[str, Any]:
         values, counts = np.unique(lengths[sel], return_counts=True)
         out[key] = {"lengths": values, "counts": counts}
     return out
+
+
+def whisker_csv(result: Any, stem: str) -> str:
+    """The ``whiskers/<stem>.csv`` text: one row per whisker of ``result`` (file, stem,
+    centre and angle, length and width in µm or px, L/D, pixels, whether it touches the
+    edge), positions in px of the input file's grid."""
+    import pandas as pd  # heavy: imported only when a table is made
+
+    rows = result.whiskers.rows()
+    frame = pd.DataFrame(rows, columns=result.whiskers.row_columns())
+    if rows:
+        r, c = result.to_file_coords(frame["row_px"].to_numpy(), frame["col_px"].to_numpy())
+        frame["row_px"], frame["col_px"] = r, c
+    frame.insert(0, "output_stem", stem)
+    frame.insert(0, "file", result.micrograph.path)
+    return frame.to_csv(index=False)
 
 
 def _chord_frame(result: Any, stem: str) -> Any:

@@ -4,6 +4,9 @@ One RGB picture per analysed image: pores tinted blue, excluded pixels hatched o
 the lines of the intercept method in yellow with their pore segments in red, a scale bar
 in the image's unit, and the headline numbers in a box at the top-left. Cross-sections
 also get the detected film surfaces (green) and the thickness positions (magenta).
+Images analysed with ``--whiskers`` get their whiskers tinted orange-red with each
+whisker's axis drawn (white: complete; grey: touching the edge, left out of the L
+distribution).
 
 The picture is in the input file's own pixel grid (:mod:`semscan.pipeline.file_grid`): the same
 width and height as the file, so it lies exactly over the original. The rows of a cropped
@@ -33,9 +36,11 @@ OVERLAY_RGB: dict[str, tuple[int, int, int]] = {
     "chord": (255, 40, 40),
     "surface": (40, 230, 60),
     "thickness": (255, 0, 255),
+    "whisker": (255, 70, 20),
 }
 _PORE = np.array(OVERLAY_RGB["pore"], np.float32)
 _HATCH = np.array(OVERLAY_RGB["excluded"], np.float32)
+_WHISKER = np.array(OVERLAY_RGB["whisker"], np.float32)
 
 
 def nice_scale_length(field_width: float) -> float:
@@ -104,6 +109,20 @@ def headline(result: Any) -> list[str]:
             lines.append(
                 f"cross-section: laminar kappa = {kappa:.2f}; thickness {_fmt(thick, unit)}"
             )
+    wh = getattr(result, "whiskers", None)
+    if wh is not None:
+        row = wh.to_dict()
+        from semscan.calibration import unit_suffix
+
+        u = unit_suffix(unit)
+        lines.append(
+            f"whiskers: {wh.count} ({len(wh.complete)} complete), area "
+            f"{100 * wh.area_fraction:.1f} %,"
+            f" L {_fmt(row.get(f'whisker_length_mean_{u}'), unit)}, D "
+            f"{_fmt(row.get(f'whisker_width_mean_{u}'), unit)}, L/D "
+            f"{row.get('whisker_aspect_mean', float('nan')):.1f}; matrix porosity "
+            f"{100 * wh.matrix_porosity:.1f} %"
+        )
     st = result.structure
     if st is not None:
         row = st.to_dict()
@@ -156,6 +175,9 @@ def render_overlay(result: Any) -> np.ndarray:
     labels = result.labels_full
     pore = labels == 1
     rgb[pore] = 0.65 * rgb[pore] + 0.35 * _PORE
+    whisker = labels == 3
+    if whisker.any():
+        rgb[whisker] = 0.5 * rgb[whisker] + 0.5 * _WHISKER
     excluded = labels == 2
     if excluded.any():
         rr, cc = np.nonzero(excluded)
@@ -175,6 +197,8 @@ def render_overlay(result: Any) -> np.ndarray:
         draw.line([(c0, r0), (c1, r1)], fill=(*OVERLAY_RGB["chord"], 255), width=width + 1)
     if result.cross_section is not None:
         _draw_cross_section(draw, geometry, width)
+    if getattr(result, "whiskers", None) is not None:
+        _draw_whiskers(draw, result, width)
 
     size = max(11, int(15 * max(scale, 0.7)))
     font, has_mu = _font(size)
@@ -220,6 +244,16 @@ def _draw_cross_section(draw: Any, geometry: Any, width: int) -> None:
         )
     for r0, c0, r1, c1 in geometry.thickness:
         draw.line([(c0, r0), (c1, r1)], fill=(*OVERLAY_RGB["thickness"], 230), width=width + 1)
+
+
+def _draw_whiskers(draw: Any, result: Any, width: int) -> None:
+    """Each whisker's axis, in the file's pixels: white when complete, grey at the edge."""
+    for w in result.whiskers.whiskers:
+        (r0, c0), (r1, c1) = w.endpoints()
+        rr, cc = result.to_file_coords(np.array([r0, r1]), np.array([c0, c1]))
+        colour = (150, 150, 150, 230) if w.touches_edge else (255, 255, 255, 230)
+        draw.line([(float(cc[0]), float(rr[0])), (float(cc[1]), float(rr[1]))], fill=colour,
+                  width=width)
 
 
 def save_overlay(result: Any, path: str | Path) -> Path:

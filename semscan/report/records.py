@@ -203,6 +203,21 @@ def merge_chords(out_dir: Path, stems: Iterable[str]) -> int:
     return len(frame)
 
 
+def merge_whiskers(out_dir: Path, stems: Iterable[str]) -> int:
+    """Concatenate the per-image ``whiskers/<stem>.csv`` of ``stems`` into ``whiskers.csv``
+    (removed when no image has whiskers measured); returns the number of whiskers."""
+    import pandas as pd  # heavy: imported only when a table is made
+
+    parts = [out_dir / "whiskers" / f"{s}.csv" for s in stems]
+    frames = [pd.read_csv(p, encoding=CSV_ENCODING) for p in parts if p.exists()]
+    if not frames:
+        (out_dir / "whiskers.csv").unlink(missing_ok=True)
+        return 0
+    frame = pd.concat(frames, ignore_index=True)
+    atomic_write(out_dir / "whiskers.csv", _csv_text(frame), encoding=CSV_ENCODING)
+    return len(frame)
+
+
 def write_failures(out_dir: Path, failures: list[tuple[str, str]]) -> None:
     """Write ``failures.csv`` (file, error); removes a stale one when nothing failed."""
     import pandas as pd  # heavy: imported only when a table is made

@@ -79,6 +79,11 @@ class Segmentation:
         recompute :attr:`contrast` in :meth:`with_excluded`; not part of the row form.
     pores : str
         ``'dark'`` or ``'bright'``, as segmented.
+    whisker : ndarray of bool or None
+        Whiskers, a third phase (``semscan analyze --whiskers``;
+        :mod:`semscan.segment.whiskers`): a subset of ``solid`` (so pore / solid /
+        excluded still cover every pixel once), label 3 in :meth:`labels`; None when
+        whiskers were not looked for.
     """
 
     pore: np.ndarray
@@ -95,6 +100,7 @@ class Segmentation:
     warnings: tuple[str, ...]
     contrast_grey: np.ndarray | None = field(default=None, repr=False)
     pores: str = "dark"
+    whisker: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -102,7 +108,7 @@ class Segmentation:
         return (int(self.pore.shape[0]), int(self.pore.shape[1]))
 
     def labels(self) -> np.ndarray:
-        """Label image, uint8: 0 solid, 1 pore, 2 excluded.
+        """Label image, uint8: 0 solid, 1 pore, 2 excluded (3 whisker, when looked for).
 
         Examples
         --------
@@ -114,6 +120,8 @@ class Segmentation:
         """
         out = np.zeros(self.pore.shape, np.uint8)
         out[self.pore] = 1
+        if self.whisker is not None:
+            out[self.whisker & ~self.excluded] = 3
         out[self.excluded] = 2
         return out
 
@@ -165,11 +173,11 @@ class Segmentation:
         """A copy with these masks (e.g. corrected by a reviewer); fractions, contrast and
         the quality warnings are recomputed, ``changes`` replace other fields."""
         kept = tuple(w for w in self.warnings if not w.startswith(_QUALITY_PREFIXES))
-        return dataclasses.replace(
-            self,
-            **_masks_and_quality(self.contrast_grey, pore, solid, excluded, self.pores, kept),
-            **changes,
-        )
+        fields_ = _masks_and_quality(self.contrast_grey, pore, solid, excluded, self.pores, kept)
+        if self.whisker is not None:  # whiskers stay whiskers where they stay solid
+            fields_["whisker"] = self.whisker & np.asarray(solid, bool)
+        fields_.update(changes)
+        return dataclasses.replace(self, **fields_)
 
 
 def _masks_and_quality(

@@ -216,3 +216,40 @@ def test_analyze_refuses_crafted_model_files(tmp_path, sem_folder, payload, flag
                                   str(cases["sibling_cycle"].path)])
         assert res.exit_code == 1 and isinstance(res.exception, SystemExit)
         assert "is not after its parent" in " ".join(res.stderr.split())
+
+
+def test_whiskers_flag_writes_whiskers_csv_columns_and_labels(tmp_path):
+    import tifffile
+
+    from semscan.phantoms.whiskers import render_whisker_film, whisker_film
+    from tests._synthetic import write_fei_tiff
+
+    film = whisker_film((384, 512), n_rods=25, length_px=70, width_px=7, seed=6)
+    write_fei_tiff(tmp_path / "film.tif", render_whisker_film(film, seed=7))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(tmp_path / "film.tif"), "--out", str(out),
+                              "--jobs", "1", "--no-classify", "--no-local-thickness",
+                              "--whiskers", "--density", "polymer=1.38,whisker=3.3",
+                              "--save-masks"])
+    assert res.exit_code == 0, res.stderr
+    row = pd.read_csv(out / "results.csv").iloc[0]
+    per = pd.read_csv(out / "whiskers.csv")
+    assert row["whisker_count"] == len(per) > 10
+    assert row["whisker_density_whisker_g_cm3"] == 3.3
+    assert 0 < row["whisker_weight_fraction"] < 1
+    assert {"length_um", "width_um", "aspect", "touches_edge"} <= set(per.columns)
+    labels = tifffile.imread(next((out / "masks").glob("*.tif")))
+    assert (labels == 3).mean() == pytest.approx(row["whisker_area_fraction"])
+    # the same folder without --whiskers: no whisker rows are left behind
+    res = runner.invoke(app, ["analyze", str(tmp_path / "film.tif"), "--out", str(out),
+                              "--jobs", "1", "--no-classify", "--no-local-thickness"])
+    assert res.exit_code == 0, res.stderr
+    assert not (out / "whiskers.csv").exists()
+    assert "whisker_count" not in pd.read_csv(out / "results.csv").columns
+
+
+def test_a_malformed_density_is_refused_before_any_image(tmp_path):
+    res = runner.invoke(app, ["analyze", str(tmp_path / "x.tif"), "--out", str(tmp_path / "o"),
+                              "--whiskers", "--density", "polymer=1.38"])
+    assert res.exit_code == 2
+    assert "polymer=1.38,whisker=3.3" in res.stderr

@@ -96,6 +96,7 @@ def test_layer_colours_are_the_png_overlay_colours():
 
     assert rgb(layers.LABEL_COLORS[1]) == OVERLAY_RGB["pore"]
     assert rgb(layers.LABEL_COLORS[2]) == OVERLAY_RGB["excluded"]
+    assert rgb(layers.LABEL_COLORS[3]) == OVERLAY_RGB["whisker"]
     assert layers.LABEL_COLORS[0][3] == 0.0  # solid: the grey image shows through
     assert rgb(layers.LINE_COLOR) == OVERLAY_RGB["line"]
     assert rgb(layers.CHORD_COLOR) == OVERLAY_RGB["chord"]

@@ -30,7 +30,7 @@ def test_scale_units_and_refusals(tmp_path):
     assert not layer_calibration({"scale": (0.5, 0.5), "units": ("pixel", "pixel")}
                                  ).is_calibrated
     assert not layer_calibration({"scale": (0.5, 0.4), "units": ("um", "um")}).is_calibrated
-    with pytest.raises(PluginError, match=r"labels \[3, 7\]"):
-        write_labels(str(tmp_path / "x.tif"), np.array([[0, 3], [7, 1]]), {})
+    with pytest.raises(PluginError, match=r"labels \[4, 7\]"):  # 3 is whisker
+        write_labels(str(tmp_path / "x.tif"), np.array([[0, 4], [7, 3]]), {})
     with pytest.raises(PluginError, match="2-D"):
         write_labels(str(tmp_path / "x.tif"), np.zeros((2, 3, 3), np.uint8), {})

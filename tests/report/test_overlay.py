@@ -75,3 +75,24 @@ def test_the_lines_of_the_intercept_method_are_drawn(stripes):
 @pytest.mark.parametrize(("field", "expected"), [(10.0, 2.0), (1.0, 0.2), (350.0, 50.0)])
 def test_scale_bar_length_is_a_round_number(field, expected):
     assert nice_scale_length(field) == expected
+
+
+def test_whiskers_are_tinted_with_their_axes_and_headline():
+    from semscan.micrograph import Micrograph
+    from semscan.phantoms.whiskers import render_whisker_film, whisker_film
+    from semscan.pipeline import analyze_micrograph
+    from semscan.report.overlay import headline
+
+    film = whisker_film((256, 320), n_rods=8, length_px=80, width_px=8, seed=4)
+    mic = Micrograph.from_array(render_whisker_film(film, seed=5), pixel_size_um=0.05)
+    cfg = AnalysisConfig().with_overrides({"whiskers.enabled": True, "classify.enabled": False,
+                                           "measure.local_thickness": False})
+    res = analyze_micrograph(mic, config=cfg, view="surface")
+    rgb = render_overlay(res).astype(int)
+    whisker = res.labels_full == 3
+    assert whisker.sum() > 0.5 * film.whisker.sum()
+    # tinted orange-red: red well above blue on whisker pixels, not on polymer
+    polymer = res.labels_full == 0
+    assert (rgb[whisker, 0] - rgb[whisker, 2]).mean() > 80
+    assert abs((rgb[polymer, 0] - rgb[polymer, 2]).mean()) < 30
+    assert any(line.startswith(f"whiskers: {res.whiskers.count} (") for line in headline(res))
