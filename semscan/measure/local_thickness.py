@@ -170,11 +170,15 @@ def _dominated(idx: np.ndarray, levels: np.ndarray) -> np.ndarray:
     pixel (q is itself a seed, or inside a neighbour's disc in turn: levels rise along the
     chain, so it ends at a seed).
     """
-    lev = levels.astype(np.float32)[idx]
     out = np.zeros(idx.shape, bool)
-    for (pr, qr), (pc, qc), step in _NEIGHBOURS:
-        need = lev[pr, pc] + np.float32(step + _DOMINATED_MARGIN)
-        out[pr, pc] |= lev[qr, qc] >= need
+    for step in (1.0, math.sqrt(2.0)):
+        # need[i]: the lowest level index at least step px above level i (len: none is)
+        need = np.searchsorted(levels, levels + step + _DOMINATED_MARGIN).astype(
+            idx.dtype if len(levels) < np.iinfo(idx.dtype).max else np.int64)
+        need_p = need[idx]
+        for (pr, qr), (pc, qc), s in _NEIGHBOURS:
+            if s == step:
+                out[pr, pc] |= idx[qr, qc] >= need_p[pr, pc]
     return out
 
 
