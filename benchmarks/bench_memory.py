@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peak memory of one default analysis against image size, in bytes per pixel.
 
-    .venv/bin/python benchmarks/bench_memory.py [--mpx 1 4 16]
+    .venv/bin/python benchmarks/bench_memory.py [--mpx 1 4 16] [--stages]
 
 Each size runs in a fresh process on one core: a synthetic SEM-like square image of the
 given megapixels (FEI TIFF with a data bar) is analysed once untraced, then once under
@@ -48,7 +48,31 @@ analyze_path(sys.argv[1], config=cfg, models=models)
 peak = tracemalloc.get_traced_memory()[1]
 tracemalloc.stop()
 h, w = res.file_shape
-print(json.dumps({"pixels": h * w, "traced": peak, "rss_growth": rss_growth}))
+stages = {}
+if sys.argv[3] == "1":  # a third run: each stage's own peak above its start
+    import functools, importlib
+    def wrap(mod, name):
+        f = getattr(mod, name)
+        @functools.wraps(f)
+        def g(*a, **k):
+            start = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            try:
+                return f(*a, **k)
+            finally:
+                stages[name] = max(stages.get(name, 0), tracemalloc.get_traced_memory()[1] - start)
+        setattr(mod, name, g)
+    A = importlib.import_module("semscan.pipeline.analyze")
+    M = importlib.import_module("semscan.pipeline.measurements")
+    for n in ("segment_micrograph", "detected_view", "film_frame_cross_section"):
+        wrap(A, n)
+    for n in ("intercept_method", "porosity", "mil_rose", "chord_lengths", "local_thickness",
+              "image_verdict", "classify_fields"):
+        wrap(M, n)
+    tracemalloc.start()
+    analyze_path(sys.argv[1], config=cfg, models=models)
+    tracemalloc.stop()
+print(json.dumps({"pixels": h * w, "traced": peak, "rss_growth": rss_growth, "stages": stages}))
 """
 
 
@@ -74,6 +98,8 @@ def slope(x: list[float], y: list[float]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mpx", type=float, nargs="+", default=[1, 4, 16])
+    ap.add_argument("--stages", action="store_true",
+                    help="also each stage's own peak (one more traced analysis per size)")
     args = ap.parse_args()
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     code_root = os.environ.get("PYTHONPATH", str(ROOT)).split(os.pathsep)[0]
@@ -82,7 +108,8 @@ def main() -> None:
         side = round(math.sqrt(mpx * 2**20))
         with tempfile.TemporaryDirectory() as tmp:
             path = make_image(Path(tmp) / "m.tif", side)
-            out = subprocess.run([sys.executable, "-c", CHILD, str(path), code_root], env=env,
+            out = subprocess.run([sys.executable, "-c", CHILD, str(path), code_root,
+                                  "1" if args.stages else "0"], env=env,
                                  capture_output=True, text=True, check=False)
         if out.returncode:
             sys.exit(f"{side}^2 failed:\n{out.stderr[-3000:]}")
@@ -95,6 +122,15 @@ def main() -> None:
     k_traced = slope(px, [r["traced"] for r in rows])
     k_rss = slope(px, [r["rss_growth"] for r in rows])
     print(f"fitted exponent (peak ~ pixels^k): traced k = {k_traced:.2f}, RSS k = {k_rss:.2f}")
+    if args.stages:
+        names = sorted({n for r in rows for n in r["stages"]},
+                       key=lambda n: -rows[-1]["stages"].get(n, 0))
+        print("\neach stage's own traced peak above its start, B/px (the run's peak is the"
+              " largest of these plus what is held between stages)")
+        print(f"{'stage':28}" + "".join(f"{r['pixels']:>12d}" for r in rows))
+        for n in names:
+            print(f"{n:28}" + "".join(f"{r['stages'].get(n, 0) / r['pixels']:12.1f}"
+                                       for r in rows))
 
 
 if __name__ == "__main__":

@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
 
 
-def images() -> list[Path]:
+def images(real_dir: Path = REAL) -> list[Path]:
     out = [ROOT / "data" / "sample_surface.tif", ROOT / "data" / "sample_cross_section.tif"]
-    real = REAL / "particles_fei.tif"
+    real = real_dir / "particles_fei.tif"
     if real.exists():
         out.append(real)
     return out
@@ -44,10 +44,12 @@ def images() -> list[Path]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--real", type=Path, default=REAL,
+                    help="folder of the real micrographs (default: ../shared/data/real)")
     args = ap.parse_args()
     cfg = AnalysisConfig()
     models = load_models(cfg)
-    for path in images():
+    for path in images(args.real):
         analyze_path(path, config=cfg, models=models)  # warm
         stages: dict[str, list[float]] = {}
         walls = []

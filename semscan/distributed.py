@@ -11,10 +11,20 @@ seen under the same path by every worker), or, with ``upload=True``, the client 
 image's bytes (and its sidecar metadata files) and writes the outputs itself.
 
 A worker that dies while analysing an image (out of memory, a crash in a compiled library,
-``kill -9``) is survived: the scheduler reports which tasks were processing on it; those
-images are retried once *alone* (no other image in flight), and one that kills its worker
-again fails by name with a ``'WorkerDied: ...'`` error. Images in flight on other workers go
-on. An I/O error (a network file system hiccup: a read that failed, a file the worker does
+``kill -9``) is survived: the scheduler reports which tasks were processing on it; the images
+it was analysing are retried once *alone* (no other image in flight), and one that kills its
+worker again fails by name with a ``'WorkerDied: ...'`` error. Images only queued on it (not
+started) are resubmitted as usual. Images in flight on other workers go on.
+
+Every task claims its start once, through a one-token ``distributed.Queue`` named after its
+key: the scheduler itself reruns the tasks of a dead worker elsewhere at once (up to
+``distributed.scheduler.allowed-failures`` times, before the client can cancel them), and
+without the claim such a rerun of a poison image would kill a second worker, with the
+innocent images queued on it, while the client retries them alone. A rerun that finds the
+token taken returns without analysing anything; the client takes the token of a task that
+never started, and reads which worker holds the others.
+
+An I/O error (a network file system hiccup: a read that failed, a file the worker does
 not see) is retried once, on any worker; a deterministic error (a file that cannot be
 decoded, a bad configuration) fails at once.
 
@@ -51,6 +61,8 @@ __all__ = ["analyze_distributed", "connect", "distributed_executor", "parse_sche
 log = logging.getLogger(__name__)
 
 POLL_S = 0.2  # how often the client looks for finished tasks and dead workers
+CLAIM_WAIT_S = 2.0  # how long the client waits for a task's claim token to be put back
+_FRESH = "fresh"  # the claim token of a task not started yet
 MAX_LOST = 3  # times a task lost with a dying worker's data (not run on it) is resubmitted
 
 
@@ -149,6 +161,7 @@ class _Outcome:
     item: BatchItem
     result: Any = None  # the ImageResult, when the client writes the outputs
     io_error: bool = False  # an I/O error, worth one retry
+    rerun: bool = False  # a rerun by the scheduler of a task started before: not analysed
 
 
 def _error_text(exc: BaseException) -> str:
@@ -169,9 +182,17 @@ def _analyze_uploaded(task: BatchTask, files: dict[str, bytes], state: _State,
     return dataclasses.replace(result, micrograph=micrograph)
 
 
-def _run_task(task: BatchTask, files: dict[str, bytes] | None, state: _State) -> _Outcome:
-    """One image on a worker; an error becomes the item's ``error``, never an exception."""
+def _run_task(task: BatchTask, files: dict[str, bytes] | None, state: _State,
+              claim: str | None = None) -> _Outcome:
+    """One image on a worker; an error becomes the item's ``error``, never an exception.
+
+    ``claim`` names the task's claim queue: a task that does not find the fresh token
+    there (a rerun after its first worker died, or one the client revoked) does nothing.
+    """
     import cv2
+
+    if claim is not None and not _claim_start(claim):
+        return _Outcome(BatchItem(task.path, None, "", 0.0), rerun=True)
 
     if cv2.getNumThreads() != 1:  # one thread per task: the cluster has one task per core
         cv2.setNumThreads(1)
@@ -179,6 +200,26 @@ def _run_task(task: BatchTask, files: dict[str, bytes] | None, state: _State) ->
         return _run_on(task, None, state, "")
     with tempfile.TemporaryDirectory(prefix="semscan-upload-") as folder:
         return _run_on(task, files, state, folder)
+
+
+def _claim_start(name: str) -> bool:
+    """Take the fresh token of the task's claim queue, leaving this worker's address there.
+
+    True for the first start of the task; False for a rerun (the token holds the address of
+    the worker that started it first) or a task the client revoked (no token).
+    """
+    import distributed
+
+    q = distributed.Queue(name, client=distributed.get_client())
+    try:
+        items = q.get(batch=True)  # all at once, atomically on the scheduler; never waits
+        token = items[0] if items else None
+        if token is None:
+            return False
+        q.put(distributed.get_worker().address if token == _FRESH else token)
+        return token == _FRESH
+    finally:
+        q.close()
 
 
 def _run_on(task: BatchTask, files: dict[str, bytes] | None, state: _State,
@@ -251,6 +292,7 @@ class _Running:
     solo: bool
     started: float
     payload: Any = None  # the scattered upload, released when done
+    claim: Any = None  # the task's claim queue (see _claim_start), closed when done
 
 
 def analyze_distributed(
@@ -331,20 +373,26 @@ def analyze_distributed(
                                            sample_source=task.sample_source or "folder")
             [payload] = client.scatter([files], hash=False)  # straight to a worker
         key = f"semscan-{Path(task.path).name}-{uuid.uuid4().hex[:12]}"
-        future = client.submit(_run_task, sent, payload, state_future, key=key, pure=False,
-                               retries=0)
-        running[future] = _Running(task, key, solo, time.monotonic(), payload)
+        claim = distributed.Queue(f"{key}-claim", client=client)
+        claim.put(_FRESH)
+        future = client.submit(_run_task, sent, payload, state_future, claim.name, key=key,
+                               pure=False, retries=0)
+        running[future] = _Running(task, key, solo, time.monotonic(), payload, claim)
 
     def finish(future: Any) -> None:
         run = running.pop(future)
         if run.payload is not None:
             run.payload.release()
+        if run.claim is not None:
+            run.claim.close()
         future.release()
 
     try:
         while pending or alone or running:
             try:
-                if alone:
+                if any(run.solo for run in running.values()):
+                    pass  # one retried alone: nothing else until it is done
+                elif alone:
                     if not running:
                         submit(alone.popleft(), True)
                 else:
@@ -362,25 +410,46 @@ def analyze_distributed(
             except (TimeoutError, CancelledError):
                 pass  # none finished (or one was lost): look for dead workers
             # Dead workers first: the scheduler reports a death before it cancels the
-            # tasks that lost their data with it (one ordered stream to this client).
+            # tasks that lost their data with it, or a rerun of them finishes (one ordered
+            # stream to this client): the deaths reported before these tasks were done.
+            done = [f for f in running if f.done()]
             while not deaths.empty():
                 msg = deaths.get()
                 keys = set(msg.get("processing-tasks") or ())
+                dead = msg.get("worker", "?")
                 for future, run in list(running.items()):
-                    if run.key not in keys or future.status == "finished":
+                    if run.key not in keys or (future.status == "finished"
+                                               and not future.result().rerun):
                         continue  # (one cancelled, its uploaded bytes lost with it, counts)
+                    # (a finished rerun: the scheduler reran it, and the rerun found it
+                    # started before, on the dead worker)
+                    holder = _holder(run.claim)
+                    if holder not in (_FRESH, dead, None) and holder in client.nthreads():
+                        continue  # the scheduler's rerun of it is analysing it there
                     future.cancel()
                     finish(future)
-                    item = _death(run, killed, alone, f"worker {msg.get('worker', '?')} died")
+                    if holder == _FRESH:  # only queued on the dead worker: not a suspect
+                        pending.appendleft(run.task)
+                        continue
+                    item = _death(run, killed, alone, f"worker {dead} died")
                     if item is not None:
                         yield item
                         if fail_fast:
                             return
-            for future in [f for f in running if f.done()]:
+            for future in [f for f in done if f in running]:
                 run = running[future]
                 if future.status == "finished":
                     outcome: _Outcome = future.result()
+                    holder = _holder(run.claim) if outcome.rerun else None
                     finish(future)
+                    if outcome.rerun:  # its first start was on a worker that died
+                        item = _death(run, killed, alone, f"worker {holder} died")
+                        if item is None:
+                            continue
+                        yield item
+                        if fail_fast:
+                            return
+                        continue
                     if outcome.io_error and run.task.path not in io_retried:
                         io_retried.add(run.task.path)
                         log.warning("I/O error on %s (%s): retrying it once", run.task.path,
@@ -425,6 +494,23 @@ def analyze_distributed(
             future.cancel()
             finish(future)
         state_future.release()
+
+
+def _holder(claim: Any) -> str | None:
+    """Who started a task: ``_FRESH`` (nobody; its token is taken, so it never will), the
+    address of the worker that did, or None (its token was not put back in time: the worker
+    died while claiming it)."""
+    deadline = time.monotonic() + CLAIM_WAIT_S
+    while True:
+        items = claim.get(batch=True)
+        if items:
+            token = items[0]
+            if token != _FRESH:
+                claim.put(token)  # a rerun of it must still find it taken
+            return token
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.02)
 
 
 class _ClientReadError(Exception):

@@ -147,6 +147,41 @@ def _stamp(best: np.ndarray, rr: np.ndarray, cc: np.ndarray, kv: np.ndarray) -> 
             np.maximum(sub, kv[ka : ka + a1 - a0, kb : kb + b1 - b0], out=sub)
 
 
+_NEIGHBOURS = (  # (row slice of p, row slice of q, column slices, |q - p| in px)
+    *(((a, b), (c, d), 1.0) for (a, b), (c, d) in (
+        ((slice(None, -1), slice(1, None)), (slice(None), slice(None))),
+        ((slice(1, None), slice(None, -1)), (slice(None), slice(None))),
+        ((slice(None), slice(None)), (slice(None, -1), slice(1, None))),
+        ((slice(None), slice(None)), (slice(1, None), slice(None, -1))))),
+    *(((a, b), (c, d), math.sqrt(2.0)) for (a, b) in (
+        (slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)))
+      for (c, d) in ((slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)))),
+)
+_DOMINATED_MARGIN = 0.01  # px: beyond float32 rounding of the kernels' roots (< 1e-3 px)
+
+
+def _dominated(idx: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Pixels whose disc lies inside the disc of one of their 8 neighbours, at a higher level.
+
+    With ``|q - p| = s`` and ``level(q) >= level(p) + s`` every point closer than
+    ``level(p)`` to p is closer than ``level(q)`` to q (triangle inequality; the margin
+    covers the float32 roots the kernels compare), and q's level index is higher, so p's
+    dilation changes no maximum: dropping p as a seed leaves the map identical, pixel for
+    pixel (q is itself a seed, or inside a neighbour's disc in turn: levels rise along the
+    chain, so it ends at a seed).
+    """
+    out = np.zeros(idx.shape, bool)
+    for step in (1.0, math.sqrt(2.0)):
+        # need[i]: the lowest level index at least step px above level i (len: none is)
+        need = np.searchsorted(levels, levels + step + _DOMINATED_MARGIN).astype(
+            idx.dtype if len(levels) < np.iinfo(idx.dtype).max else np.int64)
+        need_p = need[idx]
+        for (pr, qr), (pc, qc), s in _NEIGHBOURS:
+            if s == step:
+                out[pr, pc] |= idx[qr, qc] >= need_p[pr, pc]
+    return out
+
+
 def _fast(pore: np.ndarray, dist: np.ndarray, *, force: str | None = None) -> np.ndarray:
     """Grey-scale dilation by radius levels (see :func:`local_thickness`), in px.
 
@@ -166,7 +201,9 @@ def _fast(pore: np.ndarray, dist: np.ndarray, *, force: str | None = None) -> np
     dtype = np.uint8 if len(levels) <= 255 else np.uint16
     idx = np.searchsorted(levels, dist, side="right") - 1  # largest level <= distance
     np.maximum(idx, 0, out=idx)
-    idx = idx.astype(dtype).ravel()
+    idx = idx.astype(dtype)
+    idx[_dominated(idx, levels)] = 0  # their discs lie inside a neighbour's larger one
+    idx = idx.ravel()
     order = np.argsort(idx, kind="stable")
     counts = np.bincount(idx, minlength=len(levels))
     ends = np.cumsum(counts)

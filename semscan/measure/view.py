@@ -287,7 +287,8 @@ def _profiles(
     nn = np.bincount(y).astype(float)
     ok = np.nonzero(nn >= 0.5 * nn.max())[0]
     lo, hi = int(ok[0]), int(ok[-1]) + 1
-    out = [np.bincount(y, weights=w[r, c], minlength=len(nn))[lo:hi] / np.maximum(nn[lo:hi], 1)
+    # w[va] is w[r, c] (the same row-major order), without the two index arrays' gather
+    out = [np.bincount(y, weights=w[va], minlength=len(nn))[lo:hi] / np.maximum(nn[lo:hi], 1)
            for w in weights]
     return out, hi - lo
 
