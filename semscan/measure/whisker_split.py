@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from semscan._ndimage import component_areas, dilate_disc
+from semscan._morphology import component_areas, dilate_disc
 from semscan.errors import ConfigError, MeasurementError
 
 __all__ = ["Whisker", "merge_collinear", "paint_whiskers", "refine_whiskers",

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from semscan._ndimage import blur, component_areas, masked_blur, open_disc
+from semscan._morphology import component_areas, open_disc
+from semscan._ndimage import blur, masked_blur
 from semscan.errors import MeasurementError
 
 __all__ = ["WhiskerCandidates", "whisker_candidates"]
