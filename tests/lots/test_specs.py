@@ -125,9 +125,9 @@ def _limits(name: str) -> dict[str, tuple]:
 def test_the_other_shipped_specs_hold_the_claims_limits():
     assert _limits("whisker_film") == {
         "porosity": ("result", "areal_porosity", 0.1, 0.8, "fraction", None),
-        "whisker length": ("lab", "whisker_length", 0.1, 100.0, "µm", None),
-        "whisker diameter": ("lab", "whisker_diameter", 0.01, 10.0, "µm", None),
-        "whisker aspect ratio": ("lab", "whisker_aspect_ratio", 1.5, None, "", None)}
+        "whisker length": ("result", "whisker_length_mean_um", 0.1, 100.0, "µm", None),
+        "whisker diameter": ("result", "whisker_width_mean_um", 0.01, 10.0, "µm", None),
+        "whisker aspect ratio": ("result", "whisker_aspect_mean", 1.5, None, "", None)}
     assert _limits("pvdf_membrane") == {
         "structure class": ("result", "class", None, None, "", ("percolation",)),
         "half-dry pore size": ("lab", "half_dry_pore_size", 0.005, 5.0, "µm", None),
