@@ -130,6 +130,8 @@ class Layer:
         At the film's thickness positions, between the layer's two boundaries.
     porosity : float
         Areal porosity of the layer (METHODS.md 2).
+    porosity_ci95 : tuple of float
+        Its 95 % interval from the spread over 8 stretches along the film (t-interval).
     area_um2 : float
         Area of the layer in the image (µm², or px²).
     laminar : Laminar
@@ -142,6 +144,7 @@ class Layer:
     index: int
     thickness: Thickness
     porosity: float
+    porosity_ci95: tuple[float, float]
     area_um2: float
     laminar: Laminar
     profile: tuple[BandValue, ...]
@@ -170,6 +173,8 @@ class Layer:
             "thickness_n": len(th.values_um),
             f"thickness_values_{u}": ";".join(f"{v:.6g}" for v in th.values_um),
             "areal_porosity": self.porosity,
+            "areal_porosity_ci95_low": self.porosity_ci95[0],
+            "areal_porosity_ci95_high": self.porosity_ci95[1],
             f"d_along_{u}": self.d_along_um,
             f"d_along_ci95_low_{u}": float(a_lo),
             f"d_along_ci95_high_{u}": float(a_hi),
@@ -450,7 +455,28 @@ def _measure_layer(
                             seed=seed)
     thick = _layer_thickness(film, upper_pos, lower_pos, calibration, n_positions)
     prof = _layer_profile(fr, region, upper, calibration, band_um, seed)
-    return Layer(index, thick, porosity, n_valid * scale * scale, lam, prof, unit)
+    return Layer(index, thick, porosity, _porosity_ci(fr.pore, region), n_valid * scale * scale,
+                 lam, prof, unit)
+
+
+# two-sided 97.5 % quantile of Student's t with 7 degrees of freedom (8 stretches)
+_T7 = 2.364624
+
+
+def _porosity_ci(pore: np.ndarray, region: np.ndarray) -> tuple[float, float]:
+    """95 % t-interval of a region's porosity from 8 stretches along the film."""
+    cols = np.flatnonzero(region.any(axis=0))
+    if cols.size < 8:
+        return float("nan"), float("nan")
+    vals = []
+    for part in np.array_split(cols, 8):
+        r = region[:, part]
+        vals.append(np.count_nonzero(pore[:, part] & r) / max(np.count_nonzero(r), 1))
+    v = np.asarray(vals)
+    n_all = np.count_nonzero(region)
+    p = np.count_nonzero(pore & region) / n_all
+    hw = _T7 * float(v.std(ddof=1)) / math.sqrt(len(v))
+    return float(max(p - hw, 0.0)), float(min(p + hw, 1.0))
 
 
 def _layer_thickness(film: FilmGeometry, upper: np.ndarray, lower: np.ndarray,
