@@ -50,6 +50,7 @@ The source documents do not say how a layer is recognised; semscan chose:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
