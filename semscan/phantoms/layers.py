@@ -12,8 +12,8 @@ chord along the film ``p / (lambda (1 - p) 2 b)`` (through: ``2 a``), exactly.
 
 ``closed=True`` is the same film after a shutdown heat treatment: the thermoplastic layer
 (``closed_layer``, the polyolefin by default) has melted and its pores are closed down to
-the residual porosity ``closed_porosity`` (the same germs, each ellipse shrunk by one factor
-so that the porosity is the residual one: the pores that are left sit where pores were);
+the residual porosity ``closed_porosity`` (the same germ intensity, each ellipse shrunk by
+one factor so that the porosity is the residual one: smaller pores of the same shape);
 the other layer is unchanged, pixel for pixel. The default residual porosity is 0.2 (a 56 %
 drop from the polyolefin's 0.45): semscan's film detector finds the specimen by its texture,
 and a layer closed further (0.15 and below on these films) is as flat as the vacuum, so
@@ -183,7 +183,7 @@ def two_layer_cross_section(
     for i, spec in enumerate((top, bottom)):
         scale = 1.0
         if closed and spec is shut:
-            # same germs, every ellipse shrunk by s: porosity 1 - exp(-lam pi a b s^2)
+            # every ellipse shrunk by s: porosity 1 - exp(-lam pi a b s^2)
             lam = spec.intensity_per_px2
             scale = (math.sqrt(-math.log(1.0 - closed_porosity) / (lam * math.pi * spec.a_px
                                                                   * spec.b_px))
