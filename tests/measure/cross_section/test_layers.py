@@ -36,7 +36,8 @@ def test_two_layers_are_found_with_the_interface_within_2_percent(two_layer):
     err = np.abs(itf.depth_px - true)
     assert err.mean() <= 0.02 * T          # measured: 4.4 px of 420
     assert np.median(err) <= 0.02 * T
-    assert itf.mean_depth_um == pytest.approx(truth["interface_depth_px"] * 0.01, abs=0.02 * T * 0.01)
+    tol_um = 0.02 * T * 0.01
+    assert itf.mean_depth_um == pytest.approx(truth["interface_depth_px"] * 0.01, abs=tol_um)
     assert itf.rms_um >= itf.ra_um > 0
     assert itf.source == "auto" and itf.along_ratio < 1 / 1.3   # round pores are shorter
 
@@ -48,7 +49,8 @@ def test_each_layer_has_its_porosity_kappa_and_thickness(two_layer):
         lo, hi = layer.porosity_ci95
         assert lo < layer.porosity < hi
         assert layer.laminar.kappa == pytest.approx(t["kappa"], rel=0.05)
-        assert layer.thickness.mean_um == pytest.approx(t["thickness_px"] * 0.01, abs=0.02 * T * 0.01)
+        assert layer.thickness.mean_um == pytest.approx(t["thickness_px"] * 0.01,
+                                                        abs=0.02 * T * 0.01)
         assert len(layer.thickness.values_um) == 9 and layer.thickness.unit == "µm"
         assert layer.d_along_um == pytest.approx(t["intercept_along_px"] * 0.01, rel=0.10)
         assert layer.d_through_um == pytest.approx(t["intercept_through_px"] * 0.01, rel=0.10)
@@ -108,7 +110,7 @@ def test_off_measures_nothing_and_keeps_the_film_s_numbers(two_layer):
 
 
 def test_a_number_of_layers_and_given_depths():
-    pore, spec, truth = two_layer_cross_section(SHAPE, thickness_px=T, seed=5)
+    pore, spec, _truth = two_layer_cross_section(SHAPE, thickness_px=T, seed=5)
     film = detect_film((spec & ~pore).astype(float), calibration=CAL, pore=pore)
     fr = film_frame(film, pore)
     two = find_layers(fr, film, calibration=CAL, layers=2)
