@@ -52,6 +52,8 @@ def analyze_path(
     film_direction_deg: float | None = None,
     masks: str | os.PathLike[str] | None = None,
     models: Models | None = None,
+    state: str = "",
+    layer_depths_um: tuple[float, ...] = (),
 ) -> ImageResult:
     """Read a micrograph file and analyse it (see :func:`analyze_micrograph`).
 
@@ -95,6 +97,8 @@ def analyze_path(
         film_direction_deg=film_direction_deg,
         models=models,
         labels=labels,
+        state=state,
+        layer_depths_um=tuple(layer_depths_um),
         masks_from="" if masks is None else str(masks),
     )
     read = time.perf_counter() - t0 - result.timings.total
@@ -113,6 +117,8 @@ def analyze_micrograph(
     models: Models | None = None,
     labels: np.ndarray | None = None,
     masks_from: str = "",
+    state: str = "",
+    layer_depths_um: tuple[float, ...] = (),
 ) -> ImageResult:
     """Segment and measure one micrograph.
 
@@ -146,6 +152,11 @@ def analyze_micrograph(
         :class:`~semscan.pipeline.remeasure.RemeasureError`: its masks would need rotating).
     masks_from : str
         Where ``labels`` came from (the row's ``masks_from``).
+    state : str
+        The sample's state (manifest column ``state``, e.g. ``'as-made'``; the row's).
+    layer_depths_um : tuple of float
+        Interfaces of a laminated film given by the user (depths below the top surface,
+        µm; :func:`~semscan.measure.cross_section.layers.find_layers`).
 
     Returns
     -------
@@ -211,13 +222,14 @@ def analyze_micrograph(
     input_micrograph = micrograph
     if view == "cross-section" and labels is not None:
         t = time.perf_counter()
-        cross_section = _cross_section_of_masks(micrograph, seg, cfg, film_direction_deg)
+        cross_section = _cross_section_of_masks(micrograph, seg, cfg, film_direction_deg,
+                                                layer_depths_um)
         timings["cross_section"] = time.perf_counter() - t
         warnings_.extend(cross_section.warnings)
     elif view == "cross-section":
         t = time.perf_counter()
         cross_section, seg, micrograph, rotation = film_frame_cross_section(
-            micrograph, seg, cfg, film_direction_deg, models
+            micrograph, seg, cfg, film_direction_deg, models, layer_depths_um=layer_depths_um
         )
         cal = micrograph.calibration
         warnings_.extend(w for w in micrograph.warnings if w not in warnings_)
@@ -250,12 +262,14 @@ def analyze_micrograph(
         verdict_reason=verdict.reason,
         verdict_detail=verdict,
         masks_from=masks_from if labels is not None else "",
+        state=state,
     )
 
 
 def _cross_section_of_masks(
     micrograph: Micrograph, seg: Segmentation, cfg: AnalysisConfig,
     film_direction_deg: float | None,
+    layer_depths_um: tuple[float, ...] = (),
 ) -> CrossSectionResult:
     """A cross-section measured on given masks: the film found on them, never re-segmented
     (a film tilted past :data:`FILM_FRAME_MIN_DEG` would need the masks rotated: refused)."""
@@ -277,7 +291,8 @@ def _cross_section_of_masks(
         )
     return analyze_cross_section(
         seg.pore, seg.solid, micrograph.image, calibration=cal, excluded=seg.excluded,
-        n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=film, **xs_opts,
+        n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=film,
+        layer_depths_um=tuple(layer_depths_um), **xs_opts,
     )
 
 

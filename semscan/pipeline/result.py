@@ -137,6 +137,8 @@ class ImageResult:
         The verdict with the signals it was decided on.
     masks_from : str
         The corrected label TIFF the masks came from (``semscan analyze --masks``), else ''.
+    state : str
+        The sample's state (manifest column ``state``, e.g. ``'as-made'``), else ''.
 
     Notes
     -----
@@ -172,6 +174,7 @@ class ImageResult:
     verdict_reason: str = ""
     verdict_detail: Verdict | None = None
     masks_from: str = ""
+    state: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.timings, Timings):
@@ -254,6 +257,7 @@ class ImageResult:
         row["databar_source"] = m.databar_source
         row.update(self.segmentation.to_dict())
         row["masks_from"] = self.masks_from
+        row["state"] = self.state
         row.update(_verdict_fields(self))
         for part in (
             self.pore_intercept,

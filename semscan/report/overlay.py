@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["headline", "nice_scale_length", "render_overlay", "save_overlay"]
+__all__ = ["headline", "interface_polylines", "nice_scale_length", "render_overlay",
+           "save_overlay"]
 
 _PORE = np.array([40, 140, 255], np.float32)
 _HATCH = np.array([255, 150, 30], np.float32)
@@ -94,6 +95,10 @@ def headline(result: Any) -> list[str]:
             lines.append(
                 f"cross-section: laminar kappa = {kappa:.2f}; thickness {_fmt(thick, unit)}"
             )
+        if xs.layers.n_layers > 1:
+            lines.append(f"{xs.layers.n_layers} layers: " + "; ".join(
+                f"{la.index}: {_fmt(la.thickness.mean_um, unit)}, porosity "
+                f"{la.porosity:.2f}, kappa {la.laminar.kappa:.2f}" for la in xs.layers.layers))
     st = result.structure
     if st is not None:
         row = st.to_dict()
@@ -165,6 +170,7 @@ def render_overlay(result: Any) -> np.ndarray:
         draw.line([(c0, r0), (c1, r1)], fill=(255, 40, 40, 255), width=width + 1)
     if result.cross_section is not None:
         _draw_cross_section(draw, geometry, width)
+        _draw_interfaces(draw, result, width)
 
     size = max(11, int(15 * max(scale, 0.7)))
     font, has_mu = _font(size)
@@ -209,6 +215,31 @@ def _draw_cross_section(draw: Any, geometry: Any, width: int) -> None:
         )
     for r0, c0, r1, c1 in geometry.thickness:
         draw.line([(c0, r0), (c1, r1)], fill=(255, 0, 255, 230), width=width + 1)
+
+
+def interface_polylines(result: Any) -> list[np.ndarray]:
+    """The layer interfaces of a cross-section as ``(row, col)`` polylines in the file's
+    pixels (empty for a single-layer film or a surface view)."""
+    xs = result.cross_section
+    if xs is None:
+        return []
+    out = []
+    for itf in xs.layers.interfaces:
+        ok = np.isfinite(itf.depth_px)
+        if ok.sum() < 2:
+            continue
+        r, c = xs.film.to_image(itf.positions_px[ok], itf.depth_px[ok])
+        fr, fc = result.to_file_coords(r, c)
+        out.append(np.column_stack([fr, fc]))
+    return out
+
+
+def _draw_interfaces(draw: Any, result: Any, width: int) -> None:
+    """Layer interfaces (cyan, dashed look by a wider translucent line under a thin one)."""
+    for curve in interface_polylines(result):
+        pts = [(float(c), float(r)) for r, c in curve]
+        draw.line(pts, fill=(0, 0, 0, 120), width=width + 3)
+        draw.line(pts, fill=(0, 230, 255, 240), width=width + 1)
 
 
 def save_overlay(result: Any, path: str | Path) -> Path:
