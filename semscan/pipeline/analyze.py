@@ -26,7 +26,7 @@ from semscan.io import read_micrograph
 from semscan.io.labels import read_label_image
 from semscan.measure.cross_section import CrossSectionResult, analyze_cross_section, detect_film
 from semscan.micrograph import Micrograph
-from semscan.pipeline.measurements import measure_masks
+from semscan.pipeline.measurements import classify_layers, measure_masks
 from semscan.pipeline.models import Models, load_models
 from semscan.pipeline.remeasure import RemeasureError, segmentation_from_labels
 from semscan.pipeline.result import ImageResult, Timings
@@ -241,6 +241,9 @@ def analyze_micrograph(
     timings.update(measured.timings)
     verdict = measured.verdict
     assert verdict is not None  # measured in full
+    if cross_section is not None:  # each layer of a laminated film (a single one: as is)
+        cross_section = classify_layers(cross_section, seg, calibration=micrograph.calibration,
+                                        config=cfg, models=models)
 
     return ImageResult(
         micrograph=micrograph,

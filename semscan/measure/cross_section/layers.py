@@ -140,6 +140,11 @@ class Layer:
     profile : tuple of BandValue
         Bands of ``band_um`` below the layer's upper boundary.
     unit : str
+    structure : str
+        The layer's structure class (METHODS.md 8) on its region, set by the pipeline when
+        classification is on ('' when not classified).
+    structure_confidence : float
+        The class's probability (NaN when not classified).
     """
 
     index: int
@@ -150,6 +155,8 @@ class Layer:
     laminar: Laminar
     profile: tuple[BandValue, ...]
     unit: str
+    structure: str = ""
+    structure_confidence: float = float("nan")
 
     @property
     def d_along_um(self) -> float:
@@ -190,6 +197,8 @@ class Layer:
             "kappa_resolution_bias": lam.resolution_bias,
             "aspect_ratio": lam.aspect_ratio,
             f"profile_d_along_{u}": ";".join(f"{b.mean_um:.6g}" for b in self.profile),
+            "structure_class": self.structure,
+            "structure_confidence": self.structure_confidence,
         }
 
 
@@ -242,6 +251,21 @@ class Layers:
             f"xs_layer_d_along_{u}": joined(la.d_along_um for la in self.layers),
             "xs_layer_kappa": joined(la.laminar.kappa for la in self.layers),
         }
+
+    def layer_masks(self, film: FilmGeometry) -> list[np.ndarray]:
+        """Each layer's pixels in the image the film was found on (bool, top layer first):
+        the specimen between the layer's two boundaries, the whole layer (no margin)."""
+        from semscan.measure.cross_section.frame import film_grid
+
+        x, y = film_grid(film.specimen.shape, film.direction_deg)
+        xf = x.ravel().astype(float)
+        bounds = [film.top_at(xf), *(i.at(xf) for i in self.interfaces), film.bottom_at(xf)]
+        yf = y.ravel()
+        out = []
+        for k in range(len(self.layers)):
+            m = (yf >= bounds[k]) & (yf < bounds[k + 1])
+            out.append(m.reshape(film.specimen.shape) & film.specimen)
+        return out
 
     def rows(self) -> list[dict[str, object]]:
         """One row per layer (``layers.csv``), with the interface above / below it."""
