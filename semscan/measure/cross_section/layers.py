@@ -385,7 +385,7 @@ def find_layers(
     >>> from semscan.measure.cross_section import detect_film, film_frame
     >>> from semscan.phantoms.layers import two_layer_cross_section
     >>> cal = Calibration(0.01, "user")
-    >>> pore, spec, truth = two_layer_cross_section((560, 800), thickness_px=400, seed=1)
+    >>> pore, spec, truth = two_layer_cross_section((560, 1000), thickness_px=400, seed=5)
     >>> film = detect_film((spec & ~pore).astype(float), calibration=cal, pore=pore)
     >>> res = find_layers(film_frame(film, pore), film, calibration=cal)
     >>> res.n_layers, round(res.interfaces[0].mean_depth_um, 1)     # truth: 2.0 µm
