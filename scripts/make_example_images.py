@@ -188,6 +188,35 @@ def whisker_sample(out: Path = DATA) -> None:
     (folder / "sample_whisker_film.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
+def two_layer_sample(out: Path = DATA) -> None:
+    """A laminated separator section: an aramid layer (flat pores) on a polyolefin layer
+    (round pores), with a wavy interface (semscan.phantoms.layers)."""
+    from semscan.phantoms.films import render_cross_section
+    from semscan.phantoms.layers import two_layer_cross_section
+
+    shape, pixel = (768, 1024), 0.01
+    pore, specimen, truth = two_layer_cross_section(
+        shape, thickness_px=440, waviness_px=12.0, seed=2028
+    )
+    img = render_cross_section(pore, specimen, seed=9)
+    img = _databar(img, "semscan synthetic  two-layer cross-section  HV 3.00 kV")
+    save_fei(out / "sample_two_layer_xs.tif", img, pixel_size_um=pixel, databar=64)
+    record = {
+        "file": "sample_two_layer_xs.tif",
+        "view": "cross-section",
+        "generator": "semscan.phantoms.layers.two_layer_cross_section",
+        "seed_mask": 2028,
+        "seed_render": 9,
+        "pixel_size_um": pixel,
+        "databar_height_px": 64,
+        "truth": {k: v for k, v in truth.items() if k != "interface_px"},
+        "measured_on_exact_mask": measured_truth(pore & specimen, pixel),
+    }
+    (out / "sample_two_layer_xs.json").write_text(
+        json.dumps(record, indent=2, default=float) + "\n"
+    )
+
+
 def _databar(img, text: str):
     """The data bar of both images: 64 px high, a 200 px scale bar labelled 2 um."""
     return add_databar(img, height_px=64, text=text, scale_bar_px=200, scale_label="2 um")
@@ -199,6 +228,7 @@ def main(out: Path = DATA) -> None:
     surface_sample(out)
     cross_section_sample(out)
     whisker_sample(out)
+    two_layer_sample(out)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ __all__ = [
     "CONFIG_VIEWS",
     "DENOISE_METHODS",
     "GLOBAL_METHODS",
+    "LAYERS_CHOICES",
     "PORE_TONES",
     "SAMPLINGS",
     "THICKNESS_METHODS",
@@ -36,6 +37,7 @@ __all__ = [
     "ConfigView",
     "DenoiseMethod",
     "GlobalMethod",
+    "LayersChoice",
     "PoreTone",
     "Sampling",
     "ThicknessMethod",
@@ -63,6 +65,8 @@ Sampling = Literal["nearest", "linear"]
 WindowChoice = Literal["auto", "full"]
 #: Local-thickness algorithm.
 ThicknessMethod = Literal["fast", "exact"]
+#: Layers of a laminated film given by name rather than a number (``[cross_section] layers``).
+LayersChoice = Literal["auto", "off"]
 #: The view an image shows.
 View = Literal["surface", "cross-section"]
 #: The view as configured (``[cross_section] view``): a view, or ``'auto'`` to detect it.
@@ -78,3 +82,4 @@ WINDOW_CHOICES: tuple[str, ...] = get_args(WindowChoice)
 THICKNESS_METHODS: tuple[str, ...] = get_args(ThicknessMethod)
 VIEWS: tuple[str, ...] = get_args(View)
 CONFIG_VIEWS: tuple[str, ...] = get_args(ConfigView)
+LAYERS_CHOICES: tuple[str, ...] = get_args(LayersChoice)

@@ -44,6 +44,7 @@ from semscan._choices import (
     CIMethod,
     ConfigView,
     DenoiseMethod,
+    LayersChoice,
     PoreTone,
     ThresholdMethod,
     WindowChoice,
@@ -244,6 +245,9 @@ class CrossSectionConfig:
         surface layers.
     n_thickness_positions : int
         Number of positions across the image where thickness is measured (>= 5).
+    layers : int or LayersChoice
+        Layers of a laminated film: ``'auto'`` (find how many; a single-layer film is one
+        layer), ``'off'`` (not looked for) or the number of layers to cut the film into.
     """
 
     view: ConfigView = "auto"
@@ -252,6 +256,7 @@ class CrossSectionConfig:
     skin_tolerance: float = 0.25
     skin_exclusion_um: float | None = None
     n_thickness_positions: int = 9
+    layers: int | LayersChoice = "auto"
 
     LIMITS: ClassVar[dict[str, Range]] = {
         "film_direction_deg": Range(-180.0, 180.0),
@@ -259,6 +264,7 @@ class CrossSectionConfig:
         "skin_tolerance": Range(0.0, 1.0, lo_open=True),
         "skin_exclusion_um": _LEN0,
         "n_thickness_positions": Range(5, 1000, note="at least 5, patent item (4)"),
+        "layers": Range(1, 20, note="a number of layers"),
     }
 
 

@@ -14,7 +14,7 @@ def test_each_tuple_is_its_literals_arguments():
              "DENOISE_METHODS": "DenoiseMethod", "PORE_TONES": "PoreTone",
              "CI_METHODS": "CIMethod", "SAMPLINGS": "Sampling", "WINDOW_CHOICES": "WindowChoice",
              "THICKNESS_METHODS": "ThicknessMethod", "VIEWS": "View",
-             "CONFIG_VIEWS": "ConfigView"}
+             "CONFIG_VIEWS": "ConfigView", "LAYERS_CHOICES": "LayersChoice"}
     assert set(pairs) | set(pairs.values()) == set(_choices.__all__)
     for values, literal in pairs.items():
         assert getattr(_choices, values) == typing.get_args(getattr(_choices, literal))

@@ -11,6 +11,12 @@ Format (CSV, UTF-8 or cp1252, header required, ``#`` lines are comments)::
 - ``view``: ``surface`` or ``cross-section`` (``xs`` and ``section`` are accepted).
 - ``pixel_size_um`` (optional column, empty = from the file): overrides the calibration.
 - ``film_direction_deg`` (optional, empty = from the film edges or rows): cross-sections only.
+- ``state`` (optional): the sample's state, e.g. ``as-made`` or ``150C-10min``; sections of
+  one sample in a reference state and a treated one are compared layer by layer
+  (:mod:`semscan.measure.shutdown`, ``shutdown.csv``).
+- ``layer_depths_um`` (optional, cross-sections): interfaces between the layers of a
+  laminated film, as depths below the top surface in µm separated by ``;`` (e.g.
+  ``4.5;9``), instead of finding them.
 
 Without a manifest, :func:`assign_sample` takes the sample from a ``sample_pattern`` regular
 expression with a named group ``(?P<sample>...)`` matched against the file name, else from
@@ -39,7 +45,7 @@ _VIEW_ALIASES = {"surface": "surface", "cross-section": "cross-section",
                  "cross_section": "cross-section", "crosssection": "cross-section",
                  "xs": "cross-section", "section": "cross-section"}
 _REQUIRED = ("path", "sample", "view")
-_OPTIONAL = ("pixel_size_um", "film_direction_deg")
+_OPTIONAL = ("pixel_size_um", "film_direction_deg", "state", "layer_depths_um")
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,10 @@ class ManifestEntry:
     view : {'surface', 'cross-section'}
     pixel_size_um : float or None
     film_direction_deg : float or None
+    state : str
+        E.g. ``'as-made'``, ``'150C-10min'`` ('' when not given).
+    layer_depths_um : tuple of float
+        Interfaces given by the user, depths below the top surface (µm).
     """
 
     path: Path
@@ -61,6 +71,8 @@ class ManifestEntry:
     view: View
     pixel_size_um: float | None = None
     film_direction_deg: float | None = None
+    state: str = ""
+    layer_depths_um: tuple[float, ...] = ()
 
 
 def _number(text: str, name: str, where: str, *, positive: bool) -> float | None:
@@ -241,7 +253,20 @@ def _entry(row: list[str], header: list[str], where: str, folder: Path) -> Manif
         raise ManifestError(f"{where}: {problem}; pixel_size_um is in µm (10 nm = 0.01)")
     film = _number(rec.get("film_direction_deg", ""), "film_direction_deg", where,
                    positive=False)
-    return ManifestEntry(img, rec["sample"], view, pixel, film)  # type: ignore[arg-type]
+    depths = _depths(rec.get("layer_depths_um", ""), where)
+    return ManifestEntry(img, rec["sample"], view, pixel, film,  # type: ignore[arg-type]
+                         rec.get("state", ""), depths)
+
+
+def _depths(text: str, where: str) -> tuple[float, ...]:
+    """``'4.5;9'`` -> (4.5, 9.0): positive numbers separated by ``;``."""
+    out = []
+    for part in text.split(";"):
+        if part.strip():
+            value = _number(part, "layer_depths_um", where, positive=True)
+            assert value is not None
+            out.append(value)
+    return tuple(sorted(out))
 
 
 def assign_sample(

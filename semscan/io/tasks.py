@@ -38,6 +38,8 @@ class BatchTask:
     pixel_size_um: float | None = None
     film_direction_deg: float | None = None
     masks: str | None = None
+    state: str = ""
+    layer_depths_um: tuple[float, ...] = ()
 
     def analysis_options(self) -> dict[str, str | float | None]:
         """Everything the task says about its file, as keywords of ``analyze_path``
@@ -52,6 +54,9 @@ class BatchTask:
                    if f.name != "path"}
         if options["masks"] is None:  # run keys of tasks without masks stay those of before
             del options["masks"]
+        for key in ("state", "layer_depths_um"):  # likewise without a state or given layers
+            if not options[key]:
+                del options[key]
         return options
 
 
@@ -91,6 +96,8 @@ def make_tasks(
                     "manifest",
                     entry.pixel_size_um,
                     entry.film_direction_deg,
+                    state=entry.state,
+                    layer_depths_um=entry.layer_depths_um,
                 )
             )
             continue

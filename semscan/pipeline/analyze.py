@@ -26,7 +26,7 @@ from semscan.io import read_micrograph
 from semscan.io.labels import read_label_image
 from semscan.measure.cross_section import CrossSectionResult, analyze_cross_section, detect_film
 from semscan.micrograph import FrameRotation, Micrograph
-from semscan.pipeline.measurements import measure_masks
+from semscan.pipeline.measurements import classify_layers, measure_masks
 from semscan.pipeline.models import Models, load_models
 from semscan.pipeline.remeasure import (
     RemeasureError,
@@ -57,6 +57,8 @@ def analyze_path(
     film_direction_deg: float | None = None,
     masks: str | os.PathLike[str] | None = None,
     models: Models | None = None,
+    state: str = "",
+    layer_depths_um: tuple[float, ...] = (),
 ) -> ImageResult:
     """Read a micrograph file and analyse it (see :func:`analyze_micrograph`).
 
@@ -100,6 +102,8 @@ def analyze_path(
         film_direction_deg=film_direction_deg,
         models=models,
         labels=labels,
+        state=state,
+        layer_depths_um=tuple(layer_depths_um),
         masks_from="" if masks is None else str(masks),
     )
     read = time.perf_counter() - t0 - result.timings.total
@@ -118,6 +122,8 @@ def analyze_micrograph(
     models: Models | None = None,
     labels: np.ndarray | None = None,
     masks_from: str = "",
+    state: str = "",
+    layer_depths_um: tuple[float, ...] = (),
 ) -> ImageResult:
     """Segment and measure one micrograph.
 
@@ -153,6 +159,11 @@ def analyze_micrograph(
         give the batch's numbers.
     masks_from : str
         Where ``labels`` came from (the row's ``masks_from``).
+    state : str
+        The sample's state (manifest column ``state``, e.g. ``'as-made'``; the row's).
+    layer_depths_um : tuple of float
+        Interfaces of a laminated film given by the user (depths below the top surface,
+        µm; :func:`~semscan.measure.cross_section.layers.find_layers`).
 
     Returns
     -------
@@ -219,10 +230,12 @@ def analyze_micrograph(
     input_micrograph = micrograph
     if view == "cross-section" and labels is not None:
         t = time.perf_counter()
-        cross_section = _cross_section_of_masks(micrograph, seg, cfg, film_direction_deg)
+        cross_section = _cross_section_of_masks(micrograph, seg, cfg, film_direction_deg,
+                                                layer_depths_um)
         if cross_section is None:  # tilted: the batch's film frame, the masks carried in
             cross_section, seg, micrograph, rotation = _film_frame_of_masks(
-                micrograph, segmented, labels, cfg, film_direction_deg, models)
+                micrograph, segmented, labels, cfg, film_direction_deg, models,
+                layer_depths_um)
             cal = micrograph.calibration
             warnings_.extend(w for w in micrograph.warnings if w not in warnings_)
         timings["cross_section"] = time.perf_counter() - t
@@ -230,7 +243,7 @@ def analyze_micrograph(
     elif view == "cross-section":
         t = time.perf_counter()
         cross_section, seg, micrograph, rotation = film_frame_cross_section(
-            micrograph, seg, cfg, film_direction_deg, models
+            micrograph, seg, cfg, film_direction_deg, models, layer_depths_um=layer_depths_um
         )
         cal = micrograph.calibration
         warnings_.extend(w for w in micrograph.warnings if w not in warnings_)
@@ -247,6 +260,9 @@ def analyze_micrograph(
     timings.update(measured.timings)
     verdict = measured.verdict
     assert verdict is not None  # measured in full
+    if cross_section is not None:  # each layer of a laminated film (a single one: as is)
+        cross_section = classify_layers(cross_section, seg, calibration=micrograph.calibration,
+                                        config=cfg, models=models)
 
     return ImageResult(
         micrograph=micrograph,
@@ -268,12 +284,14 @@ def analyze_micrograph(
         verdict_reason=verdict.reason,
         verdict_detail=verdict,
         masks_from=masks_from if labels is not None else "",
+        state=state,
     )
 
 
 def _cross_section_of_masks(
     micrograph: Micrograph, seg: Segmentation, cfg: AnalysisConfig,
     film_direction_deg: float | None,
+    layer_depths_um: tuple[float, ...] = (),
 ) -> CrossSectionResult | None:
     """A cross-section measured on given masks: the film found on them, never re-segmented
     (None for a film tilted past :data:`FILM_FRAME_MIN_DEG`: see
@@ -291,13 +309,14 @@ def _cross_section_of_masks(
         return None
     return analyze_cross_section(
         seg.pore, seg.solid, micrograph.image, calibration=cal, excluded=seg.excluded,
-        n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=film, **xs_opts,
+        n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=film,
+        layer_depths_um=tuple(layer_depths_um), **xs_opts,
     )
 
 
 def _film_frame_of_masks(
     micrograph: Micrograph, segmented: Segmentation, labels: np.ndarray, cfg: AnalysisConfig,
-    film_direction_deg: float | None, models: Models,
+    film_direction_deg: float | None, models: Models, layer_depths_um: tuple[float, ...] = (),
 ) -> tuple[CrossSectionResult, Segmentation, Micrograph, FrameRotation | None]:
     """A tilted section measured from corrected file-grid masks: the film frame and film
     surfaces the batch finds (:func:`film_frame_cross_section` on the segmentation), the
@@ -305,7 +324,7 @@ def _film_frame_of_masks(
     (:func:`~semscan.pipeline.remeasure.film_frame_labels`: the batch's own masks give the
     batch's numbers), then the section measured there on those surfaces."""
     xs, seg, frame_mic, rotation = film_frame_cross_section(
-        micrograph, segmented, cfg, film_direction_deg, models)
+        micrograph, segmented, cfg, film_direction_deg, models, layer_depths_um=layer_depths_um)
     if rotation is None:  # level after all: the masks in the file grid
         before = seg.labels()
         frame = np.asarray(labels)[: before.shape[0], : before.shape[1]]
@@ -319,7 +338,7 @@ def _film_frame_of_masks(
     xs = analyze_cross_section(
         seg.pore, seg.solid, frame_mic.image, calibration=frame_mic.calibration,
         excluded=seg.excluded, n_lines=cfg.measure.n_lines, seed=cfg.measure.seed,
-        film=xs.film, **xs_opts,
+        film=xs.film, layer_depths_um=tuple(layer_depths_um), **xs_opts,
     )
     return xs, seg, frame_mic, rotation
 

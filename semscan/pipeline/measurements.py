@@ -13,6 +13,9 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
+from semscan.calibration import Calibration
 from semscan.classify.fields import classify_fields
 from semscan.classify.model import StructureClass, load_model
 from semscan.config import AnalysisConfig
@@ -29,6 +32,7 @@ from semscan.measure import (
     mil_rose,
     porosity,
 )
+from semscan.measure.cross_section import CrossSectionResult
 from semscan.measure.whiskers import Whisker, WhiskerResult
 from semscan.micrograph import Micrograph
 from semscan.pipeline.models import Models
@@ -37,7 +41,7 @@ from semscan.pipeline.whiskers import whisker_measurement
 from semscan.segment import Segmentation
 from semscan.segment.verdict import Verdict
 
-__all__ = ["Measurements", "measure_masks"]
+__all__ = ["Measurements", "classify_layers", "measure_masks"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -236,3 +240,33 @@ def measure_masks(
             )
     return Measurements(pore_ic, solid_ic, por, directional, rows, cols, lt, verdict, structure,
                         tuple(warnings_), tuple(timings.items()), whisker_result)
+
+
+def classify_layers(
+    cross_section: CrossSectionResult, seg: Segmentation, *, calibration: Calibration,
+    config: AnalysisConfig, models: Models,
+) -> CrossSectionResult:
+    """The cross-section with each layer of a laminated film classified (METHODS.md 8).
+
+    The structure model is applied to each layer's region (between its two boundaries, the
+    grid the film was found on) as to an image; a single-layer film is left as it is (its
+    class is the image's).
+    """
+    layers = cross_section.layers
+    if layers.n_layers < 2 or not config.classify.enabled:
+        return cross_section
+    model = models.structure if models.structure is not None else load_model(
+        config.classify.model_path)
+    classified = []
+    for layer, mask in zip(layers.layers, layers.layer_masks(cross_section.film), strict=True):
+        region = mask & ~seg.excluded
+        if np.count_nonzero(region) < 64:
+            classified.append(layer)
+            continue
+        st = classify_fields(seg.pore, seg.solid, calibration=calibration,
+                             region=region, grey=seg.contrast_grey, model=model,
+                             confidence_threshold=config.classify.confidence_threshold)
+        classified.append(dataclasses.replace(
+            layer, structure=st.label, structure_confidence=float(st.confidence)))
+    return dataclasses.replace(
+        cross_section, layers=dataclasses.replace(layers, layers=tuple(classified)))

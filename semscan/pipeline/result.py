@@ -141,6 +141,8 @@ class ImageResult:
     whiskers : semscan.measure.whiskers.WhiskerResult or None
         Whiskers as a third phase (``[whiskers] enabled``), else None; with them
         ``porosity`` is that of the matrix, pore / (pore + polymer).
+    state : str
+        The sample's state (manifest column ``state``, e.g. ``'as-made'``), else ''.
 
     Notes
     -----
@@ -177,6 +179,7 @@ class ImageResult:
     verdict_detail: Verdict | None = None
     masks_from: str = ""
     whiskers: WhiskerResult | None = None
+    state: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.timings, Timings):
@@ -259,6 +262,7 @@ class ImageResult:
         row["databar_source"] = m.databar_source
         row.update(self.segmentation.to_dict())
         row["masks_from"] = self.masks_from
+        row["state"] = self.state
         row.update(_verdict_fields(self))
         for part in (
             self.pore_intercept,

@@ -52,6 +52,8 @@ def film_frame_cross_section(
     cfg: AnalysisConfig,
     film_direction_deg: float | None,
     models: Models,
+    *,
+    layer_depths_um: tuple[float, ...] = (),
 ) -> tuple[CrossSectionResult, Segmentation, Micrograph, FrameRotation | None]:
     """Measure a cross-section in the film frame.
 
@@ -114,6 +116,7 @@ def film_frame_cross_section(
         n_lines=cfg.measure.n_lines,
         seed=cfg.measure.seed,
         film=film,
+        layer_depths_um=tuple(layer_depths_um),
         **xs_opts,
     )
     # seg already excludes everything outside the specimen

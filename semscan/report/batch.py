@@ -28,6 +28,7 @@ from typing import Any
 from semscan.config import AnalysisConfig
 from semscan.io.tasks import BatchTask, file_sha256
 from semscan.pipeline import BatchItem, analyze_batch, load_models
+from semscan.report.layers import write_layer_tables
 from semscan.report.lock import FolderLock
 from semscan.report.outputs import (
     CSV_ENCODING,
@@ -426,9 +427,10 @@ def rebuild_tables(out_dir: str | Path) -> dict[str, Record]:
         merge_chords(out, [r.name for r in results])
         merge_whiskers(out, [r.name for r in results])
         write_samples(out, [{"row": r.row, "sample_pool": r.sample_pool} for r in results])
+        write_layer_tables(out, [{"row": r.row, "layers": r.layers} for r in results])
     else:
         for name in ("results.csv", "results.parquet", "chords.parquet", "samples.csv",
-                     "whiskers.csv"):
+                     "whiskers.csv", "layers.csv", "shutdown.csv"):
             (out / name).unlink(missing_ok=True)
     fails = sorted(
         (r for r in latest.values() if r.kind == "failure"),

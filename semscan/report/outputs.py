@@ -5,6 +5,9 @@ Layout of an output folder::
     results.csv, results.parquet   one row per analysed input path (every run into the folder)
     chords.parquet                 every intercept of the 50-line method (both phases)
     samples.csv                    one row per sample (paired views), when any
+    layers.csv                     one row per layer of a laminated film's section, when any
+    shutdown.csv                   per layer, a sample's sections before / after a heat
+                                   treatment (manifest column state), when any
     failures.csv                   input paths whose latest attempt failed, with the reason
     run.json                       the latest run: config, versions, inputs, status, pid
     config.toml                    the configuration of the latest run
@@ -354,6 +357,8 @@ def image_json(result: Any) -> dict[str, Any]:
                 for side, bands in (("top", prof.top), ("bottom", prof.bottom))
             },
         }
+    if result.cross_section is not None and result.cross_section.layers.n_layers:
+        out["layers"] = result.cross_section.layers.rows()  # layers.csv (report.layers)
     pool = result.sample_intercept
     if pool is not None:
         out["sample_pool"] = LineTotals.of(pool).to_dict()

@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["OVERLAY_RGB", "headline", "nice_scale_length", "render_overlay", "save_overlay"]
+__all__ = ["OVERLAY_RGB", "headline", "interface_polylines", "nice_scale_length",
+           "render_overlay", "save_overlay"]
 
 #: The overlay's colours (RGB, 0-255); the napari layers use the same
 #: (:mod:`semscan.napari.layers`).
@@ -109,6 +110,10 @@ def headline(result: Any) -> list[str]:
             lines.append(
                 f"cross-section: laminar kappa = {kappa:.2f}; thickness {_fmt(thick, unit)}"
             )
+        if xs.layers.n_layers > 1:
+            lines.append(f"{xs.layers.n_layers} layers: " + "; ".join(
+                f"{la.index}: {_fmt(la.thickness.mean_um, unit)}, porosity "
+                f"{la.porosity:.2f}, kappa {la.laminar.kappa:.2f}" for la in xs.layers.layers))
     wh = getattr(result, "whiskers", None)
     if wh is not None:
         row = wh.to_dict()
@@ -197,6 +202,7 @@ def render_overlay(result: Any) -> np.ndarray:
         draw.line([(c0, r0), (c1, r1)], fill=(*OVERLAY_RGB["chord"], 255), width=width + 1)
     if result.cross_section is not None:
         _draw_cross_section(draw, geometry, width)
+        _draw_interfaces(draw, result, width)
     if getattr(result, "whiskers", None) is not None:
         _draw_whiskers(draw, result, width)
 
@@ -254,6 +260,31 @@ def _draw_whiskers(draw: Any, result: Any, width: int) -> None:
         colour = (150, 150, 150, 230) if w.touches_edge else (255, 255, 255, 230)
         draw.line([(float(cc[0]), float(rr[0])), (float(cc[1]), float(rr[1]))], fill=colour,
                   width=width)
+
+
+def interface_polylines(result: Any) -> list[np.ndarray]:
+    """The layer interfaces of a cross-section as ``(row, col)`` polylines in the file's
+    pixels (empty for a single-layer film or a surface view)."""
+    xs = result.cross_section
+    if xs is None:
+        return []
+    out = []
+    for itf in xs.layers.interfaces:
+        ok = np.isfinite(itf.depth_px)
+        if ok.sum() < 2:
+            continue
+        r, c = xs.film.to_image(itf.positions_px[ok], itf.depth_px[ok])
+        fr, fc = result.to_file_coords(r, c)
+        out.append(np.column_stack([fr, fc]))
+    return out
+
+
+def _draw_interfaces(draw: Any, result: Any, width: int) -> None:
+    """Layer interfaces: cyan over a translucent dark band, in the file's pixels."""
+    for curve in interface_polylines(result):
+        pts = [(float(c), float(r)) for r, c in curve]
+        draw.line(pts, fill=(0, 0, 0, 140), width=width + 5)
+        draw.line(pts, fill=(0, 230, 255, 240), width=width + 2)
 
 
 def save_overlay(result: Any, path: str | Path) -> Path:

@@ -75,6 +75,8 @@ class Record:
         The results row (results) or ``{"file", "sha256", "error"}`` (failures).
     sample_pool : dict or None
         The line totals the image adds to its sample (results).
+    layers : list of dict or None
+        The ``layers.csv`` rows of a layered cross-section (results).
     """
 
     input: str
@@ -84,6 +86,7 @@ class Record:
     finished_at: float
     row: dict[str, Any]
     sample_pool: dict[str, Any] | None = None
+    layers: list[dict[str, Any]] | None = None
 
 
 def scan_records(out_dir: Path) -> tuple[dict[str, Record], dict[str, str]]:
@@ -116,6 +119,7 @@ def scan_records(out_dir: Path) -> tuple[dict[str, Record], dict[str, str]]:
                 rec = Record(
                     str(where), kind, path.stem, data.get("task_key"), float(when), row,
                     data.get("sample_pool") if kind == "result" else None,
+                    data.get("layers") if kind == "result" else None,
                 )
             except (OSError, ValueError, KeyError, TypeError):
                 continue

@@ -116,3 +116,12 @@ def test_bad_files_are_manifest_errors_with_the_line(tmp_path, data, match):
     finally:
         csv.field_size_limit(old)
     assert isinstance(info.value, ConfigError) and str(tmp_path / "m.csv") in str(info.value)
+
+
+def test_layer_depths_must_be_positive_numbers(tmp_path):
+    (tmp_path / "m.csv").write_text("path,sample,view,layer_depths_um\na.tif,S,xs,2;x\n")
+    with pytest.raises(ConfigError, match="layer_depths_um 'x' is not a number"):
+        read_manifest(tmp_path / "m.csv")
+    (tmp_path / "m.csv").write_text("path,sample,view,layer_depths_um\na.tif,S,xs,-1\n")
+    with pytest.raises(ConfigError, match="layer_depths_um must be a finite positive"):
+        read_manifest(tmp_path / "m.csv")

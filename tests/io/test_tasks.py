@@ -40,8 +40,10 @@ def test_task_options_are_analyze_path_keywords():
     # Every field but the path is a keyword of analyze_path, so a task says all it knows.
     keywords = set(inspect.signature(analyze_path).parameters) - {"path", "config", "models"}
     task = BatchTask("a.tif", "surface", "given", "S", "given", 0.02, 3.0)
-    assert set(task.analysis_options()) == keywords - {"masks"}  # masks: only when set
-    assert set(BatchTask("a.tif", masks="m/a_labels.tif").analysis_options()) == keywords
+    only_when_set = {"masks", "state", "layer_depths_um"}  # run keys of before stay
+    assert set(task.analysis_options()) == keywords - only_when_set
+    full = BatchTask("a.tif", masks="m/a_labels.tif", state="as-made", layer_depths_um=(2.0,))
+    assert set(full.analysis_options()) == keywords
     assert task.analysis_options() == {
         "view": "surface", "view_source": "given", "sample": "S", "sample_source": "given",
         "pixel_size_um": 0.02, "film_direction_deg": 3.0,
@@ -62,3 +64,15 @@ def test_file_sha256_reads_in_blocks(tmp_path):
     assert file_sha256(tmp_path / "f.bin") == hashlib.sha256(data).hexdigest()
     (tmp_path / "empty").write_bytes(b"")
     assert file_sha256(tmp_path / "empty") == hashlib.sha256(b"").hexdigest()
+
+
+def test_manifest_state_and_layer_depths_reach_the_task(tmp_path):
+    (tmp_path / "m.csv").write_text(
+        "path,sample,view,state,layer_depths_um\n"
+        "a_xs.tif,S,xs,as-made,4.5; 2\n"
+        "b_xs.tif,S,xs,150C-10min,\n")
+    tasks = make_tasks([], manifest=tmp_path / "m.csv")
+    assert [(t.state, t.layer_depths_um) for t in tasks] == [
+        ("as-made", (2.0, 4.5)), ("150C-10min", ())]
+    assert tasks[0].analysis_options()["layer_depths_um"] == (2.0, 4.5)
+    assert "layer_depths_um" not in tasks[1].analysis_options()

@@ -57,3 +57,21 @@ def test_analysis_reports_what_the_stage_measures(stripes):
     assert res.solid_intercept.mean == m.solid_intercept.mean
     assert res.local_thickness.to_dict() == m.local_thickness.to_dict()
     assert res.verdict == m.verdict.verdict
+
+
+def test_each_layer_of_a_laminated_film_gets_a_structure_class():
+    from pathlib import Path
+
+    from semscan.io import read_micrograph
+    from semscan.pipeline import analyze_micrograph
+
+    data = Path(__file__).resolve().parents[2] / "data"
+    res = analyze_micrograph(read_micrograph(data / "sample_two_layer_xs.tif"))
+    layers = res.cross_section.layers.layers
+    assert len(layers) == 2
+    for layer in layers:   # separate pores in a continuous solid, both layers
+        assert layer.structure == "cellular" and 0.5 < layer.structure_confidence <= 1.0
+        assert layer.to_dict()["structure_class"] == "cellular"
+    single = analyze_micrograph(read_micrograph(data / "sample_cross_section.tif"))
+    (only,) = single.cross_section.layers.layers
+    assert only.structure == ""                      # one layer: the image's class says it

@@ -17,6 +17,7 @@ from semscan.measure.cross_section._texture import _as_image
 from semscan.measure.cross_section.film import FilmGeometry, detect_film
 from semscan.measure.cross_section.frame import film_frame
 from semscan.measure.cross_section.laminar import Laminar, laminar_coefficient
+from semscan.measure.cross_section.layers import OFF, Layers, LayersOption, find_layers
 from semscan.measure.cross_section.profile import DepthProfile, SurfaceLayer, depth_profile
 from semscan.measure.cross_section.thickness import Thickness, measure_thickness
 
@@ -45,6 +46,9 @@ class CrossSectionResult:
     semscan_version : str
     warnings : tuple of str
         Of every step, in order, each once.
+    layers : Layers
+        The layers of a laminated film and their interfaces
+        (:mod:`~semscan.measure.cross_section.layers`; ``mode='off'`` when not looked for).
     """
 
     film: FilmGeometry
@@ -54,6 +58,7 @@ class CrossSectionResult:
     unit: str
     semscan_version: str = __version__
     warnings: tuple[str, ...] = ()
+    layers: Layers = OFF
 
     @property
     def interior_d_um(self) -> float:
@@ -116,6 +121,7 @@ class CrossSectionResult:
             "xs_surface_ratio_top": self.surface_ratio_top,
             "xs_surface_ratio_bottom": self.surface_ratio_bottom,
             "xs_warnings": " | ".join(self.warnings),
+            **self.layers.to_dict(),
         }
 
 
@@ -136,9 +142,11 @@ def analyze_cross_section(
     skin_tolerance: float = 0.25,
     skin_exclusion_um: float | None = None,
     n_thickness_positions: int = 9,
+    layers: LayersOption = "auto",
     n_lines: int = 50,
     seed: int = 0,
     film: FilmGeometry | None = None,
+    layer_depths_um: tuple[float, ...] = (),
 ) -> CrossSectionResult:
     """Film, thickness, depth profile, surface layers and laminar coefficient of a section.
 
@@ -157,11 +165,16 @@ def analyze_cross_section(
     film_direction_deg, band_um, skin_tolerance, skin_exclusion_um, n_thickness_positions
         See :class:`~semscan.config.CrossSectionConfig`. ``skin_exclusion_um=None`` leaves
         the detected surface layers out of the interior.
+    layers : 'auto', 'off' or int
+        Layers of a laminated film (:func:`~semscan.measure.cross_section.layers.find_layers`):
+        found, not looked for, or that many.
     n_lines : int
         Lines of the laminar coefficient's intercept measurements.
     seed : int
     film : FilmGeometry, optional
         A film found before (skips :func:`detect_film`).
+    layer_depths_um : tuple of float
+        Interfaces given by the user (depths below the top surface, µm); override ``layers``.
 
     Returns
     -------
@@ -214,6 +227,10 @@ def analyze_cross_section(
         ex_top = ex_bot = float(skin_exclusion_um)
     lam = laminar_coefficient(pore, film, calibration=calibration, exclude_top_um=ex_top,
                               exclude_bottom_um=ex_bot, n_lines=n_lines, seed=seed, frame=frame)
-    notes = (*film.warnings, *edges_note, *prof.warnings, *lam.warnings)
+    lay = find_layers(frame, film, calibration=calibration, layers=layers,
+                      layer_depths_um=tuple(layer_depths_um), profile=prof, band_um=band_um,
+                      n_thickness_positions=n_thickness_positions, n_lines=n_lines, seed=seed)
+    notes = (*film.warnings, *edges_note, *prof.warnings, *lam.warnings, *lay.warnings)
     return CrossSectionResult(film=film, thickness=thick, profile=prof, laminar=lam,
-                              unit=calibration.unit, warnings=tuple(dict.fromkeys(notes)))
+                              unit=calibration.unit, warnings=tuple(dict.fromkeys(notes)),
+                              layers=lay)

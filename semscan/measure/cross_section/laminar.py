@@ -41,6 +41,7 @@ microscope's probe and the segmentation.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ from semscan.measure.cross_section.frame import FilmFrame, _frame_intercept, _re
 from semscan.measure.intercept import InterceptResult, intercept_method
 
 __all__ = ["LOSS_PX", "LOSS_RANGE_PX", "RESOLVED_BIAS", "Laminar", "crossing_loss",
-           "expected_kappa_bias", "film_kappa_bias", "laminar_coefficient",
+           "expected_kappa_bias", "film_kappa_bias", "laminar_coefficient", "laminar_in_region",
            "resolution_warning", "resolved_through_px"]
 
 LOSS_PX = 1.8
@@ -187,10 +188,65 @@ def laminar_coefficient(
             f"({exclude_top_um} and {exclude_bottom_um} {calibration.unit}); "
             "reduce skin_exclusion_um"
         )
+    lam = laminar_in_region(fr.pore, interior, calibration=calibration, n_lines=n_lines,
+                            seed=seed)
+    return dataclasses.replace(lam, exclude_top_um=float(exclude_top_um),
+                               exclude_bottom_um=float(exclude_bottom_um),
+                               warnings=(*notes, *lam.warnings))
+
+
+def laminar_in_region(
+    pore: np.ndarray,
+    region: np.ndarray,
+    *,
+    calibration: Calibration,
+    n_lines: int = 50,
+    seed: int = 0,
+) -> Laminar:
+    """Kappa, its interval, the aspect ratio and the resolution bias on one film-frame region.
+
+    The measurement of :func:`laminar_coefficient` (METHODS.md 4) on any region of the
+    film frame (rows along the film): the film interior there, one layer of a laminated
+    film in :mod:`~semscan.measure.cross_section.layers`.
+
+    Parameters
+    ----------
+    pore, region : ndarray of bool, shape (rows, columns)
+        Pores and the measured region, in the film frame.
+    calibration : Calibration
+    n_lines, seed : int
+        Of the intercept measurements (METHODS.md 1).
+
+    Returns
+    -------
+    Laminar
+        With ``exclude_top_um = exclude_bottom_um = 0``.
+
+    Raises
+    ------
+    MeasurementError
+        If the region is empty.
+
+    Examples
+    --------
+    >>> from semscan.calibration import UNCALIBRATED
+    >>> m = np.zeros((120, 240), bool)
+    >>> for r in range(0, 120, 12):
+    ...     m[r:r + 6, :] = True
+    >>> m[:, ::40] = False                     # pores 39 px along, 6 px through
+    >>> lam = laminar_in_region(m, np.ones(m.shape, bool), calibration=UNCALIBRATED)
+    >>> round(lam.kappa, 1)
+    6.7
+    """
+    notes: list[str] = []
+    pore = np.asarray(pore, bool)
+    interior = np.asarray(region, bool)
+    if not interior.any():
+        raise MeasurementError("the measured region is empty: nothing to measure kappa on")
     kw: dict[str, Any] = dict(calibration=calibration, region=interior, n_lines=n_lines,
                               window_um="full", seed=seed)
-    along = _frame_intercept(fr.pore, notes, angle_deg=0.0, **kw)
-    through = _frame_intercept(fr.pore, notes, angle_deg=90.0, **kw)
+    along = _frame_intercept(pore, notes, angle_deg=0.0, **kw)
+    through = _frame_intercept(pore, notes, angle_deg=90.0, **kw)
     ka, kt = float(along.mean), float(through.mean)
     if math.isfinite(ka) and math.isfinite(kt) and kt > 0 and ka > 0:
         kappa = ka / kt
@@ -199,15 +255,14 @@ def laminar_coefficient(
     else:
         kappa, ci = float("nan"), (float("nan"), float("nan"))
         notes.append("no pore intercepts in the film interior: laminar coefficient undefined")
-    ar, n_ar = _aspect_ratio(fr.pore & interior, interior)
+    ar, n_ar = _aspect_ratio(pore & interior, interior)
     bias = float("nan")
     if math.isfinite(kappa):
-        bias, note = film_kappa_bias(fr.pore, interior, along=along, through=through,
+        bias, note = film_kappa_bias(pore, interior, along=along, through=through,
                                      calibration=calibration, n_lines=n_lines, seed=seed)
         if note:
             notes.append(note)
-    return Laminar(kappa, ci, along, through, ar, n_ar, bias, float(exclude_top_um),
-                   float(exclude_bottom_um), tuple(notes))
+    return Laminar(kappa, ci, along, through, ar, n_ar, bias, 0.0, 0.0, tuple(notes))
 
 
 def _rel_se(res: InterceptResult) -> float:

@@ -31,6 +31,10 @@ ROW_KEYS = [
     "xs_through_n_intercepts", "xs_aspect_ratio", "xs_aspect_n_pores",
     "xs_interior_d_um", "xs_interior_d_ci95_low_um", "xs_interior_d_ci95_high_um",
     "xs_surface_ratio_top", "xs_surface_ratio_bottom", "xs_warnings",
+    # the layers of a laminated film (measure.cross_section.layers), after the older keys
+    "xs_layers_mode", "xs_n_layers", "xs_interface_depth_um", "xs_interface_ra_um",
+    "xs_interface_rms_um", "xs_layer_thickness_um", "xs_layer_porosity",
+    "xs_layer_d_along_um", "xs_layer_kappa",
 ]
 
 

@@ -1,0 +1,319 @@
+"""Finding the interfaces between the layers of a film cross-section (the search).
+
+The rules are those of :mod:`semscan.measure.cross_section.layers` (its module docstring):
+local structure per film-frame row in blocks along the film, least-squares cuts by dynamic
+programming, robust interface curves, and the test that two parts differ in structure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from semscan.calibration import Calibration
+from semscan.measure.cross_section.film import FilmGeometry
+from semscan.measure.cross_section.frame import FilmFrame
+from semscan.measure.cross_section.profile import DepthProfile
+
+__all__ = ["MAX_LAYERS", "MIN_LAYER_FRACTION", "POROSITY_STEP", "SIZE_STEP", "LayersOption",
+           "min_layer_px"]
+
+MAX_LAYERS = 5
+"""Most layers ``layers='auto'`` looks for."""
+
+MIN_LAYER_FRACTION = 0.25
+"""A layer is at least this fraction of the film thickness (thinner: a surface layer)."""
+
+POROSITY_STEP = 0.08
+"""Porosity difference (absolute) across an interface that makes two layers."""
+
+SIZE_STEP = 1.3
+"""Ratio of mean pore intercepts (along or through) across an interface that makes two layers."""
+
+LayersOption = int | Literal["off", "auto"]
+
+
+def min_layer_px(thickness_px: float, through_feature_px: float) -> float:
+    """The thinnest layer semscan separates (px).
+
+    ``max(MIN_LAYER_FRACTION x thickness, 1.5 x the mean pore-plus-wall intercept through
+    the film, 4 px)``: a band thinner than that next to a surface is a surface layer
+    (METHODS.md 6), and a layer must hold a few pores through its thickness to have a
+    structure of its own.
+
+    Examples
+    --------
+    >>> min_layer_px(400.0, 40.0)
+    100.0
+    """
+    return float(max(MIN_LAYER_FRACTION * thickness_px, 1.5 * through_feature_px, 4.0))
+
+
+# --------------------------------------------------------------------------- local structure
+def _counts(fr: FilmFrame, inside: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-pixel indicators: inside, pore, pairs and crossings along / through."""
+    p = fr.pore & inside
+    pa = inside[:, 1:] & inside[:, :-1]
+    pt = inside[1:, :] & inside[:-1, :]
+    ta = pa & (p[:, 1:] != p[:, :-1])
+    tt = pt & (p[1:, :] != p[:-1, :])
+    z = np.zeros_like(inside)
+    na, xa, nt, xt = z.copy(), z.copy(), z.copy(), z.copy()
+    na[:, 1:], xa[:, 1:], nt[1:, :], xt[1:, :] = pa, ta, pt, tt
+    return {"v": inside, "p": p, "na": na, "xa": xa, "nt": nt, "xt": xt}
+
+
+def _stats(c: dict[str, np.ndarray], sel: np.ndarray) -> tuple[float, float, float]:
+    """Porosity and mean pore intercepts along / through (px) of the selected pixels."""
+    s = {k: float(np.count_nonzero(v & sel)) for k, v in c.items()}
+    if s["v"] == 0:
+        return float("nan"), float("nan"), float("nan")
+    p = s["p"] / s["v"]
+    la = 2.0 * p / (s["xa"] / s["na"]) if s["xa"] > 0 and s["na"] > 0 else float("nan")
+    lt = 2.0 * p / (s["xt"] / s["nt"]) if s["xt"] > 0 and s["nt"] > 0 else float("nan")
+    return p, la, lt
+
+
+def _segment_costs(x: np.ndarray) -> np.ndarray:
+    """``C[i, j]``: squared deviation of rows ``i..j-1`` (features in columns) from their mean."""
+    n = x.shape[0]
+    s1 = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x, axis=0)])
+    s2 = np.concatenate([[0.0], np.cumsum((x * x).sum(axis=1))])
+    i = np.arange(n + 1)[:, None]
+    j = np.arange(n + 1)[None, :]
+    length = np.maximum(j - i, 1)
+    d1 = s1[None, :, :] - s1[:, None, :]
+    cost = (s2[None, :] - s2[:, None]) - (d1 * d1).sum(axis=2) / length
+    cost[j <= i] = np.inf
+    return cost
+
+
+def _best_cuts(x: np.ndarray, k: int, min_len: int) -> list[int] | None:
+    """Cut rows into ``k`` segments of least total squared deviation (None: cannot)."""
+    n = x.shape[0]
+    if k == 1:
+        return []
+    if n < k * min_len:
+        return None
+    cost = _segment_costs(x)
+    i = np.arange(n + 1)[:, None]
+    j = np.arange(n + 1)[None, :]
+    cost = np.where(j - i >= min_len, cost, np.inf)
+    best = cost[0].copy()  # one segment ending at j
+    back = []
+    for _ in range(1, k):
+        total = best[:, None] + cost
+        arg = np.argmin(total, axis=0)
+        best = total[arg, np.arange(n + 1)]
+        back.append(arg)
+    if not math.isfinite(best[n]):
+        return None
+    cuts, end = [], n
+    for arg in reversed(back):
+        end = int(arg[end])
+        cuts.append(end)
+    return sorted(cuts)
+
+
+def _block_features(c: dict[str, np.ndarray], cols: slice, sigma: float) -> np.ndarray:
+    """Scaled row features of one block: porosity, log P_L along, log P_L through."""
+    s = {k: ndi.gaussian_filter1d(v[:, cols].sum(axis=1).astype(float), sigma, mode="nearest")
+         for k, v in c.items()}
+    v = np.maximum(s["v"], 1e-9)
+    p = s["p"] / v
+    pla = (s["xa"] + 0.5) / (s["na"] + 1.0)
+    plt = (s["xt"] + 0.5) / (s["nt"] + 1.0)
+    ls = math.log(SIZE_STEP)
+    return np.column_stack([p / POROSITY_STEP, np.log(pla) / ls, np.log(plt) / ls])
+
+
+@dataclass(frozen=True)
+class _Film:
+    """What the search needs: the frame's film rows, the surfaces per frame column."""
+
+    inside: np.ndarray
+    top: np.ndarray      # y' of the top surface per frame column
+    bottom: np.ndarray
+    ys: np.ndarray       # y' of each frame row
+    xs: np.ndarray       # x' of each frame column
+
+
+def _blocks(c: dict[str, np.ndarray], f: _Film, width: int, sigma: float,
+            region: np.ndarray) -> list[tuple[float, int, np.ndarray]]:
+    """Each block's centre x', first row and scaled row features (rows of ``region``)."""
+    colsum = region.sum(axis=0)
+    used = np.flatnonzero(colsum > 0)
+    if used.size == 0:
+        return []
+    c0, c1 = int(used[0]), int(used[-1]) + 1
+    step = max(1, width // 2)
+    out = []
+    for s0 in range(c0, max(c0 + 1, c1 - width + 1), step):
+        cols = slice(s0, min(s0 + width, c1))
+        n_cols = cols.stop - cols.start
+        rows = np.flatnonzero(region[:, cols].sum(axis=1) >= 0.5 * n_cols)
+        if rows.size < 4:
+            continue
+        r0, r1 = int(rows[0]), int(rows[-1]) + 1
+        centre = float(f.xs[(cols.start + cols.stop - 1) // 2])
+        out.append((centre, r0, _block_features(c, cols, sigma)[r0:r1]))
+    return out
+
+
+def _cuts_by_block(
+    blocks: list[tuple[float, int, np.ndarray]], f: _Film, k: int, min_len: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """x' of each block centre and y' of its ``k - 1`` cuts (None when no block can).
+
+    Two passes: the features in units of the steps that make a layer, then each feature
+    weighted by the inverse of its spread inside the segments of the first pass (so that
+    the quantity that changes most cleanly across the interface decides where it is).
+    """
+    weights = np.ones(3)
+    result = None
+    for _ in range(2):
+        centres, cuts, resid = [], [], []
+        for centre, r0, x in blocks:
+            xw = x * weights
+            got = _best_cuts(xw, k, min_len)
+            if got is None:
+                continue
+            centres.append(centre)
+            cuts.append([float(f.ys[r0 + g]) - 0.5 for g in got])
+            edges = [0, *got, len(x)]
+            for a, b in itertools.pairwise(edges):
+                resid.append(x[a:b] - x[a:b].mean(axis=0))
+        if not centres:
+            return None
+        result = np.asarray(centres), np.asarray(cuts).reshape(len(centres), k - 1)
+        sd = np.std(np.vstack(resid), axis=0)
+        weights = 1.0 / np.maximum(sd, 1e-6)
+        weights /= weights.max()
+    return result
+
+
+def _robust_curve(centres: np.ndarray, cuts: np.ndarray, m_px: float,
+                  xs: np.ndarray) -> np.ndarray:
+    """The interface through the blocks' cuts, y' at each ``xs``.
+
+    Cuts farther from the median of all cuts than ``max(m_px / 4, 5 robust SD)`` are dropped
+    (a block whose pores happen to mimic the other layer); the rest are smoothed by a
+    running median of three and joined linearly.
+    """
+    med = float(np.median(cuts))
+    mad = 1.4826 * float(np.median(np.abs(cuts - med)))
+    keep = np.abs(cuts - med) <= max(m_px / 4.0, 5.0 * mad)
+    x, y = centres[keep], cuts[keep]
+    if len(y) >= 3:
+        y = ndi.median_filter(y, size=3, mode="nearest")
+    return np.interp(xs, x, y)
+
+
+def _contrast(c: dict[str, np.ndarray], f: _Film, upper: np.ndarray, here: np.ndarray,
+              lower: np.ndarray) -> tuple[float, float, float, bool]:
+    """Across the curve ``here`` (the band down to ``lower`` over the band up to ``upper``,
+    y' per frame column): the porosity step, the ratios of the mean pore intercepts along
+    and through, and whether the structure differs.
+
+    It differs when one of the three changes by at least its step (:data:`POROSITY_STEP`,
+    :data:`SIZE_STEP`) and by at least 3 standard errors of the change, these from its
+    spread over 8 stretches along the film.
+    """
+    yy = f.ys[:, None]
+    above = f.inside & (yy < here[None, :]) & (yy >= upper[None, :])
+    below = f.inside & (yy >= here[None, :]) & (yy < lower[None, :])
+    pa, aa, ta = _stats(c, above)
+    pb, ab, tb = _stats(c, below)
+    step = (pb - pa, ab / aa, tb / ta)
+    used = np.flatnonzero(f.inside.any(axis=0))
+    diffs = []
+    if used.size >= 8:
+        for part in np.array_split(used, 8):
+            cols = np.zeros(f.inside.shape[1], bool)
+            cols[part] = True
+            sa, sb = _stats(c, above & cols), _stats(c, below & cols)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                diffs.append([sb[0] - sa[0], np.log(sb[1] / sa[1]), np.log(sb[2] / sa[2])])
+    d = np.asarray(diffs, float).reshape(-1, 3)
+    lims = (POROSITY_STEP, math.log(SIZE_STEP), math.log(SIZE_STEP))
+    differs = False
+    for j, lim in enumerate(lims):
+        col = d[np.isfinite(d[:, j]), j]
+        if col.size < 4:
+            continue
+        mean, se = float(col.mean()), float(col.std(ddof=1) / math.sqrt(col.size))
+        differs |= abs(mean) >= lim and abs(mean) >= 3.0 * se
+    return (*step, differs)
+
+
+def _keep_out(profile: DepthProfile | None, m_px: float,
+              calibration: Calibration) -> tuple[float, float]:
+    """Surface layers thinner than the thinnest layer (px from each surface), else 0."""
+    out = []
+    for layer in ((profile.layer_top, profile.layer_bottom) if profile is not None else ()):
+        t = calibration.to_px(layer.thickness_um) if layer.kind != "none" else 0.0
+        out.append(t if math.isfinite(t) and t < m_px else 0.0)
+    return (out[0], out[1]) if out else (0.0, 0.0)
+
+
+def _search(c: dict[str, np.ndarray], f: _Film, mode: LayersOption, m_px: float,
+            film: FilmGeometry, keep: tuple[float, float], scale: float,
+            notes: list[str]) -> list[np.ndarray]:
+    """The interface curves (y' per frame column) for ``mode`` ('auto' or a number).
+
+    A number: the film cut into that many layers at once. ``'auto'``: interfaces added one
+    at a time, each the best single cut of one layer found so far, while the two parts of
+    the layer it cuts differ in structure (:func:`_contrast`, the outer bands without the
+    thin surface layers ``keep``).
+    """
+    feat = max(film.feature_px, 4.0)
+    n_cols = int(np.count_nonzero(f.inside.any(axis=0)))
+    width = int(max(6.0 * feat, n_cols / 12.0))
+    sigma = max(1.0, feat / 2.0)
+    min_len = max(2, math.ceil(m_px))
+    yy = f.ys[:, None]
+
+    def curves_in(upper: np.ndarray, lower: np.ndarray, k: int) -> list[np.ndarray] | None:
+        region = f.inside & (yy >= upper[None, :]) & (yy < lower[None, :])
+        got = _cuts_by_block(_blocks(c, f, width, sigma, region), f, k, min_len)
+        if got is None:
+            return None
+        centres, cuts = got
+        return [_robust_curve(centres, cuts[:, j], m_px, f.xs) for j in range(k - 1)]
+
+    if isinstance(mode, int):
+        if mode == 1:
+            return []
+        got = curves_in(f.top, f.bottom, mode)
+        if got is None:
+            notes.append(f"the film is too thin to hold {mode} layers of at least "
+                         f"{m_px * scale:.3g} each; one layer measured")
+            return []
+        return got
+    accepted: list[np.ndarray] = []
+    while len(accepted) + 1 < MAX_LAYERS:
+        bounds = [f.top, *accepted, f.bottom]
+        best: tuple[float, int, np.ndarray] | None = None
+        for k in range(len(bounds) - 1):
+            got = curves_in(bounds[k], bounds[k + 1], 2)
+            if not got:
+                continue
+            up = bounds[k] + (keep[0] if k == 0 else 0.0)
+            dn = bounds[k + 1] - (keep[1] if k == len(bounds) - 2 else 0.0)
+            dp, ra, rt, differs = _contrast(c, f, up, got[0], dn)
+            if not differs:
+                continue
+            strength = max(abs(dp) / POROSITY_STEP,
+                           *(abs(math.log(r)) / math.log(SIZE_STEP)
+                             for r in (ra, rt) if math.isfinite(r) and r > 0))
+            if best is None or strength > best[0]:
+                best = (strength, k, got[0])
+        if best is None:
+            break
+        accepted.insert(best[1], best[2])
+    return accepted

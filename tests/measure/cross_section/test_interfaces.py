@@ -1,0 +1,47 @@
+"""The interface search (semscan.measure.cross_section.interfaces) on exact inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from semscan.measure.cross_section.interfaces import (
+    MIN_LAYER_FRACTION,
+    _best_cuts,
+    _robust_curve,
+    _segment_costs,
+    min_layer_px,
+)
+
+
+def test_segment_costs_are_the_squared_deviations():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 3))
+    c = _segment_costs(x)
+    for i, j in [(0, 12), (3, 7), (5, 6)]:
+        seg = x[i:j]
+        assert c[i, j] == pytest.approx(((seg - seg.mean(axis=0)) ** 2).sum(), abs=1e-9)
+    assert np.isinf(c[4, 4]) and np.isinf(c[6, 2])
+
+
+def test_best_cuts_find_exact_steps():
+    x = np.concatenate([np.zeros(30), np.full(50, 4.0), np.full(20, 1.0)])[:, None]
+    assert _best_cuts(x, 1, 5) == []
+    assert _best_cuts(x, 2, 5) == [30]
+    assert _best_cuts(x, 3, 5) == [30, 80]
+    assert _best_cuts(x, 3, 40) is None            # 3 segments of 40 rows need 120
+    assert _best_cuts(x, 2, 40) == [40]            # the minimum length moves the cut
+
+
+def test_robust_curve_drops_a_stray_block():
+    centres = np.arange(0.0, 1000.0, 100.0)
+    cuts = np.full(10, 200.0)
+    cuts[0] = 120.0                                 # a block that mistook the layers
+    curve = _robust_curve(centres, cuts, 100.0, np.arange(0.0, 1000.0))
+    assert np.allclose(curve, 200.0)
+
+
+def test_min_layer():
+    assert min_layer_px(400.0, 10.0) == MIN_LAYER_FRACTION * 400.0
+    assert min_layer_px(100.0, 40.0) == 60.0       # 1.5 pore-plus-wall intercepts
+    assert min_layer_px(4.0, 1.0) == 4.0
