@@ -190,7 +190,8 @@ def whisker_sample(out: Path = DATA) -> None:
 
 def two_layer_sample(out: Path = DATA) -> None:
     """A laminated separator section: an aramid layer (flat pores) on a polyolefin layer
-    (round pores), with a wavy interface (semscan.phantoms.layers)."""
+    (round pores), with a wavy interface (semscan.phantoms.layers). In its own folder, so
+    that it is its own sample (``two_layer``) and does not pool with the demo's views."""
     from semscan.phantoms.films import render_cross_section
     from semscan.phantoms.layers import two_layer_cross_section
 
@@ -200,9 +201,11 @@ def two_layer_sample(out: Path = DATA) -> None:
     )
     img = render_cross_section(pore, specimen, seed=9)
     img = _databar(img, "semscan synthetic  two-layer cross-section  HV 3.00 kV")
-    save_fei(out / "sample_two_layer_xs.tif", img, pixel_size_um=pixel, databar=64)
+    folder = out / "two_layer"
+    folder.mkdir(parents=True, exist_ok=True)
+    save_fei(folder / "sample_two_layer_xs.tif", img, pixel_size_um=pixel, databar=64)
     record = {
-        "file": "sample_two_layer_xs.tif",
+        "file": "two_layer/sample_two_layer_xs.tif",
         "view": "cross-section",
         "generator": "semscan.phantoms.layers.two_layer_cross_section",
         "seed_mask": 2028,
@@ -212,7 +215,7 @@ def two_layer_sample(out: Path = DATA) -> None:
         "truth": {k: v for k, v in truth.items() if k != "interface_px"},
         "measured_on_exact_mask": measured_truth(pore & specimen, pixel),
     }
-    (out / "sample_two_layer_xs.json").write_text(
+    (folder / "sample_two_layer_xs.json").write_text(
         json.dumps(record, indent=2, default=float) + "\n"
     )
 

@@ -18,7 +18,8 @@ def test_generator_reproduces_the_committed_samples(tmp_path):
     from scripts.make_example_images import main
 
     main(tmp_path)
-    for name in ("sample_surface.tif", "sample_cross_section.tif", "sample_two_layer_xs.tif",
+    for name in ("sample_surface.tif", "sample_cross_section.tif",
+                 "two_layer/sample_two_layer_xs.tif",
                  "whisker_film/sample_whisker_film.tif"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
 
@@ -65,10 +66,10 @@ def test_whisker_sample_measures_near_its_truth():
 
 
 def test_two_layer_sample_measures_its_layers():
-    """data/sample_two_layer_xs.tif through the whole analysis (rendered, segmented)."""
-    record = json.loads((DATA / "sample_two_layer_xs.json").read_text())
+    """data/two_layer/sample_two_layer_xs.tif through the whole analysis (rendered, segmented)."""
+    record = json.loads((DATA / "two_layer" / "sample_two_layer_xs.json").read_text())
     truth = record["truth"]
-    m = read_micrograph(DATA / "sample_two_layer_xs.tif")
+    m = read_micrograph(DATA / "two_layer" / "sample_two_layer_xs.tif")
     res = analyze_micrograph(m, config=AnalysisConfig().with_overrides(
         {"classify.enabled": False, "measure.local_thickness": False}))
     assert res.view == "cross-section"

@@ -66,7 +66,7 @@ def test_each_layer_of_a_laminated_film_gets_a_structure_class():
     from semscan.pipeline import analyze_micrograph
 
     data = Path(__file__).resolve().parents[2] / "data"
-    res = analyze_micrograph(read_micrograph(data / "sample_two_layer_xs.tif"))
+    res = analyze_micrograph(read_micrograph(data / "two_layer" / "sample_two_layer_xs.tif"))
     layers = res.cross_section.layers.layers
     assert len(layers) == 2
     for layer in layers:   # separate pores in a continuous solid, both layers
