@@ -24,6 +24,7 @@ __all__ = [
     "ground_peak",
     "pore_side",
     "residual_nonuniformity",
+    "section_matrix_edge",
     "structure_scale_px",
 ]
 
@@ -39,6 +40,13 @@ GROUND_RATIO = 4.5
 GROUND_WIDTHS = 4.0
 # ... and the ground holds at least this fraction of the pixels (sparse objects on it).
 GROUND_MIN_FRACTION = 0.7
+# auto, in a cross-section's specimen: when the majority phase (>= this fraction) is a grey
+# peak narrower than the other phase's spread (ratio >= SECTION_MIN_RATIO), the other phase
+# reaches down to the peak's mode + SECTION_WIDTHS half-widths (fitted leave-one-out on the
+# four dealloyed sections of ../shared/data/real/gt: 2.0 for each one left out)
+SECTION_MIN_FRACTION = 0.6
+SECTION_MIN_RATIO = 1.0
+SECTION_WIDTHS = 2.0
 # Sauvola window (auto): this many structure periods (mean pore + mean solid chord).
 SAUVOLA_PERIODS = 4.0
 
@@ -339,6 +347,26 @@ def structure_scale_px(
     return float(sum(lengths))
 
 
+def section_matrix_edge(g: dict[str, float | str] | None) -> float | None:
+    """The grey level where a cross-section's matrix ends, or None when the rule is off.
+
+    In the specimen of a cross-section (a dense matrix with a second phase through it, the
+    vacuum or embedding already set aside) whose majority phase (>= 60 % of the pixels at
+    Otsu's level) is a grey peak narrower than the other phase's spread (``ratio`` of
+    :func:`ground_peak` >= 1), Otsu's level lies too deep in the broad phase: it balances
+    the two classes' variances, and the broad one's is the larger. The matrix ends instead
+    at its mode + 2 half-widths (its own noise); that level is returned when it lies
+    between the mode and Otsu's level.
+    """
+    if g is None:
+        return None
+    if float(g["fraction"]) < SECTION_MIN_FRACTION or float(g["ratio"]) < SECTION_MIN_RATIO:
+        return None
+    mode, t, hw = float(g["mode"]), float(g["otsu"]), float(g["half_width"])
+    edge = mode + SECTION_WIDTHS * hw if g["side"] == "low" else mode - SECTION_WIDTHS * hw
+    return edge if min(mode, t) < edge < max(mode, t) else None
+
+
 def choose_method(
     image: np.ndarray, *, valid: np.ndarray | None = None, pores: PoreTone = "dark"
 ) -> tuple[str, str]:
@@ -394,10 +422,25 @@ def _choose_from_hist(
     valid: np.ndarray | None,
     hist: Histogram | None,
     pores: str,
+    *,
+    section: bool = False,
 ) -> tuple[str, str]:
     if hist is None:
         return "otsu", "a single grey level: nothing to choose, Otsu"
     g = ground_peak(hist, pores)  # type: ignore[arg-type]
+    edge = section_matrix_edge(g) if section else None
+    if edge is not None and g is not None and not (
+        float(g["ratio"]) >= GROUND_RATIO and float(g["fraction"]) >= GROUND_MIN_FRACTION
+    ):
+        broad = "solid" if g["ground"] == "pore" else "pore"
+        return "hysteresis", (
+            f"a cross-section's specimen whose {g['ground']} is a narrow matrix peak "
+            f"(half-width {float(g['half_width']):.3f}, {float(g['fraction']):.0%} of the "
+            f"pixels) beside a broader {broad} phase (SD {float(g['broad_sd']):.3f}, ratio "
+            f"{float(g['ratio']):.1f} >= {SECTION_MIN_RATIO:g}): hysteresis, the {broad} grown "
+            f"from Otsu's level {float(g['otsu']):.3f} down to the matrix's edge {edge:.3f} "
+            f"(mode + {SECTION_WIDTHS:g} half-widths)"
+        )
     if g is not None and float(g["ratio"]) >= GROUND_RATIO and float(
         g["fraction"]
     ) >= GROUND_MIN_FRACTION:
