@@ -36,6 +36,7 @@ from semscan.pipeline.section import (
     film_frame_cross_section,
 )
 from semscan.segment import Segmentation, segment_micrograph
+from semscan.segment.verdict import section_verdict
 
 __all__ = ["analyze_micrograph", "analyze_path"]
 
@@ -229,6 +230,16 @@ def analyze_micrograph(
     timings.update(measured.timings)
     verdict = measured.verdict
     assert verdict is not None  # measured in full
+    if cross_section is not None:
+        judged = section_verdict(
+            verdict, porosity=float(measured.porosity.porosity),
+            film_edges=cross_section.film.edges_visible,
+            view_edges=view_decision.evidence.edges
+            if view_decision is not None and view_decision.evidence is not None else 0,
+        )
+        if judged is not verdict:
+            warnings_.append(f"segmentation {judged.verdict}: {judged.reason}")
+            verdict = judged
 
     return ImageResult(
         micrograph=micrograph,

@@ -240,6 +240,11 @@ def detect_film(
     # left between an excluded (saturated) area and a protective layer is no specimen
     depth = ndi.maximum(distance_transform(band), lab, index=np.arange(n + 1))
     keep = (overlap >= 0.05 * overlap.max()) & (depth >= 0.25 * depth[overlap > 0].max())
+    if nearest is not None:
+        # ... nor is the step between two flat regions of different greys (a vacuum and a
+        # protective layer), textured only by the step: each side has its neighbour's grey
+        held = ndi.mean(solid, lab, index=np.arange(n + 1))
+        keep &= held >= 0.25 * np.max(held[keep], initial=0.0)
     keep[0] = False
     band = keep[lab]
     background = valid & ~band
