@@ -137,19 +137,12 @@ def _dealloyed() -> list[Path]:
     return sorted(p for p in DEALLOYED.iterdir() if p.suffix.lower() in (".tif", ".jpg"))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Done-when target not met (issue 18): measured pore-vs-mask IoU in the ROI 0.74, "
-    "0.33, 0.68, 0.93 and porosity errors -0.01, +0.67, -0.09, +0.00. No global threshold of "
-    "RAC_13 or CO_00 reaches 0.85 at all (best over all levels after a 3 px median: 0.83, "
-    "0.77); CO_00 is taken for a surface, so its dark vacuum is not set aside",
-)
-def test_dealloyed_through_the_pipeline_meets_the_target():
-    _need(DEALLOYED)
+def _dealloyed_scores() -> dict[str, tuple[float, float, str, str]]:
+    """Per stem: pore-vs-mask IoU in the ROI, porosity error, view, verdict."""
     from PIL import Image
 
     cfg = AnalysisConfig().with_overrides({"segment.pores": "bright"})
-    failures = []
+    out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for img in _dealloyed():
@@ -163,13 +156,44 @@ def test_dealloyed_through_the_pipeline_meets_the_target():
             bar = res.micrograph.databar_height_px
             keep = truth.shape[0] - bar
             labels = _labels(res)
+            assert labels.shape == truth.shape, "mask not the input's shape"
             pore = _above_bar(labels == 1, truth.shape, bar)
             excl = _above_bar(labels == 2, truth.shape, bar)
-            assert pore is not None and excl is not None, "mask not in the file's grid"
             roi = _roi(img, truth.shape)[:keep]
             value = _iou(pore, truth[:keep], roi)
             counted = roi & ~excl
             por = np.count_nonzero(pore & counted) / max(np.count_nonzero(counted), 1)
-            if value < 0.85 or abs(por - authors) > 0.03:
-                failures.append((img.stem, round(value, 3), round(por - authors, 3)))
+            out[img.stem] = (value, float(por - authors), res.view, res.verdict)
+    return out
+
+
+def test_dealloyed_sections_film_found_and_matrix_threshold():
+    """The three dealloyed images detected as sections: the film is found under a grey
+    protective layer (CO_00: before, the layer and the specimen read as pore, porosity 0.995
+    in the ROI, IoU 0.33) and the matrix rule of the section threshold holds the porosity
+    (measured: IoU 0.762, 0.940, 0.934; porosity errors -0.042, +0.010, +0.004)."""
+    _need(DEALLOYED)
+    scores = _dealloyed_scores()
+    sections = {k: v for k, v in scores.items() if v[2] == "cross-section"}
+    assert len(sections) == 3, scores
+    for stem, (value, err, _, verdict) in sections.items():
+        assert value >= 0.75, (stem, value)
+        assert abs(err) <= 0.05, (stem, err)
+        assert verdict == "ok", (stem, verdict)
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="Done-when target not met (issue 18): measured pore-vs-mask IoU in the ROI 0.740 "
+    "(RAC_13, a surface view, Sauvola), 0.762 (CO_00), 0.940 (CO_01), 0.934 (675C JPEG) and "
+    "porosity errors -0.006, -0.042, +0.010, +0.004. No global threshold of RAC_13 or CO_00 "
+    "reaches 0.85 at all (best over all levels of the preprocessed grey: 0.756, 0.767; after "
+    "a 3 px median of the raw grey: 0.83, 0.77), and removing specks of 4-40 px adds at most "
+    "0.003",
+)
+def test_dealloyed_through_the_pipeline_meets_the_target():
+    _need(DEALLOYED)
+    scores = _dealloyed_scores()
+    failures = [(k, round(v, 3), round(e, 3)) for k, (v, e, _, _) in scores.items()
+                if v < 0.85 or abs(e) > 0.03]
     assert not failures
