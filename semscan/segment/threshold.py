@@ -395,6 +395,12 @@ def choose_method(
        is used.
     4. Otherwise Otsu.
 
+    In the specimen of a cross-section (``section=True`` of
+    :func:`~semscan.segment.segment_micrograph`, the film frame's second segmentation), a
+    rule 1b comes after rule 1: hysteresis down to the matrix's mode + 2 half-widths when
+    :func:`section_matrix_edge` applies (a narrow majority matrix peak beside a broader
+    phase; the dealloyed sections of ``gt/dealloyed_fe_ni``).
+
     (:func:`~semscan.segment.segment_micrograph` first takes an image with exactly two
     grey values as a mask, ``'two-level'``.)
 
