@@ -41,6 +41,7 @@ from semscan.pipeline.section import (
 )
 from semscan.pipeline.whiskers import find_whiskers
 from semscan.segment import Segmentation, segment_micrograph
+from semscan.segment.verdict import section_verdict
 
 __all__ = ["analyze_micrograph", "analyze_path"]
 
@@ -263,6 +264,16 @@ def analyze_micrograph(
     if cross_section is not None:  # each layer of a laminated film (a single one: as is)
         cross_section = classify_layers(cross_section, seg, calibration=micrograph.calibration,
                                         config=cfg, models=models)
+    if cross_section is not None:
+        judged = section_verdict(
+            verdict, porosity=float(measured.porosity.porosity),
+            film_edges=cross_section.film.edges_visible,
+            view_edges=view_decision.evidence.edges
+            if view_decision is not None and view_decision.evidence is not None else 0,
+        )
+        if judged is not verdict:
+            warnings_.append(f"segmentation {judged.verdict}: {judged.reason}")
+            verdict = judged
 
     return ImageResult(
         micrograph=micrograph,

@@ -106,7 +106,8 @@ def film_frame_cross_section(
     # pore (METHODS.md 0), so it must not pull the threshold, the background flattening or
     # the choice of method either. A bright-walled foam seen above a grey vacuum otherwise
     # reads only its darkest cell floors as pore.
-    seg = segment_micrograph(micrograph, **seg_opts, region_excluded=~film.specimen)
+    seg = segment_micrograph(micrograph, **seg_opts, region_excluded=~film.specimen,
+                             section=film.edges_visible > 0)
     result = analyze_cross_section(
         seg.pore,
         seg.solid,

@@ -31,6 +31,7 @@ from semscan.segment.threshold import (
     _global_from_hist,
     ground_peak,
     pore_side,
+    section_matrix_edge,
     structure_scale_px,
 )
 
@@ -262,6 +263,7 @@ def _threshold_pores(
     manual_threshold: float | None,
     sauvola_window_um: float | None,
     calibration: Any,
+    section: bool = False,
 ) -> tuple[np.ndarray, float | None, str, str, list[str], np.ndarray]:
     """Pore mask (before cleanup), threshold, method used, reason, notes, contrast grey."""
     notes: list[str] = []
@@ -270,8 +272,9 @@ def _threshold_pores(
     # Histograms and the auto choice use every second row and column of large images.
     s_img, s_valid = _sample(img), _sample(valid)
     hist = histogram(s_img, mask=s_valid) if method != "manual" else None
-    if method == "auto":
-        method, reason = _choose_from_hist(s_img, s_valid, hist, pores)
+    chosen = method == "auto"
+    if chosen:
+        method, reason = _choose_from_hist(s_img, s_valid, hist, pores, section=section)
     if method == "hysteresis":
         g = ground_peak(hist, pores)
         if g is None:
@@ -279,6 +282,9 @@ def _threshold_pores(
             method = "otsu"
         else:
             lo, hi = g.low, g.otsu
+            edge = section_matrix_edge(g) if section and chosen else None
+            if edge is not None and not g.flat:
+                lo = edge  # the section rule of choose_method
             if not min(g.mode, hi) < lo < max(g.mode, hi):
                 lo = hi
             broad = g.broad
@@ -380,6 +386,7 @@ def segment_micrograph(
     exclude_saturated: bool = True,
     classifier: PixelClassifier | None = None,
     region_excluded: np.ndarray | None = None,
+    section: bool = False,
 ) -> Segmentation:
     """Segment a micrograph into pore, solid and excluded pixels (METHODS.md 0).
 
@@ -430,6 +437,10 @@ def segment_micrograph(
         An already loaded classifier (a batch loads it once).
     region_excluded : ndarray of bool, optional
         More pixels to exclude (shape of the image).
+    section : bool
+        The valid pixels are a cross-section's specimen (background set aside): ``'auto'``
+        then also applies the matrix rule of
+        :func:`~semscan.segment.threshold.section_matrix_edge`.
 
     When the image is uncalibrated, every ``*_um`` option is read as px, and
     :attr:`Segmentation.preprocessing` says so.
@@ -532,7 +543,7 @@ def segment_micrograph(
             return pre, pore_, None, "classifier", "requested", [], pre.image
         return (pre, *_threshold_pores(
             pre, valid_, method=method, pores=pores, manual_threshold=manual_threshold,
-            sauvola_window_um=sauvola_window_um, calibration=cal,
+            sauvola_window_um=sauvola_window_um, calibration=cal, section=section,
         ))
 
     if predicted is not None:

@@ -35,6 +35,7 @@ __all__ = [
     "ground_peak",
     "pore_side",
     "residual_nonuniformity",
+    "section_matrix_edge",
     "structure_scale_px",
 ]
 
@@ -43,6 +44,13 @@ __all__ = [
 # pore-solid grey difference after flattening.
 RESIDUAL_LIMIT = 0.35
 _TILES = 4
+# auto, in a cross-section's specimen: when the majority phase (>= this fraction) is a grey
+# peak narrower than the other phase's spread (ratio >= SECTION_MIN_RATIO), the other phase
+# reaches down to the peak's mode + SECTION_WIDTHS half-widths (fitted leave-one-out on the
+# four dealloyed sections of ../shared/data/real/gt: 2.0 for each one left out)
+SECTION_MIN_FRACTION = 0.6
+SECTION_MIN_RATIO = 1.0
+SECTION_WIDTHS = 2.0
 # Sauvola window (auto): this many structure periods (mean pore + mean solid chord).
 SAUVOLA_PERIODS = 4.0
 
@@ -247,6 +255,26 @@ def structure_scale_px(
     return float(sum(lengths))
 
 
+def section_matrix_edge(g: GroundPeak | None) -> float | None:
+    """The grey level where a cross-section's matrix ends, or None when the rule is off.
+
+    In the specimen of a cross-section (a dense matrix with a second phase through it, the
+    vacuum or embedding already set aside) whose majority phase (>= 60 % of the pixels at
+    Otsu's level) is a grey peak narrower than the other phase's spread (``ratio`` of
+    :func:`ground_peak` >= 1), Otsu's level lies too deep in the broad phase: it balances
+    the two classes' variances, and the broad one's is the larger. The matrix ends instead
+    at its mode + 2 half-widths (its own noise); that level is returned when it lies
+    between the mode and Otsu's level.
+    """
+    if g is None:
+        return None
+    if g.fraction < SECTION_MIN_FRACTION or g.ratio < SECTION_MIN_RATIO:
+        return None
+    mode, t, hw = g.mode, g.otsu, g.half_width
+    edge = mode + SECTION_WIDTHS * hw if g.side == "low" else mode - SECTION_WIDTHS * hw
+    return edge if min(mode, t) < edge < max(mode, t) else None
+
+
 def choose_method(
     image: np.ndarray, *, valid: np.ndarray | None = None, pores: PoreTone = "dark"
 ) -> tuple[str, str]:
@@ -275,6 +303,12 @@ def choose_method(
        is used.
     4. Otherwise Otsu.
 
+    In the specimen of a cross-section (``section=True`` of
+    :func:`~semscan.segment.segment_micrograph`, the film frame's second segmentation), a
+    rule 1b comes after rule 1: hysteresis down to the matrix's mode + 2 half-widths when
+    :func:`section_matrix_edge` applies (a narrow majority matrix peak beside a broader
+    phase; the dealloyed sections of ``gt/dealloyed_fe_ni``).
+
     (:func:`~semscan.segment.segment_micrograph` first takes an image with exactly two
     grey values as a mask, ``'two-level'``.)
 
@@ -302,10 +336,22 @@ def _choose_from_hist(
     valid: np.ndarray | None,
     hist: Histogram | None,
     pores: str,
+    *,
+    section: bool = False,
 ) -> tuple[str, str]:
     if hist is None:
         return "otsu", "a single grey level: nothing to choose, Otsu"
     g = ground_peak(hist, pores)  # type: ignore[arg-type]
+    edge = section_matrix_edge(g) if section else None
+    if edge is not None and g is not None and not g.flat:
+        return "hysteresis", (
+            f"a cross-section's specimen whose {g.ground} is a narrow matrix peak "
+            f"(half-width {g.half_width:.3f}, {g.fraction:.0%} of the "
+            f"pixels) beside a broader {g.broad} phase (SD {g.broad_sd:.3f}, ratio "
+            f"{g.ratio:.1f} >= {SECTION_MIN_RATIO:g}): hysteresis, the {g.broad} grown "
+            f"from Otsu's level {g.otsu:.3f} down to the matrix's edge {edge:.3f} "
+            f"(mode + {SECTION_WIDTHS:g} half-widths)"
+        )
     if g is not None and g.flat:
         lo, t, mode = g.low, g.otsu, g.mode
         if min(mode, t) < lo < max(mode, t):

@@ -44,7 +44,7 @@ from semscan._morphology import distance_transform
 from semscan._ndimage import blur, coarse_factor, masked_blur
 from semscan.errors import SegmentationError
 
-__all__ = ["Verdict", "VerdictSignals", "segmentation_verdict"]
+__all__ = ["Verdict", "VerdictSignals", "section_verdict", "segmentation_verdict"]
 
 VerdictLabel = Literal["ok", "review", "unreliable"]
 
@@ -56,6 +56,7 @@ MAX_INTERIOR_SPREAD = 0.6
 MIN_EDGE_CONCENTRATION = 1.2
 MIN_MINORITY = 0.01
 MIN_CHORD_PX = 2.5
+MAX_SECTION_POROSITY = 0.9  # a cross-section's film nearly all pore: its film was not found
 
 
 @dataclass(frozen=True)
@@ -365,3 +366,52 @@ def segmentation_verdict(
         f"two phases: grey steps {s.contrast_to_noise:.1f} x the noise at the boundaries "
         f"(edge concentration {s.edge_concentration:.1f}, interior spread "
         f"{s.interior_spread:.2f})", s)
+
+
+def section_verdict(
+    verdict: Verdict, *, porosity: float, film_edges: int, view_edges: int = 0
+) -> Verdict:
+    """The verdict on a cross-section, with the section's own failure signs.
+
+    An ``'ok'`` becomes ``'review'`` when the film reads nearly all pore (``porosity >=
+    0.9``: a film is a solid with pores in it; nearly all pore means that the background,
+    a protective layer or the threshold was taken for pore) or when the view detector saw
+    the film's edges (``view_edges >= 1``) but the film detector found none
+    (``film_edges == 0``), so that the whole field was measured as the film. A ``'review'``
+    or ``'unreliable'`` verdict is returned as it is.
+
+    Parameters
+    ----------
+    verdict : Verdict
+        The image's verdict (:func:`segmentation_verdict`).
+    porosity : float
+        The film's porosity as measured (0-1).
+    film_edges : int
+        Film edges found by the film detector (0, 1 or 2).
+    view_edges : int
+        Straight band edges the view detector saw (0 when the view was given).
+
+    Examples
+    --------
+    >>> ok = Verdict("ok", "two phases", VerdictSignals())
+    >>> section_verdict(ok, porosity=0.3, film_edges=2, view_edges=2).verdict
+    'ok'
+    >>> v = section_verdict(ok, porosity=0.995, film_edges=2)
+    >>> v.verdict, v.reason.startswith("the film reads 99.5% pore")
+    ('review', True)
+    """
+    if verdict.verdict != "ok":
+        return verdict
+    if porosity >= MAX_SECTION_POROSITY:
+        return Verdict(
+            "review",
+            f"the film reads {100 * porosity:.1f}% pore (>= {100 * MAX_SECTION_POROSITY:.0f}%): "
+            "a film is a solid with pores in it, so the background, a protective layer or "
+            "the threshold was probably taken for pore", verdict.signals)
+    if view_edges >= 1 and film_edges == 0:
+        return Verdict(
+            "review",
+            f"the view detector saw {view_edges} film edge{'s' if view_edges > 1 else ''} but "
+            "the film detector found none: the whole field was measured as the film "
+            "(background or protective layer included)", verdict.signals)
+    return verdict

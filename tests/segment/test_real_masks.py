@@ -110,17 +110,10 @@ def test_bam_through_the_pipeline():
     assert np.mean(scores) >= 0.90, scores
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Done-when target not met (issue 18): measured pore-vs-mask IoU in the ROI 0.74, "
-    "0.33, 0.68, 0.93 and porosity errors -0.01, +0.67, -0.09, +0.00. No global threshold of "
-    "RAC_13 or CO_00 reaches 0.85 at all (best over all levels after a 3 px median: 0.83, "
-    "0.77); CO_00 is taken for a surface, so its dark vacuum is not set aside",
-)
-def test_dealloyed_through_the_pipeline_meets_the_target():
-    _need(DEALLOYED)
+def _dealloyed_scores() -> dict[str, tuple[float, float, str, str]]:
+    """Per stem: pore-vs-mask IoU in the ROI, porosity error, view, verdict."""
     pytest.importorskip("roifile")
-    failures = []
+    out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for img in dealloyed_images(DEALLOYED):
@@ -128,8 +121,39 @@ def test_dealloyed_through_the_pipeline_meets_the_target():
             res = analyze_path(img, config=DEALLOYED_CONFIG)
             scored = score_pores(result_labels(res), truth, roi,
                                  res.micrograph.databar_height_px)
-            assert scored is not None, "mask not in the file's grid"
+            assert scored is not None, "mask not the input's shape"
             value, por = scored
-            if value < 0.85 or abs(por - authors) > 0.03:
-                failures.append((img.stem, round(value, 3), round(por - authors, 3)))
+            out[img.stem] = (value, float(por - authors), res.view, res.verdict)
+    return out
+
+
+def test_dealloyed_sections_film_found_and_matrix_threshold():
+    """The three dealloyed images detected as sections: the film is found under a grey
+    protective layer (CO_00: before, the layer and the specimen read as pore, porosity 0.995
+    in the ROI, IoU 0.33) and the matrix rule of the section threshold holds the porosity
+    (measured: IoU 0.762, 0.940, 0.934; porosity errors -0.042, +0.010, +0.004)."""
+    _need(DEALLOYED)
+    scores = _dealloyed_scores()
+    sections = {k: v for k, v in scores.items() if v[2] == "cross-section"}
+    assert len(sections) == 3, scores
+    for stem, (value, err, _, verdict) in sections.items():
+        assert value >= 0.75, (stem, value)
+        assert abs(err) <= 0.05, (stem, err)
+        assert verdict == "ok", (stem, verdict)
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="Done-when target not met (issue 18): measured pore-vs-mask IoU in the ROI 0.740 "
+    "(RAC_13, a surface view, Sauvola), 0.762 (CO_00), 0.940 (CO_01), 0.934 (675C JPEG) and "
+    "porosity errors -0.006, -0.042, +0.010, +0.004. No global threshold of RAC_13 or CO_00 "
+    "reaches 0.85 at all (best over all levels of the preprocessed grey: 0.756, 0.767; after "
+    "a 3 px median of the raw grey: 0.83, 0.77), and removing specks of 4-40 px adds at most "
+    "0.003",
+)
+def test_dealloyed_through_the_pipeline_meets_the_target():
+    _need(DEALLOYED)
+    scores = _dealloyed_scores()
+    failures = [(k, round(v, 3), round(e, 3)) for k, (v, e, _, _) in scores.items()
+                if v < 0.85 or abs(e) > 0.03]
     assert not failures

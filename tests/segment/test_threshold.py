@@ -90,3 +90,49 @@ def test_sauvola_follows_a_gradient():
     assert choose_method(shifted)[0] == "sauvola"
     inv_map, _ = sauvola_threshold(1 - shifted, window_um=33, pores="bright")
     assert (pore_side(1 - shifted, inv_map, "bright") == truth).mean() > 0.97
+
+
+def _matrix_with_bright_phase(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A dense matrix (grey 0.30, noise SD 0.04) holding 25 % of a bright phase whose grey
+    spreads from 0.45 to 0.95 (sizes and edges of a dealloyed section's ligaments)."""
+    from semscan.phantoms.geometry import boolean_ellipses
+
+    rng = np.random.default_rng(seed)
+    lam = -np.log(0.75) / (np.pi * 4 * 3)  # a Boolean model of 25 % coverage
+    bright = boolean_ellipses((256, 256), intensity_per_px2=lam, a_px=4, b_px=3, seed=seed)
+    img = np.where(bright, rng.uniform(0.45, 0.95, bright.shape), 0.30)
+    img = img + rng.normal(0.0, 0.04, img.shape)
+    return img.astype(np.float32), bright
+
+
+def test_section_matrix_edge_is_the_matrix_noise_not_otsu():
+    from semscan._ndimage import histogram
+    from semscan.segment.threshold import ground_peak, section_matrix_edge
+
+    img, _ = _matrix_with_bright_phase()
+    g = ground_peak(histogram(img), "bright")
+    assert g is not None and g["ground"] == "solid"
+    edge = section_matrix_edge(g)
+    # the matrix ends ~2 noise SDs above its mode; Otsu's level is far into the bright phase
+    assert edge is not None and 0.36 < edge < 0.42 < float(g["otsu"])
+    # the rule is off when the majority peak is not narrower than the other phase's spread
+    assert section_matrix_edge({**g, "ratio": 0.8}) is None
+    assert section_matrix_edge({**g, "fraction": 0.5}) is None
+    assert section_matrix_edge(None) is None
+
+
+def test_section_segmentation_counts_the_dim_part_of_the_bright_phase():
+    from semscan.micrograph import Micrograph
+    from semscan.segment import segment_micrograph
+
+    img, bright = _matrix_with_bright_phase()
+    m = Micrograph.from_array(img)
+    opts = {"pores": "bright", "denoise": "none", "background_um": 0.0, "min_feature_um": 0}
+    plain = segment_micrograph(m, **opts)
+    section = segment_micrograph(m, **opts, section=True)
+    assert plain.method == "otsu"
+    assert section.method == "hysteresis" and "matrix's edge" in section.method_reason
+    truth = float(bright.mean())
+    # Otsu loses the dim bright pixels (grey 0.45 up to its level); the matrix rule keeps them
+    assert plain.pore_fraction < truth - 0.03
+    assert section.pore_fraction == pytest.approx(truth, abs=0.02)

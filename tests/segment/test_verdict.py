@@ -180,3 +180,18 @@ def test_the_grey_cache_gives_the_same_signals_over_edits():
         assert segmentation_verdict(img, pp, ss, excluded=ee, cache=cache) == (
             segmentation_verdict(img, pp, ss, excluded=ee))
     assert cache["grey"][0] is img
+
+
+def test_section_verdict_flags_a_film_read_as_all_pore():
+    from semscan.segment.verdict import Verdict, VerdictSignals, section_verdict
+
+    ok = Verdict("ok", "two phases", VerdictSignals())
+    assert section_verdict(ok, porosity=0.33, film_edges=2, view_edges=2) is ok
+    assert section_verdict(ok, porosity=0.33, film_edges=0, view_edges=0) is ok  # film fills
+    full = section_verdict(ok, porosity=0.995, film_edges=2, view_edges=2)
+    assert full.verdict == "review" and "99.5% pore" in full.reason
+    # before issue 18's film fix: the view detector saw 2 edges, the film detector none
+    lost = section_verdict(ok, porosity=0.63, film_edges=0, view_edges=2)
+    assert lost.verdict == "review" and "found none" in lost.reason
+    bad = Verdict("unreliable", "noise", VerdictSignals())
+    assert section_verdict(bad, porosity=0.995, film_edges=0, view_edges=2) is bad

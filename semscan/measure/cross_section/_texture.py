@@ -87,6 +87,38 @@ def _feature_length_px(
     return float(np.clip(length, 2.0, max(2.0, min(g.shape) / 10.0)))
 
 
+def _local_feature_length_px(g: np.ndarray, valid: np.ndarray, *, tile: int = 32) -> float:
+    """Characteristic feature length of the textured part, each tile cut at its own mean.
+
+    Pixels per phase transition along rows and columns of the 32 x 32 tiles (wholly valid)
+    whose grey-level SD is at least half the 90th percentile's, each binarised at its own
+    mean grey. Unlike one global threshold (:func:`_feature_length_px`), this does not read
+    the grey step between two large flat regions (a vacuum and a protective layer, say) as
+    the phase contrast, which would make the feature length several times the pore size and
+    blur a thin flat layer into the specimen's texture. Falls back on
+    :func:`_feature_length_px` for images smaller than two tiles a side.
+    """
+    rows, cols = g.shape
+    nr, nc = rows // tile, cols // tile
+    if nr < 2 or nc < 2:
+        return _feature_length_px(g, valid, None, textured=True)
+    t = g[: nr * tile, : nc * tile].reshape(nr, tile, nc, tile)
+    full = valid[: nr * tile, : nc * tile].reshape(nr, tile, nc, tile).all(axis=(1, 3))
+    if not full.any():
+        return _feature_length_px(g, valid, None, textured=True)
+    sd = t.std(axis=(1, 3))
+    sel = full & (sd >= 0.5 * np.quantile(sd[full], 0.9)) & (sd > 0)
+    if not sel.any():
+        return _feature_length_px(g, valid, None, textured=True)
+    b = t[sel.nonzero()[0], :, sel.nonzero()[1], :]  # (tiles, tile, tile)
+    b = b > b.mean(axis=(1, 2), keepdims=True)
+    transitions = np.count_nonzero(b[:, :, 1:] != b[:, :, :-1]) + np.count_nonzero(
+        b[:, 1:, :] != b[:, :-1, :])
+    pairs = 2 * tile * (tile - 1) * b.shape[0]
+    length = pairs / max(transitions, 1)
+    return float(np.clip(length, 2.0, max(2.0, min(g.shape) / 10.0)))
+
+
 @dataclass(frozen=True)
 class _Background:
     """Coarse split of an image into textured specimen and flat background."""
@@ -115,7 +147,10 @@ def _coarse_background(
     if np.count_nonzero(valid) < 64 or np.ptp(g[valid]) < 1e-6:
         return _Background(np.zeros(img.shape, bool), 1.0, 0.0, 2.0, 3.0, g, valid, False,
                            "constant or empty image: no texture to tell specimen from background")
-    feat = _feature_length_px(g, valid, pore, textured=True)
+    # the texture scale from the grey image itself, tile by tile: a first segmentation (`pore`)
+    # that reads a flat layer as one phase would stretch it to the layer's size
+    del pore
+    feat = _local_feature_length_px(g, valid)
     sigma = float(np.clip(feat, 3.0, max(3.0, min(img.shape) / 8.0)))
     tex = _local_std(g, valid, sigma)
     thr = otsu(tex[valid], flavour="skimage")

@@ -31,6 +31,7 @@ __all__ = ["DirectionSource", "FilmGeometry", "detect_film"]
 
 DirectionSource = Literal["edges", "user", "default rows"]
 _ENVELOPE_Q = 0.25  # surface: this fraction of the solid fraction, as a column quantile
+_SAME_LEVEL = 0.15  # flat regions this close in grey (of the 1-99 % range) are one background
 
 
 def _tls_direction(rows: np.ndarray, cols: np.ndarray) -> tuple[float, float]:
@@ -206,13 +207,12 @@ def detect_film(
                               outside="background") > max(1, int(bgc.sigma_px))
     if np.count_nonzero(core) < 50:
         core = bgc.background
-    level = float(np.median(g[core]))
-    spread = float(np.std(g[core]))
+    level, spread, nearest = _background_level(g, bgc.background, core)
     dev = np.abs(g - level)
     dev_spec = dev[coarse_spec]
     hi = float(np.quantile(dev_spec, 0.95))
     contrast = float(np.median(dev_spec[dev_spec >= 0.5 * hi])) if hi > 0 else 0.0
-    solid = valid & (dev > max(4.0 * spread, 0.08, 0.5 * contrast))
+    solid = valid & (dev > np.maximum(np.maximum(4.0 * spread, 0.08), 0.5 * contrast))
     feat = _feature_length_px(g, coarse_spec, solid)
     # --- the specimen band at a scale larger than the pores: the solid's area fraction,
     # smoothed over ~2 feature lengths, above half its value inside the film. Pores that
@@ -223,14 +223,30 @@ def detect_film(
     if np.count_nonzero(inner) < 100:
         inner = coarse_spec
     phi = float(np.median(frac[inner]))
-    band = valid & (frac > 0.5 * phi) if phi > 0.02 else coarse_spec.copy()
+    if nearest is not None:
+        # flat regions of different greys (a vacuum above a grey protective layer, a dark
+        # substrate below): one phase of the specimen may have a layer's grey, so that only
+        # the other departs from it and the solid fraction changes from one side of the
+        # film to the other; the texture split is the band
+        band = coarse_spec.copy()
+    else:
+        band = valid & (frac > 0.5 * phi) if phi > 0.02 else coarse_spec.copy()
     band = _fill_holes(band) & valid
     lab, n = ndi.label(band)
     if n == 0:
         raise MeasurementError("no specimen found in the cross-section image")
     overlap = np.bincount(lab[coarse_spec], minlength=n + 1)
     overlap[0] = 0
-    keep = overlap >= 0.05 * overlap.max()
+    # ... and at least a quarter of the thickest one's thickness: a strip of noisy vacuum
+    # left between an excluded (saturated) area and a protective layer is no specimen
+    depth = ndi.maximum(distance_transform(band), lab, index=np.arange(n + 1))
+    keep = (overlap >= 0.05 * overlap.max()) & (depth >= 0.25 * depth[overlap > 0].max())
+    if nearest is not None:
+        # ... nor is the step between two flat regions of different greys (a vacuum and a
+        # protective layer), textured only by the step: each side has its neighbour's grey
+        held = ndi.mean(solid, lab, index=np.arange(n + 1))
+        keep &= held >= 0.25 * np.max(held[keep], initial=0.0)
+    keep[0] = False
     band = keep[lab]
     background = valid & ~band
 
@@ -331,6 +347,38 @@ def detect_film(
     resid = tuple(f[1] for f in fits)
     return FilmGeometry(specimen, float(ang), "edges", n_edges, pos, top, bottom, resid, feat,
                         bgc.texture_ratio, tuple(notes))
+
+
+def _background_level(
+    g: np.ndarray, background: np.ndarray, core: np.ndarray
+) -> tuple[float | np.ndarray, float | np.ndarray, np.ndarray | None]:
+    """Grey level (median) and noise (SD) of the background beside each pixel, and which
+    background region is nearest to each pixel (None when they are pooled).
+
+    Flat regions of about one grey (within :data:`_SAME_LEVEL` of the normalised range: a
+    vacuum, or a vacuum above and below) are pooled into one level and noise. Regions of
+    different greys (a vacuum above a grey protective or embedding layer, a darker substrate
+    below) each keep their own, measured on their core (``core``, the background eroded),
+    and every pixel is compared with the region nearest to it: pooled, a dark vacuum and a
+    grey layer give a level between the two and a "noise" as large as their difference,
+    from which no specimen pixel departs.
+    """
+    lab, n = ndi.label(background)
+    pooled = float(np.median(g[core])), float(np.std(g[core])), None
+    if n <= 1:
+        return pooled
+    levels = np.empty(n + 1)
+    spreads = np.empty(n + 1)
+    for k, sl in enumerate(ndi.find_objects(lab), start=1):
+        comp = lab[sl] == k
+        inner = comp & core[sl]
+        vals = g[sl][inner] if np.count_nonzero(inner) >= 50 else g[sl][comp]
+        levels[k], spreads[k] = float(np.median(vals)), float(np.std(vals))
+    if np.ptp(levels[1:]) <= _SAME_LEVEL:
+        return pooled
+    _, (ir, ic) = ndi.distance_transform_edt(lab == 0, return_indices=True)
+    nearest = lab[ir, ic]
+    return levels[nearest], spreads[nearest], nearest
 
 
 def _robust_tls_direction(rows: np.ndarray, cols: np.ndarray) -> tuple[float, float]:

@@ -84,3 +84,35 @@ def test_real_hitachi_cross_section():
     pore = img < np.median(img)
     res = analyze_cross_section(pore, ~pore, img, calibration=UNCALIBRATED, film=film)
     assert res.laminar.kappa > 0
+
+
+def _protected_section(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A FIB-style section: dark vacuum, a grey protective layer on the film, the film
+    (bright pores in a darker matrix), a dark substrate; returns image, specimen, pore."""
+    pore, spec, _ = synthetic_cross_section((320, 400), thickness_px=110, a_px=4, b_px=3,
+                                            porosity=0.3, seed=seed)
+    rng = np.random.default_rng(seed)
+    rows = np.arange(320)[:, None] * np.ones((1, 400))
+    film_rows = np.nonzero(spec.any(axis=1))[0]
+    top, bottom = film_rows[0], film_rows[-1]
+    img = np.where(rows < 40, 0.05, 0.45)  # vacuum, then the protective layer
+    img = np.where(rows > bottom, 0.10, img)  # the substrate below
+    img = np.where(spec, np.where(pore, 0.80, 0.33), img)
+    img = img + rng.normal(0.0, 0.015, img.shape)
+    assert top > 80  # the layer is thick: 40 px of vacuum, then > 40 px of layer
+    return img, spec, pore
+
+
+def test_film_under_a_grey_protective_layer():
+    # A vacuum above a grey protective layer and a dark substrate below: flat regions of
+    # three greys. Pooled into one level and noise (the mean of a dark and a grey region,
+    # a "noise" as large as their difference) no specimen pixel departed from the
+    # background and the whole field was taken for the film (no edge found).
+    img, spec, _ = _protected_section()
+    film = detect_film(img, calibration=UNCALIBRATED)
+    assert film.edges_visible == 2
+    assert abs(film.direction_deg) < 1.0
+    inter = np.count_nonzero(film.specimen & spec)
+    union = np.count_nonzero(film.specimen | spec)
+    assert inter / union > 0.9
+    assert not film.specimen[:40].any()  # the vacuum is no film

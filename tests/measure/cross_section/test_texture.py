@@ -25,3 +25,18 @@ def test_flat_border_region_is_background():
     assert bg.background[:48].all() and bg.background[208:].all()
     assert not bg.background[80:176].any()
     assert bg.background_fraction == pytest.approx(0.5, abs=0.1)
+
+
+def test_local_feature_length_ignores_a_grey_step():
+    # stripes 4 px wide in the middle third; above them a dark vacuum, below a grey layer.
+    # One global threshold reads the vacuum / layer step as the phase contrast and the
+    # stripes (between the two greys) as partly one phase; each tile cut at its own mean
+    # reads the stripes: in a 32 x 32 tile 2 x 32 x 31 pixel pairs, 7 transitions per row
+    from semscan.measure.cross_section._texture import _local_feature_length_px
+
+    g = np.full((384, 256), 0.05)
+    g[256:] = 0.45
+    g[128:256] = np.where((np.arange(256) // 4) % 2 == 1, 0.9, 0.5)[None, :]
+    valid = np.ones(g.shape, bool)
+    assert _local_feature_length_px(g, valid) == pytest.approx(2 * 31 / 7)
+    assert _feature_length_px(g, valid, None, textured=True) > 12.0
