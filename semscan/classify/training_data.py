@@ -40,10 +40,11 @@ whole micrograph.
 What a real micrograph adds, and the renders therefore add too: 30 % of the porous images
 foreshortened along the rows (tilted views); 30 % of the cellular and spherical-particle
 images seen in perspective, features shrinking to 1/1.5-1/4 towards the top (a tilted
-fracture or surface); 40 % of the cellular images other than the macrovoid sections with depth-shaded pores (bright sloping
-cell walls, dark only in the middle, so that thresholding finds the cell floors smaller
-than the cells); 30 % of all images with dust particles and their shadows; noise up to
-0.5 of the pore-solid contrast (the segmentation then smooths with a Gaussian).
+fracture or surface); 40 % of the cellular images other than the macrovoid sections with
+depth-shaded pores (bright sloping cell walls, dark only in the middle, so that
+thresholding finds the cell floors smaller than the cells); 30 % of all images with dust
+particles and their shadows; noise up to 0.5 of the pore-solid contrast (the segmentation
+then smooths with a Gaussian).
 
 Examples
 --------
