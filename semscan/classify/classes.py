@@ -33,9 +33,10 @@ CLASS_DESCRIPTIONS: dict[str, str] = {
     "percolation": "bicontinuous (spinodal-like) pores and solid with a narrow pore-size "
                    "spread",
     "spherical-particle": "a packing of (sintered) round particles; the pores are the gaps",
-    "cellular": "closed or nearly closed cells in a continuous solid",
+    "cellular": "closed or nearly closed cells in a continuous solid (foams, holes in a "
+                "sheet, macrovoids in a dense or sponge matrix)",
     "non-porous": "a solid surface with at most a few tiny pits",
-    "coarse": "percolation-like with a wide pore-size spread (two scales, macrovoids)",
+    "coarse": "percolation-like with a wide pore-size spread (two scales)",
 }
 
 

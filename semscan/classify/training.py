@@ -446,13 +446,13 @@ def train_structure_model(
             "on eight public images (tests/classify/test_real.py), not measured",
             "the class depends on the segmentation: a textured non-porous surface that is "
             "segmented into pores can look porous to the classifier",
-            "every training render is an isotropic 2-D field filling the image: no film, "
-            "surfaces, depth gradient or oriented cells; cellular cells are 8-60 px with "
-            "aspect <= 1.7",
-            "macrovoids (finger or teardrop voids) in a percolating sponge matrix are the "
-            "coarse class's 'macrovoids' variant, so membrane sections with macrovoids read "
-            "coarse; large oriented voids in a dense matrix read non-porous or uncertain "
-            "(models/README.md)",
+            "every training render is a 2-D field filling the image: no film, surfaces or "
+            "depth gradient; cellular cells are 8-60 px with aspect <= 1.7, except the "
+            "membrane sections of the 'macrovoids' variant (oval, teardrop or finger voids "
+            "4-10x a matrix scale of 4-16 px, aspect up to 7, aligned)",
+            "macrovoids in a dense or sponge matrix are cellular (the cellular class's "
+            "'macrovoids' variant, since 2026-12-02); the coarse class is two band-pass "
+            "fields 4-8x apart in scale only (models/README.md)",
         ],
         "train_time_s": round(time.perf_counter() - t0, 1),
         "data_time_s": round(t_data, 1),

@@ -19,13 +19,17 @@ Classes and recipes
 ``'cellular'``
     Closed or nearly closed cells in a continuous solid: Voronoi foams with walls of varied
     thickness and rounded corners, packed disc/ellipse foams, or round/oval holes in a
-    sheet; some with windows between neighbouring cells.
+    sheet; some with windows between neighbouring cells; or (25 %) a membrane section:
+    separate macrovoids (oval, teardrop or finger, 4-10x the matrix scale, aligned but
+    for the ovals) in a dense matrix or a fine sponge (METHODS.md 8: a continuous matrix
+    with macrovoids is cellular, issue 18).
 ``'non-porous'``
     A solid surface, flat, wrinkled (shading added to the image), grainy or cracked, with
     at most a few tiny pits.
 ``'coarse'``
-    Percolation-like with a wide pore-size spread: two band-pass fields at scales 3-8x
-    apart, or a percolating structure with large macrovoids.
+    Percolation-like with a wide pore-size spread: two band-pass fields at scales 4-8x
+    apart. (Until 2026-12-02 also a percolating structure with large macrovoids; those
+    are now the cellular class's 'macrovoids' variant.)
 
 Feature sizes run from about 5 to 50 px so that the classifier sees every magnification.
 A training example is the segmentation of an image of the training size; with
@@ -36,10 +40,11 @@ whole micrograph.
 What a real micrograph adds, and the renders therefore add too: 30 % of the porous images
 foreshortened along the rows (tilted views); 30 % of the cellular and spherical-particle
 images seen in perspective, features shrinking to 1/1.5-1/4 towards the top (a tilted
-fracture or surface); 40 % of the cellular images with depth-shaded pores (bright sloping
-cell walls, dark only in the middle, so that thresholding finds the cell floors smaller
-than the cells); 30 % of all images with dust particles and their shadows; noise up to
-0.5 of the pore-solid contrast (the segmentation then smooths with a Gaussian).
+fracture or surface); 40 % of the cellular images other than the macrovoid sections with
+depth-shaded pores (bright sloping cell walls, dark only in the middle, so that
+thresholding finds the cell floors smaller than the cells); 30 % of all images with dust
+particles and their shadows; noise up to 0.5 of the pore-solid contrast (the segmentation
+then smooths with a Gaussian).
 
 Examples
 --------
@@ -168,7 +173,8 @@ def generate(
         pore, params, texture = builder(rng, shape)
     params["foreshortening"] = round(squeeze, 3)
     render = random_render_params(rng)
-    if structure_class == "cellular" and rng.random() < 0.4:
+    if (structure_class == "cellular" and params.get("variant") != "macrovoids"
+            and rng.random() < 0.4):
         # Pores seen as cavities: bright sloping walls at the rim, dark only in the middle.
         render = dataclasses.replace(
             render,

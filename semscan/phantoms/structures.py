@@ -11,7 +11,7 @@ Examples
 --------
 >>> import numpy as np
 >>> pore, params, texture = STRUCTURE_BUILDERS["cellular"](np.random.default_rng(0), (96, 96))
->>> pore.shape, params["variant"] in ("voronoi", "packed", "holes")
+>>> pore.shape, params["variant"] in ("voronoi", "packed", "holes", "macrovoids")
 ((96, 96), True)
 """
 
@@ -197,35 +197,104 @@ def _percolation(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
 
 
 def _coarse(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
+    # Two band-pass fields 4-8x apart in scale: a percolating structure whose pore sizes
+    # spread over two scales. (Discrete macrovoids in a matrix are cellular: METHODS.md 8,
+    # issue 18; they are the cellular class's 'macrovoids' variant.)
     size = log_uniform(rng, 5.0, 24.0)
     porosity = float(rng.uniform(0.35, 0.85))
-    variant = str(rng.choice(["two-scale", "macrovoids"], p=[0.55, 0.45]))
     ratio = float(rng.uniform(4.0, 8.0))
-    if variant == "two-scale":
-        fine = _bandpass_field(rng, shape, 2.2 * size, float(rng.uniform(0.2, 0.5)))
-        big = _bandpass_field(rng, shape, 2.2 * size * ratio, float(rng.uniform(0.3, 0.6)))
-        weight = float(rng.uniform(1.1, 2.0))  # below ~1 the coarse scale barely shows
-        pore = _threshold_at(fine + weight * big, porosity)
-        params: dict[str, Any] = {"weight": weight}
+    fine = _bandpass_field(rng, shape, 2.2 * size, float(rng.uniform(0.2, 0.5)))
+    big = _bandpass_field(rng, shape, 2.2 * size * ratio, float(rng.uniform(0.3, 0.6)))
+    weight = float(rng.uniform(1.1, 2.0))  # below ~1 the coarse scale barely shows
+    pore = _threshold_at(fine + weight * big, porosity)
+    params: dict[str, Any] = {
+        "variant": "two-scale", "weight": weight, "feature_size_px": round(size, 2),
+        "scale_ratio": ratio, "porosity": float(pore.mean()),
+    }
+    return pore, params, None
+
+
+def _tapered_void(
+    shape: tuple[int, int], centre: tuple[float, float], length: float, width: float,
+    angle: float, taper: float,
+) -> tuple[tuple[slice, slice], np.ndarray]:
+    """A finger or teardrop void: width ``width * u**taper * sqrt(1 - u**6)``-like profile
+    along its axis (narrow tip at u = 0, round end at u = 1), as a mask on its bounding box."""
+    half = 0.5 * length + width
+    r0, c0 = centre
+    rs = slice(max(0, int(r0 - half)), min(shape[0], int(r0 + half) + 2))
+    cs = slice(max(0, int(c0 - half)), min(shape[1], int(c0 + half) + 2))
+    if rs.start >= rs.stop or cs.start >= cs.stop:
+        return (rs, cs), np.zeros((0, 0), bool)
+    rr, cc = np.mgrid[rs, cs]
+    dr, dc = rr - r0, cc - c0
+    ca, sa = math.cos(angle), math.sin(angle)
+    u = (dr * ca + dc * sa) / length + 0.5
+    v = -dr * sa + dc * ca
+    uu = np.clip(u, 0.0, 1.0)
+    grid = np.linspace(0.0, 1.0, 201)
+    norm = float(np.max(grid**taper * np.sqrt(np.clip(1 - grid**6, 0, None))))
+    w = width / norm * uu**taper * np.sqrt(np.clip(1 - uu**6, 0, None))
+    return (rs, cs), (np.abs(v) <= w / 2) & (u >= 0) & (u <= 1)
+
+
+def _macrovoid_section(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
+    """Cellular: large voids (round, oval, teardrop or finger) in a continuous matrix that
+    is dense or a fine sponge, as in a phase-inversion membrane's section."""
+    fine = log_uniform(rng, 4.0, 16.0)  # sponge pore scale, px
+    matrix = float(rng.choice([0.0, rng.uniform(0.1, 0.45)], p=[0.3, 0.7]))
+    pore = (_threshold_at(_bandpass_field(rng, shape, 2.2 * fine, float(rng.uniform(0.2, 0.5))),
+                          matrix) if matrix > 0 else np.zeros(shape, bool))
+    shape_kind = str(rng.choice(["oval", "teardrop", "finger"], p=[0.3, 0.35, 0.35]))
+    width = float(rng.uniform(4.0, 10.0)) * fine  # void width, px
+    if shape_kind == "oval":
+        aspect = (1.0, 2.0)
+    elif shape_kind == "teardrop":
+        aspect = (1.5, 3.5)
     else:
-        fine = _bandpass_field(rng, shape, 2.2 * size, float(rng.uniform(0.2, 0.5)))
-        void_fraction = float(rng.uniform(0.12, 0.35))
-        radius = 0.5 * size * ratio
-        centres, radii = _relaxed_packing(
-            rng, shape, radius, float(rng.uniform(0.2, 0.5)), void_fraction, 0.0, 10
-        )
-        n = len(radii)
-        voids = draw_discs(
-            shape, centres, radii, rng.uniform(1.0, 1.8, n), rng.uniform(0, 180, n)
-        )
-        voids = _opening(voids | (gaussian_field(rng, shape, radius) > 2.5), 1)
-        base = max(0.25, porosity - void_fraction)
-        pore = _threshold_at(fine, base) | voids
-        params = {"void_fraction": void_fraction}
-    params.update(
-        {"variant": variant, "feature_size_px": round(size, 2), "scale_ratio": ratio,
-         "porosity": float(pore.mean())}
-    )
+        aspect = (3.0, 7.0)
+    width = min(width, 0.45 * min(shape) / (1 if shape_kind == "oval" else aspect[0] / 1.5))
+    width = max(width, 12.0)
+    direction = float(rng.uniform(0, math.pi))
+    jitter = float(rng.uniform(0.0, 0.35))  # rad; oval voids take random directions
+    taper = {"oval": 0.5, "teardrop": float(rng.uniform(0.6, 1.2)),
+             "finger": float(rng.uniform(0.2, 0.6))}[shape_kind]
+    target = float(rng.uniform(0.12, 0.4))
+    gap = max(3.0, 0.5 * fine)
+    voids = np.zeros(shape, bool)
+    keep_out = np.zeros(shape, bool)
+    area = 0.0
+    for _ in range(400):
+        if area >= target * voids.size:
+            break
+        w = width * float(rng.uniform(0.6, 1.3))
+        length = w * float(rng.uniform(*aspect))
+        ang = (float(rng.uniform(0, math.pi)) if shape_kind == "oval"
+               else direction + float(rng.normal(0, jitter)))
+        centre = (float(rng.uniform(0, shape[0])), float(rng.uniform(0, shape[1])))
+        t = taper if shape_kind != "oval" else 0.5
+        (rs, cs), m = _tapered_void(shape, centre, length, w, ang, t)
+        if shape_kind == "oval":
+            m = None
+            one = draw_discs(shape, np.array([centre]), np.array([0.5 * math.sqrt(w * length)]),
+                             np.array([length / w]), np.array([math.degrees(ang)]))
+            if (one & keep_out).any():
+                continue
+            voids |= one
+            area += float(one.sum())
+            keep_out |= cv2.dilate(one.astype(np.uint8), disc(gap, rule="opencv")) > 0
+            continue
+        if not m.any() or (m & keep_out[rs, cs]).any():
+            continue
+        voids[rs, cs] |= m
+        area += float(m.sum())
+        keep_out |= cv2.dilate(voids.astype(np.uint8), disc(gap, rule="opencv")) > 0
+    pore |= voids
+    params: dict[str, Any] = {
+        "variant": "macrovoids", "void_shape": shape_kind, "matrix_porosity": round(matrix, 3),
+        "feature_size_px": round(width, 2), "thinnest_px": round(max(2.5, fine), 2),
+        "matrix_scale_px": round(fine, 2), "void_fraction": round(float(voids.mean()), 4),
+    }
     return pore, params, None
 
 
@@ -247,7 +316,12 @@ def _spherical_particle(rng: np.random.Generator, shape: tuple[int, int]) -> Bui
 
 
 def _cellular(rng: np.random.Generator, shape: tuple[int, int]) -> Built:
-    variant = str(rng.choice(["voronoi", "packed", "holes"], p=[0.4, 0.35, 0.25]))
+    variant = str(rng.choice(["voronoi", "packed", "holes", "macrovoids"],
+                             p=[0.3, 0.27, 0.18, 0.25]))
+    if variant == "macrovoids":
+        pore, params, texture = _macrovoid_section(rng, shape)
+        params["porosity"] = float(pore.mean())
+        return pore, params, texture
     rows, cols = shape
     if variant == "voronoi":
         cell = log_uniform(rng, 9.0, 60.0)

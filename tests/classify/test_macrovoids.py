@@ -1,10 +1,10 @@
-"""Membrane sections with finger voids: a known misclassification of the shipped model.
+"""Membrane sections with finger voids are cellular (METHODS.md 8, issue 18 item 6).
 
-METHODS.md 8 and issue 18 call a continuous matrix with macrovoids cellular; the shipped
-model's coarse class was trained with a "percolation plus macrovoids" variant, so a
-sponge matrix with finger voids reads coarse (models/README.md, "What the model knows and
-what it does not"). The test is a strict expected failure: it fails as soon as a model
-calls these sections cellular, so that the README is updated with it.
+The fifth model's coarse class was trained with a "percolation plus macrovoids" variant,
+so a sponge matrix with finger voids read coarse (0.85, 0.84). The sixth model learnt
+macrovoid sections as cellular (models/README.md): cellular is now the most probable class
+of both sections, but seed 7 stays under the model's confidence threshold (cellular 0.40
+against 0.50, so 'uncertain'); that part is a strict expected failure.
 """
 
 from __future__ import annotations
@@ -34,17 +34,31 @@ def _finger_section(seed: int, shape: tuple[int, int] = (512, 512)) -> np.ndarra
     return render_sem(pore, seed=seed)
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="macrovoids in a sponge matrix are the coarse class's "
-                   "'macrovoids' variant in the shipped model's training data")
-@pytest.mark.parametrize("seed", [7, 8])
-def test_finger_void_section_is_cellular(seed):
+def _classify(seed):
     from semscan.micrograph import Micrograph
     from semscan.pipeline import analyze_micrograph
 
-    img = _finger_section(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = analyze_micrograph(Micrograph.from_array(img, pixel_size_um=0.01),
+        res = analyze_micrograph(Micrograph.from_array(_finger_section(seed), pixel_size_um=0.01),
                                  view="surface")
-    assert res.structure.label == "cellular", res.structure.probabilities
+    return res.structure
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [7, 8])
+def test_finger_void_section_is_most_likely_cellular(seed):
+    p = _classify(seed).probabilities
+    assert max(p, key=p.get) == "cellular", p
+    assert p["coarse"] < 0.2, p  # the fifth model: coarse 0.85, 0.84
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [
+    pytest.param(7, marks=pytest.mark.xfail(strict=True, reason="cellular 0.40, under the "
+                                            "sixth model's threshold 0.50: uncertain")),
+    8,
+])
+def test_finger_void_section_is_cellular(seed):
+    s = _classify(seed)
+    assert s.label == "cellular", s.probabilities

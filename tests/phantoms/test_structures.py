@@ -34,3 +34,34 @@ def test_log_uniform_stays_in_range():
     v = [log_uniform(rng, 5.0, 40.0) for _ in range(200)]
     assert min(v) >= 5.0 and max(v) <= 40.0
     assert np.median(v) == pytest.approx(np.sqrt(5.0 * 40.0), rel=0.2)
+
+
+def _variants(cls, n=24, shape=(128, 128)):
+    return [STRUCTURE_BUILDERS[cls](np.random.default_rng(s), shape) for s in range(n)]
+
+
+def test_macrovoid_sections_are_cellular_not_coarse():
+    # METHODS.md 8 / issue 18: discrete macrovoids in a continuous matrix are cellular.
+    assert {p["variant"] for _, p, _ in _variants("coarse")} == {"two-scale"}
+    macro = [(m, p) for m, p, _ in _variants("cellular") if p["variant"] == "macrovoids"]
+    assert len(macro) >= 3
+    assert {p["void_shape"] for _, p in macro} <= {"oval", "teardrop", "finger"}
+    for m, p in macro:
+        assert 0.05 <= p["void_fraction"] <= 0.45
+        assert m.mean() >= p["void_fraction"] - 1e-4  # the matrix's pores come on top
+
+
+def test_macrovoids_are_separate_voids_larger_than_the_matrix_pores():
+    from scipy import ndimage as ndi
+
+    from semscan.phantoms.structures import _macrovoid_section
+
+    for seed in range(6):
+        pore, p, _ = _macrovoid_section(np.random.default_rng(seed), (256, 256))
+        if p["matrix_porosity"] > 0:
+            continue
+        # a dense matrix: the pores are the voids alone, each a separate component
+        labels, n = ndi.label(pore)
+        assert n >= 1
+        areas = np.bincount(labels.ravel())[1:]
+        assert np.median(areas) > (2 * p["matrix_scale_px"]) ** 2
