@@ -262,7 +262,7 @@ def _feeds():
     return [
         ("io", IOConfig, read_micrograph, set(), set(), {}),
         ("segment", SegmentConfig, segment_micrograph, set(),
-         {"classifier", "region_excluded"}, {}),
+         {"classifier", "region_excluded", "section"}, {}),
         ("cross_section", CrossSectionConfig, analyze_cross_section, {"view"},
          {"calibration", "excluded", "film", "n_lines", "seed", "layer_depths_um"}, {}),
         ("measure", MeasureConfig, intercept_method,
@@ -273,7 +273,7 @@ def _feeds():
          {"calibration", "region", "phase", "sampling", "window_um", "min_voids_per_line"},
          {"mil_step_deg": "step_deg"}),
         ("classify", ClassifyConfig, classify_fields, {"enabled", "model_path"},
-         {"calibration", "region", "grey", "model", "field_px", "rectify"}, {}),
+         {"calibration", "region", "grey", "model", "field_px", "rectify", "feature_cache"}, {}),
     ]
 
 

@@ -1,5 +1,7 @@
 """Thresholds and the automatic choice (semscan/segment/threshold.py)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -111,13 +113,13 @@ def test_section_matrix_edge_is_the_matrix_noise_not_otsu():
 
     img, _ = _matrix_with_bright_phase()
     g = ground_peak(histogram(img), "bright")
-    assert g is not None and g["ground"] == "solid"
+    assert g is not None and g.ground == "solid"
     edge = section_matrix_edge(g)
     # the matrix ends ~2 noise SDs above its mode; Otsu's level is far into the bright phase
-    assert edge is not None and 0.36 < edge < 0.42 < float(g["otsu"])
+    assert edge is not None and 0.36 < edge < 0.42 < g.otsu
     # the rule is off when the majority peak is not narrower than the other phase's spread
-    assert section_matrix_edge({**g, "ratio": 0.8}) is None
-    assert section_matrix_edge({**g, "fraction": 0.5}) is None
+    assert section_matrix_edge(dataclasses.replace(g, ratio=0.8)) is None
+    assert section_matrix_edge(dataclasses.replace(g, fraction=0.5)) is None
     assert section_matrix_edge(None) is None
 
 
