@@ -100,6 +100,8 @@ def _best_cuts(x: np.ndarray, k: int, min_len: int) -> list[int] | None:
         return []
     if n < k * min_len:
         return None
+    if k == 2:  # one cut: only the segments from the first row and to the last one
+        return _best_cut(x, min_len)
     cost = _segment_costs(x)
     i = np.arange(n + 1)[:, None]
     j = np.arange(n + 1)[None, :]
@@ -118,6 +120,24 @@ def _best_cuts(x: np.ndarray, k: int, min_len: int) -> list[int] | None:
         end = int(arg[end])
         cuts.append(end)
     return sorted(cuts)
+
+
+def _best_cut(x: np.ndarray, min_len: int) -> list[int] | None:
+    """:func:`_best_cuts` for ``k = 2`` in O(n): the costs of rows ``0..j-1`` and ``j..n-1``
+    only, by the same arithmetic as :func:`_segment_costs` (the same cut, bit for bit)."""
+    n = x.shape[0]
+    s1 = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x, axis=0)])
+    s2 = np.concatenate([[0.0], np.cumsum((x * x).sum(axis=1))])
+    j = np.arange(n + 1)
+    head = s1 - s1[0]
+    tail = s1[n] - s1
+    first = (s2 - s2[0]) - (head * head).sum(axis=1) / np.maximum(j, 1)
+    last = (s2[n] - s2) - (tail * tail).sum(axis=1) / np.maximum(n - j, 1)
+    least = max(min_len, 1)  # no empty segment, as _segment_costs has it
+    ok = (j >= least) & (n - j >= least)
+    total = np.where(ok, first + last, np.inf)
+    cut = int(np.argmin(total))
+    return [cut] if math.isfinite(total[cut]) else None
 
 
 def _block_features(c: dict[str, np.ndarray], cols: slice, sigma: float) -> np.ndarray:

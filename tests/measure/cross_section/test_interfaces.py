@@ -7,6 +7,7 @@ import pytest
 
 from semscan.measure.cross_section.interfaces import (
     MIN_LAYER_FRACTION,
+    _best_cut,
     _best_cuts,
     _robust_curve,
     _segment_costs,
@@ -31,6 +32,26 @@ def test_best_cuts_find_exact_steps():
     assert _best_cuts(x, 3, 5) == [30, 80]
     assert _best_cuts(x, 3, 40) is None            # 3 segments of 40 rows need 120
     assert _best_cuts(x, 2, 40) == [40]            # the minimum length moves the cut
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_one_cut_shortcut_is_the_dynamic_programme_s_cut(seed):
+    """k = 2: the O(n) cut equals the least cost(0, j) + cost(j, n) of the full cost matrix
+    (the first of equal minima), ties and the minimum length included."""
+    rng = np.random.default_rng(seed)
+    n, min_len = int(rng.integers(2, 300)), int(rng.integers(0, 40))
+    x = rng.normal(size=(n, 3)) * rng.uniform(0.1, 10)
+    x[int(rng.integers(1, n)):] += rng.normal(size=3)
+    if seed % 4 == 0:
+        x = np.round(x)  # equal costs at several cuts
+    cost = _segment_costs(x)
+    j = np.arange(n + 1)
+    least = max(min_len, 1)
+    total = np.where((j >= least) & (n - j >= least), cost[0, j] + cost[j, n], np.inf)
+    want = [int(np.argmin(total))] if np.isfinite(total.min()) else None
+    assert _best_cut(x, min_len) == want
+    if n >= 2 * min_len:
+        assert _best_cuts(x, 2, min_len) == want
 
 
 def test_robust_curve_drops_a_stray_block():
