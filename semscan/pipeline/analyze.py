@@ -26,7 +26,7 @@ from semscan.io import read_micrograph
 from semscan.io.labels import read_label_image
 from semscan.measure.cross_section import CrossSectionResult, analyze_cross_section, detect_film
 from semscan.micrograph import FrameRotation, Micrograph
-from semscan.pipeline.measurements import classify_layers, measure_masks
+from semscan.pipeline.measurements import finish_section, measure_masks
 from semscan.pipeline.models import Models, load_models
 from semscan.pipeline.remeasure import (
     RemeasureError,
@@ -36,12 +36,12 @@ from semscan.pipeline.remeasure import (
 from semscan.pipeline.result import ImageResult, Timings
 from semscan.pipeline.section import (
     FILM_FRAME_MIN_DEG,
+    cross_section_options,
     detected_view,
     film_frame_cross_section,
 )
 from semscan.pipeline.whiskers import find_whiskers
 from semscan.segment import Segmentation, segment_micrograph
-from semscan.segment.verdict import section_verdict
 
 __all__ = ["analyze_micrograph", "analyze_path"]
 
@@ -261,17 +261,12 @@ def analyze_micrograph(
     timings.update(measured.timings)
     verdict = measured.verdict
     assert verdict is not None  # measured in full
-    if cross_section is not None:  # each layer of a laminated film (a single one: as is)
-        cross_section = classify_layers(cross_section, seg, calibration=micrograph.calibration,
-                                        config=cfg, models=models)
     if cross_section is not None:
-        judged = section_verdict(
-            verdict, porosity=float(measured.porosity.porosity),
-            film_edges=cross_section.film.edges_visible,
-            view_edges=view_decision.evidence.edges
-            if view_decision is not None and view_decision.evidence is not None else 0,
-        )
-        if judged is not verdict:
+        cross_section, judged = finish_section(cross_section, seg, measured,
+                                               view_decision=view_decision,
+                                               calibration=micrograph.calibration,
+                                               config=cfg, models=models)
+        if judged is not None and judged is not verdict:
             warnings_.append(f"segmentation {judged.verdict}: {judged.reason}")
             verdict = judged
 
@@ -307,10 +302,7 @@ def _cross_section_of_masks(
     """A cross-section measured on given masks: the film found on them, never re-segmented
     (None for a film tilted past :data:`FILM_FRAME_MIN_DEG`: see
     :func:`_film_frame_of_masks`)."""
-    xs_opts = dataclasses.asdict(cfg.cross_section)
-    xs_opts.pop("view")
-    if film_direction_deg is not None:
-        xs_opts["film_direction_deg"] = film_direction_deg
+    xs_opts = cross_section_options(cfg, film_direction_deg)
     cal = micrograph.calibration
     # The film is found as the batch finds it, before anything but the reader's mask is
     # excluded: the masks' excluded background is what the film detection looks for.
@@ -336,16 +328,14 @@ def _film_frame_of_masks(
     batch's numbers), then the section measured there on those surfaces."""
     xs, seg, frame_mic, rotation = film_frame_cross_section(
         micrograph, segmented, cfg, film_direction_deg, models, layer_depths_um=layer_depths_um)
+    before = seg.labels()
     if rotation is None:  # level after all: the masks in the file grid
-        before = seg.labels()
         frame = np.asarray(labels)[: before.shape[0], : before.shape[1]]
     else:
-        before = seg.labels()
         file_before = micrograph.to_file_grid(rotation.frame_to_image(before, fill=2), fill=2)
         frame = film_frame_labels(rotation, before, file_before, labels)
     seg = segmentation_from_labels(seg, frame)
-    xs_opts = dataclasses.asdict(cfg.cross_section)
-    xs_opts.pop("view")
+    xs_opts = cross_section_options(cfg)
     xs = analyze_cross_section(
         seg.pore, seg.solid, frame_mic.image, calibration=frame_mic.calibration,
         excluded=seg.excluded, n_lines=cfg.measure.n_lines, seed=cfg.measure.seed,

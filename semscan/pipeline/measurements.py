@@ -17,7 +17,7 @@ import numpy as np
 
 from semscan.calibration import Calibration
 from semscan.classify.fields import classify_fields
-from semscan.classify.model import StructureClass, load_model
+from semscan.classify.model import StructureClass, StructureModel, load_model
 from semscan.config import AnalysisConfig
 from semscan.measure import (
     ChordDistribution,
@@ -33,15 +33,16 @@ from semscan.measure import (
     porosity,
 )
 from semscan.measure.cross_section import CrossSectionResult
+from semscan.measure.view import ViewDecision
 from semscan.measure.whiskers import Whisker, WhiskerResult
 from semscan.micrograph import Micrograph
 from semscan.pipeline.models import Models
 from semscan.pipeline.section import image_verdict
 from semscan.pipeline.whiskers import whisker_measurement
 from semscan.segment import Segmentation
-from semscan.segment.verdict import Verdict
+from semscan.segment.verdict import Verdict, section_verdict
 
-__all__ = ["Measurements", "classify_layers", "measure_masks"]
+__all__ = ["Measurements", "classify_layers", "finish_section", "measure_masks"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,9 +214,7 @@ def measure_masks(
 
     if config.classify.enabled:
         t = time.perf_counter()
-        model = models.structure
-        if model is None:  # not loaded by the caller: load it for this image only
-            model = load_model(config.classify.model_path)
+        model = _structure_model(models, config)
         fields = None
         if cache is not None:
             if cache.get("fields_model") is not model:  # features are the model's
@@ -242,6 +241,36 @@ def measure_masks(
                         tuple(warnings_), tuple(timings.items()), whisker_result)
 
 
+def _structure_model(models: Models, config: AnalysisConfig) -> StructureModel:
+    """The caller's structure model, or when it loaded none, the config's for this image."""
+    return models.structure if models.structure is not None else load_model(
+        config.classify.model_path)
+
+
+def finish_section(
+    cross_section: CrossSectionResult, seg: Segmentation, measured: Measurements, *,
+    view_decision: ViewDecision | None, calibration: Calibration, config: AnalysisConfig,
+    models: Models,
+) -> tuple[CrossSectionResult, Verdict | None]:
+    """What a cross-section adds after :func:`measure_masks`, for an analysis and a
+    re-measure alike: each layer of a laminated film classified (:func:`classify_layers`;
+    not after a quick measurement, which has no class) and the verdict judged as a
+    section's (:func:`~semscan.segment.verdict.section_verdict`; None when ``measured``
+    has no verdict).
+    """
+    if measured.verdict is None:  # quick: no verdict, no class
+        return cross_section, None
+    cross_section = classify_layers(cross_section, seg, calibration=calibration,
+                                    config=config, models=models)
+    evidence = None if view_decision is None else view_decision.evidence
+    verdict = section_verdict(
+        measured.verdict, porosity=float(measured.porosity.porosity),
+        film_edges=cross_section.film.edges_visible,
+        view_edges=evidence.edges if evidence is not None else 0,
+    )
+    return cross_section, verdict
+
+
 def classify_layers(
     cross_section: CrossSectionResult, seg: Segmentation, *, calibration: Calibration,
     config: AnalysisConfig, models: Models,
@@ -255,8 +284,7 @@ def classify_layers(
     layers = cross_section.layers
     if layers.n_layers < 2 or not config.classify.enabled:
         return cross_section
-    model = models.structure if models.structure is not None else load_model(
-        config.classify.model_path)
+    model = _structure_model(models, config)
     classified = []
     for layer, mask in zip(layers.layers, layers.layer_masks(cross_section.film), strict=True):
         region = mask & ~seg.excluded

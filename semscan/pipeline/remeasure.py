@@ -25,9 +25,10 @@ import numpy as np
 from semscan.errors import SemscanError
 from semscan.measure.cross_section import analyze_cross_section
 from semscan.micrograph import FrameRotation
-from semscan.pipeline.measurements import measure_masks
+from semscan.pipeline.measurements import finish_section, measure_masks
 from semscan.pipeline.models import Models, cached_structure_model
 from semscan.pipeline.result import ImageResult, Timings
+from semscan.pipeline.section import cross_section_options
 from semscan.segment import Segmentation
 
 __all__ = [
@@ -340,12 +341,10 @@ def remeasure(
     cross_section = None
     if result.view == "cross-section" and result.cross_section is not None:
         t = time.perf_counter()
-        xs_opts = dataclasses.asdict(cfg.cross_section)
-        xs_opts.pop("view")
         cross_section = analyze_cross_section(
             seg.pore, seg.solid, micrograph.image, calibration=cal, excluded=seg.excluded,
             n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=result.cross_section.film,
-            **xs_opts,
+            **cross_section_options(cfg),
         )
         timings["cross_section"] = time.perf_counter() - t
         warnings_.extend(cross_section.warnings)
@@ -355,6 +354,13 @@ def remeasure(
     warnings_.extend(measured.warnings)
     timings.update(measured.timings)
     verdict = measured.verdict
+    if cross_section is not None:  # as the batch judges a section (analyze_micrograph)
+        cross_section, judged = finish_section(
+            cross_section, seg, measured, view_decision=result.view_decision,
+            calibration=cal, config=cfg, models=models)
+        if judged is not None and judged is not verdict:
+            warnings_.append(f"segmentation {judged.verdict}: {judged.reason}")
+            verdict = judged
     timings["remeasure"] = time.perf_counter() - t0
     new = dataclasses.replace(
         result,

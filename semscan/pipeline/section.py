@@ -18,10 +18,29 @@ from semscan.pipeline.models import Models
 from semscan.segment import Segmentation, segment_micrograph
 from semscan.segment.verdict import Verdict, segmentation_verdict
 
-__all__ = ["FILM_FRAME_MIN_DEG", "detected_view", "film_frame_cross_section", "image_verdict"]
+__all__ = [
+    "FILM_FRAME_MIN_DEG",
+    "cross_section_options",
+    "detected_view",
+    "film_frame_cross_section",
+    "image_verdict",
+]
 
 # A film tilted by more than this is rotated into the film frame and segmented again.
 FILM_FRAME_MIN_DEG = 1.0
+
+
+def cross_section_options(
+    cfg: AnalysisConfig, film_direction_deg: float | None = None
+) -> dict[str, object]:
+    """The ``[cross_section]`` options as keywords of
+    :func:`~semscan.measure.cross_section.analyze_cross_section` (``view`` is the pipeline's),
+    with a film direction given for this image (manifest, napari line) over the config's."""
+    opts = dataclasses.asdict(cfg.cross_section)
+    opts.pop("view")
+    if film_direction_deg is not None:
+        opts["film_direction_deg"] = film_direction_deg
+    return opts
 
 
 def image_verdict(
@@ -75,10 +94,7 @@ def film_frame_cross_section(
     rotated). The rotation stays internal to the measurement: the result maps its masks,
     lines and film surfaces back to the input file's grid (:mod:`semscan.pipeline.file_grid`).
     """
-    xs_opts = dataclasses.asdict(cfg.cross_section)
-    xs_opts.pop("view")
-    if film_direction_deg is not None:
-        xs_opts["film_direction_deg"] = film_direction_deg
+    xs_opts = cross_section_options(cfg, film_direction_deg)
     cal = micrograph.calibration
     film = detect_film(
         micrograph.image,

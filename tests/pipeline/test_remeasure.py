@@ -177,3 +177,20 @@ def test_a_saved_tilted_review_reopens_to_the_saved_numbers(tilted):
     np.testing.assert_array_equal(reopened.segmentation.labels(), first.segmentation.labels())
     np.testing.assert_array_equal(reopened.labels_full, saved)
     _same_row(first.to_row(), reopened.to_row())
+
+
+def test_a_laminated_section_remeasures_as_the_batch_judges_it():
+    """A re-measure finishes a section as the analysis does (pipeline.measurements.
+    finish_section): each layer classified, the section's verdict; unedited, the same."""
+    from pathlib import Path
+
+    from semscan.io import read_micrograph
+
+    path = Path(__file__).resolve().parents[2] / "data" / "two_layer" / "sample_two_layer_xs.tif"
+    res = analyze_micrograph(read_micrograph(path))
+    layers = res.cross_section.layers
+    assert layers.n_layers == 2 and all(la.structure for la in layers.layers)
+    again = remeasure(res, res.labels_full)
+    assert [(la.structure, la.structure_confidence) for la in again.cross_section.layers.layers] \
+        == [(la.structure, la.structure_confidence) for la in layers.layers]
+    assert (again.verdict, again.verdict_reason) == (res.verdict, res.verdict_reason)
