@@ -15,7 +15,7 @@ import os
 import platform
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,14 +197,9 @@ def merge_chords(out_dir: Path, stems: Iterable[str]) -> int:
     """Concatenate the per-image chord files of ``stems`` into ``chords.parquet``."""
     import pandas as pd  # heavy: imported only when a table is made
 
-    parts = [out_dir / "chords" / f"{s}.parquet" for s in stems]
-    frames = [pd.read_parquet(p) for p in parts if p.exists()]
-    if not frames:
-        (out_dir / "chords.parquet").unlink(missing_ok=True)
-        return 0
-    frame = pd.concat(frames, ignore_index=True)
-    _atomic_via(out_dir / "chords.parquet", lambda p: frame.to_parquet(p, index=False))
-    return len(frame)
+    return _merge_parts(
+        out_dir, stems, "chords", ".parquet", pd.read_parquet, "chords.parquet",
+        lambda path, frame: _atomic_via(path, lambda p: frame.to_parquet(p, index=False)))
 
 
 def merge_whiskers(out_dir: Path, stems: Iterable[str]) -> int:
@@ -212,13 +207,26 @@ def merge_whiskers(out_dir: Path, stems: Iterable[str]) -> int:
     (removed when no image has whiskers measured); returns the number of whiskers."""
     import pandas as pd  # heavy: imported only when a table is made
 
-    parts = [out_dir / "whiskers" / f"{s}.csv" for s in stems]
-    frames = [pd.read_csv(p, encoding=CSV_ENCODING) for p in parts if p.exists()]
+    return _merge_parts(
+        out_dir, stems, "whiskers", ".csv", lambda p: pd.read_csv(p, encoding=CSV_ENCODING),
+        "whiskers.csv",
+        lambda path, frame: atomic_write(path, _csv_text(frame), encoding=CSV_ENCODING))
+
+
+def _merge_parts(out_dir: Path, stems: Iterable[str], folder: str, suffix: str,
+                 read: Callable[[Path], Any], target: str,
+                 write: Callable[[Path, Any], object]) -> int:
+    """One table of the per-image parts ``folder/<stem><suffix>`` that exist (the target
+    removed when none does); returns its number of rows."""
+    import pandas as pd  # heavy: imported only when a table is made
+
+    frames = [read(p) for p in (out_dir / folder / f"{s}{suffix}" for s in stems)
+              if p.exists()]
     if not frames:
-        (out_dir / "whiskers.csv").unlink(missing_ok=True)
+        (out_dir / target).unlink(missing_ok=True)
         return 0
     frame = pd.concat(frames, ignore_index=True)
-    atomic_write(out_dir / "whiskers.csv", _csv_text(frame), encoding=CSV_ENCODING)
+    write(out_dir / target, frame)
     return len(frame)
 
 
