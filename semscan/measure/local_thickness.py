@@ -118,130 +118,214 @@ def _squared_threshold(level: float) -> int:
     return t
 
 
-def _within(free: np.ndarray, threshold: int) -> np.ndarray:
-    """True where the squared distance to the nearest False pixel of ``free`` is below.
+_PRUNE_REACH = 2  # px: a seed's disc is looked for inside the discs of pixels this close
+_CHUNK = 1 << 20  # flat indices written at once (bounds the temporary memory)
+_ROWS = 256  # rows per block of the per-pixel passes (bounds the temporary memory)
 
-    From OpenCV's float32 distance: below 512 px its square is within 0.2 of the integer
-    squared distance, so comparing with ``threshold - 0.5`` decides exactly (the same
-    pixels as :func:`exact_distance` ``< level``).
+
+def _level_sequence(n_levels: int) -> np.ndarray:
+    """The first ``n_levels`` radius levels (:func:`_levels` gives prefixes of one sequence)."""
+    levels = _levels(1.0)
+    while len(levels) < n_levels:
+        levels = _levels(2.0 * float(levels[-1]))
+    return levels[:n_levels]
+
+
+@functools.lru_cache(maxsize=64)
+def _containing(n_levels: int, dy: int, dx: int) -> np.ndarray:
+    """``need[a]``: the lowest level index whose disc contains level ``a``'s moved by (dy, dx).
+
+    Level b's disc (:func:`_disc_kernel`) is the offsets whose squared length is below
+    ``_squared_threshold(level_b)``, so it contains level a's disc moved by (dy, dx) exactly
+    when the farthest moved offset is below that threshold; the thresholds rise with b.
+    ``n_levels`` where no level does. The discs are symmetric, so (±dy, ±dx) and (±dx, ±dy)
+    give the same table.
     """
-    d = cv2.distanceTransform(free.view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    np.multiply(d, d, out=d)
-    return d < np.float32(threshold - 0.5)
+    levels = _level_sequence(n_levels)
+    thresholds = np.array([_squared_threshold(float(v)) for v in levels[1:]], np.int64)
+    need = np.full(n_levels, n_levels, np.int64)
+    for a in range(1, n_levels):
+        kern = _disc_kernel(float(levels[a]))
+        k = kern.shape[0] // 2
+        yy, xx = np.nonzero(kern)
+        far = int(((yy - k + dy) ** 2 + (xx - k + dx) ** 2).max())
+        b = 1 + int(np.searchsorted(thresholds, far, side="right"))  # first b: threshold > far
+        if b < n_levels:
+            need[a] = max(b, a + 1)
+    need.setflags(write=False)
+    return need
 
 
-def _stamp(best: np.ndarray, rr: np.ndarray, cc: np.ndarray, kv: np.ndarray) -> None:
-    """Maximum of ``kv`` centred on every (rr, cc) into ``best``, clipped at the border."""
-    h, w = best.shape
-    k = kv.shape[0] // 2
-    for r, c in zip(rr.tolist(), cc.tolist(), strict=True):
-        a0, b0 = r - k, c - k
-        a1, b1 = r + k + 1, c + k + 1
-        if a0 >= 0 and b0 >= 0 and a1 <= h and b1 <= w:
-            sub = best[a0:a1, b0:b1]
-            np.maximum(sub, kv, out=sub)
+@functools.lru_cache(maxsize=16)
+def _ring(dy: int, dx: int) -> np.ndarray:
+    """Kernel of the offsets (±dy, ±dx) and (±dx, ±dy), for the neighbours' maximum."""
+    r = max(dy, dx)
+    kern = np.zeros((2 * r + 1, 2 * r + 1), np.uint8)
+    for a, b in ((dy, dx), (dx, dy)):
+        for sa in (-1, 1):
+            for sb in (-1, 1):
+                kern[r + sa * a, r + sb * b] = 1
+    return kern
+
+
+@functools.lru_cache(maxsize=1024)
+def _runs(level: float, width: int) -> tuple[tuple[int, np.ndarray], ...]:
+    """The disc of ``level`` as row runs, each covered by two blocks of 2**j pixels.
+
+    Returns ``(j, offsets)`` pairs: the flat offsets (in an image ``width`` wide) of the
+    blocks' first pixels relative to the disc's centre, grouped by ``j``. A run
+    ``[c - hw, c + hw]`` of ``n = 2 hw + 1`` pixels with ``2**j <= n < 2**(j + 1)`` is the
+    union of the blocks starting at ``c - hw`` and ``c + hw - 2**j + 1``.
+    """
+    kern = _disc_kernel(level)
+    k = kern.shape[0] // 2
+    by_j: dict[int, list[int]] = {}
+    for y in range(kern.shape[0]):
+        row = np.flatnonzero(kern[y])
+        if row.size:
+            hw = int(row[-1]) - k
+            j = (2 * hw + 1).bit_length() - 1
+            row0 = (y - k) * width
+            by_j.setdefault(j, []).extend((row0 - hw, row0 + hw - (1 << j) + 1))
+    out = []
+    for j, offs in sorted(by_j.items()):
+        arr = np.asarray(offs, np.int64)
+        arr.setflags(write=False)
+        out.append((j, arr))
+    return tuple(out)
+
+
+def _level_index(dist: np.ndarray, levels: np.ndarray, dtype: type) -> np.ndarray:
+    """Index of the largest level <= the distance (0 below level 1), per pixel.
+
+    ``dist`` is :func:`exact_distance`'s, the float32 root of an integer squared distance
+    ``n``; below 512 px ``rint(d * d)`` in float32 gives ``n`` back (within 0.2), so a
+    table over ``n`` replaces the binary search; beyond, the search itself (block by block).
+    """
+    h = dist.shape[0]
+    idx = np.empty(dist.shape, dtype)
+    d_max = float(dist.max())
+    lut = None
+    if d_max < _DIST_EXACT_BELOW:
+        n_max = int(np.rint(np.float32(d_max) * np.float32(d_max)))
+        roots = np.sqrt(np.arange(n_max + 1, dtype=np.float64)).astype(np.float32)
+        lut = np.maximum(np.searchsorted(levels, roots, side="right") - 1, 0).astype(dtype)
+    for r0 in range(0, h, _ROWS):
+        d = dist[r0 : r0 + _ROWS]
+        if lut is not None:
+            sq = np.multiply(d, d)
+            np.rint(sq, out=sq)
+            np.take(lut, sq.astype(np.intp), out=idx[r0 : r0 + _ROWS])
         else:
-            ka, kb = max(-a0, 0), max(-b0, 0)
-            a0, b0, a1, b1 = max(a0, 0), max(b0, 0), min(a1, h), min(b1, w)
-            sub = best[a0:a1, b0:b1]
-            np.maximum(sub, kv[ka : ka + a1 - a0, kb : kb + b1 - b0], out=sub)
+            i = np.searchsorted(levels, d, side="right") - 1
+            idx[r0 : r0 + _ROWS] = np.maximum(i, 0)
+    return idx
 
 
-_NEIGHBOURS = (  # (row slice of p, row slice of q, column slices, |q - p| in px)
-    *(((a, b), (c, d), 1.0) for (a, b), (c, d) in (
-        ((slice(None, -1), slice(1, None)), (slice(None), slice(None))),
-        ((slice(1, None), slice(None, -1)), (slice(None), slice(None))),
-        ((slice(None), slice(None)), (slice(None, -1), slice(1, None))),
-        ((slice(None), slice(None)), (slice(1, None), slice(None, -1))))),
-    *(((a, b), (c, d), math.sqrt(2.0)) for (a, b) in (
-        (slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)))
-      for (c, d) in ((slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)))),
-)
-_DOMINATED_MARGIN = 0.01  # px: beyond float32 rounding of the kernels' roots (< 1e-3 px)
+def _seeds(idx: np.ndarray, n_levels: int) -> np.ndarray:
+    """Pixels whose disc can set a maximum that no other disc sets (flat indices).
 
+    A pore pixel p at level a >= 1 is dropped when
 
-def _dominated(idx: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Pixels whose disc lies inside the disc of one of their 8 neighbours, at a higher level.
+    - a pixel q within ``_PRUNE_REACH`` px has a level whose disc contains p's disc
+      (:func:`_containing`; then its level is higher, and a chain of such pixels ends at
+      a kept one, whose disc holds p's), or
+    - none of its 4 neighbours in the image is below level a. Take a pixel x that only
+      discs of level a cover (the highest covering it) and outside ``{level >= a}`` (a
+      pixel inside gets ``2 d - 1 >= 2 r_a - 1`` from its own distance); the pixel s of
+      that set nearest to x is in x's disc of level a, so of level exactly a, and its
+      neighbour one step towards x is nearer to x, so outside the set: s has a neighbour
+      below level a and is kept, or is dropped by the first rule (then a higher disc
+      covers x: impossible).
 
-    With ``|q - p| = s`` and ``level(q) >= level(p) + s`` every point closer than
-    ``level(p)`` to p is closer than ``level(q)`` to q (triangle inequality; the margin
-    covers the float32 roots the kernels compare), and q's level index is higher, so p's
-    dilation changes no maximum: dropping p as a seed leaves the map identical, pixel for
-    pixel (q is itself a seed, or inside a neighbour's disc in turn: levels rise along the
-    chain, so it ends at a seed).
+    Either way the map is identical, pixel for pixel.
     """
-    out = np.zeros(idx.shape, bool)
-    for step in (1.0, math.sqrt(2.0)):
-        # need[i]: the lowest level index at least step px above level i (len: none is)
-        need = np.searchsorted(levels, levels + step + _DOMINATED_MARGIN).astype(
-            idx.dtype if len(levels) < np.iinfo(idx.dtype).max else np.int64)
-        need_p = need[idx]
-        for (pr, qr), (pc, qc), s in _NEIGHBOURS:
-            if s == step:
-                out[pr, pc] |= idx[qr, qc] >= need_p[pr, pc]
-    return out
+    big = np.iinfo(idx.dtype).max
+    cross = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.uint8)
+    low = cv2.erode(idx, cross, borderType=cv2.BORDER_CONSTANT, borderValue=big)
+    keep = np.less(low, idx)
+    tmp = np.empty(idx.shape, bool)
+    for dy in range(_PRUNE_REACH + 1):
+        for dx in range(dy, _PRUNE_REACH + 1):
+            if dx == 0:
+                continue
+            need = _containing(n_levels, dy, dx).astype(idx.dtype)
+            if idx.dtype == np.uint8:
+                lut = np.full(256, big, np.uint8)
+                lut[:n_levels] = need
+                need_px = cv2.LUT(idx, lut)
+            else:
+                need_px = need[idx]
+            nb = cv2.dilate(idx, _ring(dy, dx), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+            np.less(nb, need_px, out=tmp)
+            keep &= tmp
+    return np.flatnonzero(keep)
 
 
-def _fast(pore: np.ndarray, dist: np.ndarray, *, force: str | None = None) -> np.ndarray:
+def _fast(pore: np.ndarray, dist: np.ndarray) -> np.ndarray:
     """Grey-scale dilation by radius levels (see :func:`local_thickness`), in px.
 
     The pixels whose distance map reaches level r are dilated by the disc of radius r and
     covered pixels get ``2r - 1``. A pixel at level r (the largest level <= its distance)
     also lies in the sets of every lower level, but its disc there is inside its own disc
-    at r with a smaller value, so only its own level counts: every pixel is dilated once,
-    at its own level. Level r's pixels are dilated by OpenCV with the disc kernel, stamped
-    one by one, or thresholded on a distance transform, whichever the cost model says is
-    cheapest (``force`` picks one: ``'dilate'``, ``'stamp'`` or ``'distance'``, for tests);
-    all three give the same pixels, and a maximum does not depend on the order, so neither
-    does the result. The map equals, pixel for pixel, one distance transform per level
-    (the former implementation, kept in the tests).
+    at r with a smaller value, so only its own level counts: every pixel's disc is
+    painted once, at its own level, and only the pixels :func:`_seeds` keeps (the others
+    change no maximum). A disc is painted as its row runs, each run as two blocks of
+    ``2**j`` pixels (the starts written into one array per ``j``, levels in rising order
+    so the highest wins); then, from the longest blocks down, each array's blocks are
+    split into the halves of the next, keeping maxima. The map equals, pixel for pixel,
+    one distance transform per level (the former implementation, kept in the tests).
+    ``dist`` must be :func:`exact_distance` of ``pore``.
     """
     h, w = pore.shape
     levels = _levels(float(dist.max()))
-    dtype = np.uint8 if len(levels) <= 255 else np.uint16
-    idx = np.searchsorted(levels, dist, side="right") - 1  # largest level <= distance
-    np.maximum(idx, 0, out=idx)
-    idx = idx.astype(dtype)
-    idx[_dominated(idx, levels)] = 0  # their discs lie inside a neighbour's larger one
-    idx = idx.ravel()
-    order = np.argsort(idx, kind="stable")
-    counts = np.bincount(idx, minlength=len(levels))
-    ends = np.cumsum(counts)
-    best = np.zeros((h, w), dtype)  # index of the largest level whose disc covers a pixel
-    for i in range(1, len(levels)):
-        n = int(counts[i])
-        if n == 0:
-            continue
-        rr, cc = np.divmod(order[ends[i] - n : ends[i]], w)
-        kern = _disc_kernel(float(levels[i]))
-        k = kern.shape[0] // 2
-        n_kern = int(np.count_nonzero(kern))
-        r0, r1 = max(int(rr.min()) - k, 0), min(int(rr.max()) + k + 1, h)
-        c0, c1 = max(int(cc.min()) - k, 0), min(int(cc.max()) + k + 1, w)
-        area = (r1 - r0) * (c1 - c0)
-        cost = {  # seconds, measured on one core; they choose the speed, never the result
-            "stamp": n * (3e-6 + 5e-10 * n_kern),
-            "dilate": area * (2e-10 + 2e-11 * n_kern),
-            "distance": area * 2e-8 if levels[i] < _DIST_EXACT_BELOW - 2 else math.inf,
-        }
-        how = force or min(cost, key=cost.__getitem__)
-        if how == "stamp":
-            _stamp(best, rr, cc, kern * dtype(i))
-            continue
-        seed = np.zeros((r1 - r0, c1 - c0), dtype)
-        seed[rr - r0, cc - c0] = i
-        if how == "dilate":
-            grown = cv2.dilate(seed, kern, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-        else:
-            grown = np.where(_within(seed == 0, _squared_threshold(float(levels[i]))), dtype(i),
-                             dtype(0))
-        sub = best[r0:r1, c0:c1]
-        np.maximum(sub, grown, out=sub)
-    values = np.concatenate([[0.0], 2.0 * levels[1:] - 1.0]).astype(np.float32)
-    thick = np.multiply(dist, np.float32(2.0), dtype=np.float32)  # 2 d - 1 is exact in
-    np.subtract(thick, np.float32(1.0), out=thick)  # float32 (d >= 1 on pores, < 2**23)
-    np.maximum(thick, values[best], out=thick)
-    thick[~pore] = 0.0
+    n_levels = len(levels)
+    dtype = np.uint8 if n_levels <= 255 else np.uint16
+    idx = _level_index(dist, levels, dtype)
+    seeds = _seeds(idx, n_levels)
+    level_of = idx.ravel()[seeds]
+    del idx
+    order = np.argsort(level_of, kind="stable")
+    seeds, level_of = seeds[order], level_of[order]
+    ends = np.cumsum(np.bincount(level_of, minlength=n_levels))
+    del level_of, order
+    pad = math.ceil(float(levels[-1])) + 1  # the largest disc's half-size
+    width = w + 2 * pad
+    size = (h + 2 * pad) * width
+    # flat index, in the padded image, of every seed: (r + pad) * width + c + pad
+    base = seeds + (seeds // w) * (2 * pad) + (pad * width + pad)
+    del seeds
+    runs = {i: dict(_runs(float(levels[i]), width)) for i in range(1, n_levels)
+            if ends[i] > ends[i - 1]}
+    n_blocks = max((j for r in runs.values() for j in r), default=0) + 1
+    upper = None  # the array of blocks of 2**(j + 1), already complete
+    for j in range(n_blocks - 1, -1, -1):
+        blocks = np.zeros(size, dtype)
+        for i, by_j in runs.items():
+            offs = by_j.get(j)
+            if offs is None:
+                continue
+            centres = base[ends[i - 1] : ends[i]]
+            step = max(1, _CHUNK // len(offs))
+            for s in range(0, len(centres), step):
+                blocks[(centres[s : s + step, None] + offs[None, :]).ravel()] = dtype(i)
+        if upper is not None:
+            half = 1 << j
+            np.maximum(blocks, upper, out=blocks)
+            np.maximum(blocks[half:], upper[:-half], out=blocks[half:])
+        upper = blocks
+    best = (np.zeros(size, dtype) if upper is None else upper).reshape(-1, width)
+    best = best[pad : pad + h, pad : pad + w]
+    values = np.zeros(256 if dtype == np.uint8 else n_levels, np.float32)
+    values[1:n_levels] = 2.0 * levels[1:] - 1.0
+    thick = np.empty((h, w), np.float32)
+    for r0 in range(0, h, _ROWS):
+        out = thick[r0 : r0 + _ROWS]
+        np.multiply(dist[r0 : r0 + _ROWS], np.float32(2.0), out=out)  # 2 d - 1 is exact in
+        np.subtract(out, np.float32(1.0), out=out)  # float32 (d >= 1 on pores, < 2**23)
+        blk = np.ascontiguousarray(best[r0 : r0 + _ROWS])
+        vals = cv2.LUT(blk, values) if dtype == np.uint8 else values[blk]
+        np.maximum(out, vals, out=out)  # off the pores: max(-1, 0) (no disc leaves them)
     return thick
 
 
