@@ -119,7 +119,7 @@ def _squared_threshold(level: float) -> int:
 
 
 _PRUNE_REACH = 2  # px: a seed's disc is looked for inside the discs of pixels this close
-_CHUNK = 1 << 20  # flat indices written at once (bounds the temporary memory)
+_CHUNK = 1 << 18  # flat indices written at once (bounds the temporary memory)
 _ROWS = 256  # rows per block of the per-pixel passes (bounds the temporary memory)
 
 
