@@ -264,9 +264,24 @@ def remove_small(
     """
     if not mask.any():
         return mask
-    labels, areas = component_areas(mask, connectivity=connectivity)
-    small = areas < min_area
+    m = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=connectivity,
+                                                           ltype=cv2.CV_32S)
+    small = stats[:, cv2.CC_STAT_AREA] < min_area
     small[0] = False  # background label
     if not small.any():
         return mask
-    return mask & ~small[labels]
+    which = np.flatnonzero(small)
+    box = stats[which, cv2.CC_STAT_WIDTH].astype(np.int64) * stats[which, cv2.CC_STAT_HEIGHT]
+    if len(which) > _BOX_CLEARS or int(box.sum()) > mask.size // 4:
+        return mask & ~small[labels]
+    out = mask.copy()  # clear each small component inside its bounding box: the same pixels
+    for lab, x, y, w, h in zip(which.tolist(), *(stats[which, c].tolist() for c in (
+            cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT)),
+            strict=True):
+        sub = out[y : y + h, x : x + w]
+        sub[labels[y : y + h, x : x + w] == lab] = False
+    return out
+
+
+_BOX_CLEARS = 4000  # more small components than this: one lookup over the whole image

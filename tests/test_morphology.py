@@ -132,6 +132,25 @@ def test_remove_small_diagonal_neighbours_join_at_8_connectivity():
     assert mo.remove_small(m, 2, connectivity=4).sum() == 0
 
 
+def test_remove_small_clears_the_same_pixels_box_by_box_as_by_one_lookup(monkeypatch):
+    rng = np.random.default_rng(4)
+    for _ in range(12):
+        h, w = (int(v) for v in rng.integers(20, 200, 2))
+        noise = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0),
+                                 float(rng.uniform(0.5, 3.0)))
+        mask = noise > np.quantile(noise, rng.uniform(0.2, 0.8))
+        for conn in (4, 8):
+            labels, areas = mo.component_areas(mask, connectivity=conn)
+            for min_area in (2, 10, 60):
+                small = areas < min_area
+                small[0] = False
+                want = mask & ~small[labels]  # the definition: one lookup of every label
+                assert np.array_equal(mo.remove_small(mask, min_area, connectivity=conn), want)
+                monkeypatch.setattr(mo, "_BOX_CLEARS", 0)  # the lookup path itself
+                assert np.array_equal(mo.remove_small(mask, min_area, connectivity=conn), want)
+                monkeypatch.undo()
+
+
 def test_open_disc_equals_two_distance_transforms():
     from semscan._morphology import dilate_disc, erode_disc, open_disc
 
