@@ -59,14 +59,40 @@ def interface_densities(pore: np.ndarray, domain: np.ndarray) -> np.ndarray:
 
 
 def block_mean_masks(
-    pore: np.ndarray, domain: np.ndarray, factor: int
+    pore: np.ndarray, domain: np.ndarray | None, factor: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pore, solid and domain masks block-averaged by ``factor`` (majority in each block)."""
-    d = block_mean(domain, factor, engine="numpy")
-    p = block_mean(pore, factor, engine="numpy")
+    """Pore, solid and domain masks block-averaged by ``factor`` (majority in each block).
+
+    ``domain=None`` is the whole image (every block is domain). The block fractions are
+    those of ``block_mean(..., engine='numpy')`` bit for bit (:func:`block_fraction`).
+    """
+    p = block_fraction(pore, factor)
+    if domain is None:
+        # every block fraction is exactly 1.0: the same tests as below with d = 1
+        por = p >= np.float32(0.5)
+        return por, ~por, np.ones(por.shape, bool)
+    d = block_fraction(domain, factor)
     dom = d >= 0.5
     por = (p >= 0.5 * np.maximum(d, 1e-6)) & dom
     return por, dom & ~por, dom
+
+
+def block_fraction(mask: np.ndarray, factor: int) -> np.ndarray:
+    """Fraction of True pixels in each whole ``factor x factor`` block, float32.
+
+    The same numbers as ``block_mean(mask, factor, engine='numpy')`` (the float32 mean of
+    0s and 1s: an exact count divided once by ``factor**2``), counted in integers.
+    """
+    rows, cols = mask.shape
+    r, c = rows // factor, cols // factor
+    if r < 1 or c < 1:
+        return block_mean(mask, factor, engine="numpy")  # raises its ConfigError
+    m = np.ascontiguousarray(np.asarray(mask, bool)[: r * factor, : c * factor]).view(np.uint8)
+    acc = np.uint16 if factor * factor < 2**16 else np.uint32
+    counts = m.reshape(r * factor, c, factor).sum(axis=2, dtype=acc)
+    counts = counts.reshape(r, factor, c).sum(axis=1, dtype=acc)
+    # numpy's mean divides its float32 sum by an integer count in float64, then rounds
+    return (counts / float(factor * factor)).astype(np.float32)
 
 
 def components(mask: np.ndarray) -> tuple[float, int, np.ndarray]:
@@ -80,11 +106,22 @@ def components(mask: np.ndarray) -> tuple[float, int, np.ndarray]:
 
 
 def euler(mask: np.ndarray) -> float:
-    from skimage.measure import euler_number
+    """Euler number of the 8-connected ``mask`` (components minus holes).
 
-    if not mask.any():
+    The integer scikit-image's ``euler_number(mask, connectivity=2)`` gives (its 2 x 2
+    configuration table, Ohser et al. 2002), counted here directly on the zero-padded mask:
+    +1 for each 2 x 2 window holding only its top-left pixel, -1 for each holding only its
+    top-right and bottom-left pixels, -1 for each holding all but its bottom-right pixel.
+    """
+    m = np.asarray(mask, bool)
+    if not m.any():
         return 0.0
-    return float(euler_number(mask, connectivity=2))
+    p = np.pad(m, 1)
+    tl, tr, bl, br = p[:-1, :-1], p[:-1, 1:], p[1:, :-1], p[1:, 1:]
+    one_tl = tl & ~tr & ~bl & ~br
+    anti = ~tl & tr & bl & ~br
+    three = tl & tr & bl & ~br
+    return float(np.count_nonzero(one_tl) - np.count_nonzero(anti) - np.count_nonzero(three))
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -167,6 +204,7 @@ def skeleton_stats(
 
     if mask.sum() < 4:
         return 0.0, 0.0, 1.0, 0.0, np.zeros(0)
+    dist_full = None
     if mask.all():
         width = float(min(mask.shape))
     else:
@@ -174,13 +212,16 @@ def skeleton_stats(
         width = 4.0 * float(dist_full[mask].mean(dtype=np.float64))  # ~ mean intercept
     q = max(1, min(int(width / (2 * TARGET_PX)), min(mask.shape) // MIN_SIDE))
     if q > 1:
-        small, _, _ = block_mean_masks(mask, np.ones_like(mask), q)
+        small, _, _ = block_mean_masks(mask, None, q)
     else:
         small = mask
     skel = skeletonize(small)
     if not skel.any():
         return 0.0, 0.0, 1.0, 0.0, np.zeros(0)
-    dist = distance_transform(small, metric="euclidean_5x5").astype(np.float64)
+    if q == 1 and dist_full is not None:
+        dist = dist_full.astype(np.float64)  # the same mask: the same map
+    else:
+        dist = distance_transform(small, metric="euclidean_5x5").astype(np.float64)
     dist = np.minimum(dist, max(small.shape)) * q
     radii = dist[skel].astype(np.float64)
     nbrs = cv2.filter2D(skel.astype(np.uint8), -1, np.ones((3, 3), np.float32),
@@ -255,7 +296,7 @@ def granulometry(
     for phase, mask, length in (("pore", pore, l_pore), ("solid", solid, l_solid)):
         q = max(1, min(int(length / 8.0), min(mask.shape) // 32))
         if q > 1:
-            mask, _, _ = block_mean_masks(mask, np.ones_like(mask), q)
+            mask, _, _ = block_mean_masks(mask, None, q)
             length = length / q
         area = max(int(mask.sum()), 1)
         m8 = mask.astype(np.uint8)

@@ -152,3 +152,19 @@ def test_the_tapered_lattice_is_a_steady_trend() -> None:
     assert t.r2 > 0.9 and t.is_steady and t.coverage == 1.0
     # Within the perspective range of the training renders (up to 4x): left as it is.
     assert not scale_trend(_tapered_lattice(2.5)).is_steady
+
+
+def test_row_ends_give_the_extremes_of_a_linear_function_over_the_region():
+    from semscan.classify.perspective import _row_ends
+
+    rng = np.random.default_rng(12)
+    for _ in range(60):
+        region = rng.random((int(rng.integers(1, 70)), int(rng.integers(1, 70)))) < 0.4
+        if not region.any():
+            continue
+        gy, gx = rng.normal(size=2) * 10.0 ** rng.uniform(-6, 0, size=2)
+        g = math.hypot(gy, gx)
+        ry, rx = np.nonzero(region)
+        ey, ex = _row_ends(region)
+        every, ends = (ry * gy + rx * gx) / g, (ey * gy + ex * gx) / g
+        assert every.max() == ends.max() and every.min() == ends.min()

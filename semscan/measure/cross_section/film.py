@@ -239,7 +239,7 @@ def detect_film(
     overlap[0] = 0
     # ... and at least a quarter of the thickest one's thickness: a strip of noisy vacuum
     # left between an excluded (saturated) area and a protective layer is no specimen
-    depth = ndi.maximum(distance_transform(band), lab, index=np.arange(n + 1))
+    depth = _label_maximum(distance_transform(band), lab, n)
     keep = (overlap >= 0.05 * overlap.max()) & (depth >= 0.25 * depth[overlap > 0].max())
     if nearest is not None:
         # ... nor is the step between two flat regions of different greys (a vacuum and a
@@ -347,6 +347,27 @@ def detect_film(
     resid = tuple(f[1] for f in fits)
     return FilmGeometry(specimen, float(ang), "edges", n_edges, pos, top, bottom, resid, feat,
                         bgc.texture_ratio, tuple(notes))
+
+
+def _inverted_cdf(x: np.ndarray, q: float) -> float:
+    """``np.quantile(x, q, method='inverted_cdf')`` of a non-empty 1-D float array without
+    NaN: the same order statistic (NumPy's virtual index ``n q - 1``, rounded up where it
+    has a fractional part, clipped to the array), by one partition."""
+    n = x.size
+    vi = n * q - 1.0
+    lo = math.floor(vi)
+    k = min(max(lo + 1 if vi - lo > 0 else lo, 0), n - 1)
+    return float(np.partition(x, k)[k])
+
+
+def _label_maximum(values: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    """``ndi.maximum(values, labels, index=np.arange(n + 1))`` for ``values >= 0`` that are 0
+    on label 0: the same float32 numbers, by one unbuffered pass over the labelled pixels
+    (SciPy's sorts every pixel by label)."""
+    out = np.zeros(n + 1, values.dtype)
+    inside = labels > 0
+    np.maximum.at(out, labels[inside], values[inside])
+    return out
 
 
 def _background_level(
@@ -512,7 +533,7 @@ def _surface_curves(
             if h.size < 0.5 * (c1 - c0):
                 out[b] = np.nan
                 continue
-            d = float(np.quantile(h, q, method="inverted_cdf"))
+            d = _inverted_cdf(h, q)
             if math.isfinite(d):
                 out[b] = ref + sgn * (d - 0.5)
     top, bottom = _despike(top), _despike(bottom)

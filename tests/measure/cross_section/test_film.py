@@ -116,3 +116,32 @@ def test_film_under_a_grey_protective_layer():
     union = np.count_nonzero(film.specimen | spec)
     assert inter / union > 0.9
     assert not film.specimen[:40].any()  # the vacuum is no film
+
+
+def test_label_maximum_equals_scipy_on_seeded_masks():
+    from scipy import ndimage as ndi
+
+    from semscan._morphology import distance_transform
+    from semscan.measure.cross_section.film import _label_maximum
+
+    rng = np.random.default_rng(11)
+    for density in (0.3, 0.6, 0.9, 1.0):
+        band = rng.random((120, 150)) < density
+        lab, n = ndi.label(band)
+        dist = distance_transform(band)
+        want = ndi.maximum(dist, lab, index=np.arange(n + 1))
+        got = _label_maximum(dist, lab, n)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_inverted_cdf_equals_numpy_quantile_on_seeded_samples():
+    from semscan.measure.cross_section.film import _inverted_cdf
+
+    rng = np.random.default_rng(13)
+    for _ in range(3000):
+        n = int(rng.integers(1, 200))
+        x = rng.integers(-20, 20, n).astype(float) if rng.random() < 0.5 else rng.normal(size=n)
+        if rng.random() < 0.2:
+            x[rng.random(n) < 0.3] = np.inf  # columns never hit
+        q = float(rng.choice([rng.random(), 0.0, 0.02, 0.125, 0.25, 1.0]))
+        assert _inverted_cdf(x, q) == float(np.quantile(x, q, method="inverted_cdf"))
