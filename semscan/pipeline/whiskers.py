@@ -23,6 +23,7 @@ from semscan.measure.whiskers import (
     paint_whiskers,
     refine_whiskers,
     separate_whiskers,
+    split_touching,
 )
 from semscan.micrograph import Micrograph
 from semscan.segment import Segmentation
@@ -84,9 +85,14 @@ def find_whiskers(
     # the thresholded mask is thinner and shorter than the whisker (its blurred edges):
     # separate with laxer limits, and apply the limits to the refined sizes
     found, _ = separate_whiskers(cand.mask, region=region, min_width_px=0.5 * dmin,
-                                 min_aspect=0.75 * wcfg.min_aspect)
-    found = tuple(w for w in refine_whiskers(micrograph.image, found)
-                  if w.width_px >= dmin and w.aspect >= wcfg.min_aspect)
+                                 min_aspect=max(1.0, 0.75 * wcfg.min_aspect - 0.5))
+    # two whiskers side by side are one wide one in the mask: split along the groove
+    split = split_touching(micrograph.image, found, min_width_px=dmin)
+    single = tuple(w for w in split if w in found)
+    halves = tuple(w for w in split if w not in found)
+    found = refine_whiskers(micrograph.image, single) + refine_whiskers(
+        micrograph.image, halves, touching=True)
+    found = tuple(w for w in found if w.width_px >= dmin and w.aspect >= wcfg.min_aspect)
     whisker = paint_whiskers(seg.shape, found) & region
     new = seg.with_masks(seg.pore & ~whisker, seg.solid | whisker, seg.excluded,
                          whisker=whisker)
