@@ -3,7 +3,9 @@
 :func:`find_whiskers` runs after the pore / solid segmentation (and, for a cross-section,
 in the grid that is measured): the bright candidates
 (:func:`semscan.segment.whiskers.whisker_candidates`), split into single straight whiskers
-(:func:`semscan.measure.whiskers.separate_whiskers`), their widths and ends taken from the
+(:func:`semscan.measure.whiskers.separate_whiskers`), two lying side by side split along
+the groove between them (:func:`semscan.measure.whiskers.split_touching`), their widths
+and ends taken from the
 grey image (:func:`semscan.measure.whiskers.refine_whiskers`), and the whisker phase of the
 segmentation painted from those rectangles (label 3): a whisker covers what lies under it,
 so its pixels are neither pore nor polymer. :func:`whisker_measurement` measures them
