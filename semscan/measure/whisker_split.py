@@ -92,10 +92,11 @@ def separate_whiskers(
     80 % of its stations are at least half full (straight); others (bright grains, curved
     walls) are not. Crossing whiskers are therefore two whiskers, and so is a whisker
     whose end touches another's side; two whiskers in line end to end are one, and two
-    lying side by side in one direction are one wider whisker (no image can tell them
-    apart). At a T the stem is measured to the edge of the whisker it ends on, or across
-    it (at most one width of that whisker longer: the mask does not show where the stem
-    ends under it).
+    lying side by side in one direction are one wider whisker in the mask (the grey
+    image tells them apart: :func:`semscan.measure.whisker_pairs.split_touching`). At a
+    T the stem is measured to the edge of the whisker it ends on, or across it (at most
+    one width of that whisker longer: the mask does not show where the stem ends under
+    it).
 
     Parameters
     ----------
@@ -385,7 +386,8 @@ def _candidate(
     }
 
 
-def refine_whiskers(grey: np.ndarray, whiskers: tuple[Whisker, ...]) -> tuple[Whisker, ...]:
+def refine_whiskers(grey: np.ndarray, whiskers: tuple[Whisker, ...], *,
+                    touching: bool = False) -> tuple[Whisker, ...]:
     """Width and ends of each whisker from the grey image: half-maximum of its profiles.
 
     A threshold puts a blurred bright rod's edge where the grey crosses it, which is
@@ -405,6 +407,11 @@ def refine_whiskers(grey: np.ndarray, whiskers: tuple[Whisker, ...]) -> tuple[Wh
     grey : ndarray of float, shape (rows, columns)
     whiskers : tuple of Whisker
         From :func:`separate_whiskers`.
+    touching : bool
+        The whiskers are halves of touching pairs (:func:`split_touching`): the side
+        that does not fall to a background (the partner) ends at the bottom of the
+        groove, and an end that the mask overshoots (the shorter of the two) is found
+        walking in towards the middle.
 
     Returns
     -------
@@ -429,7 +436,7 @@ def refine_whiskers(grey: np.ndarray, whiskers: tuple[Whisker, ...]) -> tuple[Wh
         rows = w.row + ts[:, None] * ur + s[None, :] * vr
         cols = w.col + ts[:, None] * uc + s[None, :] * vc
         prof = np.median(ndi.map_coordinates(g, [rows, cols], order=1, mode="nearest"), axis=0)
-        width, shift = _half_width(prof, s, D)
+        width, shift = _half_width(prof, s, D, touching=touching)
         if width is None:
             out.append(w)
             continue
@@ -444,7 +451,7 @@ def refine_whiskers(grey: np.ndarray, whiskers: tuple[Whisker, ...]) -> tuple[Wh
         t0, t1 = -L / 2, L / 2
         for _ in range(2):  # the second time with the background beyond the refined ends
             c = (t0 + t1) / 2
-            t0, t1 = _ends(along, ta - c, t1 - t0, width)
+            t0, t1 = _ends(along, ta - c, t1 - t0, width, inward=touching)
             t0, t1 = t0 + c, t1 + c
         length = t1 - t0
         mid = (t0 + t1) / 2
@@ -468,7 +475,8 @@ def _crossing(prof: np.ndarray, x: np.ndarray, start: int, step: int, level: flo
     return None
 
 
-def _half_width(prof: np.ndarray, s: np.ndarray, d: float) -> tuple[float | None, float]:
+def _half_width(prof: np.ndarray, s: np.ndarray, d: float, *,
+                touching: bool = False) -> tuple[float | None, float]:
     centre = np.abs(s) <= max(0.5, d / 4)
     peak = float(np.median(prof[centre]))
     left = prof[(s <= -(d / 2 + 2)) & (s >= -(d / 2 + 4.5))]
@@ -476,17 +484,66 @@ def _half_width(prof: np.ndarray, s: np.ndarray, d: float) -> tuple[float | None
     if left.size == 0 or right.size == 0:
         return None, 0.0
     bl, br = float(np.median(left)), float(np.median(right))
-    if peak - max(bl, br) < 0.05 * max(abs(peak), 1e-6):
+    if peak - (min(bl, br) if touching else max(bl, br)) < 0.05 * max(abs(peak), 1e-6):
         return None, 0.0
+    contrast = peak - min(bl, br)
     i0 = int(np.argmin(np.abs(s)))
-    a = _crossing(prof, s, i0, -1, (peak + bl) / 2)
-    b = _crossing(prof, s, i0, +1, (peak + br) / 2)
+    bl = _shoulder(prof, s, i0, -1, peak, bl, d)
+    br = _shoulder(prof, s, i0, +1, peak, br, d)
+    # a side that does not fall (a touching neighbour) ends at the groove between them
+    levels = [(peak + x) / 2 if peak - x >= 0.3 * contrast or not touching else -math.inf
+              for x in (bl, br)]
+    a = _edge(prof, s, i0, -1, levels[0], contrast)
+    b = _edge(prof, s, i0, +1, levels[1], contrast)
     if a is None or b is None or not (0.5 * d <= b - a <= 1.5 * d + 2):
         return None, 0.0
     return b - a, (a + b) / 2
 
 
-def _ends(along: np.ndarray, ta: np.ndarray, length: float, width: float) -> tuple[float, float]:
+def _edge(prof: np.ndarray, s: np.ndarray, i0: int, step: int, level: float,
+          contrast: float) -> float | None:
+    """Walking out from ``i0``: where the profile falls below ``level``, or the bottom of
+    a groove (a local minimum it rises from by a tenth of ``contrast``) met before."""
+    i, j = i0, i0
+    while 0 <= i + step < prof.size:
+        a, b = prof[i], prof[i + step]
+        if a >= level > b:
+            f = (a - level) / (a - b)
+            return float(s[i] + f * (s[i + step] - s[i]))
+        i += step
+        if prof[i] < prof[j]:
+            j = i
+        elif (level == -math.inf and prof[i] > prof[j] + 0.1 * contrast
+              and abs(s[j] - s[i0]) >= 1.0):
+            return float(s[j])
+    return None
+
+
+def _shoulder(prof: np.ndarray, s: np.ndarray, i0: int, step: int, peak: float, far: float,
+              d: float) -> float:
+    """The grey beside the whisker on one side: a flat shoulder before the far background.
+
+    A whisker lying on a strip of polymer that ends at a pore has two steps on that side,
+    whisker -> polymer -> pore; its edge is halfway down the first. Walking out from the
+    axis, the first place where the profile has fallen by a quarter of the contrast, stays
+    a fifth of it above the far background and changes by less than 8 % of it over the
+    next pixel is that shoulder (a single blurred step is never that flat so high up).
+    """
+    contrast = peak - far
+    ds = abs(float(s[1] - s[0])) if s.size > 1 else 1.0
+    n1 = max(1, round(1.0 / ds))
+    i = i0
+    while 0 <= i + step * n1 < prof.size and abs(s[i]) < d / 2 + 2.0:
+        v = float(prof[i])
+        if (peak - v > 0.25 * contrast and v - far > 0.2 * contrast
+                and abs(v - float(prof[i + step * n1])) < 0.08 * contrast):
+            return float(np.median(prof[min(i, i + step * n1):max(i, i + step * n1) + 1]))
+        i += step
+    return far
+
+
+def _ends(along: np.ndarray, ta: np.ndarray, length: float, width: float, *,
+          inward: bool = False) -> tuple[float, float]:
     inner = np.abs(ta) <= max(1.0, length / 2 - width)
     peak = float(np.median(along[inner]))
     ends = []
@@ -500,6 +557,14 @@ def _ends(along: np.ndarray, ta: np.ndarray, length: float, width: float) -> tup
             found = _crossing(along, ta, start, sign, level)
             if found is not None and abs(found - mask_end) > max(3.0, width):
                 found = None
+            if inward and found is None and along[start] < level:
+                # the mask runs on past the grey's end (one of two touching whiskers
+                # taken as one is the shorter): the end is nearer the middle
+                j = start
+                while 0 <= j - sign < along.size and along[j] < level and sign * ta[j] > 0:
+                    j -= sign
+                if along[j] >= level and j != start:
+                    found = _crossing(along, ta, j, sign, level)
         ends.append(mask_end if found is None else found)
     return ends[0], ends[1]
 

@@ -22,11 +22,13 @@ weight ratio 50:50 to 99:1) give no measurement method. semscan's operational de
   than a short one, the complete whiskers are weighted by the Miles-Lantuejoul edge
   correction (:func:`miles_lantuejoul_weight`) for the corrected mean length
   ``whisker_length_ml_mean``. D is not biased by the border and uses every whisker. The
-  L/D distribution starts at ``min_aspect`` (``[whiskers] min_aspect``, default 3): a
-  bright object shorter than that cannot be told from a polymer particle lit by the
-  secondary-electron edge effect.
+  L/D distribution starts at ``min_aspect`` (``[whiskers] min_aspect``, default 3; 1.5,
+  the claims' least L/D, measures the short whiskers too, but counts more pieces of
+  whiskers cut by the image border).
 - *Touching and crossing whiskers* are separated
-  (:func:`~semscan.measure.whisker_split.separate_whiskers`); width and ends come from the
+  (:func:`~semscan.measure.whisker_split.separate_whiskers`); two lying side by side are
+  split along the darker groove between them
+  (:func:`~semscan.measure.whisker_pairs.split_touching`); width and ends come from the
   grey image (:func:`~semscan.measure.whisker_split.refine_whiskers`).
 - *Area (= volume) fraction* of the whiskers is whisker pixels / analysed pixels; the
   matrix porosity is pore / (pore + polymer) pixels: whisker pixels are neither.
@@ -46,6 +48,7 @@ import numpy as np
 
 from semscan.calibration import Calibration, unit_suffix
 from semscan.errors import MeasurementError
+from semscan.measure.whisker_pairs import split_touching
 from semscan.measure.whisker_split import (
     Whisker,
     merge_collinear,
@@ -63,6 +66,7 @@ __all__ = [
     "paint_whiskers",
     "refine_whiskers",
     "separate_whiskers",
+    "split_touching",
     "weight_fraction",
 ]
 

@@ -79,8 +79,8 @@ def render_sem(
     bright : ndarray of bool, shape (rows, columns), optional
         A third phase brighter than the solid (inorganic whiskers,
         :mod:`semscan.phantoms.whiskers`), painted at ``bright_level`` before the blur.
-    bright_level : float
-        Grey level of ``bright``.
+    bright_level : float or ndarray
+        Grey level of ``bright`` (an array: one per ``bright`` pixel, in mask order).
 
     Returns
     -------

@@ -5,9 +5,11 @@ centre uniform over the image enlarged by half the longest rod on every side (so
 in a real field of view, some whiskers are cut by the image border), its axis at a uniform
 random angle in the plane. Lengths and widths are drawn from gamma distributions of the
 given mean and coefficient of variation. Rods may touch and cross, but a rod is redrawn
-when it would overlap another at less than ``min_cross_deg`` (two rods lying side by side
-along one direction are one bright band in any micrograph; see
-:func:`semscan.measure.whiskers.separate_whiskers`).
+when it would overlap another at less than ``min_cross_deg``. Two further kinds can be
+added: ``n_short`` short rods of L/D uniform in ``short_aspect`` (the claims' whiskers
+start at L/D 1.5), and ``n_pairs`` pairs of parallel rods touching along their length
+(side by side, no gap, the second one shifted along the axis), whose contact line the
+rendering draws darker (the groove between two touching rods sends out fewer electrons).
 
 The matrix is a Boolean model of discs (round pores) in the polymer, and a whisker hides
 the pores below it: ``pore = discs & ~whisker``. The rendering is
@@ -134,12 +136,24 @@ class WhiskerFilm:
     labels : ndarray of int32
         Which rod each whisker pixel belongs to (index into ``rods`` + 1; 0 elsewhere; a
         crossing's pixels belong to the rod drawn last).
+    pairs : tuple of (int, int)
+        Indices into ``rods`` of the parallel touching pairs.
     """
 
     pore: np.ndarray
     whisker: np.ndarray
     rods: tuple[Rod, ...]
     labels: np.ndarray
+    pairs: tuple[tuple[int, int], ...] = ()
+
+    def groove(self) -> np.ndarray:
+        """The contact line of each touching pair: the pixels of either rod 4-adjacent to
+        the other rod's pixels (2 px wide)."""
+        out = np.zeros(self.shape, bool)
+        for i, j in self.pairs:
+            a, b = self.labels == i + 1, self.labels == j + 1
+            out |= (a & _grow(b)) | (b & _grow(a))
+        return out
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -184,6 +198,9 @@ def whisker_film(
     porosity: float = 0.4,
     pore_radius_px: float = 6.0,
     min_cross_deg: float = 35.0,
+    n_short: int = 0,
+    short_aspect: tuple[float, float] = (1.5, 3.0),
+    n_pairs: int = 0,
     seed: int = 0,
 ) -> WhiskerFilm:
     """Draw a whisker film of ``n_rods`` rods in a porous matrix.
@@ -207,6 +224,15 @@ def whisker_film(
         Radius of the round pores.
     min_cross_deg : float
         Smallest angle at which two rods may overlap.
+    n_short : int
+        Further short rods, of D from the width distribution and L = D times a uniform
+        draw from ``short_aspect`` (drawn after the others, which stay as without them).
+    short_aspect : (float, float)
+        Range of the short rods' L/D.
+    n_pairs : int
+        Further pairs of parallel rods touching side by side (sizes from the
+        distributions; the second rod shifted along the axis by up to a third of the
+        shorter length), drawn last; a pair touches no other rod.
     seed : int
 
     Returns
@@ -236,29 +262,63 @@ def whisker_film(
     half = length_px * (1 + 3 * length_cv) / 2
     rods: list[Rod] = []
     labels = np.zeros(shape, np.int32)
-    tries = 0
-    while len(rods) < n_rods:
-        tries += 1
-        if tries > 200 * max(1, n_rods):
-            raise ConfigError(
-                f"could not place {n_rods} rods at {min_cross_deg} degrees apart in "
-                f"{shape}; draw fewer or shorter rods"
-            )
-        L = float(_gamma(rng, length_px, length_cv, 1)[0])
-        D = float(_gamma(rng, width_px, width_cv, 1)[0])
-        r = float(rng.uniform(-half, rows - 1 + half))
-        c = float(rng.uniform(-half, cols - 1 + half))
-        a = float(rng.uniform(0.0, 180.0))
-        if D < min_width_px or L / D < min_aspect:
-            continue
-        rod = Rod(r, c, L, D, a)
-        m = rod_mask(shape, rod)
-        # grow by one pixel: rods that only touch count as overlapping here
-        touched = np.unique(labels[_grow(m)])
-        if any(_angle_between(rods[k - 1].angle_deg, a) < min_cross_deg for k in touched if k):
-            continue
-        rods.append(rod)
-        labels[m] = len(rods)
+    pairs: list[tuple[int, int]] = []
+
+    def place(group: list[Rod], *, alone: bool) -> bool:
+        masks = [rod_mask(shape, rod) for rod in group]
+        if alone and not all(m.any() for m in masks):
+            return False  # a pair both of whose rods show in the image
+        for rod, m in zip(group, masks, strict=True):
+            # grow by one pixel: rods that only touch count as overlapping here
+            touched = np.unique(labels[_grow(m)])
+            if alone and touched.size and touched.max() > 0:
+                return False
+            if any(_angle_between(rods[k - 1].angle_deg, rod.angle_deg) < min_cross_deg
+                   for k in touched if k):
+                return False
+        for rod, m in zip(group, masks, strict=True):
+            rods.append(rod)
+            labels[m] = len(rods)
+        return True
+
+    def draw(n: int, kind: str) -> None:
+        tries = 0
+        done = 0
+        while done < n:
+            tries += 1
+            if tries > 200 * max(1, n):
+                raise ConfigError(
+                    f"could not place {n} {kind} at {min_cross_deg} degrees apart in "
+                    f"{shape}; draw fewer or shorter rods"
+                )
+            L = float(_gamma(rng, length_px, length_cv, 1)[0])
+            D = float(_gamma(rng, width_px, width_cv, 1)[0])
+            if kind == "short rods":
+                L = D * float(rng.uniform(*short_aspect))
+            r = float(rng.uniform(-half, rows - 1 + half))
+            c = float(rng.uniform(-half, cols - 1 + half))
+            a = float(rng.uniform(0.0, 180.0))
+            if D < min_width_px or (kind != "short rods" and L / D < min_aspect):
+                continue
+            group = [Rod(r, c, L, D, a)]
+            if kind == "pairs":
+                L2 = float(_gamma(rng, length_px, length_cv, 1)[0])
+                D2 = float(_gamma(rng, width_px, width_cv, 1)[0])
+                if D2 < min_width_px or L2 / D2 < min_aspect:
+                    continue
+                shift = float(rng.uniform(-1, 1)) * min(L, L2) / 3
+                t = math.radians(a)
+                off = (D + D2) / 2  # side by side: the rectangles share an edge
+                group.append(Rod(r + off * math.cos(t) - shift * math.sin(t),
+                                 c + off * math.sin(t) + shift * math.cos(t), L2, D2, a))
+            if place(group, alone=kind == "pairs"):
+                if kind == "pairs":
+                    pairs.append((len(rods) - 2, len(rods) - 1))
+                done += 1
+
+    draw(n_rods, "rods")
+    draw(n_short, "short rods")
+    draw(n_pairs, "pairs")
     whisker = labels > 0
     if porosity > 0:
         lam = -math.log(1 - porosity) / (math.pi * pore_radius_px**2)
@@ -266,7 +326,8 @@ def whisker_film(
                               seed=seed + 1)
     else:
         discs = np.zeros(shape, bool)
-    return WhiskerFilm(pore=discs & ~whisker, whisker=whisker, rods=tuple(rods), labels=labels)
+    return WhiskerFilm(pore=discs & ~whisker, whisker=whisker, rods=tuple(rods), labels=labels,
+                       pairs=tuple(pairs))
 
 
 def _grow(mask: np.ndarray) -> np.ndarray:
@@ -285,9 +346,13 @@ def _angle_between(a_deg: float, b_deg: float) -> float:
 
 def render_whisker_film(
     film: WhiskerFilm, *, seed: int, params: RenderParams | None = None,
-    whisker_level: float = 0.92,
+    whisker_level: float = 0.92, groove_level: float | None = None,
 ) -> np.ndarray:
     """Render a whisker film as an SEM-like image (:func:`render_sem`, whiskers bright).
+
+    The contact line of touching pairs (:meth:`WhiskerFilm.groove`) is drawn at
+    ``groove_level`` (default: halfway between the solid's and the whiskers' grey) before
+    the blur.
 
     Examples
     --------
@@ -296,5 +361,12 @@ def render_whisker_film(
     >>> bool(img[film.whisker].mean() > img[~film.whisker & ~film.pore].mean())
     True
     """
-    return render_sem(film.pore, seed=seed, params=params, bright=film.whisker,
-                      bright_level=whisker_level)
+    if not film.pairs:
+        return render_sem(film.pore, seed=seed, params=params, bright=film.whisker,
+                          bright_level=whisker_level)
+    p = params or RenderParams()
+    level = 0.5 * (p.solid_level + whisker_level) if groove_level is None else groove_level
+    groove = film.groove()
+    levels = np.where(groove, level, whisker_level)
+    return render_sem(film.pore, seed=seed, params=p, bright=film.whisker,
+                      bright_level=levels[film.whisker])

@@ -3,7 +3,9 @@
 :func:`find_whiskers` runs after the pore / solid segmentation (and, for a cross-section,
 in the grid that is measured): the bright candidates
 (:func:`semscan.segment.whiskers.whisker_candidates`), split into single straight whiskers
-(:func:`semscan.measure.whiskers.separate_whiskers`), their widths and ends taken from the
+(:func:`semscan.measure.whiskers.separate_whiskers`), two lying side by side split along
+the groove between them (:func:`semscan.measure.whiskers.split_touching`), their widths
+and ends taken from the
 grey image (:func:`semscan.measure.whiskers.refine_whiskers`), and the whisker phase of the
 segmentation painted from those rectangles (label 3): a whisker covers what lies under it,
 so its pixels are neither pore nor polymer. :func:`whisker_measurement` measures them
@@ -23,6 +25,7 @@ from semscan.measure.whiskers import (
     paint_whiskers,
     refine_whiskers,
     separate_whiskers,
+    split_touching,
 )
 from semscan.micrograph import Micrograph
 from semscan.segment import Segmentation
@@ -84,9 +87,14 @@ def find_whiskers(
     # the thresholded mask is thinner and shorter than the whisker (its blurred edges):
     # separate with laxer limits, and apply the limits to the refined sizes
     found, _ = separate_whiskers(cand.mask, region=region, min_width_px=0.5 * dmin,
-                                 min_aspect=0.75 * wcfg.min_aspect)
-    found = tuple(w for w in refine_whiskers(micrograph.image, found)
-                  if w.width_px >= dmin and w.aspect >= wcfg.min_aspect)
+                                 min_aspect=max(1.0, 0.75 * wcfg.min_aspect - 0.5))
+    # two whiskers side by side are one wide one in the mask: split along the groove
+    split = split_touching(micrograph.image, found, min_width_px=dmin)
+    single = tuple(w for w in split if w in found)
+    halves = tuple(w for w in split if w not in found)
+    found = refine_whiskers(micrograph.image, single) + refine_whiskers(
+        micrograph.image, halves, touching=True)
+    found = tuple(w for w in found if w.width_px >= dmin and w.aspect >= wcfg.min_aspect)
     whisker = paint_whiskers(seg.shape, found) & region
     new = seg.with_masks(seg.pore & ~whisker, seg.solid | whisker, seg.excluded,
                          whisker=whisker)

@@ -107,3 +107,4 @@ def test_bad_input_raises():
         separate_whiskers(np.zeros(5, bool))
     with pytest.raises(ConfigError, match="must be > 0"):
         separate_whiskers(np.zeros((5, 5), bool), min_width_px=0)
+

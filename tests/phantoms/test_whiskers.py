@@ -93,3 +93,33 @@ def test_bad_sizes_raise():
 def test_rod_outside_the_image_paints_nothing():
     assert not rod_mask((32, 32), Rod(-100.0, -100.0, 20.0, 4.0, 30.0)).any()
     assert math.isclose(Rod(0, 0, 30, 6, 0).aspect, 5.0)
+
+
+def test_short_rods_and_touching_pairs():
+    base = whisker_film((512, 512), n_rods=15, length_px=60, width_px=7, seed=6)
+    film = whisker_film((512, 512), n_rods=15, n_short=20, n_pairs=6, length_px=60,
+                        width_px=7, seed=6)
+    assert film.rods[:15] == base.rods  # the others are drawn after, the first unchanged
+    short = film.rods[15:35]
+    assert len(short) == 20 and all(1.5 <= r.aspect <= 3.0 for r in short)
+    assert len(film.pairs) == 6 and len(film.rods) == 15 + 20 + 12
+    groove = film.groove()
+    for i, j in film.pairs:
+        a, b = film.rods[i], film.rods[j]
+        assert a.angle_deg == b.angle_deg
+        ma, mb = rod_mask(film.shape, a), rod_mask(film.shape, b)
+        assert not (ma & mb).any()  # touching, not overlapping
+        contact = (ma & np.roll(mb, 1, 0)) | (ma & np.roll(mb, -1, 0)) \
+            | (ma & np.roll(mb, 1, 1)) | (ma & np.roll(mb, -1, 1))
+        if a.inside(film.shape) and b.inside(film.shape):
+            assert contact.sum() > 0.5 * min(a.length_px, b.length_px)
+        # a pair touches no other rod
+        others = (film.labels > 0) & ~ma & ~mb
+        grown = ma | mb
+        grown = grown | np.roll(grown, 1, 0) | np.roll(grown, -1, 0) | np.roll(grown, 1, 1) \
+            | np.roll(grown, -1, 1)
+        assert not (grown & others).any()
+    assert groove.any() and not (groove & ~film.whisker).any()
+    img = render_whisker_film(film, seed=2)
+    inner = film.whisker & ~groove
+    assert img[groove].mean() < img[inner].mean() - 0.05

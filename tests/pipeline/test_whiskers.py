@@ -8,7 +8,7 @@ import pytest
 from semscan.config import AnalysisConfig
 from semscan.measure.whiskers import weight_fraction
 from semscan.micrograph import Micrograph
-from semscan.phantoms.whiskers import render_whisker_film, whisker_film
+from semscan.phantoms.whiskers import render_whisker_film, rod_mask, whisker_film
 from semscan.pipeline import analyze_micrograph
 from semscan.pipeline.remeasure import remeasure
 from semscan.pipeline.whiskers import min_width_px
@@ -17,6 +17,7 @@ from tests._synthetic import disc_pores, sem_image
 FAST = {"classify.enabled": False, "measure.local_thickness": False}
 ON = {**FAST, "whiskers.enabled": True, "whiskers.density": "polymer=1.38,whisker=3.3"}
 PIXEL = 0.01
+SHORT = {**ON, "whiskers.min_aspect": 1.5}
 
 
 def _film(width_px: float, length_px: float, n_rods: int, seed: int, porosity: float = 0.4):
@@ -152,3 +153,104 @@ def test_whiskers_in_a_cross_section_are_measured_in_the_film():
     assert wh.area_fraction == pytest.approx(whisker[spec].mean(), abs=0.01)
     matrix = (pore & ~whisker & spec).sum() / (spec & ~whisker).sum()
     assert wh.matrix_porosity == pytest.approx(matrix, abs=0.025)
+
+
+def _hits(film, whiskers, rod_masks):
+    """For each rod mask, the found whiskers whose centre lies in it."""
+    rows, cols = film.shape
+    centres = [(min(rows - 1, max(0, round(w.row))), min(cols - 1, max(0, round(w.col))))
+               for w in whiskers]
+    return [[w for w, (r, c) in zip(whiskers, centres, strict=True) if m[r, c]]
+            for m in rod_masks]
+
+
+@pytest.mark.parametrize(("seed", "porosity"), [(3, 0.4), (11, 0.7)])
+def test_short_whiskers_down_to_aspect_1p5(seed, porosity):
+    """60 rods of mean L/D 10 and 40 of L/D 1.5-3 (the claims' lower end), D = 8 px."""
+    film = whisker_film((768, 1024), n_rods=60, n_short=40, length_px=80.0, width_px=8.0,
+                        min_width_px=3.0, porosity=porosity, seed=seed)
+    mic = Micrograph.from_array(render_whisker_film(film, seed=seed + 1), pixel_size_um=PIXEL)
+    res = analyze_micrograph(mic, config=AnalysisConfig().with_overrides(SHORT), view="surface")
+    wh = res.whiskers
+    visible = [r for r in film.rods if r.visible_length_px(film.shape) > 1.5 * r.width_px]
+    complete = film.complete()
+    short = [r for r in complete if r.aspect < 3]
+    assert len(short) >= 15
+    # with the border: pieces of rods cut by it are counted (up to 8 % more here)
+    assert 0.95 * len(visible) <= wh.count <= 1.08 * len(visible)
+    assert len(wh.complete) == pytest.approx(len(complete), rel=0.05)
+    assert wh.lengths().mean() == pytest.approx(
+        PIXEL * np.mean([r.length_px for r in complete]), rel=0.05)
+    assert wh.widths().mean() == pytest.approx(
+        PIXEL * np.mean([r.width_px for r in visible]), rel=0.05)
+    true_ld = np.array([r.aspect for r in complete])
+    for q in (25, 50, 75):
+        assert np.percentile(wh.aspects(), q) == pytest.approx(np.percentile(true_ld, q),
+                                                               rel=0.1)
+    # every short rod is found, at its place, as a whisker of L/D < 4
+    found = _hits(film, wh.complete, [rod_mask(film.shape, r) for r in short])
+    assert sum(bool(f) for f in found) >= 0.9 * len(short)
+    assert sum(any(w.aspect < 4 for w in f) for f in found) >= 0.9 * len(short)
+    assert wh.area_fraction == pytest.approx(film.whisker_fraction, abs=0.01)
+
+
+@pytest.mark.parametrize(("porosity", "edge_gain", "seed"), [(0.4, 0.3, 5), (0.7, 0.3, 7),
+                                                             (0.75, 0.45, 1)])
+def test_no_whiskers_of_pore_rims_or_edge_lit_polymer(porosity, edge_gain, seed):
+    """At L/D >= 1.5, bright pore rims and polymer islands of porous matrices are no
+    whiskers (with and without whiskers in the image)."""
+    from semscan.phantoms.render import RenderParams
+
+    for n_rods in (0, 25):
+        film = whisker_film((512, 768), n_rods=n_rods, n_short=n_rods // 2, length_px=60.0,
+                            width_px=7.0, porosity=porosity, seed=seed)
+        img = render_whisker_film(film, seed=seed + 1, params=RenderParams(edge_gain=edge_gain))
+        res = analyze_micrograph(Micrograph.from_array(img, pixel_size_um=PIXEL),
+                                 config=AnalysisConfig().with_overrides(SHORT), view="surface")
+        false = _hits(film, res.whiskers.whiskers, [~film.whisker])[0]
+        assert false == []
+
+
+@pytest.mark.parametrize(("seed", "porosity"), [(3, 0.4), (11, 0.7)])
+def test_parallel_touching_pairs_are_two_whiskers(seed, porosity):
+    """40 single rods and 15 pairs of parallel rods touching side by side (a darker
+    groove between them), D = 8 px."""
+    film = whisker_film((768, 1024), n_rods=40, n_pairs=15, length_px=80.0, width_px=8.0,
+                        min_width_px=3.0, porosity=porosity, seed=seed)
+    mic = Micrograph.from_array(render_whisker_film(film, seed=seed + 1), pixel_size_um=PIXEL)
+    res = analyze_micrograph(mic, config=AnalysisConfig().with_overrides(SHORT), view="surface")
+    wh = res.whiskers
+    visible = [r for r in film.rods if r.visible_length_px(film.shape) > 1.5 * r.width_px]
+    complete = film.complete()
+    assert len(film.pairs) == 15
+    assert wh.count == pytest.approx(len(visible), rel=0.05)
+    assert wh.lengths().mean() == pytest.approx(
+        PIXEL * np.mean([r.length_px for r in complete]), rel=0.05)
+    assert wh.widths().mean() == pytest.approx(
+        PIXEL * np.mean([r.width_px for r in visible]), rel=0.05)
+    assert wh.area_fraction == pytest.approx(film.whisker_fraction, abs=0.01)
+    # each pair: one whisker centred in each rod, none as wide as both
+    pair_masks = [(rod_mask(film.shape, film.rods[i]), rod_mask(film.shape, film.rods[j]))
+                  for i, j in film.pairs]
+    two = 0
+    for a, b in pair_masks:
+        ha, hb = _hits(film, wh.whiskers, [a, b])
+        two += bool(ha) and bool(hb)
+    assert two >= 0.8 * len(pair_masks)
+    assert max(wh.widths()) < PIXEL * 1.6 * max(r.width_px for r in film.rods)
+
+
+def test_the_whisker_phase_takes_no_pores_from_the_matrix():
+    """The matrix porosity's deficit on these renderings is the pore segmentation's own
+    (the outermost pixel ring of each pore, brightened by the edge-lit rim beside it),
+    not the whiskers': with the whiskers found, the matrix porosity is that of the plain
+    segmentation over the true matrix, and the painted whiskers cover few pores."""
+    film, mic = _film(8.0, 80.0, 90, 3)
+    on = analyze_micrograph(mic, config=AnalysisConfig().with_overrides(ON), view="surface")
+    off = analyze_micrograph(mic, config=AnalysisConfig().with_overrides(FAST),
+                             view="surface")
+    matrix = ~film.whisker
+    plain = (off.segmentation.pore & matrix).sum() / matrix.sum()
+    assert on.porosity.porosity == pytest.approx(plain, abs=0.002)
+    eaten = (on.segmentation.whisker & film.pore).sum() / film.pore.sum()
+    assert eaten < 0.005
