@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -134,6 +134,7 @@ def depth_profile(
     skin_tolerance: float = 0.25,
     seed: int = 0,
     frame: FilmFrame | None = None,
+    cache: dict[str, Any] | None = None,
 ) -> DepthProfile:
     """Pore intercept along the film in bands parallel to each surface; surface layers.
 
@@ -159,6 +160,10 @@ def depth_profile(
     frame : FilmFrame, optional
         The film frame of ``pore``, ``film`` and ``excluded``
         (:func:`~semscan.measure.cross_section.film_frame`), when already built.
+    cache : dict, optional
+        Kept between measurements of edits of one image
+        (:mod:`~semscan.measure.cross_section._memo`): a band whose pores and pixels did not
+        change gives the intercepts measured before.
 
     Returns
     -------
@@ -227,7 +232,7 @@ def depth_profile(
             res = _frame_intercept(
                 fr.pore[r0:r1, c0:c1], [], calibration=calibration, region=band[:, c0:c1],
                 n_lines=n_lines, angle_deg=0.0, window_um="full", min_voids_per_line=0,
-                seed=seed,
+                seed=seed, cache=cache,
             )
             res = _shift_result(res, r0, c0)
             profiles[side].append(
