@@ -291,6 +291,7 @@ def analyze_micrograph(
         verdict_detail=verdict,
         masks_from=masks_from if labels is not None else "",
         state=state,
+        layer_depths_um=tuple(float(d) for d in layer_depths_um),
     )
 
 

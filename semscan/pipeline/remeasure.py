@@ -327,6 +327,7 @@ def remeasure(
     *,
     models: Models | None = None,
     quick: bool = False,
+    layer_depths_um: tuple[float, ...] | None = None,
 ) -> ImageResult:
     """Every measurement of ``result`` again, from an edited label image.
 
@@ -347,6 +348,14 @@ def remeasure(
         computed is kept for the next one (:func:`prepare_remeasure`): only what an edit
         can change is computed again, with the same numbers (0.23-0.28 CPU s for a
         1536 x 1103 surface after an edit, ``benchmarks/bench_remeasure.py``).
+    layer_depths_um : tuple of float, optional
+        Interfaces of a laminated section given by the reviewer (depths below the top
+        surface, µm; e.g. from lines drawn in napari,
+        :func:`semscan.pipeline.drawn_layers.layer_depths_from_lines`); ``()`` lets
+        ``[cross_section] layers`` find them again. By default those of ``result``
+        (:attr:`ImageResult.layer_depths_um <semscan.pipeline.ImageResult.layer_depths_um>`:
+        a manifest's, or a review's before), so a re-measure measures the layers the user
+        gave. The new result holds the depths used.
 
     Returns
     -------
@@ -357,6 +366,8 @@ def remeasure(
     ------
     RemeasureError
         The labels do not fit the file grid or hold other values.
+    semscan.errors.ConfigError
+        A given layer depth is not inside the film.
 
     Notes
     -----
@@ -385,6 +396,8 @@ def remeasure(
     """
     t0 = time.perf_counter()
     labels = _check_labels(labels, result.file_shape)
+    depths = result.layer_depths_um if layer_depths_um is None else tuple(
+        float(d) for d in layer_depths_um)
     rotation = result.frame_rotation
     if rotation is not None:  # a tilted section: the edit is carried into its film frame
         shown = result.labels_full  # the measured frame labels, shown in the file's grid
@@ -415,7 +428,8 @@ def remeasure(
         cross_section = analyze_cross_section(
             seg.pore, seg.solid, micrograph.image, calibration=cal, excluded=seg.excluded,
             n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=result.cross_section.film,
-            cache=cache.setdefault("cross_section", {}), **cross_section_options(cfg),
+            layer_depths_um=depths, cache=cache.setdefault("cross_section", {}),
+            **cross_section_options(cfg),
         )
         timings["cross_section"] = time.perf_counter() - t
         warnings_.extend(cross_section.warnings)
@@ -444,6 +458,7 @@ def remeasure(
         verdict="" if verdict is None else verdict.verdict,
         verdict_reason="not recomputed (quick re-measure)" if verdict is None else verdict.reason,
         verdict_detail=verdict,
+        layer_depths_um=depths,
     )
     _STATE[new] = cache  # a re-measure of the re-measured result goes on from here
     return new

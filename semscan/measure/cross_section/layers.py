@@ -416,7 +416,13 @@ def find_layers(
     inside = fr.valid & (fr.depth_top_px >= 0) & (fr.depth_bottom_px >= 0)
     f = _Film(inside, top, bottom, ys, xs)
     c = _counts(fr, inside)
-    thick_px = float(np.nanmedian(film.bottom_px - film.top_px))
+    both = np.isfinite(film.bottom_px) & np.isfinite(film.top_px)
+    if not both.any():  # both surfaces seen, but never at one position along the film
+        if mode != "auto":
+            notes.append("the two film surfaces are not seen at any common position: no "
+                         "thickness, so no layer measured")
+        return Layers(mode, (), (), float("nan"), unit, tuple(notes))
+    thick_px = float(np.median(film.bottom_px[both] - film.top_px[both]))
     s_all = {k: float(np.count_nonzero(v)) for k, v in c.items()}
     feat_t = 2.0 * s_all["nt"] / s_all["xt"] if s_all["xt"] > 0 else thick_px
     m_px = min_layer_px(thick_px, feat_t)
