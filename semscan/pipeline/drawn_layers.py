@@ -26,7 +26,7 @@ import numpy as np
 from semscan.errors import SemscanError
 from semscan.pipeline.result import ImageResult
 
-__all__ = ["DrawnLineError", "layer_depths_from_lines", "line_depth_px"]
+__all__ = ["DrawnLineError", "interface_paths", "layer_depths_from_lines", "line_depth_px"]
 
 _STEP_PX = 0.5
 
@@ -138,3 +138,24 @@ def layer_depths_from_lines(
         raise DrawnLineError("no line drawn: draw each interface as a line across the film")
     scale = result.micrograph.calibration.scale
     return tuple(sorted(line_depth_px(result, line) * scale for line in lines))
+
+
+def interface_paths(result: ImageResult) -> list[np.ndarray]:
+    """The interfaces of ``result``'s layers as paths, (row, column) in the file's pixels.
+
+    What napari draws over the file after a re-measure, so that the reviewer sees where
+    the layers were measured (the interfaces found, or the depths given, parallel to the
+    top surface). Empty when the section has no interface.
+    """
+    xs = result.cross_section
+    if xs is None:
+        return []
+    out = []
+    for itf in xs.layers.interfaces:
+        ok = np.isfinite(itf.depth_px)
+        if ok.sum() < 2:
+            continue
+        r, c = xs.film.to_image(itf.positions_px[ok], itf.depth_px[ok])
+        fr, fc = result.to_file_coords(r, c)
+        out.append(np.column_stack([fr, fc]))
+    return out

@@ -137,3 +137,26 @@ def test_a_remeasure_measures_the_drawn_layers_and_keeps_them(which, request):
     assert again.cross_section.layers.mode == "given" and again.layer_depths_um == depths
     found = remeasure(new, new.labels_full, layer_depths_um=())
     assert found.cross_section.layers.mode == "auto" and found.layer_depths_um == ()
+
+
+@pytest.mark.parametrize("which", ["level", "tilted"])
+def test_the_measured_interface_lies_on_the_drawn_line(which, request):
+    """Drawn, converted, re-measured, drawn back in the file's pixels: the interface path
+    is where the reviewer drew it (to the surface's own waviness: within 2 px)."""
+    from semscan.pipeline.drawn_layers import interface_paths
+
+    res, _ = request.getfixturevalue(which)
+    tilt = 0.0 if which == "level" else 9.0
+    line = _line_at_depth(tilt, 90.0, -150, 150, n=31)
+    new = remeasure(res, res.labels_full,
+                    layer_depths_um=layer_depths_from_lines(res, [line]))
+    [path] = interface_paths(new)
+    t = math.radians(tilt)
+    normal = np.array([math.cos(t), math.sin(t)])  # (row, column) of the film normal
+    centre = np.array([(SHAPE[0] - 1) / 2, (SHAPE[1] - 1) / 2])
+    along = (path - centre) @ np.array([-math.sin(t), math.cos(t)])
+    middle = np.abs(along) <= 150
+    offset = (path[middle] - centre) @ normal - (-T / 2 + 90.0)
+    assert np.abs(offset).max() <= 2.0
+    assert interface_paths(res) and len(interface_paths(res)) == res.cross_section.layers \
+        .n_layers - 1
