@@ -554,13 +554,16 @@ def _layer_profile(fr: FilmFrame, region: np.ndarray, upper: np.ndarray,
     if band_um <= 0:
         raise ConfigError(f"band_um must be > 0, got {band_um}")
     h = max(1.0, calibration.to_px(band_um)) if calibration.is_calibrated else 10.0
-    ys = fr.y0_px + np.arange(fr.shape[0], dtype=float)
+    rows = np.flatnonzero(region.any(axis=1))
+    if rows.size == 0:
+        return ()
+    f0, f1 = int(rows[0]), int(rows[-1]) + 1  # the region's rows; indices below from f0
+    ys = fr.y0_px + np.arange(f0, f1, dtype=float)
     depth = ys[:, None] - upper[None, :]
+    region = region[f0:f1]
     kidx = np.where(region, np.floor(depth / h), -1).astype(np.int64)
     scale = calibration.scale
     out = []
-    if not region.any():
-        return ()
     rmin = np.where(region, kidx, np.iinfo(np.int64).max).min(axis=1)
     rmax = kidx.max(axis=1)
     for k in range(int(kidx.max()) + 1):
@@ -577,7 +580,7 @@ def _layer_profile(fr: FilmFrame, region: np.ndarray, upper: np.ndarray,
         if r1 - r0 < 4:
             continue
         band = band_slab[r0 - s0 : r1 - s0, c0:c1]
-        res = _frame_intercept(fr.pore[r0:r1, c0:c1], [], calibration=calibration,
+        res = _frame_intercept(fr.pore[f0 + r0 : f0 + r1, c0:c1], [], calibration=calibration,
                                region=band, n_lines=r1 - r0, angle_deg=0.0,
                                window_um="full", min_voids_per_line=0, seed=seed, cache=cache)
         out.append(BandValue(k * h * scale, (k + 1) * h * scale, float(res.mean),
