@@ -19,7 +19,8 @@ import tifffile
 from semscan.errors import SemscanError
 from semscan.io.tasks import BatchTask, file_sha256
 
-__all__ = ["MaskFileError", "attach_masks", "find_mask", "read_label_image"]
+__all__ = ["MaskFileError", "attach_masks", "find_mask", "read_label_image",
+           "reviewed_layer_depths"]
 
 _SUFFIXES = (".tif", ".tiff")
 
@@ -85,10 +86,16 @@ def attach_masks(
 ) -> tuple[list[BatchTask], list[str]]:
     """Give each task its label TIFF from ``masks_dir`` (:func:`find_mask`).
 
+    A label TIFF saved by a review into an output folder (``masks/<stem>_labels.tif``)
+    comes with its record ``images/<stem>.json``; the layer depths the reviewer gave there
+    (:func:`reviewed_layer_depths`) are the task's, unless the task (its manifest row)
+    gives its own.
+
     Returns
     -------
     tasks : list of BatchTask
-        With ``masks`` set where a label TIFF was found.
+        With ``masks`` set where a label TIFF was found (and ``layer_depths_um`` where its
+        review gave them).
     missing : list of str
         The inputs without one (they are segmented as usual).
 
@@ -110,8 +117,42 @@ def attach_masks(
             missing.append(task.path)
             out.append(task)
         else:
-            out.append(dataclasses.replace(task, masks=str(found)))
+            depths = task.layer_depths_um or reviewed_layer_depths(found)
+            out.append(dataclasses.replace(task, masks=str(found), layer_depths_um=depths))
     return out, missing
+
+
+def reviewed_layer_depths(mask: str | os.PathLike[str]) -> tuple[float, ...]:
+    """The layer depths (µm) recorded with a label TIFF saved into an output folder.
+
+    ``<out>/masks/<stem>_labels.tif`` (or ``<stem>-<sha8>_labels.tif``) has the record
+    ``<out>/images/<stem>.json``, whose ``layer_depths_um`` are the interfaces the user gave
+    (a manifest, lines drawn in a napari review); () when there is no such record, or it
+    gives none.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> (out / "masks").mkdir(); (out / "images").mkdir()
+    >>> _ = (out / "images" / "a.json").write_text(json.dumps({"layer_depths_um": [1.5]}))
+    >>> reviewed_layer_depths(out / "masks" / "a_labels.tif")
+    (1.5,)
+    >>> reviewed_layer_depths(out / "masks" / "b_labels.tif")
+    ()
+    """
+    import json
+
+    path = Path(mask)
+    if not path.name.endswith("_labels.tif"):
+        return ()
+    record = path.parent.parent / "images" / (path.name[: -len("_labels.tif")] + ".json")
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        depths = data.get("layer_depths_um") or ()
+        return tuple(float(d) for d in depths)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return ()
 
 
 def read_label_image(path: str | os.PathLike[str]) -> np.ndarray:

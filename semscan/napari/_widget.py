@@ -16,7 +16,7 @@ import numpy as np
 
 from semscan.napari.layers import result_layers
 
-__all__ = ["analyse_widget", "exclude_polygons", "remeasure_widget"]
+__all__ = ["analyse_widget", "drawn_lines", "exclude_polygons", "remeasure_widget"]
 
 
 def _add_layers(viewer: Any, layers: list[Any]) -> list[Any]:
@@ -215,6 +215,33 @@ def exclude_polygons(labels: np.ndarray, polygons: list[np.ndarray]) -> np.ndarr
     return out
 
 
+def drawn_lines(labels: Any, shapes: Any) -> list[np.ndarray]:
+    """The lines and paths of a Shapes layer, as (row, column) vertices in pixels of a
+    Labels layer (the file's grid), through the two layers' world transforms (so a Shapes
+    layer in µm or in pixels gives the same)."""
+    out = []
+    for data, kind in zip(shapes.data, shapes.shape_type, strict=True):
+        if kind in ("line", "path"):
+            out.append(np.array([labels.world_to_data(shapes.data_to_world(v))[-2:]
+                                 for v in np.asarray(data, float)]))
+    return out
+
+
+def _show_interfaces(viewer: Any, labels: Any, result: Any) -> None:
+    """The re-measured section's interfaces as a Shapes layer ``<labels> interfaces``."""
+    from semscan.pipeline.drawn_layers import interface_paths
+
+    if result.cross_section is None:
+        return
+    name = f"{labels.name} interfaces"
+    paths = interface_paths(result)
+    if name in viewer.layers:
+        viewer.layers.remove(name)
+    if paths:
+        viewer.add_shapes(paths, shape_type="path", name=name, edge_color="magenta",
+                          edge_width=2.0, scale=labels.scale, translate=labels.translate)
+
+
 def remeasure_widget(viewer: Any) -> Any:
     """Re-measure / Save: measure a corrected semscan Labels layer again and save it.
 
@@ -225,6 +252,13 @@ def remeasure_widget(viewer: Any) -> Any:
     :func:`~semscan.pipeline.remeasure.prepare_remeasure`; "quick" skips local thickness,
     the verdict and the class), "Save reviewed" re-measures everything in a background
     thread and writes it into the output folder the layer was read from, marked reviewed.
+
+    Layers of a laminated section: draw each interface as a line or path across the film
+    on a Shapes layer, choose it under "interfaces" and press "Layers from lines": each
+    line becomes a depth below the top surface
+    (:func:`~semscan.pipeline.drawn_layers.layer_depths_from_lines`), re-measure and save
+    measure those layers, and an "interfaces" Shapes layer shows where they were measured;
+    "Find layers again" goes back to the layers semscan finds.
     """
     from magicgui import widgets
     from napari.layers import Labels, Shapes
@@ -242,12 +276,18 @@ def remeasure_widget(viewer: Any) -> Any:
     status = widgets.Label(value="")
     table = widgets.Table(value={"data": [], "columns": ["quantity", "value"]})
     quick = widgets.CheckBox(text="quick (no local thickness, verdict, class)", value=False)
+    lines_box = widgets.ComboBox(label="interfaces", choices=lambda _w: [
+        ly.name for ly in viewer.layers if isinstance(ly, Shapes)])
+    from_lines = widgets.PushButton(text="Layers from lines, re-measure")
+    find_again = widgets.PushButton(text="Find layers again, re-measure")
     box = widgets.Container(widgets=[layer_box, shapes_box, exclude, again, reviewer, save,
-                                     status, table, quick])
+                                     status, table, quick, lines_box, from_lines, find_again])
+    box.layer_depths = None  # None: the result's own; () found by semscan; else given
 
     def refresh(*_: Any) -> None:
         layer_box.reset_choices()
         shapes_box.reset_choices()
+        lines_box.reset_choices()
 
     viewer.layers.events.inserted.connect(refresh)
     viewer.layers.events.removed.connect(refresh)
@@ -269,6 +309,7 @@ def remeasure_widget(viewer: Any) -> Any:
 
     @again.clicked.connect
     def remeasure_now() -> Any:
+        from semscan.errors import SemscanError
         from semscan.napari.layers import result_table
         from semscan.pipeline.remeasure import label_edit, remeasure
 
@@ -276,21 +317,51 @@ def remeasure_widget(viewer: Any) -> Any:
         if lab is None:
             status.value = "no semscan labels layer"
             return None
-        res = remeasure(lab.metadata["semscan_result"], np.asarray(lab.data),
-                        quick=bool(quick.value))
+        try:
+            res = remeasure(lab.metadata["semscan_result"], np.asarray(lab.data),
+                            quick=bool(quick.value), layer_depths_um=box.layer_depths)
+        except SemscanError as exc:
+            status.value = f"not re-measured: {exc}"
+            return None
         edit = label_edit(lab.metadata["semscan_labels_before"], np.asarray(lab.data))
         _set_table(table, result_table(res))
         status.value = (f"re-measured in {res.timings['remeasure']:.2f} s, "
                         f"{edit.pixels_changed} pixels changed")
+        _show_interfaces(viewer, lab, res)
         box.last_result = res
         return res
 
+    @from_lines.clicked.connect
+    def _from_lines() -> Any:
+        from semscan.errors import SemscanError
+        from semscan.pipeline.drawn_layers import layer_depths_from_lines
+
+        lab = layer()
+        if lab is None or not lines_box.value:
+            status.value = ("choose a semscan labels layer and a Shapes layer with the "
+                            "interfaces drawn as lines")
+            return None
+        lines = drawn_lines(lab, viewer.layers[lines_box.value])
+        try:
+            depths = layer_depths_from_lines(lab.metadata["semscan_result"], lines)
+        except SemscanError as exc:
+            status.value = f"no layers from the lines: {exc}"
+            return None
+        box.layer_depths = depths
+        return remeasure_now()
+
+    @find_again.clicked.connect
+    def _find_again() -> Any:
+        box.layer_depths = ()
+        return remeasure_now()
+
     @thread_worker
-    def save_work(lab_meta: dict[str, Any], data: np.ndarray, who: str):
+    def save_work(lab_meta: dict[str, Any], data: np.ndarray, who: str,
+                  depths: tuple[float, ...] | None):
         from semscan.pipeline.remeasure import label_edit, remeasure
         from semscan.report.review import save_reviewed
 
-        res = remeasure(lab_meta["semscan_result"], data)
+        res = remeasure(lab_meta["semscan_result"], data, layer_depths_um=depths)
         edit = label_edit(lab_meta["semscan_labels_before"], data)
         row = save_reviewed(lab_meta["semscan_out_dir"], lab_meta["semscan_stem"], res,
                             edit=edit, reviewer=who)
@@ -302,7 +373,8 @@ def remeasure_widget(viewer: Any) -> Any:
         if lab is None or "semscan_out_dir" not in lab.metadata:
             status.value = "open an output folder (semscan analyze --out) to save into it"
             return None
-        worker = save_work(dict(lab.metadata), np.array(lab.data), reviewer.value)
+        worker = save_work(dict(lab.metadata), np.array(lab.data), reviewer.value,
+                           box.layer_depths)
 
         def done(out: Any) -> None:
             from semscan.napari.layers import result_table

@@ -291,6 +291,7 @@ def analyze_micrograph(
         verdict_detail=verdict,
         masks_from=masks_from if labels is not None else "",
         state=state,
+        layer_depths_um=tuple(float(d) for d in layer_depths_um),
     )
 
 
@@ -332,8 +333,9 @@ def _film_frame_of_masks(
     if rotation is None:  # level after all: the masks in the file grid
         frame = np.asarray(labels)[: before.shape[0], : before.shape[1]]
     else:
-        file_before = micrograph.to_file_grid(rotation.frame_to_image(before, fill=2), fill=2)
-        frame = film_frame_labels(rotation, before, file_before, labels)
+        shown = rotation.frame_to_image(before, fill=2)
+        frame = film_frame_labels(rotation, before, micrograph.to_file_grid(shown, fill=2),
+                                  labels, shown_before=shown)
     seg = segmentation_from_labels(seg, frame)
     xs_opts = cross_section_options(cfg)
     xs = analyze_cross_section(

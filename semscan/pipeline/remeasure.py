@@ -135,6 +135,8 @@ def film_frame_labels(
     frame_before: np.ndarray,
     file_before: np.ndarray,
     file_after: np.ndarray,
+    *,
+    shown_before: np.ndarray | None = None,
 ) -> np.ndarray:
     """A reviewer's file-grid edit carried into the film frame a section was measured in.
 
@@ -155,6 +157,12 @@ def film_frame_labels(
     longer change (measured: 2-3 steps; at most 8), and the saved mask then gives exactly
     these frame labels, so the saved numbers.
 
+    Only the pixels an edit can reach are resampled: the frame pixels whose nearest file
+    pixel lies in the bounding box of the changed file pixels, and the file pixels whose
+    nearest frame pixel lies in the bounding box of the changed frame pixels (each pixel's
+    position is computed as the whole-image resampling computes it, so the labels are
+    those of resampling everything).
+
     Parameters
     ----------
     rotation : semscan.micrograph.FrameRotation
@@ -163,6 +171,9 @@ def film_frame_labels(
         The measured film-frame labels (0 solid, 1 pore, 2 excluded).
     file_before, file_after : ndarray of int, shape (rows, columns) of the file
         The file-grid labels shown to the reviewer, and as edited.
+    shown_before : ndarray of int, shape ``rotation.image_shape``, optional
+        ``rotation.frame_to_image(frame_before, fill=2)`` when known (the labels of an
+        unedited result are exactly that on the image's rows); computed when needed.
 
     Returns
     -------
@@ -184,14 +195,70 @@ def film_frame_labels(
     True
     """
     out = _carried(rotation, frame_before, file_before, file_after)
+    if out is frame_before:
+        return out
+    rows, cols = rotation.image_shape
+    if shown_before is None:
+        shown_before = rotation.frame_to_image(frame_before, fill=LABEL_EXCLUDED)
+    shown_before = np.asarray(shown_before)[:rows, :cols]
     for _ in range(8):
         if out is frame_before:
             break
         again = _carried(rotation, frame_before, file_before,
-                         rotation.frame_to_image(out, fill=LABEL_EXCLUDED))
+                         _shown(rotation, frame_before, out, shown_before))
         if np.array_equal(again, out):
             break
         out = again
+    return out
+
+
+def _box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """``(r0, r1, c0, c1)`` of a mask's True pixels (None when there is none)."""
+    rr = np.flatnonzero(mask.any(axis=1))
+    if rr.size == 0:
+        return None
+    cc = np.flatnonzero(mask.any(axis=0))
+    return int(rr[0]), int(rr[-1]) + 1, int(cc[0]), int(cc[-1]) + 1
+
+
+def _mapped_box(
+    to: object, box: tuple[int, int, int, int], shape: tuple[int, int]
+) -> tuple[int, int, int, int] | None:
+    """The pixels of a grid of ``shape`` whose nearest pixel under the inverse of ``to``
+    (a (rows, cols) -> (rows, cols) affine map) can lie in ``box``: ``to`` of the box's
+    corners, widened by two pixels for the rounding, clipped to the grid."""
+    r0, r1, c0, c1 = box
+    rr = np.array([r0, r0, r1, r1], float) + np.array([-1.0, -1.0, 1.0, 1.0])
+    cc = np.array([c0, c1, c0, c1], float) + np.array([-1.0, 1.0, -1.0, 1.0])
+    fr, fc = to(rr, cc)  # type: ignore[operator]
+    a0 = max(0, int(np.floor(fr.min())) - 2)
+    a1 = min(shape[0], int(np.ceil(fr.max())) + 3)
+    b0 = max(0, int(np.floor(fc.min())) - 2)
+    b1 = min(shape[1], int(np.ceil(fc.max())) + 3)
+    return (a0, a1, b0, b1) if a0 < a1 and b0 < b1 else None
+
+
+def _shown(
+    rotation: FrameRotation, frame_before: np.ndarray, frame: np.ndarray,
+    shown_before: np.ndarray,
+) -> np.ndarray:
+    """``rotation.frame_to_image(frame, fill=2)``, given that of ``frame_before``: only the
+    image pixels whose nearest frame pixel can have changed are resampled."""
+    out = np.array(shown_before, copy=True)
+    box = _box(frame != frame_before)
+    win = None if box is None else _mapped_box(rotation.to_image, box, rotation.image_shape)
+    if win is None:
+        return out
+    r0, r1, c0, c1 = win
+    f_rows, f_cols = rotation.frame_shape
+    rr = np.arange(r0, r1, dtype=float)[:, None]
+    cc = np.arange(c0, c1, dtype=float)[None, :]
+    fr_, fc_ = rotation.to_frame(rr, cc)
+    ir, ic = np.rint(fr_).astype(np.intp), np.rint(fc_).astype(np.intp)
+    ok = (ir >= 0) & (ir < f_rows) & (ic >= 0) & (ic < f_cols)
+    block = np.full(ir.shape, LABEL_EXCLUDED, out.dtype)
+    block[ok] = frame[ir[ok], ic[ok]]
+    out[r0:r1, c0:c1] = block
     return out
 
 
@@ -202,21 +269,24 @@ def _carried(
     """One step of :func:`film_frame_labels`: gather, then scatter, the changed pixels."""
     rows, cols = rotation.image_shape
     changed = np.asarray(file_before)[:rows, :cols] != np.asarray(file_after)[:rows, :cols]
-    if not changed.any():
+    box = _box(changed)
+    if box is None:
         return frame_before
     after = np.asarray(file_after)[:rows, :cols]
     out = np.array(frame_before, np.uint8, copy=True)
     f_rows, f_cols = rotation.frame_shape
-    # gather: frame pixels whose nearest file pixel changed (bounded memory per block)
-    cc = np.arange(f_cols, dtype=float)[None, :]
-    step = max(1, (1 << 21) // max(f_cols, 1))
-    for r0 in range(0, f_rows, step):
-        rr = np.arange(r0, min(f_rows, r0 + step), dtype=float)[:, None]
+    # gather: frame pixels whose nearest file pixel changed, within the frame window that
+    # the changed pixels' bounding box maps to
+    win = _mapped_box(rotation.to_frame, box, rotation.frame_shape)
+    if win is not None:
+        a0, a1, b0, b1 = win
+        rr = np.arange(a0, a1, dtype=float)[:, None]
+        cc = np.arange(b0, b1, dtype=float)[None, :]
         ir, ic = (np.rint(v).astype(np.intp) for v in rotation.to_image(rr, cc))
         ok = (ir >= 0) & (ir < rows) & (ic >= 0) & (ic < cols)
         take = np.zeros(ok.shape, bool)
         take[ok] = changed[ir[ok], ic[ok]]
-        block = out[r0 : r0 + len(rr)]
+        block = out[a0:a1, b0:b1]
         block[take] = after[ir[take], ic[take]]
     # scatter: the frame pixel nearest to each changed file pixel
     cr, ccol = np.nonzero(changed)
@@ -257,6 +327,7 @@ def remeasure(
     *,
     models: Models | None = None,
     quick: bool = False,
+    layer_depths_um: tuple[float, ...] | None = None,
 ) -> ImageResult:
     """Every measurement of ``result`` again, from an edited label image.
 
@@ -277,6 +348,14 @@ def remeasure(
         computed is kept for the next one (:func:`prepare_remeasure`): only what an edit
         can change is computed again, with the same numbers (0.23-0.28 CPU s for a
         1536 x 1103 surface after an edit, ``benchmarks/bench_remeasure.py``).
+    layer_depths_um : tuple of float, optional
+        Interfaces of a laminated section given by the reviewer (depths below the top
+        surface, µm; e.g. from lines drawn in napari,
+        :func:`semscan.pipeline.drawn_layers.layer_depths_from_lines`); ``()`` lets
+        ``[cross_section] layers`` find them again. By default those of ``result``
+        (:attr:`ImageResult.layer_depths_um <semscan.pipeline.ImageResult.layer_depths_um>`:
+        a manifest's, or a review's before), so a re-measure measures the layers the user
+        gave. The new result holds the depths used.
 
     Returns
     -------
@@ -287,6 +366,8 @@ def remeasure(
     ------
     RemeasureError
         The labels do not fit the file grid or hold other values.
+    semscan.errors.ConfigError
+        A given layer depth is not inside the film.
 
     Notes
     -----
@@ -315,10 +396,13 @@ def remeasure(
     """
     t0 = time.perf_counter()
     labels = _check_labels(labels, result.file_shape)
+    depths = result.layer_depths_um if layer_depths_um is None else tuple(
+        float(d) for d in layer_depths_um)
     rotation = result.frame_rotation
     if rotation is not None:  # a tilted section: the edit is carried into its film frame
-        frame = film_frame_labels(rotation, result.segmentation.labels(), result.labels_full,
-                                  labels)
+        shown = result.labels_full  # the measured frame labels, shown in the file's grid
+        frame = film_frame_labels(rotation, result.segmentation.labels(), shown, labels,
+                                  shown_before=shown[: rotation.image_shape[0]])
         seg = segmentation_from_labels(result.segmentation, frame)
     else:
         rows, cols = result.segmentation.shape
@@ -344,6 +428,7 @@ def remeasure(
         cross_section = analyze_cross_section(
             seg.pore, seg.solid, micrograph.image, calibration=cal, excluded=seg.excluded,
             n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=result.cross_section.film,
+            layer_depths_um=depths, cache=cache.setdefault("cross_section", {}),
             **cross_section_options(cfg),
         )
         timings["cross_section"] = time.perf_counter() - t
@@ -373,6 +458,7 @@ def remeasure(
         verdict="" if verdict is None else verdict.verdict,
         verdict_reason="not recomputed (quick re-measure)" if verdict is None else verdict.reason,
         verdict_detail=verdict,
+        layer_depths_um=depths,
     )
     _STATE[new] = cache  # a re-measure of the re-measured result goes on from here
     return new

@@ -35,7 +35,7 @@ from semscan.pipeline.file_grid import FileGeometry, file_geometry, to_file_coor
 from semscan.segment import Segmentation
 from semscan.segment.verdict import Verdict
 
-__all__ = ["ImageResult", "Timings"]
+__all__ = ["ImageResult", "Timings", "format_depths", "parse_depths"]
 
 
 class Timings(Mapping[str, float]):
@@ -143,6 +143,11 @@ class ImageResult:
         ``porosity`` is that of the matrix, pore / (pore + polymer).
     state : str
         The sample's state (manifest column ``state``, e.g. ``'as-made'``), else ''.
+    layer_depths_um : tuple of float
+        Interfaces of a laminated film given by the user (manifest column
+        ``layer_depths_um``, a line drawn in napari): depths below the top surface, µm (px
+        when uncalibrated), measured instead of the layers ``[cross_section] layers`` would
+        find; () when not given. A re-measure keeps them.
 
     Notes
     -----
@@ -180,6 +185,7 @@ class ImageResult:
     masks_from: str = ""
     whiskers: WhiskerResult | None = None
     state: str = ""
+    layer_depths_um: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.timings, Timings):
@@ -263,6 +269,7 @@ class ImageResult:
         row.update(self.segmentation.to_dict())
         row["masks_from"] = self.masks_from
         row["state"] = self.state
+        row["layer_depths_um"] = format_depths(self.layer_depths_um)
         row.update(_verdict_fields(self))
         for part in (
             self.pore_intercept,
@@ -336,3 +343,31 @@ def _structure_fields(structure: StructureClass | None) -> dict[str, Any]:
     if structure is None:
         return dict.fromkeys(_STRUCTURE_FIELDS)
     return structure.to_dict()
+
+
+def format_depths(depths: tuple[float, ...]) -> str:
+    """The row's ``layer_depths_um``: the given depths joined by ``;`` (exactly, as Python
+    prints a float), '' when none; :func:`parse_depths` reads it back.
+
+    Examples
+    --------
+    >>> format_depths((1.5, 0.1 + 0.2)), format_depths(())
+    ('1.5;0.30000000000000004', '')
+    """
+    return ";".join(repr(float(d)) for d in depths)
+
+
+def parse_depths(text: object) -> tuple[float, ...]:
+    """The depths of a row's ``layer_depths_um`` (:func:`format_depths`; a list of numbers,
+    as a JSON record holds them, too); () for '' or a missing value.
+
+    Examples
+    --------
+    >>> parse_depths("1.5;0.30000000000000004"), parse_depths(""), parse_depths([2, 3.5])
+    ((1.5, 0.30000000000000004), (), (2.0, 3.5))
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return ()
+    if isinstance(text, list | tuple):
+        return tuple(float(v) for v in text)
+    return tuple(float(v) for v in str(text).split(";") if v.strip())

@@ -315,6 +315,7 @@ def image_json(result: Any) -> dict[str, Any]:
         "view": result.view,
         "view_source": result.view_source,
         "sample": result.sample,
+        "layer_depths_um": [float(d) for d in getattr(result, "layer_depths_um", ())],
         "segmentation": result.segmentation.to_dict(),
         "pore_intercept": ic.to_dict(),
         "pore_intercept_lines": {"lines": ic.lines, "voids_per_line": ic.line_counts},

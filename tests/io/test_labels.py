@@ -189,3 +189,60 @@ def test_read_label_image_refuses_what_is_not_one_image(tmp_path):
     (tmp_path / "bad.tif").write_bytes(b"not a tiff")
     with pytest.raises(MaskFileError, match="cannot read"):
         read_label_image(tmp_path / "bad.tif")
+
+
+def test_a_reviewed_mask_brings_its_layer_depths_unless_the_task_gives_its_own(tmp_path):
+    out = tmp_path / "out"
+    (out / "masks").mkdir(parents=True)
+    (out / "images").mkdir()
+    (out / "masks" / "a-0123abcd_labels.tif").write_bytes(b"")
+    (out / "masks" / "b_labels.tif").write_bytes(b"")
+    (out / "images" / "a-0123abcd.json").write_text(json.dumps({"layer_depths_um": [1.25]}))
+    tasks, missing = attach_masks([BatchTask("lot/a.tif"), BatchTask("lot/b.tif"),
+                                   BatchTask("lot/a.tif", layer_depths_um=(2.0,))], out)
+    assert missing == []
+    assert [t.layer_depths_um for t in tasks] == [(1.25,), (), (2.0,)]
+
+
+def test_layer_depths_given_in_a_review_reach_analyze_masks(tmp_path):
+    """A review that gives the interface (a depth, as a napari line does) saves it with the
+    mask; ``semscan analyze --masks`` of that folder measures the same given layers, with
+    the re-measure's numbers."""
+    from pathlib import Path
+
+    from semscan.pipeline.remeasure import label_edit
+    from semscan.report.review import save_reviewed
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "two_layer" / "sample_two_layer_xs.tif"
+    lot = tmp_path / "lot"
+    lot.mkdir()
+    (lot / sample.name).write_bytes(sample.read_bytes())
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["analyze", str(lot), "--out", str(out), "--jobs", "1",
+                            "--save-masks", "--no-overlays"])
+    assert r.exit_code == 0, r.output
+    [record] = (out / "images").glob("*.json")
+    cfg = AnalysisConfig.from_dict(json.loads(record.read_text())["config"])
+    res = analyze_path(lot / sample.name, config=cfg)
+    assert res.cross_section.layers.mode == "auto" and res.layer_depths_um == ()
+    labels = res.labels_full
+    new = remeasure(res, labels, layer_depths_um=(1.75,))
+    assert new.cross_section.layers.mode == "given"
+    row = save_reviewed(out, record.stem, new, edit=label_edit(res.labels_full, labels))
+    assert row["layer_depths_um"] == "1.75" and row["xs_layers_mode"] == "given"
+    saved = json.loads(record.read_text())
+    assert saved["layer_depths_um"] == [1.75]
+    import pandas as pd
+
+    table = pd.read_csv(out / "results.csv")
+    assert table["layer_depths_um"].tolist() == [1.75]
+    out2 = tmp_path / "out2"
+    r = runner.invoke(app, ["analyze", str(lot), "--out", str(out2), "--jobs", "1",
+                            "--masks", str(out), "--no-overlays"])
+    assert r.exit_code == 0, r.output
+    [again] = _rows(out2).values()
+    assert again["layer_depths_um"] == "1.75" and again["xs_layers_mode"] == "given"
+    expected = json.loads(json.dumps(new.to_row(), default=str))
+    differ = {k for k in expected if k.startswith("xs_") and again[k] != expected[k]
+              and not (again[k] != again[k] and expected[k] != expected[k])}
+    assert not differ, {k: (again[k], expected[k]) for k in differ}

@@ -249,3 +249,65 @@ def test_sample_data_and_labels_writer_in_napari(make_napari_viewer, tmp_path):
         np.testing.assert_array_equal(tif.asarray(), labels.data)
         assert tif.imagej_metadata["unit"] == "micron"
         assert tif.pages[0].tags["XResolution"].value == (100, 1)
+
+
+def test_layers_from_lines_drawn_in_napari(make_napari_viewer, qtbot, tmp_path):
+    """A reviewer draws the interface of the bundled two-layer section as a line on a new
+    Shapes layer (in µm, the viewer's world units), presses "Layers from lines": the
+    re-measure measures the layers at the depth the line gives (the core conversion of the
+    same line in pixels), shows the interface, and Save writes the given depth and layers
+    into the output folder; "Find layers again" returns to semscan's own."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from semscan.napari._widget import remeasure_widget
+    from semscan.pipeline.drawn_layers import layer_depths_from_lines
+    from tests.napari.conftest import run_cli
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "two_layer" / "sample_two_layer_xs.tif"
+    lot = tmp_path / "lot"
+    lot.mkdir()
+    (lot / sample.name).write_bytes(sample.read_bytes())
+    out = tmp_path / "out"
+    res = run_cli("analyze", str(lot), "--out", str(out), "--jobs", "1", "--save-masks",
+                  "--no-overlays")
+    assert res.returncode == 0, res.stdout + res.stderr
+    [record] = (out / "images").glob("*.json")
+    viewer = make_napari_viewer()
+    layers = {ly.name: ly for ly in viewer.open(str(record), plugin="semscan")}
+    labels = layers[f"{sample.name} labels"]
+    result = labels.metadata["semscan_result"]
+    assert result.cross_section.layers.mode == "auto"
+    widget = remeasure_widget(viewer)
+    viewer.window.add_dock_widget(widget)
+    top = float(np.nanmedian(result.cross_section.film.top_px))
+    line_px = np.array([[top + 150.0, 100.0], [top + 150.0, 900.0]])
+    pixel = float(labels.scale[0])
+    shapes = viewer.add_shapes([line_px * pixel], shape_type="line", name="interface")
+    widget[9].reset_choices()
+    widget[9].value = shapes.name
+    widget[10].clicked.emit()
+    new = widget.last_result
+    assert "re-measured in" in widget[6].value, widget[6].value
+    depths = layer_depths_from_lines(result, [line_px])
+    assert depths[0] == pytest.approx(1.5, abs=0.05)  # 150 px of 0.01 µm, surface found
+    lay = new.cross_section.layers
+    assert new.layer_depths_um == pytest.approx(depths, abs=1e-6)  # µm -> px rounding
+    assert lay.mode == "given" and lay.n_layers == 2
+    assert lay.interfaces[0].mean_depth_um == pytest.approx(depths[0], abs=1e-4)
+    shown = viewer.layers[f"{labels.name} interfaces"]
+    assert len(shown.data) == 1
+    assert np.abs(shown.data[0][:, 0] - (top + 150.0)).max() < 15  # the surface's waves
+    worker = widget[5].clicked.emit() or widget.save_worker
+    with qtbot.waitSignal(worker.finished, timeout=180_000):
+        pass
+    saved = json.loads(record.read_text())
+    assert saved["layer_depths_um"] == pytest.approx(list(depths))
+    assert saved["row"]["xs_layers_mode"] == "given" and saved["row"]["reviewed"]
+    table = pd.read_csv(out / "results.csv")
+    assert table["layer_depths_um"].tolist() == pytest.approx(list(depths))
+    widget[11].clicked.emit()
+    assert widget.last_result.cross_section.layers.mode == "auto"
+    assert widget.last_result.layer_depths_um == ()

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from semscan import __version__
 from semscan.calibration import Calibration, unit_suffix
 from semscan.errors import ConfigError, MeasurementError
+from semscan.measure.cross_section._memo import new_round
 from semscan.measure.cross_section._texture import _as_image
 from semscan.measure.cross_section.film import FilmGeometry, detect_film
 from semscan.measure.cross_section.frame import film_frame
@@ -147,6 +149,7 @@ def analyze_cross_section(
     seed: int = 0,
     film: FilmGeometry | None = None,
     layer_depths_um: tuple[float, ...] = (),
+    cache: dict[str, Any] | None = None,
 ) -> CrossSectionResult:
     """Film, thickness, depth profile, surface layers and laminar coefficient of a section.
 
@@ -175,6 +178,12 @@ def analyze_cross_section(
         A film found before (skips :func:`detect_film`).
     layer_depths_um : tuple of float
         Interfaces given by the user (depths below the top surface, µm); override ``layers``.
+    cache : dict, optional
+        State kept between measurements of edits of one section on one ``film`` (a
+        re-measure, :func:`semscan.pipeline.remeasure.remeasure`): the film frame's
+        geometry, and each step's result under the content of the masks it read
+        (:mod:`~semscan.measure.cross_section._memo`: depth-profile bands, layer-search
+        blocks, laminar coefficients). The result is the one measured without it.
 
     Returns
     -------
@@ -217,19 +226,22 @@ def analyze_cross_section(
     thick = measure_thickness(film, calibration=calibration, n_positions=n_thickness_positions)
     edges_note = ([f"{film.edges_visible} film edge(s) visible: thickness not measured"]
                   if film.edges_visible < 2 else [])
-    frame = film_frame(film, pore, excluded=excluded)
+    new_round(cache)
+    frame = film_frame(film, pore, excluded=excluded, cache=cache)
     prof = depth_profile(pore, film, calibration=calibration, band_um=band_um,
-                         skin_tolerance=skin_tolerance, seed=seed, frame=frame)
+                         skin_tolerance=skin_tolerance, seed=seed, frame=frame, cache=cache)
     if skin_exclusion_um is None:
         ex_top = prof.layer_top.thickness_um if prof.layer_top.kind != "none" else 0.0
         ex_bot = prof.layer_bottom.thickness_um if prof.layer_bottom.kind != "none" else 0.0
     else:
         ex_top = ex_bot = float(skin_exclusion_um)
     lam = laminar_coefficient(pore, film, calibration=calibration, exclude_top_um=ex_top,
-                              exclude_bottom_um=ex_bot, n_lines=n_lines, seed=seed, frame=frame)
+                              exclude_bottom_um=ex_bot, n_lines=n_lines, seed=seed, frame=frame,
+                              cache=cache)
     lay = find_layers(frame, film, calibration=calibration, layers=layers,
                       layer_depths_um=tuple(layer_depths_um), profile=prof, band_um=band_um,
-                      n_thickness_positions=n_thickness_positions, n_lines=n_lines, seed=seed)
+                      n_thickness_positions=n_thickness_positions, n_lines=n_lines, seed=seed,
+                      cache=cache)
     notes = (*film.warnings, *edges_note, *prof.warnings, *lam.warnings, *lay.warnings)
     return CrossSectionResult(film=film, thickness=thick, profile=prof, laminar=lam,
                               unit=calibration.unit, warnings=tuple(dict.fromkeys(notes)),

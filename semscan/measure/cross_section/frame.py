@@ -25,6 +25,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from semscan.errors import MeasurementError
+from semscan.measure.cross_section._memo import memoised
 from semscan.measure.intercept import InterceptResult, intercept_method
 
 if TYPE_CHECKING:
@@ -149,7 +150,8 @@ class FilmFrame:
 
 
 def film_frame(
-    film: FilmGeometry, pore: np.ndarray, *, excluded: np.ndarray | None = None
+    film: FilmGeometry, pore: np.ndarray, *, excluded: np.ndarray | None = None,
+    cache: dict[str, Any] | None = None,
 ) -> FilmFrame:
     """Resample a cross-section's pore mask and specimen into the film frame.
 
@@ -165,6 +167,11 @@ def film_frame(
     pore : ndarray of bool, shape (rows, columns)
     excluded : ndarray of bool, optional
         Pixels left out (data bar ...).
+    cache : dict, optional
+        Kept between frames of one film (re-measures of edits): the frame's geometry, i.e.
+        which image pixel each frame pixel takes (within 2°) and the depths below / above
+        the surfaces, which depend on the film and the image shape only. The frame is the
+        one built without it.
 
     Returns
     -------
@@ -200,6 +207,48 @@ def film_frame(
         )
     rows, cols = pore.shape
     t = film.direction_deg
+    valid_src = film.specimen.copy()
+    if excluded is not None:
+        valid_src &= ~np.asarray(excluded, bool)
+    geo = cache.get("frame_geometry") if cache is not None else None
+    if geo is None or geo["film"] is not film or geo["shape"] != (rows, cols):
+        geo = _frame_geometry(film, (rows, cols))
+        if cache is not None:
+            cache["frame_geometry"] = geo
+    xs, ys, take = geo["xs"], geo["ys"], geo["take"]
+    if t == 0.0:
+        pore_f = pore.copy()
+        valid_f = valid_src
+    elif take is not None:  # within 2 degrees: the nearest pixel, gathered
+        inside = take >= 0
+        pore_f = np.zeros(take.shape, bool)
+        valid_f = np.zeros(take.shape, bool)
+        pore_f[inside] = pore.ravel()[take[inside]]
+        valid_f[inside] = valid_src.ravel()[take[inside]]
+    else:
+        # Nearest-pixel resampling of a staircase boundary nearly parallel to the lines
+        # splits runs (aliasing); a light smoothing before linear interpolation and a
+        # threshold at one half keeps the areas and straightens the stairs.
+        coords = geo["coords"]
+        soft = ndi.gaussian_filter(pore.astype(np.float32), _ANTI_ALIAS_SIGMA)
+        pore_f = ndi.map_coordinates(soft, coords, order=1, cval=0.0) >= 0.5
+        valid_f = ndi.map_coordinates(valid_src.astype(np.uint8), coords, order=0, cval=0) > 0
+    return FilmFrame(float(t), float(xs[0]), float(ys[0]), (rows, cols), pore_f & valid_f,
+                     valid_f, geo["d_top"], geo["d_bot"])
+
+
+def _frame_geometry(film: FilmGeometry, shape: tuple[int, int]) -> dict[str, Any]:
+    """What a film frame of ``film`` on an image of ``shape`` takes from the geometry alone:
+    its film coordinates, the depths below / above the surfaces (read-only) and, within
+    2 degrees of the rows, the image pixel (flat index, -1 outside) each frame pixel takes.
+
+    Within 2 degrees the plain nearest pixel is used (smoothing would merge thin walls and
+    lengthen the through-film chords); that pixel is found once, by
+    :func:`scipy.ndimage.map_coordinates` (order 0) of the pixels' flat indices, so gathering
+    a mask through it is that resampling of the mask, value for value.
+    """
+    rows, cols = shape
+    t = film.direction_deg
     cr = np.array([0, 0, rows - 1, rows - 1], float)
     cc = np.array([0, cols - 1, 0, cols - 1], float)
     xc, yc = film_coordinates(cr, cc, t)
@@ -207,33 +256,23 @@ def film_frame(
     y0, y1 = math.floor(yc.min()), math.ceil(yc.max())
     xs = np.arange(x0, x1 + 1, dtype=float)
     ys = np.arange(y0, y1 + 1, dtype=float)
-    valid_src = film.specimen.copy()
-    if excluded is not None:
-        valid_src &= ~np.asarray(excluded, bool)
-    if t == 0.0:
-        pore_f = pore.copy()
-        valid_f = valid_src
-    else:
+    take = coords = None
+    if t != 0.0:
         yy, xx = np.meshgrid(ys, xs, indexing="ij")
         r, c = image_coordinates(xx, yy, t)
         coords = np.stack([r, c])
-        # Nearest-pixel resampling of a staircase boundary nearly parallel to the lines
-        # splits runs (aliasing); a light smoothing before linear interpolation and a
-        # threshold at one half keeps the areas and straightens the stairs.
-        # Within 2 degrees of the rows the plain nearest pixel is used (smoothing would
-        # merge thin walls and lengthen the through-film chords).
         if abs(t) <= 2.0:
-            pore_f = ndi.map_coordinates(pore.astype(np.uint8), coords, order=0) > 0
-        else:
-            soft = ndi.gaussian_filter(pore.astype(np.float32), _ANTI_ALIAS_SIGMA)
-            pore_f = ndi.map_coordinates(soft, coords, order=1, cval=0.0) >= 0.5
-        valid_f = ndi.map_coordinates(valid_src.astype(np.uint8), coords, order=0, cval=0) > 0
+            index = np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)
+            take = ndi.map_coordinates(index, coords, order=0, cval=-1.0).astype(np.intp)
+            coords = None
     top = film.top_at(xs) if film.has_top else np.full(xs.shape, -np.inf)
     bot = film.bottom_at(xs) if film.has_bottom else np.full(xs.shape, np.inf)
     d_top = ys[:, None] - top[None, :]
     d_bot = bot[None, :] - ys[:, None]
-    return FilmFrame(float(t), float(x0), float(y0), (rows, cols), pore_f & valid_f, valid_f,
-                     d_top, d_bot)
+    for a in (d_top, d_bot):
+        a.flags.writeable = False  # shared by every frame of this film
+    return {"film": film, "shape": (rows, cols), "xs": xs, "ys": ys, "take": take,
+            "coords": coords, "d_top": d_top, "d_bot": d_bot}
 
 
 def _resolve_frame(
@@ -252,11 +291,22 @@ def _resolve_frame(
     return frame
 
 
-def _frame_intercept(mask: np.ndarray, notes: list[str], **kw: Any) -> InterceptResult:
-    """:func:`~semscan.measure.intercept.intercept_method` on a frame mask; warnings to notes."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = intercept_method(mask, **kw)
-    for w in caught:
-        notes.append(str(w.message))
+def _frame_intercept(mask: np.ndarray, notes: list[str], *,
+                     cache: dict[str, Any] | None = None, **kw: Any) -> InterceptResult:
+    """:func:`~semscan.measure.intercept.intercept_method` on a frame mask; warnings to notes.
+
+    With a ``cache`` (:mod:`~semscan.measure.cross_section._memo`), a measurement of the
+    same mask and region with the same options is the one made before.
+    """
+    def run() -> tuple[InterceptResult, tuple[str, ...]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = intercept_method(mask, **kw)
+        return res, tuple(str(w.message) for w in caught)
+
+    region = kw.get("region")
+    params = tuple(sorted((k, v) for k, v in kw.items() if k != "region"))
+    arrays = (mask,) if region is None else (mask, region)
+    res, caught = memoised(cache, "intercept", arrays, (params, region is None), run)
+    notes.extend(caught)
     return res

@@ -10,12 +10,13 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy import ndimage as ndi
 
 from semscan.calibration import Calibration
+from semscan.measure.cross_section._memo import memoised
 from semscan.measure.cross_section.film import FilmGeometry
 from semscan.measure.cross_section.frame import FilmFrame
 from semscan.measure.cross_section.profile import DepthProfile
@@ -70,7 +71,11 @@ def _counts(fr: FilmFrame, inside: np.ndarray) -> dict[str, np.ndarray]:
 
 def _stats(c: dict[str, np.ndarray], sel: np.ndarray) -> tuple[float, float, float]:
     """Porosity and mean pore intercepts along / through (px) of the selected pixels."""
-    s = {k: float(np.count_nonzero(v & sel)) for k, v in c.items()}
+    return _stats_of({k: float(np.count_nonzero(v & sel)) for k, v in c.items()})
+
+
+def _stats_of(s: dict[str, float]) -> tuple[float, float, float]:
+    """:func:`_stats` from the counts of each indicator."""
     if s["v"] == 0:
         return float("nan"), float("nan"), float("nan")
     p = s["p"] / s["v"]
@@ -164,8 +169,15 @@ class _Film:
 
 
 def _blocks(c: dict[str, np.ndarray], f: _Film, width: int, sigma: float,
-            region: np.ndarray) -> list[tuple[float, int, np.ndarray]]:
-    """Each block's centre x', first row and scaled row features (rows of ``region``)."""
+            region: np.ndarray,
+            cache: dict[str, Any] | None = None) -> list[tuple[float, int, np.ndarray]]:
+    """Each block's centre x', first row and scaled row features (rows of ``region``).
+
+    A block's features depend on the pores and the film inside its columns (and the column
+    before, for the pairs along the film) only: with a ``cache``
+    (:mod:`~semscan.measure.cross_section._memo`) they are computed again only where those
+    changed.
+    """
     colsum = region.sum(axis=0)
     used = np.flatnonzero(colsum > 0)
     if used.size == 0:
@@ -181,7 +193,11 @@ def _blocks(c: dict[str, np.ndarray], f: _Film, width: int, sigma: float,
             continue
         r0, r1 = int(rows[0]), int(rows[-1]) + 1
         centre = float(f.xs[(cols.start + cols.stop - 1) // 2])
-        out.append((centre, r0, _block_features(c, cols, sigma)[r0:r1]))
+        seen = slice(max(cols.start - 1, 0), cols.stop)
+        feats = memoised(cache, "layer_block", (c["p"][:, seen], c["v"][:, seen]),
+                         (cols.start, cols.stop, sigma),
+                         lambda cols=cols: _block_features(c, cols, sigma))
+        out.append((centre, r0, feats[r0:r1]))
     return out
 
 
@@ -234,29 +250,67 @@ def _robust_curve(centres: np.ndarray, cuts: np.ndarray, m_px: float,
     return np.interp(xs, x, y)
 
 
+def _column_counts(c: dict[str, np.ndarray]) -> tuple[int, dict[str, np.ndarray]]:
+    """Each indicator counted down each frame column, over the rows holding film only:
+    ``(r0, cum)`` with ``cum[k][i, j]`` the count of ``c[k]`` in rows ``r0..r0+i-1`` of
+    column ``j`` (every indicator is False on the other rows)."""
+    rows = np.flatnonzero(c["v"].any(axis=1))
+    r0, r1 = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 0)
+    out = {}
+    for k, v in c.items():
+        cum = np.zeros((r1 - r0 + 1, v.shape[1]), np.int32)
+        u = v[r0:r1].view(np.uint8)
+        for i in range(r1 - r0):  # row by row: ten times numpy's cumsum down axis 0
+            np.add(cum[i], u[i], out=cum[i + 1])
+        out[k] = cum
+    return r0, out
+
+
+def _band_counts(counts: tuple[int, dict[str, np.ndarray]], ys: np.ndarray,
+                 upper: np.ndarray, lower: np.ndarray) -> dict[str, np.ndarray]:
+    """Per frame column, the count of each indicator in the rows with
+    ``upper <= y' < lower`` (none where either is NaN), from :func:`_column_counts`."""
+    r0, cum = counts
+    n = next(iter(cum.values())).shape[0] - 1
+    lo = np.searchsorted(ys, upper, side="left")
+    hi = np.searchsorted(ys, lower, side="left")
+    hi = np.where(np.isnan(upper) | np.isnan(lower), lo, np.maximum(hi, lo))
+    lo, hi = np.clip(lo - r0, 0, n), np.clip(hi - r0, 0, n)
+    cols = np.arange(lo.size)
+    return {k: v[hi, cols].astype(np.int64) - v[lo, cols] for k, v in cum.items()}
+
+
 def _contrast(c: dict[str, np.ndarray], f: _Film, upper: np.ndarray, here: np.ndarray,
-              lower: np.ndarray) -> tuple[float, float, float, bool]:
+              lower: np.ndarray, cum: tuple[int, dict[str, np.ndarray]] | None = None,
+              ) -> tuple[float, float, float, bool]:
     """Across the curve ``here`` (the band down to ``lower`` over the band up to ``upper``,
     y' per frame column): the porosity step, the ratios of the mean pore intercepts along
     and through, and whether the structure differs.
 
     It differs when one of the three changes by at least its step (:data:`POROSITY_STEP`,
     :data:`SIZE_STEP`) and by at least 3 standard errors of the change, these from its
-    spread over 8 stretches along the film.
+    spread over 8 stretches along the film. The counts are taken column by column from
+    ``cum`` (:func:`_column_counts` of ``c``, made here when not given), the same integers
+    as masks of the two bands would count.
     """
-    yy = f.ys[:, None]
-    above = f.inside & (yy < here[None, :]) & (yy >= upper[None, :])
-    below = f.inside & (yy >= here[None, :]) & (yy < lower[None, :])
-    pa, aa, ta = _stats(c, above)
-    pb, ab, tb = _stats(c, below)
+    if cum is None:
+        cum = _column_counts(c)
+    above = _band_counts(cum, f.ys, upper, here)
+    below = _band_counts(cum, f.ys, here, lower)
+
+    def stats(counts: dict[str, np.ndarray], part: np.ndarray | None
+              ) -> tuple[float, float, float]:
+        return _stats_of({k: float(v.sum() if part is None else v[part].sum())
+                          for k, v in counts.items()})
+
+    pa, aa, ta = stats(above, None)
+    pb, ab, tb = stats(below, None)
     step = (pb - pa, ab / aa, tb / ta)
     used = np.flatnonzero(f.inside.any(axis=0))
     diffs = []
     if used.size >= 8:
         for part in np.array_split(used, 8):
-            cols = np.zeros(f.inside.shape[1], bool)
-            cols[part] = True
-            sa, sb = _stats(c, above & cols), _stats(c, below & cols)
+            sa, sb = stats(above, part), stats(below, part)
             with np.errstate(divide="ignore", invalid="ignore"):
                 diffs.append([sb[0] - sa[0], np.log(sb[1] / sa[1]), np.log(sb[2] / sa[2])])
     d = np.asarray(diffs, float).reshape(-1, 3)
@@ -283,13 +337,15 @@ def _keep_out(profile: DepthProfile | None, m_px: float,
 
 def _search(c: dict[str, np.ndarray], f: _Film, mode: LayersOption, m_px: float,
             film: FilmGeometry, keep: tuple[float, float], scale: float,
-            notes: list[str]) -> list[np.ndarray]:
+            notes: list[str], *, cum: tuple[int, dict[str, np.ndarray]] | None = None,
+            cache: dict[str, Any] | None = None) -> list[np.ndarray]:
     """The interface curves (y' per frame column) for ``mode`` ('auto' or a number).
 
     A number: the film cut into that many layers at once. ``'auto'``: interfaces added one
     at a time, each the best single cut of one layer found so far, while the two parts of
     the layer it cuts differ in structure (:func:`_contrast`, the outer bands without the
-    thin surface layers ``keep``).
+    thin surface layers ``keep``). ``cum``: :func:`_column_counts` of ``c``; ``cache``: see
+    :func:`_blocks`.
     """
     feat = max(film.feature_px, 4.0)
     n_cols = int(np.count_nonzero(f.inside.any(axis=0)))
@@ -300,7 +356,7 @@ def _search(c: dict[str, np.ndarray], f: _Film, mode: LayersOption, m_px: float,
 
     def curves_in(upper: np.ndarray, lower: np.ndarray, k: int) -> list[np.ndarray] | None:
         region = f.inside & (yy >= upper[None, :]) & (yy < lower[None, :])
-        got = _cuts_by_block(_blocks(c, f, width, sigma, region), f, k, min_len)
+        got = _cuts_by_block(_blocks(c, f, width, sigma, region, cache), f, k, min_len)
         if got is None:
             return None
         centres, cuts = got
@@ -325,7 +381,7 @@ def _search(c: dict[str, np.ndarray], f: _Film, mode: LayersOption, m_px: float,
                 continue
             up = bounds[k] + (keep[0] if k == 0 else 0.0)
             dn = bounds[k + 1] - (keep[1] if k == len(bounds) - 2 else 0.0)
-            dp, ra, rt, differs = _contrast(c, f, up, got[0], dn)
+            dp, ra, rt, differs = _contrast(c, f, up, got[0], dn, cum)
             if not differs:
                 continue
             strength = max(abs(dp) / POROSITY_STEP,

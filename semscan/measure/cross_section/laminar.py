@@ -52,6 +52,7 @@ from scipy import ndimage as ndi
 
 from semscan.calibration import Calibration
 from semscan.errors import MeasurementError
+from semscan.measure.cross_section._memo import memoised
 from semscan.measure.cross_section.film import FilmGeometry
 from semscan.measure.cross_section.frame import FilmFrame, _frame_intercept, _resolve_frame
 from semscan.measure.intercept import InterceptResult, intercept_method
@@ -118,6 +119,7 @@ def laminar_coefficient(
     n_lines: int = 50,
     seed: int = 0,
     frame: FilmFrame | None = None,
+    cache: dict[str, Any] | None = None,
 ) -> Laminar:
     """Cross-sectional pore laminar coefficient ``kappa`` (METHODS.md 4).
 
@@ -155,6 +157,8 @@ def laminar_coefficient(
     frame : FilmFrame, optional
         The film frame of ``pore``, ``film`` and ``excluded``
         (:func:`~semscan.measure.cross_section.film_frame`), when already built.
+    cache : dict, optional
+        Kept between measurements of edits of one image (:func:`laminar_in_region`).
 
     Returns
     -------
@@ -189,7 +193,7 @@ def laminar_coefficient(
             "reduce skin_exclusion_um"
         )
     lam = laminar_in_region(fr.pore, interior, calibration=calibration, n_lines=n_lines,
-                            seed=seed)
+                            seed=seed, cache=cache)
     return dataclasses.replace(lam, exclude_top_um=float(exclude_top_um),
                                exclude_bottom_um=float(exclude_bottom_um),
                                warnings=(*notes, *lam.warnings))
@@ -202,6 +206,7 @@ def laminar_in_region(
     calibration: Calibration,
     n_lines: int = 50,
     seed: int = 0,
+    cache: dict[str, Any] | None = None,
 ) -> Laminar:
     """Kappa, its interval, the aspect ratio and the resolution bias on one film-frame region.
 
@@ -216,6 +221,10 @@ def laminar_in_region(
     calibration : Calibration
     n_lines, seed : int
         Of the intercept measurements (METHODS.md 1).
+    cache : dict, optional
+        Kept between measurements of edits of one image
+        (:mod:`~semscan.measure.cross_section._memo`): the same pores and region (the film
+        interior and a single layer's region often are) give the result measured before.
 
     Returns
     -------
@@ -238,11 +247,17 @@ def laminar_in_region(
     >>> round(lam.kappa, 1)
     6.7
     """
-    notes: list[str] = []
     pore = np.asarray(pore, bool)
     interior = np.asarray(region, bool)
     if not interior.any():
         raise MeasurementError("the measured region is empty: nothing to measure kappa on")
+    return memoised(cache, "laminar", (pore, interior), (calibration, n_lines, seed),
+                    lambda: _laminar(pore, interior, calibration, n_lines, seed))
+
+
+def _laminar(pore: np.ndarray, interior: np.ndarray, calibration: Calibration, n_lines: int,
+             seed: int) -> Laminar:
+    notes: list[str] = []
     kw: dict[str, Any] = dict(calibration=calibration, region=interior, n_lines=n_lines,
                               window_um="full", seed=seed)
     along = _frame_intercept(pore, notes, angle_deg=0.0, **kw)
@@ -302,13 +317,24 @@ def _aspect_ratio(pore_int: np.ndarray, interior: np.ndarray) -> tuple[float, in
                            0.5 * np.arctan2(-2 * b, c - a))
     keep = (area >= 5) & (minor > 0) & (np.abs(orientation) >= math.radians(60.0))
     keep[0] = False
-    keep[np.unique(lab[ndi.binary_dilation(~interior) & (lab > 0)])] = False
+    keep[lab[_next_to(~interior)]] = False  # touching the border (label 0 is out anyway)
     if not keep.any():
         return float("nan"), 0
     ratio = np.sqrt(major[keep]) / np.sqrt(minor[keep])
     num = np.cumsum(area[keep] * ratio)[-1]  # summed in label order, as a loop would
     den = np.cumsum(area[keep])[-1]
     return float(num / den), int(np.count_nonzero(keep))
+
+
+def _next_to(mask: np.ndarray) -> np.ndarray:
+    """Pixels of ``mask`` or 4-adjacent to one (:func:`scipy.ndimage.binary_dilation` with
+    its default cross, nothing beyond the array), by four shifts."""
+    out = mask.copy()
+    out[1:] |= mask[:-1]
+    out[:-1] |= mask[1:]
+    out[:, 1:] |= mask[:, :-1]
+    out[:, :-1] |= mask[:, 1:]
+    return out
 
 
 # --------------------------------------------------------------------------- resolution bias

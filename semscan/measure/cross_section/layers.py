@@ -66,6 +66,7 @@ from semscan.measure.cross_section.interfaces import (
     POROSITY_STEP,
     SIZE_STEP,
     LayersOption,
+    _column_counts,
     _contrast,
     _counts,
     _Film,
@@ -344,6 +345,7 @@ def find_layers(
     n_thickness_positions: int = 9,
     n_lines: int = 50,
     seed: int = 0,
+    cache: dict[str, Any] | None = None,
 ) -> Layers:
     """Find the layers of a film cross-section and measure each one (module docstring).
 
@@ -366,6 +368,11 @@ def find_layers(
         Band height of each layer's depth profile.
     n_thickness_positions, n_lines, seed : int
         As for the film (METHODS.md 1, 6).
+    cache : dict, optional
+        Kept between measurements of edits of one image
+        (:mod:`~semscan.measure.cross_section._memo`): the search's blocks, the layers'
+        profile bands and laminar measurements whose pixels did not change are those
+        measured before. The layers are those found without it.
 
     Returns
     -------
@@ -409,11 +416,18 @@ def find_layers(
     inside = fr.valid & (fr.depth_top_px >= 0) & (fr.depth_bottom_px >= 0)
     f = _Film(inside, top, bottom, ys, xs)
     c = _counts(fr, inside)
-    thick_px = float(np.nanmedian(film.bottom_px - film.top_px))
+    both = np.isfinite(film.bottom_px) & np.isfinite(film.top_px)
+    if not both.any():  # both surfaces seen, but never at one position along the film
+        if mode != "auto":
+            notes.append("the two film surfaces are not seen at any common position: no "
+                         "thickness, so no layer measured")
+        return Layers(mode, (), (), float("nan"), unit, tuple(notes))
+    thick_px = float(np.median(film.bottom_px[both] - film.top_px[both]))
     s_all = {k: float(np.count_nonzero(v)) for k, v in c.items()}
     feat_t = 2.0 * s_all["nt"] / s_all["xt"] if s_all["xt"] > 0 else thick_px
     m_px = min_layer_px(thick_px, feat_t)
     keep = _keep_out(profile, m_px, calibration)
+    cum = _column_counts(c)
     curves: list[np.ndarray] = []
     if layer_depths_um:
         depths = sorted(float(d) for d in layer_depths_um)
@@ -426,7 +440,8 @@ def find_layers(
                 )
         curves = [film.top_at(xs) + calibration.to_px(d) for d in depths]
     else:
-        curves = _search(c, f, mode_value, m_px, film, keep, scale, notes)
+        curves = _search(c, f, mode_value, m_px, film, keep, scale, notes, cum=cum,
+                         cache=cache)
     pos = film.positions_px
     on_pos = [np.interp(pos, xs, cv) for cv in curves]
     source: Literal["auto", "given"] = "given" if layer_depths_um else "auto"
@@ -434,7 +449,7 @@ def find_layers(
     bounds = [top + keep[0], *curves, bottom - keep[1]]
     for k, cv in enumerate(on_pos):
         itf = _interface(film, cv, source, scale)
-        dp, ra, rt, _ = _contrast(c, f, bounds[k], curves[k], bounds[k + 2])
+        dp, ra, rt, _ = _contrast(c, f, bounds[k], curves[k], bounds[k + 2], cum)
         interfaces.append(Interface(itf.positions_px, itf.depth_px, itf.mean_depth_um,
                                     itf.ra_um, itf.rms_um, source, dp, ra, rt))
     bounds_pos = [film.top_at(pos), *on_pos, film.bottom_at(pos)]
@@ -451,7 +466,7 @@ def find_layers(
         result_layers.append(_measure_layer(
             fr, region, k + 1, bounds[k], film, bounds_pos[k], bounds_pos[k + 1],
             calibration=calibration, band_um=band_um, n_positions=n_thickness_positions,
-            n_lines=n_lines, seed=seed))
+            n_lines=n_lines, seed=seed, cache=cache))
     if len(result_layers) > 1:  # one layer is the film, whose own kappa already warns
         notes += [f"layer {la.index}: {w}" for la in result_layers for w in la.laminar.warnings]
     return Layers(mode, tuple(interfaces), tuple(result_layers), m_px * scale, unit,
@@ -472,14 +487,15 @@ def _measure_layer(
     n_positions: int,
     n_lines: int,
     seed: int,
+    cache: dict[str, Any] | None = None,
 ) -> Layer:
     unit, scale = calibration.unit, calibration.scale
     n_valid = int(np.count_nonzero(region))
     porosity = float(np.count_nonzero(fr.pore & region)) / n_valid if n_valid else float("nan")
     lam = laminar_in_region(fr.pore, region, calibration=calibration, n_lines=n_lines,
-                            seed=seed)
+                            seed=seed, cache=cache)
     thick = _layer_thickness(film, upper_pos, lower_pos, calibration, n_positions)
-    prof = _layer_profile(fr, region, upper, calibration, band_um, seed)
+    prof = _layer_profile(fr, region, upper, calibration, band_um, seed, cache)
     return Layer(index, thick, porosity, _porosity_ci(fr.pore, region), n_valid * scale * scale,
                  lam, prof, unit)
 
@@ -526,29 +542,47 @@ def _layer_thickness(film: FilmGeometry, upper: np.ndarray, lower: np.ndarray,
 
 
 def _layer_profile(fr: FilmFrame, region: np.ndarray, upper: np.ndarray,
-                   calibration: Calibration, band_um: float,
-                   seed: int) -> tuple[BandValue, ...]:
-    """Mean pore intercept along the film in bands below the layer's upper boundary."""
+                   calibration: Calibration, band_um: float, seed: int,
+                   cache: dict[str, Any] | None = None) -> tuple[BandValue, ...]:
+    """Mean pore intercept along the film in bands below the layer's upper boundary.
+
+    Each band is measured on the bounding box of its pixels (found within the rows whose
+    band indices span it, as :func:`~semscan.measure.cross_section.depth_profile` does);
+    with a ``cache``, a band whose pixels and pores did not change is the one measured
+    before.
+    """
     if band_um <= 0:
         raise ConfigError(f"band_um must be > 0, got {band_um}")
     h = max(1.0, calibration.to_px(band_um)) if calibration.is_calibrated else 10.0
-    ys = fr.y0_px + np.arange(fr.shape[0], dtype=float)
+    rows = np.flatnonzero(region.any(axis=1))
+    if rows.size == 0:
+        return ()
+    f0, f1 = int(rows[0]), int(rows[-1]) + 1  # the region's rows; indices below from f0
+    ys = fr.y0_px + np.arange(f0, f1, dtype=float)
     depth = ys[:, None] - upper[None, :]
+    region = region[f0:f1]
     kidx = np.where(region, np.floor(depth / h), -1).astype(np.int64)
     scale = calibration.scale
     out = []
-    for k in range(int(kidx.max()) + 1 if region.any() else 0):
-        band = kidx == k
-        rr = np.flatnonzero(band.any(axis=1))
-        cc = np.flatnonzero(band.any(axis=0))
-        if rr.size < 1 or cc.size < 4 or np.count_nonzero(band) < 4:
+    rmin = np.where(region, kidx, np.iinfo(np.int64).max).min(axis=1)
+    rmax = kidx.max(axis=1)
+    for k in range(int(kidx.max()) + 1):
+        slab = np.flatnonzero((rmin <= k) & (rmax >= k))  # the rows that may hold band k
+        if slab.size == 0:
             continue
-        r0, r1, c0, c1 = int(rr[0]), int(rr[-1]) + 1, int(cc[0]), int(cc[-1]) + 1
+        s0 = int(slab[0])
+        band_slab = kidx[s0 : int(slab[-1]) + 1] == k
+        rr = np.flatnonzero(band_slab.any(axis=1))
+        cc = np.flatnonzero(band_slab.any(axis=0))
+        if rr.size < 1 or cc.size < 4 or np.count_nonzero(band_slab) < 4:
+            continue
+        r0, r1, c0, c1 = s0 + int(rr[0]), s0 + int(rr[-1]) + 1, int(cc[0]), int(cc[-1]) + 1
         if r1 - r0 < 4:
             continue
-        res = _frame_intercept(fr.pore[r0:r1, c0:c1], [], calibration=calibration,
-                               region=band[r0:r1, c0:c1], n_lines=r1 - r0, angle_deg=0.0,
-                               window_um="full", min_voids_per_line=0, seed=seed)
+        band = band_slab[r0 - s0 : r1 - s0, c0:c1]
+        res = _frame_intercept(fr.pore[f0 + r0 : f0 + r1, c0:c1], [], calibration=calibration,
+                               region=band, n_lines=r1 - r0, angle_deg=0.0,
+                               window_um="full", min_voids_per_line=0, seed=seed, cache=cache)
         out.append(BandValue(k * h * scale, (k + 1) * h * scale, float(res.mean),
                              int(res.n_intercepts)))
     return tuple(out)

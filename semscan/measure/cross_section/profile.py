@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -134,6 +134,7 @@ def depth_profile(
     skin_tolerance: float = 0.25,
     seed: int = 0,
     frame: FilmFrame | None = None,
+    cache: dict[str, Any] | None = None,
 ) -> DepthProfile:
     """Pore intercept along the film in bands parallel to each surface; surface layers.
 
@@ -159,6 +160,10 @@ def depth_profile(
     frame : FilmFrame, optional
         The film frame of ``pore``, ``film`` and ``excluded``
         (:func:`~semscan.measure.cross_section.film_frame`), when already built.
+    cache : dict, optional
+        Kept between measurements of edits of one image
+        (:mod:`~semscan.measure.cross_section._memo`): a band whose pores and pixels did not
+        change gives the intercepts measured before.
 
     Returns
     -------
@@ -193,12 +198,15 @@ def depth_profile(
     both = film.has_top and film.has_bottom
     profiles: dict[str, list[BandValue]] = {"top": [], "bottom": []}
     results: dict[str, list[InterceptResult]] = {"top": [], "bottom": []}
+    # only the frame rows holding specimen can hold a band (rows are offset by f0)
+    rows_valid = np.flatnonzero(fr.valid.any(axis=1))
+    f0, f1 = (int(rows_valid[0]), int(rows_valid[-1]) + 1) if rows_valid.size else (0, 0)
     for side in ("top", "bottom"):
         if not (film.has_top if side == "top" else film.has_bottom):
             continue
-        d = fr.depth_top_px if side == "top" else fr.depth_bottom_px
-        other = fr.depth_bottom_px if side == "top" else fr.depth_top_px
-        mine = fr.valid & (d >= 0) & ((d <= other) if both else True)
+        d = (fr.depth_top_px if side == "top" else fr.depth_bottom_px)[f0:f1]
+        other = (fr.depth_bottom_px if side == "top" else fr.depth_top_px)[f0:f1]
+        mine = fr.valid[f0:f1] & (d >= 0) & ((d <= other) if both else True)
         if side == "bottom" and both:
             mine &= d < other  # ties go to the top
         if not mine.any():
@@ -225,11 +233,11 @@ def depth_profile(
                 continue  # below the intercept method's 4 x 4 px minimum window
             c0, c1 = int(cc[0]), int(cc[-1]) + 1
             res = _frame_intercept(
-                fr.pore[r0:r1, c0:c1], [], calibration=calibration, region=band[:, c0:c1],
-                n_lines=n_lines, angle_deg=0.0, window_um="full", min_voids_per_line=0,
-                seed=seed,
+                fr.pore[f0 + r0 : f0 + r1, c0:c1], [], calibration=calibration,
+                region=band[:, c0:c1], n_lines=n_lines, angle_deg=0.0, window_um="full",
+                min_voids_per_line=0, seed=seed, cache=cache,
             )
-            res = _shift_result(res, r0, c0)
+            res = _shift_result(res, f0 + r0, c0)
             profiles[side].append(
                 BandValue(k * h * scale, (k + 1) * h * scale, float(res.mean),
                           int(res.n_intercepts))

@@ -114,3 +114,62 @@ def test_bundled_sample_kappa_is_the_row_s():
     assert isinstance(xs, CrossSectionResult)
     assert xs.laminar.kappa == xs.to_dict()["xs_kappa"]
     assert xs.laminar.kappa == pytest.approx(2.6189625925160476, abs=1e-9)
+
+
+def _fingerprint(obj, h=None):
+    """A digest of everything in a result: every dataclass field, array, number and text."""
+    import dataclasses
+    import hashlib
+
+    top = h is None
+    h = h or hashlib.sha1()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            h.update(f.name.encode())
+            _fingerprint(getattr(obj, f.name), h)
+    elif isinstance(obj, np.ndarray):
+        h.update(f"{obj.shape}{obj.dtype.str}".encode())
+        h.update(np.ascontiguousarray(obj).tobytes())
+    elif isinstance(obj, tuple | list):
+        for x in obj:
+            _fingerprint(x, h)
+        h.update(b")")
+    else:
+        h.update(repr(obj).encode())
+    return h.hexdigest() if top else None
+
+
+@pytest.mark.parametrize("options", [{}, {"layers": 3}, {"layer_depths_um": (1.1,)},
+                                     {"skin_exclusion_um": 0.2}])
+def test_a_kept_cache_gives_every_number_of_a_fresh_analysis(options):
+    """What analyze_cross_section keeps between edits of a section (film-frame geometry,
+    depth-profile bands, layer-search blocks, laminar coefficients by content) changes
+    nothing: after each of a run of edits (pores flipped, pores erased, pixels excluded,
+    back to the start) the whole result, every array of it, is that of an analysis
+    without the cache."""
+    from semscan.phantoms.layers import two_layer_cross_section
+
+    pore, spec, _ = two_layer_cross_section((300, 520), thickness_px=220, seed=3)
+    film = detect_film((spec & ~pore).astype(float), calibration=CAL, pore=pore)
+    rng = np.random.default_rng(4)
+    p, ex = pore.copy(), np.zeros(pore.shape, bool)
+    edits = []
+    for step in range(4):
+        r, c = int(rng.integers(60, 220)), int(rng.integers(0, 480))
+        if step == 0:
+            p[r : r + 30, c : c + 40] = ~p[r : r + 30, c : c + 40]
+        elif step == 1:
+            p[r : r + 30, c : c + 40] = False
+        elif step == 2:
+            ex[r : r + 20, c : c + 20] = True
+        else:
+            p, ex = pore.copy(), np.zeros(pore.shape, bool)
+        edits.append((p.copy(), ex.copy()))
+    cache: dict = {}
+    for p, ex in [(pore, np.zeros(pore.shape, bool)), *edits]:
+        kw = dict(calibration=CAL, excluded=ex, film=film, **options)
+        img = (spec & ~p).astype(float)
+        kept = analyze_cross_section(p, spec & ~p, img, cache=cache, **kw)
+        fresh = analyze_cross_section(p, spec & ~p, img, **kw)
+        assert _fingerprint(kept) == _fingerprint(fresh)
+    assert cache["memo_now"]  # something was kept

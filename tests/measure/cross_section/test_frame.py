@@ -88,3 +88,34 @@ def test_masks_of_another_shape_are_refused(tilted):
         film_frame(film, pore[:-1])
     with pytest.raises(MeasurementError, match="excluded mask shape"):
         film_frame(film, pore, excluded=np.zeros((3, 3), bool))
+
+
+@pytest.mark.parametrize("angle", [0.004, -0.7, 1.9, 2.0, 7.0])
+def test_a_kept_geometry_gives_the_frame_resampled_anew(tilted, angle):
+    """Within 2 degrees the frame gathers each mask through the pixel map found once
+    (cache); the masks are exactly those of scipy's nearest-pixel resampling of every mask,
+    whatever the masks, and the same with or without the cache (beyond 2 degrees too)."""
+    import dataclasses
+
+    from scipy import ndimage as ndi
+
+    _pore, spec, film, _fr = tilted
+    rng = np.random.default_rng(int(abs(angle) * 1000))
+    film = dataclasses.replace(film, direction_deg=angle, specimen=rng.random(spec.shape) > 0.1)
+    cache: dict = {}
+    for _ in range(3):
+        pore, ex = rng.random(spec.shape) > 0.5, rng.random(spec.shape) > 0.9
+        fr = film_frame(film, pore, excluded=ex, cache=cache)
+        plain = film_frame(film, pore, excluded=ex)
+        assert np.array_equal(fr.pore, plain.pore) and np.array_equal(fr.valid, plain.valid)
+        assert np.array_equal(fr.depth_top_px, plain.depth_top_px)
+        if abs(angle) <= 2.0:  # scipy's own nearest-pixel resampling of the masks
+            yy, xx = np.meshgrid(fr.y0_px + np.arange(fr.shape[0]),
+                                 fr.x0_px + np.arange(fr.shape[1]), indexing="ij")
+            coords = np.stack(image_coordinates(xx, yy, angle))
+            valid = ndi.map_coordinates((film.specimen & ~ex).astype(np.uint8), coords,
+                                        order=0) > 0
+            pores = ndi.map_coordinates(pore.astype(np.uint8), coords, order=0) > 0
+            assert np.array_equal(fr.valid, valid)
+            assert np.array_equal(fr.pore, pores & valid)
+    assert cache["frame_geometry"]["film"] is film
