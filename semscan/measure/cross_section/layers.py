@@ -50,6 +50,7 @@ The source documents do not say how a layer is recognised; semscan chose:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -478,10 +479,59 @@ def _measure_layer(
     porosity = float(np.count_nonzero(fr.pore & region)) / n_valid if n_valid else float("nan")
     lam = laminar_in_region(fr.pore, region, calibration=calibration, n_lines=n_lines,
                             seed=seed)
+    kappa, kci = dense_kappa(fr.pore, region)
+    if math.isfinite(kappa):
+        lam = dataclasses.replace(lam, kappa=kappa, ci95=kci)
     thick = _layer_thickness(film, upper_pos, lower_pos, calibration, n_positions)
     prof = _layer_profile(fr, region, upper, calibration, band_um, seed)
     return Layer(index, thick, porosity, _porosity_ci(fr.pore, region), n_valid * scale * scale,
                  lam, prof, unit)
+
+
+def _pl(pore: np.ndarray, region: np.ndarray) -> tuple[float, float, float, float]:
+    """Boundary crossings and pixel pairs along (rows) and through (columns) in a region."""
+    p = pore & region
+    ra = region[:, 1:] & region[:, :-1]
+    rt = region[1:, :] & region[:-1, :]
+    return (float(np.count_nonzero(ra & (p[:, 1:] != p[:, :-1]))), float(np.count_nonzero(ra)),
+            float(np.count_nonzero(rt & (p[1:, :] != p[:-1, :]))), float(np.count_nonzero(rt)))
+
+
+def dense_kappa(pore: np.ndarray, region: np.ndarray) -> tuple[float, tuple[float, float]]:
+    """A layer's kappa from every pixel row and column of its region, and its 95 % interval.
+
+    METHODS.md 4's equivalent form ``kappa = P_L(through) / P_L(along)``, the crossings per
+    pixel pair counted on every line (METHODS.md 1's dense variant) instead of 50. A layer
+    is a few pores thick: on the two-layer phantom's 210 px layers (pores 16-18 px
+    through) the 50-line kappa, even on the exact layer region, spreads by +-9 % (its own
+    interval; errors -9.5 % to +6.6 % over seeds 0-9), the dense one by under 3 %. The
+    interval is a t-interval over 8 stretches along the film (ratio of the stretches' sums).
+
+    Examples
+    --------
+    >>> m = np.zeros((60, 120), bool)
+    >>> for r in range(0, 60, 12):
+    ...     m[r:r + 6, :] = True
+    >>> m[:, ::40] = False
+    >>> round(dense_kappa(m, np.ones(m.shape, bool))[0], 2)
+    7.08
+    """
+    xa, na, xt, nt = _pl(pore, region)
+    if min(xa, na, xt, nt) <= 0:
+        return float("nan"), (float("nan"), float("nan"))
+    kappa = (xt / nt) / (xa / na)
+    cols = np.flatnonzero(region.any(axis=0))
+    logs = []
+    for part in np.array_split(cols, 8) if cols.size >= 8 else ():
+        sub = np.zeros(region.shape[1], bool)
+        sub[part] = True
+        a, b, c, d = _pl(pore, region & sub[None, :])
+        if min(a, b, c, d) > 0:
+            logs.append(math.log((c / d) / (a / b)))
+    if len(logs) < 4:
+        return kappa, (float("nan"), float("nan"))
+    hw = _T7 * float(np.std(logs, ddof=1)) / math.sqrt(len(logs))
+    return kappa, (kappa * math.exp(-hw), kappa * math.exp(hw))
 
 
 # two-sided 97.5 % quantile of Student's t with 7 degrees of freedom (8 stretches)
