@@ -140,7 +140,8 @@ def _best_cut(x: np.ndarray, min_len: int) -> list[int] | None:
     return [cut] if math.isfinite(total[cut]) else None
 
 
-def _block_features(c: dict[str, np.ndarray], cols: slice, sigma: float) -> np.ndarray:
+def _block_features(c: dict[str, np.ndarray], cols: slice, sigma: float,
+                    shift: np.ndarray | None = None) -> np.ndarray:
     """Scaled row features of one block: porosity, ``P_L`` along, ``P_L`` through.
 
     Linear in the counts and not smoothed across the depth (``sigma`` is kept for the
@@ -151,7 +152,7 @@ def _block_features(c: dict[str, np.ndarray], cols: slice, sigma: float) -> np.n
     mean, porosity in units of :data:`POROSITY_STEP`.
     """
     del sigma
-    s = {k: v[:, cols].sum(axis=1).astype(float) for k, v in c.items()}
+    s = {k: _shifted(v[:, cols], shift).sum(axis=1).astype(float) for k, v in c.items()}
     v = np.maximum(s["v"], 1e-9)
     p = s["p"] / v
     pla = s["xa"] / np.maximum(s["na"], 1.0)
@@ -162,6 +163,15 @@ def _block_features(c: dict[str, np.ndarray], cols: slice, sigma: float) -> np.n
     mt = float(plt[ok].mean()) if ok.any() else 0.0
     return np.column_stack([p / POROSITY_STEP, pla / max(ma * unit, 1e-9),
                             plt / max(mt * unit, 1e-9)])
+
+
+def _shifted(a: np.ndarray, shift: np.ndarray | None) -> np.ndarray:
+    """Column ``j`` of ``a`` moved up by ``shift[j]`` rows (False / 0 where it leaves)."""
+    if shift is None or not shift.any():
+        return a
+    idx = np.arange(a.shape[0])[:, None] + shift[None, :]
+    ok = (idx >= 0) & (idx < a.shape[0])
+    return np.where(ok, np.take_along_axis(a, np.clip(idx, 0, a.shape[0] - 1), axis=0), 0)
 
 
 @dataclass(frozen=True)
@@ -176,8 +186,15 @@ class _Film:
 
 
 def _blocks(c: dict[str, np.ndarray], f: _Film, width: int, sigma: float,
-            region: np.ndarray) -> list[tuple[float, int, np.ndarray]]:
-    """Each block's centre x', first row and scaled row features (rows of ``region``)."""
+            region: np.ndarray,
+            along: np.ndarray | None = None) -> list[tuple[float, int, np.ndarray]]:
+    """Each block's centre x', first row and scaled row features (rows of ``region``).
+
+    ``along`` (y' per frame column, a first interface curve): each block's columns are
+    shifted so that the curve is level with it at the block's centre before the rows are
+    summed, so that a wave inside a block does not blur the step (a block averages a
+    sinusoid of period ``P`` to ``sinc(width / P)`` of its amplitude, and blurs the step).
+    """
     colsum = region.sum(axis=0)
     used = np.flatnonzero(colsum > 0)
     if used.size == 0:
@@ -192,8 +209,10 @@ def _blocks(c: dict[str, np.ndarray], f: _Film, width: int, sigma: float,
         if rows.size < 4:
             continue
         r0, r1 = int(rows[0]), int(rows[-1]) + 1
-        centre = float(f.xs[(cols.start + cols.stop - 1) // 2])
-        out.append((centre, r0, _block_features(c, cols, sigma)[r0:r1]))
+        mid = (cols.start + cols.stop - 1) // 2
+        shift = (None if along is None
+                 else np.round(along[cols] - along[mid]).astype(np.int64))
+        out.append((float(f.xs[mid]), r0, _block_features(c, cols, sigma, shift)[r0:r1]))
     return out
 
 
@@ -323,7 +342,14 @@ def _search(c: dict[str, np.ndarray], f: _Film, mode: LayersOption, m_px: float,
         if got is None:
             return None
         centres, cuts = got
-        return [_robust_curve(centres, cuts[:, j], m_px, f.xs) for j in range(k - 1)]
+        first = [_robust_curve(centres, cuts[:, j], m_px, f.xs) for j in range(k - 1)]
+        if k != 2:
+            return first
+        # a second pass along the first curve (each block straightened on it)
+        again = _cuts_by_block(_blocks(c, f, width, sigma, region, first[0]), f, k, min_len)
+        if again is None:
+            return first
+        return [_robust_curve(again[0], again[1][:, 0], m_px, f.xs)]
 
     if isinstance(mode, int):
         if mode == 1:

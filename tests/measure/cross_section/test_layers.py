@@ -82,14 +82,15 @@ def test_each_layer_has_its_porosity_kappa_and_thickness(two_layer):
 
 
 def test_interface_roughness_follows_a_strong_wave():
-    """Ra of a 30 px sinusoid (Ra 19.1 px): the blocks (168 px) and the running median
-    smooth the curve, so Ra reads low (-21 to -40 % on seeds 2-5); a flat interface reads
-    1-3 px (the detection's noise)."""
+    """Ra of a 30 px sinusoid (Ra 19.1 px) reads low: -12 to -34 % on seeds 0-9 after the
+    second pass along the first curve and the local-trend outlier rule (before: -12 to
+    -42 %, the crests dropped or flattened); a flat interface reads 1-3 px (the
+    detection's noise)."""
     pore, spec, truth = two_layer_cross_section(SHAPE, thickness_px=T, waviness_px=30, seed=5)
     itf = _analyze(pore, spec).layers.interfaces[0]
     true = TOP + np.interp(itf.positions_px, np.arange(SHAPE[1]), truth["interface_px"])
     assert np.abs(itf.depth_px - true).mean() <= 0.02 * T
-    assert itf.ra_um == pytest.approx(truth["interface_ra_px"] * 0.01, rel=0.45)
+    assert itf.ra_um == pytest.approx(truth["interface_ra_px"] * 0.01, rel=0.35)
     flat = two_layer_cross_section(SHAPE, thickness_px=T, seed=5)
     assert _analyze(*flat[:2]).layers.interfaces[0].ra_um < 0.35 * itf.ra_um
 
