@@ -89,6 +89,22 @@ def _check(spec: LayerSpec, which: str) -> None:
         raise ConfigError(f"{which} layer porosity must be in (0, 1), got {spec.porosity}")
 
 
+def _realised(pore: np.ndarray, region: np.ndarray, tilt_deg: float) -> tuple[float, float]:
+    """Areal porosity and dense kappa (crossings per pixel pair through / along) of this
+    realisation in a layer's exact region; kappa only for an untilted film (NaN else)."""
+    n = np.count_nonzero(region)
+    porosity = float(np.count_nonzero(pore & region)) / n if n else float("nan")
+    if tilt_deg != 0.0:
+        return porosity, float("nan")
+    p = pore & region
+    ra, rt = region[:, 1:] & region[:, :-1], region[1:] & region[:-1]
+    xa = np.count_nonzero(ra & (p[:, 1:] != p[:, :-1]))
+    xt = np.count_nonzero(rt & (p[1:] != p[:-1]))
+    if xa == 0 or xt == 0:
+        return porosity, float("nan")
+    return porosity, float((xt / np.count_nonzero(rt)) / (xa / np.count_nonzero(ra)))
+
+
 def two_layer_cross_section(
     shape: tuple[int, int],
     *,
@@ -138,8 +154,13 @@ def two_layer_cross_section(
         untilted film, shape (columns,)), ``waviness_px``, ``wave_period_px``,
         ``interface_ra_px`` / ``interface_rms_px`` (of the sinusoid: ``2 A / pi`` and
         ``A / sqrt 2``), ``layers`` (top first: :meth:`LayerSpec.truth` plus
-        ``thickness_px``; the closed layer's ``porosity`` is ``closed_porosity``) and
-        ``closed``.
+        ``thickness_px``, ``porosity_realised`` and ``kappa_realised``: this realisation's
+        areal porosity and kappa (crossings per pixel pair through over along, NaN when
+        tilted) in the layer's exact region; the closed layer's ``porosity`` is
+        ``closed_porosity``) and ``closed``. The realised values are the image's truth:
+        a layer 210 px x 1200 px of the default grains holds only ~300 of them, so its
+        porosity departs from the nominal by up to 0.035 (seeds 0-9) and its kappa by up
+        to 3 %.
 
     Raises
     ------
@@ -205,6 +226,8 @@ def two_layer_cross_section(
             t["porosity"] = float(closed_porosity)
             t["intercept_along_px"] = t["intercept_through_px"] = float("nan")
         t["thickness_px"] = depth if i == 0 else thickness_px - depth
+        region = specimen & (in_top if i == 0 else ~in_top)
+        t["porosity_realised"], t["kappa_realised"] = _realised(pore, region, tilt_deg)
         layers.append(t)
     truth: dict[str, object] = {
         "thickness_px": float(thickness_px),

@@ -12,18 +12,21 @@ The source documents do not say how a layer is recognised; semscan chose:
   quantities per row: the areal porosity, and the boundary crossings per unit length along
   and through the film (``P_L``; the mean pore intercept is ``2 porosity / P_L``, METHODS.md
   1 and 4), summed over blocks of columns ``max(6 feature lengths, 1/12 of the film's
-  length)`` wide (half-overlapping) and smoothed over half a feature length across the
-  depth. A change of porosity, of pore size or of anisotropy (kappa) changes at least one
-  of them; the grey level is not used (the masks carry the structure).
+  length)`` wide (quarter-overlapping), not smoothed across the depth (a step fit on a
+  blurred, non-linear quantity is biased). A change of porosity, of pore size or of
+  anisotropy (kappa) changes at least one of them; the grey level is not used (the masks
+  carry the structure).
 - **Interfaces.** In each block the rows between the surfaces are cut into ``K``
   segments of least squared deviation (exact dynamic programming) of the three quantities,
-  in units of the steps that make a layer (porosity / :data:`POROSITY_STEP`, log ``P_L``
-  / log :data:`SIZE_STEP`), then each weighted by the inverse of its spread inside the
+  in units of the steps that make a layer (porosity / :data:`POROSITY_STEP`, ``P_L`` /
+  (``SIZE_STEP - 1`` of its block mean)), then each weighted by the inverse of its spread inside the
   segments so found (a second pass, so that the quantity that changes most cleanly
   decides); segments are at least :func:`min_layer_px` thick. An interface
   is the curve through the blocks' cuts (cuts farther than ``max(min_layer_px / 4, 5
-  robust SD)`` from their median dropped, then a running median of three, linear between block
-  centres, flat beyond the outermost ones).
+  robust SD)`` from a running median of five blocks dropped, then a 1-2-1 smoothing, linear
+  between block centres, flat beyond the outermost ones); for one cut, a second pass with
+  each block's columns shifted along that first curve, so that a wave inside a block does
+  not blur the step.
 - **How many layers** (``layers='auto'``): interfaces are added one at a time, each the
   best single cut (as above, ``K = 2``) of one of the layers found so far, while the two
   parts of the layer it cuts differ in structure: in porosity by at least
@@ -39,17 +42,19 @@ The source documents do not say how a layer is recognised; semscan chose:
   ``n_thickness_positions`` positions (the film's rule, METHODS.md 6); on its core (half a
   mean pore-plus-wall intercept through the film left out next to each interface, where
   the curve's few pixels of uncertainty would mix the two structures): areal porosity,
-  the 50-line pore intercepts along and through the film and kappa with its interval and
-  resolution bias (:func:`~semscan.measure.cross_section.laminar.laminar_in_region`,
-  METHODS.md 4, on the layer's region, ``window_um='full'``), and its depth profile (bands of
-  ``band_um`` below its upper boundary, the mean pore intercept along the film in each, as
-  METHODS.md 6 does from a surface).
+  the 50-line pore intercepts along and through the film and the resolution bias
+  (:func:`~semscan.measure.cross_section.laminar.laminar_in_region`, METHODS.md 4, on the
+  layer's region, ``window_um='full'``), kappa from every row and column
+  (:func:`dense_kappa`: 50 lines on a layer a few pores thick spread it by +-9 %), and its
+  depth profile (bands of ``band_um`` below its upper boundary, the mean pore intercept
+  along the film in each, as METHODS.md 6 does from a surface).
 - **Interface roughness**: Ra (mean absolute deviation) and RMS of the interface's depth
   about its least-squares straight line along the film, in µm.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -79,7 +84,8 @@ from semscan.measure.cross_section.profile import BandValue, DepthProfile
 from semscan.measure.cross_section.thickness import Thickness
 
 __all__ = ["MAX_LAYERS", "MIN_LAYER_FRACTION", "OFF", "POROSITY_STEP", "SIZE_STEP", "Interface",
-           "Layer", "Layers", "LayersOption", "find_layers", "min_layer_px", "parse_layers"]
+           "Layer", "Layers", "LayersOption", "dense_kappa", "find_layers", "min_layer_px",
+           "parse_layers"]
 
 @dataclass(frozen=True, eq=False)
 class Interface:
@@ -395,8 +401,9 @@ def find_layers(
     >>> pore, spec, truth = two_layer_cross_section((560, 1000), thickness_px=400, seed=5)
     >>> film = detect_film((spec & ~pore).astype(float), calibration=cal, pore=pore)
     >>> res = find_layers(film_frame(film, pore), film, calibration=cal)
-    >>> res.n_layers, round(res.interfaces[0].mean_depth_um, 1)     # truth: 2.0 µm
-    (2, 2.0)
+    >>> depth = res.interfaces[0].mean_depth_um          # truth: 2.0 µm, 2 % of 4 µm
+    >>> res.n_layers, abs(depth - 2.0) <= 0.02 * 4.0
+    (2, True)
     """
     mode_value = parse_layers(layers)
     unit, scale = calibration.unit, calibration.scale
@@ -494,10 +501,59 @@ def _measure_layer(
     porosity = float(np.count_nonzero(fr.pore & region)) / n_valid if n_valid else float("nan")
     lam = laminar_in_region(fr.pore, region, calibration=calibration, n_lines=n_lines,
                             seed=seed, cache=cache)
+    kappa, kci = dense_kappa(fr.pore, region)
+    if math.isfinite(kappa):
+        lam = dataclasses.replace(lam, kappa=kappa, ci95=kci)
     thick = _layer_thickness(film, upper_pos, lower_pos, calibration, n_positions)
     prof = _layer_profile(fr, region, upper, calibration, band_um, seed, cache)
     return Layer(index, thick, porosity, _porosity_ci(fr.pore, region), n_valid * scale * scale,
                  lam, prof, unit)
+
+
+def _pl(pore: np.ndarray, region: np.ndarray) -> tuple[float, float, float, float]:
+    """Boundary crossings and pixel pairs along (rows) and through (columns) in a region."""
+    p = pore & region
+    ra = region[:, 1:] & region[:, :-1]
+    rt = region[1:, :] & region[:-1, :]
+    return (float(np.count_nonzero(ra & (p[:, 1:] != p[:, :-1]))), float(np.count_nonzero(ra)),
+            float(np.count_nonzero(rt & (p[1:, :] != p[:-1, :]))), float(np.count_nonzero(rt)))
+
+
+def dense_kappa(pore: np.ndarray, region: np.ndarray) -> tuple[float, tuple[float, float]]:
+    """A layer's kappa from every pixel row and column of its region, and its 95 % interval.
+
+    METHODS.md 4's equivalent form ``kappa = P_L(through) / P_L(along)``, the crossings per
+    pixel pair counted on every line (METHODS.md 1's dense variant) instead of 50. A layer
+    is a few pores thick: on the two-layer phantom's 210 px layers (pores 16-18 px
+    through) the 50-line kappa, even on the exact layer region, spreads by +-9 % (its own
+    interval; errors -9.5 % to +6.6 % over seeds 0-9), the dense one by under 3 %. The
+    interval is a t-interval over 8 stretches along the film (ratio of the stretches' sums).
+
+    Examples
+    --------
+    >>> m = np.zeros((60, 120), bool)
+    >>> for r in range(0, 60, 12):
+    ...     m[r:r + 6, :] = True
+    >>> m[:, ::40] = False
+    >>> round(dense_kappa(m, np.ones(m.shape, bool))[0], 2)
+    7.08
+    """
+    xa, na, xt, nt = _pl(pore, region)
+    if min(xa, na, xt, nt) <= 0:
+        return float("nan"), (float("nan"), float("nan"))
+    kappa = (xt / nt) / (xa / na)
+    cols = np.flatnonzero(region.any(axis=0))
+    logs = []
+    for part in np.array_split(cols, 8) if cols.size >= 8 else ():
+        sub = np.zeros(region.shape[1], bool)
+        sub[part] = True
+        a, b, c, d = _pl(pore, region & sub[None, :])
+        if min(a, b, c, d) > 0:
+            logs.append(math.log((c / d) / (a / b)))
+    if len(logs) < 4:
+        return kappa, (float("nan"), float("nan"))
+    hw = _T7 * float(np.std(logs, ddof=1)) / math.sqrt(len(logs))
+    return kappa, (kappa * math.exp(-hw), kappa * math.exp(hw))
 
 
 # two-sided 97.5 % quantile of Student's t with 7 degrees of freedom (8 stretches)

@@ -42,13 +42,34 @@ def test_two_layers_are_found_with_the_interface_within_2_percent(two_layer):
     assert itf.source == "auto" and itf.along_ratio < 1 / 1.3   # round pores are shorter
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_every_seed_meets_the_issue_s_criteria(seed):
+    """Interface within 2 % of the thickness, porosity within 0.02 and kappa within 5 % of
+    the realisation's (the image's truth: the nominal porosity is off by up to 0.035 in a
+    layer of ~300 grains). Measured on seeds 0-9: interface 2.7-6.2 px of 8.4, porosity
+    within 0.013, kappa within 1.1 % of the realised (2.7 % of the nominal a/b)."""
+    pore, spec, truth = two_layer_cross_section(SHAPE, thickness_px=T, waviness_px=WAVE,
+                                                seed=seed)
+    lay = _analyze(pore, spec).layers
+    assert lay.n_layers == 2
+    itf = lay.interfaces[0]
+    true = TOP + np.interp(itf.positions_px, np.arange(SHAPE[1]), truth["interface_px"])
+    assert np.abs(itf.depth_px - true).mean() <= 0.02 * T
+    for layer, t in zip(lay.layers, truth["layers"], strict=True):
+        assert layer.porosity == pytest.approx(t["porosity_realised"], abs=0.02)
+        assert layer.laminar.kappa == pytest.approx(t["kappa_realised"], rel=0.05)
+        assert layer.laminar.kappa == pytest.approx(t["kappa"], rel=0.05)
+
+
 def test_each_layer_has_its_porosity_kappa_and_thickness(two_layer):
     _pore, _spec, truth, res = two_layer
     for layer, t in zip(res.layers.layers, truth["layers"], strict=True):
-        assert layer.porosity == pytest.approx(t["porosity"], abs=0.02)
+        assert layer.porosity == pytest.approx(t["porosity_realised"], abs=0.02)
         lo, hi = layer.porosity_ci95
         assert lo < layer.porosity < hi
-        assert layer.laminar.kappa == pytest.approx(t["kappa"], rel=0.05)
+        assert layer.laminar.kappa == pytest.approx(t["kappa_realised"], rel=0.05)
+        klo, khi = layer.laminar.ci95
+        assert klo < layer.laminar.kappa < khi
         assert layer.thickness.mean_um == pytest.approx(t["thickness_px"] * 0.01,
                                                         abs=0.02 * T * 0.01)
         assert len(layer.thickness.values_um) == 9 and layer.thickness.unit == "µm"
@@ -61,14 +82,15 @@ def test_each_layer_has_its_porosity_kappa_and_thickness(two_layer):
 
 
 def test_interface_roughness_follows_a_strong_wave():
-    """Ra of a 30 px sinusoid (Ra 19.1 px): the blocks (168 px) and the running median
-    smooth the curve, so Ra reads low (-21 to -40 % on seeds 2-5); a flat interface reads
-    1-3 px (the detection's noise)."""
+    """Ra of a 30 px sinusoid (Ra 19.1 px) reads low: -12 to -34 % on seeds 0-9 after the
+    second pass along the first curve and the local-trend outlier rule (before: -12 to
+    -42 %, the crests dropped or flattened); a flat interface reads 1-3 px (the
+    detection's noise)."""
     pore, spec, truth = two_layer_cross_section(SHAPE, thickness_px=T, waviness_px=30, seed=5)
     itf = _analyze(pore, spec).layers.interfaces[0]
     true = TOP + np.interp(itf.positions_px, np.arange(SHAPE[1]), truth["interface_px"])
     assert np.abs(itf.depth_px - true).mean() <= 0.02 * T
-    assert itf.ra_um == pytest.approx(truth["interface_ra_px"] * 0.01, rel=0.45)
+    assert itf.ra_um == pytest.approx(truth["interface_ra_px"] * 0.01, rel=0.35)
     flat = two_layer_cross_section(SHAPE, thickness_px=T, seed=5)
     assert _analyze(*flat[:2]).layers.interfaces[0].ra_um < 0.35 * itf.ra_um
 
