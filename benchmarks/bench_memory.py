@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Peak memory of one default analysis against image size, in bytes per pixel.
 
-    .venv/bin/python benchmarks/bench_memory.py [--mpx 1 4 16] [--stages]
+    .venv/bin/python benchmarks/bench_memory.py [--mpx 1 4 16 64] [--stages]
 
 Each size runs in a fresh process on one core: a synthetic SEM-like square image of the
 given megapixels (FEI TIFF with a data bar) is analysed once untraced, then once under
 ``tracemalloc`` (numpy + Python allocations). "RSS growth" is how far the first analysis
 raises the process's peak RSS above its size after imports and model loading. The
 exponent is the least-squares slope of log(peak) against log(pixels): 1 means memory
-linear in the pixel count. Prints a table; asserts nothing.
+linear in the pixel count (with ``--stages``, each stage's own exponent in column k).
+64 Mpx needs about 64 x (the run's B/px) MB and minutes per run. Prints tables; asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -127,10 +129,12 @@ def main() -> None:
                        key=lambda n: -rows[-1]["stages"].get(n, 0))
         print("\neach stage's own traced peak above its start, B/px (the run's peak is the"
               " largest of these plus what is held between stages)")
-        print(f"{'stage':28}" + "".join(f"{r['pixels']:>12d}" for r in rows))
+        print(f"{'stage':28}" + "".join(f"{r['pixels']:>12d}" for r in rows) + f"{'k':>7}")
         for n in names:
+            have = [r for r in rows if r["stages"].get(n, 0) > 0]
+            k = slope([r["pixels"] for r in have], [r["stages"][n] for r in have])
             print(f"{n:28}" + "".join(f"{r['stages'].get(n, 0) / r['pixels']:12.1f}"
-                                       for r in rows))
+                                       for r in rows) + f"{k:7.2f}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "semscan._forest": 2,
     "semscan._ndimage": 2,
     "semscan._morphology": 2,
+    "semscan._tiled": 2,
     "semscan.micrograph": 2,
     "semscan.inputs": 2,
     "semscan._workers": 2,

@@ -30,15 +30,16 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal
 
+import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
 from semscan._choices import VIEWS, ConfigView, View
 from semscan._morphology import open_disc
-from semscan._ndimage import block_mean, blur, otsu, stretch
+from semscan._ndimage import block_mean, coarse_factor, masked_blur
+from semscan._tiled import median, otsu_skimage, percentiles, row_bands, upsample_rows
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError
-from semscan.measure.cross_section._texture import _feature_length_px, _local_std
 
 __all__ = ["UNCERTAIN_NOTE", "ViewDecision", "ViewEvidence", "decide_view", "detect_view"]
 
@@ -185,7 +186,9 @@ def detect_view(
     >>> detect_view(img, calibration=UNCALIBRATED).view
     'cross-section'
     """
-    img = np.asarray(image, float)
+    img = np.asarray(image)  # float32 or float64 as given, not copied
+    if img.dtype.kind != "f":
+        img = img.astype(np.float32)
     valid = np.ones(img.shape, bool) if excluded is None else ~np.asarray(excluded, bool)
     del calibration
     flat = _flat_regions(img, valid)
@@ -229,41 +232,170 @@ def _flat_regions(
     The same split as the cross-section film detector: local grey-level SD over about one
     feature length, cut by Otsu, opened, and only regions >= 1 % of the field that touch
     the image border or the excluded area. Returns None for a constant or empty image.
+
+    Memory: float32 maps (the normalised grey and the texture, about 8 bytes per pixel),
+    filtered band by band; the statistics are those of the float64 values (see
+    :mod:`semscan._tiled`). The only rounding to float32 is the texture's.
     """
-    g = blur(stretch(img, valid), 1.0, border="replicate").astype(np.float64)
-    if np.count_nonzero(valid) < 64 or np.ptp(g[valid]) < 1e-6:
+    n_valid = int(np.count_nonzero(valid))
+    if n_valid < 64:
         return None
-    feat = _feature_length_px(g, valid, None, textured=True)
+    stretch_range = percentiles(img[valid], (1, 99))
+    g = _grey(img, stretch_range)
+    lo, hi, _, _ = cv2.minMaxLoc(g, valid.view(np.uint8))
+    if hi - lo < 1e-6:
+        return None
+    feat = _feature_length(g, valid)
     sigma = float(np.clip(feat, 3.0, max(3.0, min(img.shape) / 8.0)))
     tex = _local_std(g, valid, sigma)
-    low = open_disc((tex < otsu(tex[valid], flavour="skimage")) & valid, max(1.0, sigma / 2.0))
+    del g  # made again for the grey levels of the kept regions, once they are few
+    low = tex < np.float64(otsu_skimage(tex, valid))
+    low &= valid
+    low = open_disc(low, max(1.0, sigma / 2.0))
     lab, n = ndi.label(low)
-    border = np.zeros(img.shape, bool)
-    border[[0, -1], :] = True
-    border[:, [0, -1]] = True
-    border |= ndi.binary_dilation(~valid, iterations=1)
-    n_valid = np.count_nonzero(valid)
+    del low
     sizes = np.bincount(lab.ravel(), minlength=n + 1)
     keep = np.zeros(n + 1, bool)
-    keep[np.unique(lab[border & (lab > 0)])] = True
+    keep[_border_labels(lab, valid)] = True
     keep &= sizes >= 0.01 * n_valid
     keep[0] = False
-    bg = keep[lab]
-    spec = valid & ~bg
-    if not bg.any() or not spec.any():
-        return np.zeros(img.shape, np.int32), 0, spec, np.ones(1), np.zeros(1), 0.0, 1.0
-    # relabel the kept regions 1..k; texture of each over the specimen's
-    new = np.zeros(n + 1, np.int32)
-    new[keep] = np.arange(1, int(keep.sum()) + 1)
-    lab = new[lab]
     k = int(keep.sum())
-    ref = max(float(np.median(tex[spec])), 1e-9)
+    # relabel the kept regions 1..k (>= 1 % of the field each: k <= 100, one byte)
+    new = np.zeros(n + 1, np.uint8)
+    new[keep] = np.arange(1, k + 1)
+    small = np.empty(lab.shape, np.uint8)
+    for r0, r1, _, _ in row_bands(*lab.shape):
+        small[r0:r1] = new[lab[r0:r1]]
+    del lab
+    lab = small
+    bg = lab > 0
+    spec = valid & ~bg
+    if not k or not spec.any():
+        return np.zeros(img.shape, np.int32), 0, spec, np.ones(1), np.zeros(1), 0.0, 1.0
+    # texture of each over the specimen's
+    ref = max(median(tex[spec]), 1e-9)
     textures, levels = np.ones(k + 1), np.zeros(k + 1)
     for i in range(1, k + 1):
-        textures[i] = float(np.median(tex[lab == i])) / ref
-        levels[i] = float(np.median(g[lab == i]))
+        textures[i] = median(tex[lab == i]) / ref
+    bg_texture = median(tex[bg]) / ref
+    del tex
+    g = _grey(img, stretch_range)
+    for i in range(1, k + 1):
+        levels[i] = median(g[lab == i])
     return (lab, k, spec, textures, levels, float(np.count_nonzero(bg) / n_valid),
-            float(np.median(tex[bg]) / ref))
+            float(bg_texture))
+
+
+def _grey(img: np.ndarray, stretch_range: list[float]) -> np.ndarray:
+    """The image stretched from ``stretch_range`` (its valid pixels' 1 and 99 %
+    percentiles) to [0, 1] in float64 arithmetic, as :func:`~semscan._ndimage.stretch`,
+    as float32, blurred with sigma 1 (replicated border)."""
+    lo, hi = stretch_range
+    g = np.zeros(img.shape, np.float32)
+    if hi - lo >= 1e-9:
+        for r0, r1, _, _ in row_bands(*img.shape):
+            x = img[r0:r1].astype(np.float64)
+            x -= lo
+            x /= hi - lo
+            g[r0:r1] = np.clip(x, -0.5, 1.5, out=x)
+    return cv2.GaussianBlur(g, (0, 0), 1.0, dst=g, borderType=cv2.BORDER_REPLICATE)
+
+
+def _feature_length(g: np.ndarray, valid: np.ndarray) -> float:
+    """:func:`~semscan.measure.cross_section._texture._feature_length_px` with
+    ``pore=None, textured=True`` (the same integer counts), band by band."""
+    thr = np.float64(otsu_skimage(g, valid))
+    rows, cols = g.shape
+    tile = 32
+    tiled = rows >= 2 * tile and cols >= 2 * tile
+    nr, nc = (rows - 1) // tile, (cols - 1) // tile
+    t_tr = np.zeros((max(nr, 0), max(nc, 0)), np.int64)
+    t_n = np.zeros_like(t_tr)
+    tr = n = 0
+    for r0, r1, _, b_end in row_bands(rows, cols, halo=1, multiple=tile):
+        b = g[r0:b_end] > thr
+        v = valid[r0:b_end]
+        m = r1 - r0
+        k = min(r1, rows - 1) - r0  # vertical pairs (r, r + 1) starting in the band
+        both_r = v[:m, 1:] & v[:m, :-1]
+        tr_map = (b[:m, 1:] != b[:m, :-1]) & both_r
+        both_c = v[1:k + 1] & v[:k]
+        tc_map = (b[1:k + 1] != b[:k]) & both_c
+        tr += np.count_nonzero(tr_map) + np.count_nonzero(tc_map)
+        n += np.count_nonzero(both_r) + np.count_nonzero(both_c)
+        hi = min(r1, nr * tile) - r0
+        if tiled and hi > 0:
+            def tiles(x: np.ndarray, hi: int = hi) -> np.ndarray:
+                x = x[:hi, : nc * tile].reshape(hi // tile, tile, nc, tile)
+                return x.sum(axis=(1, 3), dtype=np.int64)
+
+            t0 = r0 // tile
+            t_tr[t0:t0 + hi // tile] = tiles(tr_map) + tiles(tc_map)
+            t_n[t0:t0 + hi // tile] = tiles(both_r) + tiles(both_c)
+    top = max(2.0, min(g.shape) / 10.0)
+    if tiled:
+        dens = t_tr / np.maximum(t_n, 1)
+        sel = (t_n > 0) & (dens >= 0.2 * np.quantile(dens[t_n > 0], 0.9))
+        if sel.any() and t_tr[sel].sum() > 0:
+            return float(np.clip(t_n[sel].sum() / t_tr[sel].sum(), 2.0, top))
+    return float(np.clip(n / max(tr, 1), 2.0, top))
+
+
+def _local_std(g: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
+    """Local grey-level SD over the valid pixels (as the film detector's
+    ``_texture._local_std``: masked Gaussian means of g and g^2, edge-replicating, on a
+    block-averaged copy for sigma >= 8 px), band by band; float32."""
+    rows, cols = g.shape
+    factor = coarse_factor(sigma, g.shape)
+    tex = None
+    if factor == 1:
+        tex = np.empty(g.shape, np.float32)
+        halo = math.ceil(4.0 * sigma) + 2  # OpenCV's float kernel: radius <= 4 sigma + 1
+        for r0, r1, a, b in row_bands(rows, cols, halo=halo):
+            gb, wb = g[a:b], valid[a:b].astype(np.float32)
+            m = masked_blur(gb, wb, sigma, border="replicate").astype(np.float64)
+            m2 = masked_blur(gb * gb, wb, sigma, border="replicate").astype(np.float64)
+            m2 -= m * m
+            tex[r0:r1] = np.sqrt(np.clip(m2, 0.0, None, out=m2))[r0 - a:r1 - a]
+        return tex
+    # coarse: the block means of g w, g^2 w and w from one full-size scratch, blurred small
+    b = cv2.BORDER_REPLICATE
+    r, c = max(1, rows // factor), max(1, cols // factor)
+    scratch = np.empty(g.shape, np.float32)
+    smalls = []
+    for fill in ("w", "gw", "ggw"):
+        if fill == "w":
+            scratch[...] = valid
+        elif fill == "gw":
+            np.multiply(g, valid, out=scratch)
+        else:
+            np.multiply(g, g, out=scratch)
+            scratch *= valid
+        s = cv2.resize(scratch, (c, r), interpolation=cv2.INTER_AREA)
+        smalls.append(cv2.GaussianBlur(s, (0, 0), sigma / factor, borderType=b))
+    del scratch
+    tex = np.empty(g.shape, np.float32)
+    for r0, r1, _, _ in row_bands(rows, cols):
+        den = np.maximum(upsample_rows(smalls[0], g.shape, r0, r1), 1e-6)
+        m = (upsample_rows(smalls[1], g.shape, r0, r1) / den).astype(np.float64)
+        m2 = (upsample_rows(smalls[2], g.shape, r0, r1) / den).astype(np.float64)
+        m2 -= m * m
+        tex[r0:r1] = np.sqrt(np.clip(m2, 0.0, None, out=m2))
+    return tex
+
+
+def _border_labels(lab: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Labels (> 0) on the image border or next to (4-neighbour) or in the excluded area."""
+    parts = [lab[0], lab[-1], lab[:, 0], lab[:, -1]]
+    if not valid.all():
+        near = cv2.dilate((~valid).view(np.uint8), _CROSS, borderType=cv2.BORDER_CONSTANT,
+                          borderValue=0).view(bool)
+        parts.append(lab[near])
+    got = np.unique(np.concatenate(parts))
+    return got[got > 0]
+
+
+_CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
 
 
 @dataclass(frozen=True)
@@ -276,17 +408,41 @@ class _Edge:
     band: float  # textured share of the lines just beyond the edge
 
 
+@dataclass(frozen=True, eq=False)
+class _Lines:
+    """The valid cells of the evidence grid and, per direction, their line index (kept:
+    every background region and the fine search scan the same directions)."""
+
+    va: np.ndarray
+    r: np.ndarray
+    c: np.ndarray
+    cache: dict[float, tuple[np.ndarray, np.ndarray, int, int]]
+
+    @classmethod
+    def of(cls, va: np.ndarray) -> _Lines:
+        r, c = np.nonzero(va)
+        return cls(va, r, c, {})
+
+    def at(self, theta: float) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """(line index of each valid cell, cells per line, first and end long line)."""
+        got = self.cache.get(theta)
+        if got is None:
+            t = math.radians(theta)
+            y = self.c * math.sin(t) + self.r * math.cos(t)
+            y = np.round(y - y.min()).astype(np.int64)
+            nn = np.bincount(y).astype(float)
+            ok = np.nonzero(nn >= 0.5 * nn.max())[0]
+            got = (y, nn, int(ok[0]), int(ok[-1]) + 1)
+            self.cache[theta] = got
+        return got
+
+
 def _profiles(
-    weights: list[np.ndarray], va: np.ndarray, theta: float
+    weights: list[np.ndarray], lines: _Lines, theta: float
 ) -> tuple[list[np.ndarray], int]:
     """Per-line means of each weight image along direction ``theta`` (long lines only)."""
-    r, c = np.nonzero(va)
-    t = math.radians(theta)
-    y = c * math.sin(t) + r * math.cos(t)
-    y = np.round(y - y.min()).astype(np.int64)
-    nn = np.bincount(y).astype(float)
-    ok = np.nonzero(nn >= 0.5 * nn.max())[0]
-    lo, hi = int(ok[0]), int(ok[-1]) + 1
+    y, nn, lo, hi = lines.at(theta)
+    va = lines.va
     # w[va] is w[r, c] (the same row-major order), without the two index arrays' gather
     out = [np.bincount(y, weights=w[va], minlength=len(nn))[lo:hi] / np.maximum(nn[lo:hi], 1)
            for w in weights]
@@ -314,7 +470,7 @@ def _edge_at(q: np.ndarray, s: np.ndarray, theta: float, start: bool) -> _Edge |
 
 
 def _best_edge(
-    mk: np.ndarray, sp: np.ndarray, va: np.ndarray, *, start: bool | None = None,
+    mk: np.ndarray, sp: np.ndarray, va: _Lines, *, start: bool | None = None,
     around: float | None = None,
 ) -> _Edge | None:
     """The sharpest clean edge of one background region over all directions (coarse 3 deg
@@ -353,7 +509,7 @@ def _band_evidence(
     def small(m: np.ndarray) -> np.ndarray:
         return block_mean(m.astype(np.float32), f, partial="spread")
 
-    va = small(valid) > 0.99
+    va = _Lines.of(small(valid) > 0.99)
     sp = small(spec)
     masks = {k: small(bg_lab == k) for k in range(1, n_bg + 1)}
     # a band next to the excluded area (data bar) is no edge: its pixels are unknown there

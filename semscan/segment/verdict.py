@@ -41,7 +41,7 @@ import cv2
 import numpy as np
 
 from semscan._morphology import distance_transform
-from semscan._ndimage import blur, coarse_factor, masked_blur
+from semscan._ndimage import block_mean, blur, coarse_factor
 from semscan.errors import SegmentationError
 
 __all__ = ["Verdict", "VerdictSignals", "section_verdict", "segmentation_verdict"]
@@ -103,15 +103,39 @@ def _noise_sd(g: np.ndarray, valid: np.ndarray) -> float:
     """Immerkaer (1996) noise SD from the 3x3 Laplacian-difference kernel."""
     k = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
     r = cv2.filter2D(g, -1, k, borderType=cv2.BORDER_REFLECT)
-    inner = cv2.erode(valid.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    inner = cv2.erode(valid.view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
     if not inner.any():
         return 0.0
-    return float(math.sqrt(math.pi / 2.0) / 6.0 * np.mean(np.abs(r[inner])))
+    sel = r[inner]
+    del r, inner
+    return float(math.sqrt(math.pi / 2.0) / 6.0 * np.mean(np.abs(sel, out=sel)))
 
 
 def _masked_mean(x: np.ndarray, w: np.ndarray, sigma: float) -> np.ndarray:
-    """Local mean of ``x`` over ``w`` (reflecting border; >= 32 samples a side when coarse)."""
-    return masked_blur(x, w, sigma, factor=coarse_factor(sigma, x.shape, min_side=32))
+    """Local mean of ``x`` over ``w`` (reflecting border; >= 32 samples a side when coarse).
+
+    :func:`~semscan._ndimage.masked_blur`'s operations in the same order, with at most two
+    full-size float32 arrays alive (its temporaries are freed or reused in place)."""
+    factor = coarse_factor(sigma, x.shape, min_side=32)
+    wf = np.asarray(w, np.float32)
+    num = np.multiply(x, wf, dtype=np.float32)
+    if factor == 1:
+        cv2.GaussianBlur(num, (0, 0), sigma, dst=num, borderType=cv2.BORDER_REFLECT)
+        den = wf.copy() if wf is w else wf  # a bool weight was converted: blur it in place
+        del wf
+        cv2.GaussianBlur(den, (0, 0), sigma, dst=den, borderType=cv2.BORDER_REFLECT)
+    else:
+        rows, cols = x.shape
+        small = []
+        for full in (num, wf):
+            sm = block_mean(full, factor, partial="spread")
+            small.append(cv2.GaussianBlur(sm, (0, 0), sigma / factor,
+                                          borderType=cv2.BORDER_REFLECT))
+        del num, wf
+        num = cv2.resize(small[0], (cols, rows), interpolation=cv2.INTER_LINEAR)
+        den = cv2.resize(small[1], (cols, rows), interpolation=cv2.INTER_LINEAR)
+    np.maximum(den, 1e-6, out=den)
+    return np.divide(num, den, out=num)
 
 
 def _noise_gradient_gain() -> float:
@@ -142,27 +166,40 @@ class _Grey:
 def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None:
     """What the signals take from the grey image and the valid pixels, not the masks (None
     for a blank image)."""
-    lo, hi = (float(v) for v in np.percentile(img[valid], [1, 99]))
+    # in place on the selection's copy (the same percentiles)
+    lo, hi = (float(v) for v in np.percentile(img[valid], [1, 99], overwrite_input=True))
     grey_range = hi - lo
     if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
         grey_range = float(np.ptp(img[valid]))
         if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
             return None
         lo, hi = float(img[valid].min()), float(img[valid].max())
-    g0 = np.clip((img - lo) / (hi - lo), -0.5, 1.5).astype(np.float32)
-    g0[~valid] = 0.0
+    # (img - lo) / (hi - lo) clipped, in place in float32 (the same operations)
+    g0 = np.subtract(img, lo, dtype=np.float32)
+    np.divide(g0, hi - lo, out=g0)
+    np.clip(g0, -0.5, 1.5, out=g0)
+    np.copyto(g0, 0.0, where=~valid)
     noise = _noise_sd(g0, valid)
     # shading: the part of the grey variance that survives a low-pass of 1/64 of the field
     # (of the grey alone, so that it does not depend on the threshold)
     var = float(np.var(g0[valid]))
     lp = _masked_mean(g0, valid, max(1.0, max(img.shape) / 64.0))
     shading = float(np.var(lp[valid]) / var) if var > 0 else math.nan
+    del lp
     g2 = blur(g0, 2.0, border="reflect101")  # interior spread, after a sigma 2 blur
     g1 = blur(g0, 1.0, border="reflect101")  # edge concentration of the squared gradient
-    gx = cv2.Sobel(g1, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(g1, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    sig = gx * gx + gy * gy - _NOISE_GAIN * noise * noise
-    inner = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    gx = cv2.Sobel(g1, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(g1, cv2.CV_32F, 0, 1, ksize=3)
+    del g1
+    # gx * gx + gy * gy - gain * noise^2 of the gradients / 8, in place (the same values)
+    np.divide(gx, 8.0, out=gx)
+    np.divide(gy, 8.0, out=gy)
+    np.multiply(gx, gx, out=gx)
+    np.multiply(gy, gy, out=gy)
+    np.add(gx, gy, out=gx)
+    del gy
+    sig = np.subtract(gx, _NOISE_GAIN * noise * noise, out=gx)
+    inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     return _Grey(grey_range, g0, noise, shading, g2, sig, inner)
 
 
@@ -245,13 +282,16 @@ def measure_signals(
     sc = float(np.clip(4.0 * chord, 3.0, side / 4.0))
     ms = _masked_mean(g0, s, sc)
     mp = _masked_mean(g0, p, sc)
-    step = float(np.median(np.abs(ms - mp)[valid]))
+    np.subtract(ms, mp, out=ms)
+    del mp
+    np.abs(ms, out=ms)
+    step = float(np.median(ms[valid], overwrite_input=True))
+    del ms
     cnr = step / noise if noise > 1e-9 else math.inf
     # interior spread (noise removed after a sigma 2 blur: noise variance / (8 pi))
     g2 = grey.g2
-    dp = distance_transform(p, metric="euclidean_3x3")
-    ds = distance_transform(s, metric="euclidean_3x3")
-    pi, si = dp > 2, ds > 2
+    pi = distance_transform(p, metric="euclidean_3x3") > 2
+    si = distance_transform(s, metric="euclidean_3x3") > 2
     spread = math.nan
     if np.count_nonzero(pi) >= 20 and np.count_nonzero(si) >= 20:
         gstep = abs(float(g2[si].mean()) - float(g2[pi].mean()))

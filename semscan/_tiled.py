@@ -1,0 +1,177 @@
+"""Whole-image statistics and filters in bounded memory: row bands, in-place selections.
+
+The full-image jobs of the view detector and the segmentation verdict, done so that no
+float64 or full-size temporary is made:
+
+* :func:`row_bands`: the rows of an image in bands of about 1 Mpx, each with a halo for a
+  filter of a given radius, so that a filter applied band by band gives the same pixels as
+  on the whole image;
+* :func:`percentiles` and :func:`median`: NumPy's (linear) percentiles and median of a
+  float32 selection, computed on the selection in place and interpolated in float64, so
+  that they equal ``np.percentile(values.astype(np.float64), q)`` bit for bit without the
+  float64 copy;
+* :func:`otsu_skimage`: scikit-image's ``threshold_otsu`` of the float64 values of a
+  masked float32 image, from a histogram accumulated band by band (the same counts and bin
+  centres, so the same threshold);
+* :func:`upsample_rows`: rows ``r0:r1`` of OpenCV's bilinear resize of a small image to the
+  full size, without the full-size result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+
+__all__ = ["BAND_PIXELS", "median", "otsu_skimage", "percentiles", "row_bands",
+           "upsample_rows"]
+
+#: Pixels per band (about 4 MB of float32).
+BAND_PIXELS = 1 << 20
+
+
+def row_bands(
+    rows: int, cols: int, *, halo: int = 0, multiple: int = 1
+) -> Iterator[tuple[int, int, int, int]]:
+    """Bands of rows ``(r0, r1, a, b)``: the band ``r0:r1`` and the rows ``a:b`` it needs
+    (``halo`` more on each side, within the image).
+
+    Bands have about :data:`BAND_PIXELS` pixels, at least ``max(64, 4 * halo)`` rows and a
+    multiple of ``multiple`` rows (the last band excepted).
+
+    Examples
+    --------
+    >>> list(row_bands(10, 4, halo=2))
+    [(0, 10, 0, 10)]
+    >>> [b[:2] for b in row_bands(300, 1 << 16, multiple=32)]
+    [(0, 64), (64, 128), (128, 192), (192, 256), (256, 300)]
+    """
+    step = max(64, 4 * halo, BAND_PIXELS // max(cols, 1))
+    step = max(multiple, step // multiple * multiple)
+    for r0 in range(0, rows, step):
+        r1 = min(rows, r0 + step)
+        yield r0, r1, max(0, r0 - halo), min(rows, r1 + halo)
+
+
+def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """NumPy's linear percentiles of ``values`` (1-D, reordered in place), in float64.
+
+    Equal to ``np.percentile(values.astype(np.float64), qs)`` bit for bit.
+
+    Examples
+    --------
+    >>> x = np.arange(11, dtype=np.float32)
+    >>> percentiles(x, (1, 50, 99))
+    [0.1, 5.0, 9.9]
+    """
+    n = values.size
+    picks = []
+    for q in qs:
+        v = (n - 1) * np.true_divide(q, 100)
+        p = np.floor(v)
+        picks.append((int(np.clip(p, 0, n - 1)), int(np.clip(p + 1, 0, n - 1)), v - p))
+    values.partition(sorted({i for a, b, _ in picks for i in (a, b)}))
+    out = []
+    for i0, i1, t in picks:
+        a, b = np.float64(values[i0]), np.float64(values[i1])
+        d = b - a
+        out.append(float(b - d * (1 - t) if t >= 0.5 else a + d * t))
+    return out
+
+
+def median(values: np.ndarray) -> float:
+    """NumPy's median of the float64 values of ``values`` (1-D, reordered in place).
+
+    Examples
+    --------
+    >>> median(np.array([3.0, 1.0, 2.0, 10.0], np.float32))
+    2.5
+    """
+    n = values.size
+    if n == 0:
+        return math.nan
+    k = n // 2
+    if n % 2:
+        values.partition(k)
+        return float(values[k])
+    values.partition([k - 1, k])
+    return float(np.mean(np.array([values[k - 1], values[k]], np.float64)))
+
+
+def otsu_skimage(x: np.ndarray, mask: np.ndarray) -> float:
+    """scikit-image's ``threshold_otsu`` of ``x[mask].astype(np.float64)`` (finite values;
+    their mean when they span less than 1e-12, 0 when there are none), band by band.
+
+    Examples
+    --------
+    >>> from skimage.filters import threshold_otsu
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.random((50, 40)).astype(np.float32); m = x > 0.1
+    >>> otsu_skimage(x, m) == float(threshold_otsu(x[m].astype(np.float64)))
+    True
+    """
+    from skimage.filters import threshold_otsu
+
+    x = np.ascontiguousarray(x, np.float32)
+    m = np.ascontiguousarray(mask, bool)
+    finite = bool(np.isfinite(cv2.sumElems(x)[0]))
+    if not finite:  # rare: NaN or inf pixels; the plain way
+        vals = x[m].astype(np.float64)
+        vals = vals[np.isfinite(vals)]
+        if vals.size == 0 or np.ptp(vals) < 1e-12:
+            return float(vals.mean()) if vals.size else 0.0
+        return float(threshold_otsu(vals))
+    n = int(np.count_nonzero(m))
+    if n == 0:
+        return 0.0
+    lo, hi, _, _ = cv2.minMaxLoc(x, m.view(np.uint8))
+    if hi - lo < 1e-12:
+        total = 0.0
+        for r0, r1, _, _ in row_bands(*x.shape):
+            total += float(np.sum(x[r0:r1][m[r0:r1]], dtype=np.float64))
+        return total / n
+    rng = (np.float64(lo), np.float64(hi))  # float64 edges, as for a float64 array
+    counts = np.zeros(256, np.int64)
+    edges = None
+    for r0, r1, _, _ in row_bands(*x.shape):
+        c, edges = np.histogram(x[r0:r1][m[r0:r1]], bins=256, range=rng)
+        counts += c
+    assert edges is not None
+    centers = (edges[:-1] + edges[1:]) / 2.0
+    return float(threshold_otsu(hist=(counts, centers)))
+
+
+def upsample_rows(small: np.ndarray, shape: tuple[int, int], r0: int, r1: int) -> np.ndarray:
+    """Rows ``r0:r1`` of ``cv2.resize(small, (cols, rows), interpolation=INTER_LINEAR)``.
+
+    The horizontal pass is OpenCV's own (a resize to the full width); the vertical pass
+    uses OpenCV's source rows and weights, combined in float32 (within an ulp or two of
+    OpenCV's).
+
+    Examples
+    --------
+    >>> s = np.arange(12, dtype=np.float32).reshape(3, 4)
+    >>> full = cv2.resize(s, (10, 9), interpolation=cv2.INTER_LINEAR)
+    >>> bool(np.allclose(upsample_rows(s, (9, 10), 2, 7), full[2:7]))
+    True
+    """
+    rows, cols = shape
+    sr = small.shape[0]
+    scale = 1.0 / (rows / sr)
+    fy = ((np.arange(r0, r1) + 0.5) * scale - 0.5).astype(np.float32)
+    sy = np.floor(fy).astype(np.int64)
+    fy = fy - sy.astype(np.float32)
+    low = sy < 0
+    fy[low], sy[low] = 0.0, 0
+    high = sy >= sr - 1
+    fy[high], sy[high] = 0.0, sr - 1
+    s1 = np.minimum(sy + 1, sr - 1)
+    top, bottom = int(sy.min()), int(s1.max()) + 1
+    part = np.ascontiguousarray(small[top:bottom])
+    h = cv2.resize(part, (cols, bottom - top), interpolation=cv2.INTER_LINEAR)
+    w1 = fy[:, None]
+    out = h[sy - top] * (np.float32(1.0) - w1)
+    out += h[s1 - top] * w1
+    return out

@@ -1,0 +1,60 @@
+"""The band-by-band statistics equal the whole-image ones (semscan._tiled)."""
+
+from __future__ import annotations
+
+import itertools
+
+import cv2
+import numpy as np
+import pytest
+from skimage.filters import threshold_otsu
+
+from semscan import _tiled
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_percentiles_and_median_equal_numpys_float64(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 50_000))
+    x = (rng.random(n) * rng.random()).astype(np.float32)
+    if seed % 3 == 0:
+        x = np.round(x * 40).astype(np.float32)  # ties
+    ref = [float(v) for v in np.percentile(x.astype(np.float64), [1, 50, 99])]
+    assert _tiled.percentiles(x.copy(), (1, 50, 99)) == ref
+    assert _tiled.median(x.copy()) == float(np.median(x.astype(np.float64)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_otsu_equals_skimage_on_float64(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_tiled, "BAND_PIXELS", 997)  # many bands
+    rng = np.random.default_rng(seed)
+    x = rng.random((137, 91)).astype(np.float32) ** (1 + seed % 3)
+    m = rng.random(x.shape) > 0.3
+    assert _tiled.otsu_skimage(x, m) == float(threshold_otsu(x[m].astype(np.float64)))
+
+
+def test_otsu_of_constant_and_empty_selection() -> None:
+    x = np.full((10, 10), 0.25, np.float32)
+    assert _tiled.otsu_skimage(x, np.ones(x.shape, bool)) == 0.25
+    assert _tiled.otsu_skimage(x, np.zeros(x.shape, bool)) == 0.0
+
+
+def test_bands_cover_the_rows_once_with_halo() -> None:
+    bands = list(_tiled.row_bands(1000, 1 << 15, halo=5, multiple=32))
+    assert bands[0][0] == 0 and bands[-1][1] == 1000
+    assert all(b[1] == c[0] for b, c in itertools.pairwise(bands))
+    assert all(r0 % 32 == 0 and a == max(0, r0 - 5) and b == min(1000, r1 + 5)
+               for r0, r1, a, b in bands)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_upsample_rows_match_opencvs_resize(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    sr, sc = (int(v) for v in rng.integers(2, 40, 2))
+    rows, cols = int(sr * rng.uniform(2, 9)), int(sc * rng.uniform(2, 9))
+    s = rng.random((sr, sc)).astype(np.float32)
+    full = cv2.resize(s, (cols, rows), interpolation=cv2.INTER_LINEAR)
+    r0 = int(rng.integers(0, rows - 1))
+    r1 = int(rng.integers(r0 + 1, rows + 1))
+    np.testing.assert_allclose(_tiled.upsample_rows(s, (rows, cols), r0, r1), full[r0:r1],
+                               atol=5e-6)
