@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/train_structure_model.py [--seed 0] [--n-per-class 800] [--n-jobs 2]
 
-Writes semscan/classify/models/structure.json.gz (the model, package data) and
+Writes semscan/classify/models/structure.smodel (the model, package data) and
 models/structure.card.json (the model card). Deterministic for a given seed.
 """
 
@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--max-canvas", type=float, default=1.0,
                     help="cut each field from a canvas 1 to this many times its side, "
                          "segmented whole (1: field-size images, as the shipped model)")
-    ap.add_argument("--out", type=Path, default=ROOT / "semscan/classify/models/structure.json.gz")
+    ap.add_argument("--out", type=Path, default=ROOT / "semscan/classify/models/structure.smodel")
     ap.add_argument("--card", type=Path, default=ROOT / "models/structure.card.json")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO)

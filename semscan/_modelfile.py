@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from semscan.errors import ModelError
+from semscan.errors import MODEL_CORRUPT, ModelError
 
 __all__ = [
     "CORRUPT",
@@ -75,7 +75,7 @@ MAX_JSON_DEPTH = 64
 #: MAX_TREES trees. Counted before parsing: a file of tiny lists is the costliest to parse
 #: (64 MiB of them would take 1.3 GB).
 MAX_JSON_CONTAINERS = 2_200_000
-CORRUPT = "the model file is corrupt or was not written by semscan"
+CORRUPT = MODEL_CORRUPT
 _CHUNK = 1 << 20
 _MISSING = object()
 

@@ -277,8 +277,9 @@ class ClassifyConfig:
     enabled : bool
         Classify each image.
     model_path : str or None
-        Model file (``.json`` / ``.json.gz``); None uses the model shipped with semscan
-        (``semscan/classify/models/structure.json.gz``; its card is ``models/``).
+        Model file (``.smodel``, or JSON ``.json`` / ``.json.gz``); None uses the model
+        shipped with semscan (``semscan/classify/models/structure.smodel``; its card is
+        ``models/``).
     confidence_threshold : float or None
         Below this probability the class is ``'uncertain'``. None uses the model's own
         threshold, chosen when it was trained (for the shipped model: the lowest at which

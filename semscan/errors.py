@@ -54,6 +54,10 @@ class ModelError(SemscanError, ValueError):
     """A model file is missing, unsafe, or was trained with other features or versions."""
 
 
+#: The end of every message about a damaged or foreign model file (both file formats).
+MODEL_CORRUPT = "the model file is corrupt or was not written by semscan"
+
+
 class PluginError(SemscanError, OSError):
     """A file or folder the napari plugin cannot open or save."""
 

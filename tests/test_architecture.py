@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "semscan._files": 1,
     "semscan._options": 1,
     "semscan._modelfile": 1,
+    "semscan._modelbin": 1,
     "semscan.calibration": 1,
     "semscan.config": 2,
     "semscan._forest": 2,

@@ -1,8 +1,8 @@
 """Model files under attack: the tree-ensemble format and the safe reader (issue 19).
 
-The crafted-model corpus (tests/_crafted_models.py) is made from a real, small pixel
-classifier; tests/segment/test_classifier.py and tests/classify/test_model.py run it
-through both model loaders and the CLI.
+The crafted-model corpora (JSON: tests/_crafted_models.py; binary: tests/_crafted_binary.py)
+are made from a real, small pixel classifier; tests/segment/test_classifier.py and
+tests/classify/test_model_file.py run them through both model loaders, tests/cli the CLI.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ import numpy as np
 import pytest
 
 from semscan._forest import (
+    ARRAYS,
     FORMAT,
     MAX_DEPTH,
     MAX_NODES,
     MAX_TREES,
     TreeEnsemble,
     read_json,
+    read_model,
     write_json,
+    write_model,
 )
 from semscan._modelfile import MAX_JSON_BYTES, MAX_JSON_CONTAINERS, json_depth, read_model_file
 from semscan.errors import ModelError
@@ -229,3 +232,48 @@ def test_stacked_numpy_path_equals_tree_by_tree(monkeypatch):
     monkeypatch.setattr(forest_module, "_PAIRS_PER_CHUNK", 7 * len(forest.trees))
     assert np.array_equal(forest._predict_proba_numpy(X), ref)  # in chunks of 7 rows
     assert forest._predict_proba_numpy(X[:0]).shape == (0, len(forest.classes))
+
+
+# ------------------------------------------------------------------ the binary format
+def _load_any(path: Path) -> TreeEnsemble:
+    payload, arrays, _ = read_model(path)
+    if not isinstance(payload, dict):
+        raise ModelError(f"model file {path}: not an object")
+    return TreeEnsemble.from_dict(payload.get("forest"), source=f"model file {path}",
+                                  arrays=arrays)
+
+
+def test_both_formats_hold_the_same_forest(tmp_path, forest_payload):
+    """write_model picks the format by name; either file gives the same nodes and
+    probabilities, equal to a fresh forest's after the JSON rounding."""
+    rf, payload = forest_payload
+    fresh = TreeEnsemble.from_sklearn(rf)
+    for name in ("f.smodel", "f.json", "f.json.gz", "f.other"):
+        write_model(tmp_path / name, {"format": "test-wrapper"}, fresh)
+    assert (tmp_path / "f.smodel").read_bytes()[:16] == b"\x89semscan-model\r\n"
+    assert (tmp_path / "f.other").read_bytes() == (tmp_path / "f.smodel").read_bytes()
+    rounded = TreeEnsemble.from_dict(payload["forest"])
+    X = np.random.default_rng(1).normal(size=(2000, 4))
+    expected = rounded.predict_proba(X)
+    for name in ("f.smodel", "f.json", "f.json.gz"):
+        forest = _load_any(tmp_path / name)
+        assert forest.to_dict() == payload["forest"]
+        assert np.array_equal(forest.predict_proba(X), expected)
+        assert np.array_equal(forest.predict_proba(X.astype(np.float32)),
+                              rounded.predict_proba(X.astype(np.float32)))
+    meta, arrays = fresh.to_parts()
+    assert meta == {k: v for k, v in payload["forest"].items() if k != "trees"}
+    assert sorted(arrays) == [f"forest.{k}" for k in sorted(ARRAYS)]
+    assert arrays["forest.tree_nodes"].tolist() == [len(t.left) for t in fresh.trees]
+    loaded = _load_any(tmp_path / "f.smodel")
+    assert not loaded.trees[0].left.flags.writeable  # views of the file's bytes, read-only
+
+
+def test_binary_forest_checks_every_node(tmp_path, forest_payload):
+    """The JSON corpus's node damage, written as binary arrays, gives the same messages."""
+    from tests._crafted_binary import crafted_binary_models
+
+    _, payload = forest_payload
+    cases = crafted_binary_models(payload, tmp_path)
+    assert _load_any(tmp_path / "valid.smodel").to_dict() == payload["forest"]
+    assert refusals(_load_any, cases) == []

@@ -1,12 +1,15 @@
 """The structure classifier's model file: format, validation, loading (METHODS.md 8).
 
 The model is an extremely randomised tree ensemble over
-:data:`~semscan.classify.features.FEATURE_NAMES`, stored as plain JSON through
-:class:`semscan._forest.TreeEnsemble`: loading never unpickles and needs no scikit-learn.
+:data:`~semscan.classify.features.FEATURE_NAMES`, stored through
+:class:`semscan._forest.TreeEnsemble` in semscan's binary model format (``.smodel``: a JSON
+header and raw arrays, :mod:`semscan._modelbin`) or as JSON (``.json``, ``.json.gz``, still
+read and written): loading never unpickles and needs no
+scikit-learn, and both formats are validated the same way.
 
 Where the shipped model lives
 -----------------------------
-The model file is package data, ``semscan/classify/models/structure.json.gz``, so that
+The model file is package data, ``semscan/classify/models/structure.smodel``, so that
 it loads from an editable install and from a wheel alike (:func:`default_model_path`).
 Its model card (training recipe, feature order, versions, sha256 of the model file,
 held-out accuracy and confusion matrix) is ``models/structure.card.json`` in the
@@ -14,7 +17,8 @@ repository, beside ``models/README.md``.
 
 Model file format (``"format": "semscan-structure-model/1"``)
 --------------------------------------------------------------
-``feature_names`` (the order the forest expects), ``feature_medians`` (training medians,
+The JSON payload (of a binary file: its header's ``"model"``, the forest's arrays apart)
+holds ``feature_names`` (the order the forest expects), ``feature_medians`` (training medians,
 used by the explanations), ``classes``, ``forest`` (a tree-ensemble dict), ``training``
 (recipe, seeds, versions). A file with another format version or other feature names is
 refused with :class:`~semscan.errors.ModelError`.
@@ -36,9 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from semscan._forest import MAX_CLASSES, TreeEnsemble
+from semscan._forest import MAX_CLASSES, TreeEnsemble, read_model, write_model
 from semscan._forest import MAX_FEATURES as _MAX_FOREST_FEATURES
-from semscan._modelfile import corrupt, field, number_field, read_model_file, str_list_field
+from semscan._modelfile import corrupt, field, number_field, str_list_field
 from semscan.classify.features import FEATURE_NAMES
 from semscan.errors import ModelError
 
@@ -52,7 +56,7 @@ __all__ = [
 ]
 
 MODEL_FORMAT = "semscan-structure-model/1"
-_MODEL_NAME = "structure.json.gz"
+_MODEL_NAME = "structure.smodel"
 DEFAULT_CONFIDENCE_THRESHOLD = 0.6
 
 
@@ -101,6 +105,9 @@ class StructureModel:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON payload of a model file."""
+        return {**self._fields(), "forest": self.forest.to_dict()}
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "format": MODEL_FORMAT,
             "feature_names": list(self.feature_names),
@@ -108,12 +115,17 @@ class StructureModel:
             "classes": list(self.classes),
             "confidence_threshold": self.confidence_threshold,
             "training": self.training,
-            "forest": self.forest.to_dict(),
         }
+
+    def save(self, path: str | Path, *, compress: bool = False) -> None:
+        """Write the model: binary (``.smodel``, optionally zlib-``compress``-ed), or JSON
+        when the name ends in ``.json`` / ``.json.gz`` (see :func:`semscan._forest.write_model`)."""
+        write_model(path, self._fields(), self.forest, compress=compress)
 
     @classmethod
     def from_dict(
-        cls, data: Mapping[str, Any], *, path: str = "", sha256: str = ""
+        cls, data: Mapping[str, Any], *, path: str = "", sha256: str = "",
+        arrays: dict[str, np.ndarray] | None = None,
     ) -> StructureModel:
         """Validate a model payload: format version, feature names, classes, every field.
 
@@ -158,7 +170,8 @@ class StructureModel:
                                  default=DEFAULT_CONFIDENCE_THRESHOLD)
         training = field(data, "training", where, dict, default={})
         _check_training(training, where)
-        forest = TreeEnsemble.from_dict(field(data, "forest", where, dict), source=where)
+        forest = TreeEnsemble.from_dict(field(data, "forest", where, dict), source=where,
+                                        arrays=arrays)
         if tuple(forest.classes.tolist()) != classes or forest.n_features != len(names):
             raise corrupt(where, f"the forest's classes {forest.classes.tolist()} and "
                                  f"{forest.n_features} features disagree with the file's "
@@ -185,7 +198,7 @@ def _check_training(training: Mapping[str, Any], where: str) -> None:
 
 
 def load_model(path: str | Path | None = None) -> StructureModel:
-    """Load a structure classifier from a JSON (``.json`` / ``.json.gz``) model file.
+    """Load a structure classifier from a model file (binary ``.smodel`` or JSON).
 
     Parameters
     ----------
@@ -199,7 +212,8 @@ def load_model(path: str | Path | None = None) -> StructureModel:
     Raises
     ------
     ModelError
-        If the file is missing, not JSON, of another format version, or trained with
+        If the file is missing, damaged (any check of :func:`semscan._forest.read_model`
+        and :meth:`StructureModel.from_dict`), of another format version, or trained with
         other features.
 
     Examples
@@ -216,8 +230,8 @@ def load_model(path: str | Path | None = None) -> StructureModel:
             else ""
         )
         raise ModelError(f"model file {p} does not exist{hint}")
-    payload, digest = read_model_file(p)
-    return StructureModel.from_dict(payload, path=str(p), sha256=digest)
+    payload, arrays, digest = read_model(p)
+    return StructureModel.from_dict(payload, path=str(p), sha256=digest, arrays=arrays)
 
 
 _DEFAULT: dict[str, StructureModel] = {}

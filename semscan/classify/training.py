@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 import semscan
-from semscan._forest import TreeEnsemble, require_sklearn, write_json
+from semscan._forest import TreeEnsemble, require_sklearn
 from semscan.calibration import UNCALIBRATED
 from semscan.classify.classes import CLASSES
 from semscan.classify.features import (
@@ -304,7 +304,8 @@ def train_structure_model(
     Parameters
     ----------
     out_path : str or Path
-        Model file to write (``.json`` or ``.json.gz``).
+        Model file to write: ``.smodel`` (semscan's binary model format, the shipped
+        one's), or ``.json`` / ``.json.gz``.
     seed : int
         Training seed; the held-out set uses ``seed + 1``, so its images are different.
     n_per_class, n_test_per_class : int
@@ -342,7 +343,7 @@ def train_structure_model(
             f"{n_per_class}, {n_test_per_class}, {n_estimators}"
         )
     out_path = Path(out_path)
-    name = out_path.name.removesuffix(".gz").removesuffix(".json")
+    name = out_path.name.removesuffix(".gz").removesuffix(".json").removesuffix(".smodel")
     card_path = Path(card_path) if card_path else out_path.with_name(f"{name}.card.json")
     t0 = time.perf_counter()
     X, y = build_dataset(seed=seed, n_per_class=n_per_class, shape=shape,
@@ -387,7 +388,7 @@ def train_structure_model(
     model = StructureModel(forest, FEATURE_NAMES, np.median(X, axis=0), classes, training,
                            threshold)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(out_path, model.to_dict())
+    model.save(out_path)
     digest = hashlib.sha256(out_path.read_bytes()).hexdigest()
 
     pred = np.asarray(load_model(out_path).forest.predict(X_test)).astype(str)

@@ -22,9 +22,9 @@ def train_pixels(
             "(strokes painted in napari, Fiji or any editor)."
         ),
     ],
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="Model file (.json).")] = Path(
-        "pixel-classifier.json"
-    ),
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", help="Model file (.smodel; .json or .json.gz for JSON).")
+    ] = Path("pixel-classifier.smodel"),
     pixel_size_um: Annotated[
         float | None, typer.Option("--pixel-size-um", help="Override the pixel size (µm).")
     ] = None,
@@ -85,8 +85,8 @@ def _label_scale(lab: Any) -> float:
 
 def train_classifier(
     out_path: Annotated[
-        Path, typer.Option("--out", "-o", help="Model file (.json or .json.gz).")
-    ] = Path("structure.json.gz"),
+        Path, typer.Option("--out", "-o", help="Model file (.smodel; .json or .json.gz for JSON).")
+    ] = Path("structure.smodel"),
     card: Annotated[
         Path | None, typer.Option("--card", help="Model card (JSON); default: beside the model.")
     ] = None,

@@ -6,7 +6,6 @@ image, so that a model file is read and checked before the first image is analys
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,16 +17,26 @@ from semscan.segment import PixelClassifier, load_pixel_classifier
 __all__ = ["Models", "load_models"]
 
 _CACHE_SIZE = 8
-_STRUCTURE_CACHE: dict[tuple[str, str], StructureModel] = {}
-"""Validated structure models by (resolved path, SHA-256 of the file's bytes)."""
+_STRUCTURE_CACHE: dict[tuple[object, ...], StructureModel] = {}
+"""Validated structure models by the file's identity (:func:`_file_key`)."""
+
+
+def _file_key(p: Path) -> tuple[object, ...]:
+    """What identifies a file's content without reading it: its resolved path, device and
+    inode, size, and modification and change times in ns. Rewriting a file changes its
+    change time (which no user call can set back), so a rewritten model is loaded again."""
+    st = p.stat()
+    return (str(p.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+            st.st_ctime_ns)
 
 
 def cached_structure_model(path: str | Path | None) -> StructureModel:
     """:func:`~semscan.classify.model.load_model` once per file content.
 
-    The key is the resolved path and the SHA-256 of the bytes read now, so a file that is
-    rewritten is loaded again; the models are frozen and shared read-only. A missing file
-    raises the loader's :class:`~semscan.errors.ModelError`.
+    The key is the file's identity (:func:`_file_key`: path, inode, size, modification and
+    change times), so a file that is rewritten is loaded (and validated) again; the
+    models are frozen and shared read-only. A missing file raises the loader's
+    :class:`~semscan.errors.ModelError`.
 
     Examples
     --------
@@ -36,10 +45,9 @@ def cached_structure_model(path: str | Path | None) -> StructureModel:
     """
     p = Path(path) if path is not None else default_model_path()
     try:
-        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        key = _file_key(p)
     except OSError:
         return load_model(path)  # the loader says what is wrong with the file
-    key = (str(p.resolve()), digest)
     model = _STRUCTURE_CACHE.get(key)
     if model is None:
         model = load_model(path)

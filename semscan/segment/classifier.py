@@ -7,7 +7,8 @@ for speed: at each scale sigma (geometric from ``sigma_min_px`` to ``sigma_max_p
 per octave) the Gaussian-smoothed grey, its gradient magnitude, and the two eigenvalues of
 its Hessian (scale-normalised by sigma and sigma²).
 
-The model file is JSON (optionally ``.json.gz``) holding the forest as arrays
+The model file is semscan's binary model format (``.smodel``, :mod:`semscan._modelbin`) or
+JSON (``.json``, ``.json.gz``), holding the forest as arrays
 (:class:`semscan._forest.TreeEnsemble`), the feature parameters (sigmas in px and the
 pixel size it was trained at), the classes, the semscan version and the sha256 of the
 training labels. Nothing is unpickled on load, and a file whose format or feature
@@ -25,7 +26,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from semscan._forest import TreeEnsemble, read_json, require_sklearn, write_json
+from semscan._forest import TreeEnsemble, read_model, require_sklearn, write_model
 from semscan._modelfile import CORRUPT, field, int_field, number_field
 from semscan._ndimage import blur
 from semscan.calibration import UNCALIBRATED, Calibration
@@ -310,6 +311,9 @@ class PixelClassifier:
     # ------------------------------------------------------------------ file form
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (see the module docstring)."""
+        return {**self._fields(), "forest": self.ensemble.to_dict()}
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "semscan_version": self.semscan_version,
@@ -322,11 +326,11 @@ class PixelClassifier:
             "classes": list(self.classes),
             "labels_sha256": self.labels_sha256,
             "n_training_pixels": self.n_training_pixels,
-            "forest": self.ensemble.to_dict(),
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, source: str = "model") -> PixelClassifier:
+    def from_dict(cls, data: dict[str, Any], *, source: str = "model",
+                  arrays: dict[str, np.ndarray] | None = None) -> PixelClassifier:
         """Rebuild from :meth:`to_dict` output, refusing other formats or features.
 
         Raises
@@ -380,7 +384,8 @@ class PixelClassifier:
             classes
         ):
             raise ModelError(f"{source}: classes must be two or more of 1, 2, 3; got {classes}")
-        ensemble = TreeEnsemble.from_dict(field(data, "forest", source, dict), source=source)
+        ensemble = TreeEnsemble.from_dict(field(data, "forest", source, dict), source=source,
+                                          arrays=arrays)
         if ensemble.n_features != n_features:
             raise ModelError(
                 f"{source}: the forest expects {ensemble.n_features} features but the feature "
@@ -400,8 +405,9 @@ class PixelClassifier:
         )
 
     def save(self, path: str | Path) -> None:
-        """Write the model as JSON (gzip-compressed when the name ends in ``.gz``)."""
-        write_json(path, self.to_dict())
+        """Write the model: binary (``.smodel``), or JSON when the name ends in ``.json``
+        (gzip-compressed: ``.json.gz``)."""
+        write_model(path, self._fields(), self.ensemble)
 
     @classmethod
     def load(cls, path: str | Path) -> PixelClassifier:
@@ -410,9 +416,10 @@ class PixelClassifier:
         Raises
         ------
         ModelError
-            If the file is missing, not JSON, or not a matching pixel-classifier model.
+            If the file is missing, damaged, or not a matching pixel-classifier model.
         """
-        return cls.from_dict(read_json(path), source=f"model file {path}")
+        payload, arrays, _ = read_model(path)
+        return cls.from_dict(payload, source=f"model file {path}", arrays=arrays)
 
 
 def load_pixel_classifier(path: str | Path) -> PixelClassifier:

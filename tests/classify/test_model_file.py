@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from semscan._forest import read_json, write_json
+from semscan._forest import write_json
 from semscan.calibration import UNCALIBRATED
 from semscan.classify.classes import CLASSES
 from semscan.classify.features import FEATURE_NAMES, structure_features
@@ -19,7 +19,20 @@ from semscan.classify.model import (
     load_model,
 )
 from semscan.errors import ModelError
-from tests._crafted_models import assert_refused, assert_refused_in_a_fresh_process, reference_proba
+from tests._crafted_binary import crafted_binary_models, stored_forest
+from tests._crafted_models import (
+    assert_refused,
+    assert_refused_in_a_fresh_process,
+    load_in_subprocess,
+    reference_proba,
+    refusals,
+)
+
+
+def _shipped_payload() -> dict:
+    """The JSON payload of the shipped model (as ``semscan train-classifier --out x.json``
+    would write it)."""
+    return load_model().to_dict()
 
 
 def test_shipped_model_matches_this_semscan(model) -> None:
@@ -39,7 +52,7 @@ def test_shipped_model_has_a_matching_card(model) -> None:
 
 
 def test_incompatible_models_are_refused(tmp_path: Path) -> None:
-    data = read_json(default_model_path())
+    data = _shipped_payload()
     wrong_version = {**data, "format": "semscan-structure-model/0"}
     write_json(tmp_path / "v0.json", wrong_version)
     with pytest.raises(ModelError, match="expected 'semscan-structure-model/1'"):
@@ -65,7 +78,7 @@ def test_model_threshold_is_the_default(tmp_path: Path, model) -> None:
     f = structure_features(~solid, solid, calibration=UNCALIBRATED)
     c = classify_structure(f, model=model)
     assert c.is_uncertain == (c.confidence < model.confidence_threshold)
-    data = read_json(default_model_path())
+    data = _shipped_payload()
     assert data["confidence_threshold"] == model.confidence_threshold
     strict = {**data, "confidence_threshold": 1.0}
     write_json(tmp_path / "strict.json", strict)
@@ -82,7 +95,7 @@ def test_model_threshold_is_the_default(tmp_path: Path, model) -> None:
 @pytest.fixture(scope="module")
 def small_payload():
     """The shipped model cut to its first three trees: real, valid and small."""
-    data = read_json(default_model_path())
+    data = _shipped_payload()
     data["forest"]["trees"] = data["forest"]["trees"][:3]
     return data
 
@@ -134,9 +147,53 @@ def test_shipped_model_predicts_as_its_stored_trees_say(model):
     """The validated shipped model gives exactly what walking its stored lists gives."""
     rng = np.random.default_rng(0)
     X = model.feature_medians * rng.lognormal(0.0, 0.5, size=(40, len(FEATURE_NAMES)))
-    expected = reference_proba(read_json(default_model_path())["forest"], X)
+    expected = reference_proba(stored_forest(default_model_path()), X)
     assert np.array_equal(model.predict_proba(X), expected)
     assert np.array_equal(model.forest.predict_proba(X.astype(np.float32).repeat(26, axis=0)),
-                          reference_proba(read_json(default_model_path())["forest"],
+                          reference_proba(stored_forest(default_model_path()),
                                           X.astype(np.float32))
                           .repeat(26, axis=0))
+
+
+# ------------------------------------------------------------------ the binary format
+def test_shipped_model_is_binary_and_loads_as_its_json(tmp_path, model):
+    """The shipped .smodel and its JSON form are the same model: the same payload and
+    bit-for-bit the same probabilities on 6000 inputs (half near the training medians,
+    half spread over every split's threshold), through both prediction paths."""
+    assert default_model_path().suffix == ".smodel"
+    model.save(tmp_path / "m.json.gz")
+    as_json = load_model(tmp_path / "m.json.gz")
+    assert as_json.to_dict() == model.to_dict()
+    rng = np.random.default_rng(1)
+    X = model.feature_medians * rng.lognormal(0.0, 0.5, size=(3000, len(FEATURE_NAMES)))
+    thresholds = np.concatenate([t.threshold[t.left >= 0] for t in model.forest.trees])
+    spread = rng.choice(thresholds, size=(3000, len(FEATURE_NAMES)))
+    X = np.vstack([X, spread])
+    for dtype in (np.float64, np.float32):  # numpy path, compiled path (>= 1024 float32)
+        a = model.forest.predict_proba(X.astype(dtype))
+        assert np.array_equal(a, as_json.forest.predict_proba(X.astype(dtype)))
+    assert len(np.unique(a.argmax(axis=1))) >= 3  # the inputs reach several classes
+    model.save(tmp_path / "again.smodel")  # the same bytes every time
+    assert (tmp_path / "again.smodel").read_bytes() == default_model_path().read_bytes()
+    model.save(tmp_path / "z.smodel", compress=True)
+    z = load_model(tmp_path / "z.smodel")
+    assert z.to_dict() == model.to_dict()
+    assert (tmp_path / "z.smodel").stat().st_size < default_model_path().stat().st_size / 3
+
+
+def test_crafted_binary_structure_models_are_refused(tmp_path, small_payload):
+    cases = crafted_binary_models(small_payload, tmp_path)
+    assert len(cases) >= 45
+    assert load_model(tmp_path / "valid.smodel").to_dict() == json.loads(
+        json.dumps(small_payload))
+    assert refusals(load_model, cases) == []
+
+
+def test_crafted_binary_structure_models_fail_fast_in_a_fresh_process(tmp_path, small_payload):
+    crafted_binary_models(small_payload, tmp_path)
+    (tmp_path / "valid.smodel").unlink()
+    results, rss_mb = load_in_subprocess("semscan.classify.model", "load_model", tmp_path,
+                                         timeout=60)
+    assert len(results) >= 45
+    assert {r["outcome"] for r in results.values()} == {"ModelError"}, results
+    assert rss_mb < 1000

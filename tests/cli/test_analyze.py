@@ -176,10 +176,9 @@ def _pixel_payload():
 
 def _structure_payload():
     """The shipped model cut to its first three trees: real, valid and small."""
-    from semscan._forest import read_json
-    from semscan.classify.model import default_model_path
+    from semscan.classify.model import load_model
 
-    data = read_json(default_model_path())
+    data = load_model().to_dict()
     data["forest"]["trees"] = data["forest"]["trees"][:3]
     return data
 
@@ -216,6 +215,24 @@ def test_analyze_refuses_crafted_model_files(tmp_path, sem_folder, payload, flag
                                   str(cases["sibling_cycle"].path)])
         assert res.exit_code == 1 and isinstance(res.exception, SystemExit)
         assert "is not after its parent" in " ".join(res.stderr.split())
+
+
+def test_analyze_refuses_crafted_binary_model_files(tmp_path, sem_folder):
+    """The same for binary model files (.smodel, the format semscan writes)."""
+    from tests._crafted_binary import crafted_binary_models
+
+    cases = {c.name: c for c in crafted_binary_models(_structure_payload(), tmp_path / "bin")}
+    for name in ("bin_self_cycle", "bin_bad_sha256", "bin_dtype_object", "bin_shape_2_40",
+                 "bin_zlib_bomb", "bin_truncated_arrays", "bin_threshold_nan"):
+        out = tmp_path / f"out-{name}"
+        res = runner.invoke(app, ["analyze", str(sem_folder / "img0.tif"), "--out", str(out),
+                                  "-j", "1", "--no-local-thickness", "--model",
+                                  str(cases[name].path)])
+        assert res.exit_code == 2, (name, res.stdout, res.stderr)
+        text = " ".join(res.stderr.split())
+        assert "error" in text and cases[name].path.name in text, (name, text)
+        assert "Traceback" not in res.stdout + res.stderr, name
+        assert not (out / "results.csv").exists()
 
 
 def test_whiskers_flag_writes_whiskers_csv_columns_and_labels(tmp_path):

@@ -10,6 +10,7 @@ import pytest
 
 from semscan.classify.model import StructureModel
 from semscan.config import AnalysisConfig
+from semscan.errors import ModelError
 from semscan.pipeline import Models, analyze_path, load_models
 
 DATA = Path(__file__).parents[2] / "data"
@@ -70,8 +71,10 @@ def test_structure_model_cached_per_path_and_content(tmp_path):
     assert cached_structure_model(copy) is first  # same bytes: not loaded again
     assert cached_structure_model(None) is not first  # another path, its own entry
     assert cached_structure_model(None).sha256 == first.sha256
-    data = copy.read_bytes()
-    copy.write_bytes(data + b"\n" if not copy.name.endswith(".gz") else data)
-    if not copy.name.endswith(".gz"):
-        again = cached_structure_model(copy)  # rewritten file: loaded and checked again
-        assert again is not first and again.sha256 != first.sha256
+    copy.write_bytes(copy.read_bytes())  # rewritten (its change time moves): checked again
+    again = cached_structure_model(copy)
+    assert again is not first and again.sha256 == first.sha256
+    assert cached_structure_model(copy) is again
+    copy.write_bytes(b"\0" * copy.stat().st_size)  # same size, damaged: refused, not cached
+    with pytest.raises(ModelError, match=r"not a semscan binary model|not valid JSON"):
+        cached_structure_model(copy)

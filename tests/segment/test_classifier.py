@@ -1,4 +1,4 @@
-"""The trainable pixel classifier and its JSON model file (semscan/segment/classifier.py)."""
+"""The trainable pixel classifier and its model file (semscan/segment/classifier.py)."""
 
 import json
 
@@ -11,7 +11,14 @@ from semscan.errors import ModelError, SegmentationError
 from semscan.micrograph import Micrograph
 from semscan.phantoms.render import render_sem
 from semscan.segment import PixelClassifier, load_pixel_classifier, segment_micrograph
-from tests._crafted_models import assert_refused, assert_refused_in_a_fresh_process, reference_proba
+from tests._crafted_binary import crafted_binary_models, stored_forest
+from tests._crafted_models import (
+    assert_refused,
+    assert_refused_in_a_fresh_process,
+    load_in_subprocess,
+    reference_proba,
+    refusals,
+)
 from tests._synthetic import random_discs
 
 
@@ -60,7 +67,7 @@ def test_learns_from_strokes_and_generalises(trained, second):
     assert clf.pixel_size_um == 0.01 and len(clf.labels_sha256) == 64
 
 
-@pytest.mark.parametrize("name", ["model.json", "model.json.gz"])
+@pytest.mark.parametrize("name", ["model.smodel", "model.json", "model.json.gz"])
 def test_save_load_round_trip(tmp_path, trained, second, name):
     clf, _, _ = trained
     _, img = second
@@ -201,6 +208,18 @@ def test_crafted_pixel_classifiers_fail_fast_in_a_fresh_process(tmp_path, small_
                                       "semscan.segment.classifier", "load_pixel_classifier")
 
 
+def test_crafted_binary_pixel_classifiers_are_refused(tmp_path, small_payload):
+    cases = crafted_binary_models(small_payload, tmp_path)
+    assert len(cases) >= 45
+    loaded = load_pixel_classifier(tmp_path / "valid.smodel")
+    assert loaded.to_dict() == json.loads(json.dumps(small_payload))
+    assert refusals(load_pixel_classifier, cases) == []
+    (tmp_path / "valid.smodel").unlink()
+    results, _ = load_in_subprocess("semscan.segment.classifier", "load_pixel_classifier",
+                                    tmp_path, timeout=60)
+    assert {r["outcome"] for r in results.values()} == {"ModelError"}, results
+
+
 @pytest.mark.parametrize(
     ("change", "match"),
     [
@@ -249,7 +268,7 @@ def test_train_pixels_models_predict_as_the_stored_trees_say(tmp_path):
     labels[::8][pore[::8]] = 1
     labels[::8][~pore[::8]] = 2
     cv2.imwrite(str(tmp_path / "labels.png"), labels)
-    model = tmp_path / "px.json.gz"
+    model = tmp_path / "px.smodel"  # the binary format, as train-pixels writes by default
     res = CliRunner().invoke(app, ["train-pixels", str(img), str(tmp_path / "labels.png"),
                                    "--out", str(model), "--trees", "4", "--sigma-max-px", "4"])
     assert res.exit_code == 0, res.stderr
@@ -257,14 +276,8 @@ def test_train_pixels_models_predict_as_the_stored_trees_say(tmp_path):
     grey = sem_image(disc_pores((48, 48), seed=5), seed=5)
     X = pixel_features(grey, sigmas_px=clf.sigmas_px).reshape(-1, 12)
     assert X.dtype == np.float32 and len(X) >= 1024  # the compiled path
-    expected = reference_proba(json.loads(gzip_text(model))["forest"], X)
+    expected = reference_proba(stored_forest(model), X)
     assert np.array_equal(clf.ensemble.predict_proba(X), expected)
     assert np.array_equal(clf.ensemble.predict_proba(X[:100]), expected[:100])  # numpy path
     proba = clf.predict_proba(grey)
     assert np.array_equal(proba, expected.astype(np.float32).reshape(48, 48, 2))
-
-
-def gzip_text(path):
-    import gzip
-
-    return gzip.decompress(path.read_bytes()).decode()

@@ -138,3 +138,28 @@ def test_section_segmentation_counts_the_dim_part_of_the_bright_phase():
     # Otsu loses the dim bright pixels (grey 0.45 up to its level); the matrix rule keeps them
     assert plain.pore_fraction < truth - 0.03
     assert section.pore_fraction == pytest.approx(truth, abs=0.02)
+
+
+def test_find_peaks_is_scipys():
+    """The histogram peak search gives scipy.signal.find_peaks's peaks exactly: random
+    signals with plateaus (integer levels), smooth ones, flat and tiny ones, any prominence."""
+    from scipy.signal import find_peaks as scipy_find_peaks
+
+    from semscan.segment.threshold import find_peaks
+
+    rng = np.random.default_rng(0)
+    signals = [np.zeros(0), np.zeros(1), np.ones(5), np.array([0.0, 1.0, 0.0]),
+               np.array([0, 1, 1, 0, 2, 2, 2, 1, 3, 0.0])]
+    for _ in range(300):
+        n = int(rng.integers(3, 300))
+        levels = rng.integers(0, int(rng.integers(2, 12)), n).astype(float)  # plateaus
+        smooth = np.convolve(rng.random(n + 20), np.ones(9) / 9, "valid")[:n]
+        signals += [levels, smooth, np.pad(smooth, 1)]
+    checked = 0
+    for x in signals:
+        for frac in (0.0, 0.05, 0.3, 1.0):
+            prominence = frac * (x.max() if x.size else 0)
+            expected = scipy_find_peaks(x, prominence=prominence)[0]
+            assert np.array_equal(find_peaks(x, prominence=prominence), expected), (x, frac)
+            checked += expected.size
+    assert checked > 1000  # the signals have peaks to find
