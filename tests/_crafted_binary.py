@@ -304,7 +304,10 @@ def stored_forest(path: Path) -> dict[str, Any]:
     head = json.loads(raw[len(MAGIC) + 4: len(MAGIC) + 4 + n])
     start = len(MAGIC) + 4 + n
     body = raw[start + -start % 64:]
-    assert head["payload"]["compression"] == "none"
+    if head["payload"]["compression"] == "zlib":  # one zlib stream (the shipped model)
+        body = zlib.decompress(body)
+    else:
+        assert head["payload"]["compression"] == "none"
     assert hashlib.sha256(body).hexdigest() == head["payload"]["sha256"]
     arr = {s["name"].removeprefix("forest."): np.frombuffer(
         body, s["dtype"], int(np.prod(s["shape"])), s["offset"]).reshape(s["shape"])
