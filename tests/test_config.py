@@ -264,7 +264,7 @@ def _feeds():
         ("segment", SegmentConfig, segment_micrograph, set(),
          {"classifier", "region_excluded", "section"}, {}),
         ("cross_section", CrossSectionConfig, analyze_cross_section, {"view"},
-         {"calibration", "excluded", "film", "n_lines", "seed", "layer_depths_um"}, {}),
+         {"calibration", "excluded", "film", "n_lines", "seed", "layer_depths_um", "cache"}, {}),
         ("measure", MeasureConfig, intercept_method,
          {"mil_step_deg", "local_thickness", "dense_chords"},
          {"calibration", "region", "phase", "sampling"}, {}),
