@@ -392,21 +392,24 @@ def _search(c: dict[str, np.ndarray], f: _Film, mode: LayersOption, m_px: float,
     min_len = max(2, math.ceil(m_px))
     yy = f.ys[:, None]
 
+    def region_of(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
+        return f.inside & (yy >= upper[None, :]) & (yy < lower[None, :])
+
+    def refined(upper: np.ndarray, lower: np.ndarray, curve: np.ndarray) -> np.ndarray:
+        """A second pass along a first one-cut curve (each block straightened on it)."""
+        again = _cuts_by_block(_blocks(c, f, width, sigma, region_of(upper, lower),
+                                       along=curve, cache=cache), f, 2, min_len)
+        if again is None:
+            return curve
+        return _robust_curve(again[0], again[1][:, 0], m_px, f.xs)
+
     def curves_in(upper: np.ndarray, lower: np.ndarray, k: int) -> list[np.ndarray] | None:
-        region = f.inside & (yy >= upper[None, :]) & (yy < lower[None, :])
-        got = _cuts_by_block(_blocks(c, f, width, sigma, region, cache=cache), f, k, min_len)
+        got = _cuts_by_block(_blocks(c, f, width, sigma, region_of(upper, lower),
+                                     cache=cache), f, k, min_len)
         if got is None:
             return None
         centres, cuts = got
-        first = [_robust_curve(centres, cuts[:, j], m_px, f.xs) for j in range(k - 1)]
-        if k != 2:
-            return first
-        # a second pass along the first curve (each block straightened on it)
-        again = _cuts_by_block(_blocks(c, f, width, sigma, region, along=first[0],
-                                            cache=cache), f, k, min_len)
-        if again is None:
-            return first
-        return [_robust_curve(again[0], again[1][:, 0], m_px, f.xs)]
+        return [_robust_curve(centres, cuts[:, j], m_px, f.xs) for j in range(k - 1)]
 
     if isinstance(mode, int):
         if mode == 1:
@@ -416,7 +419,7 @@ def _search(c: dict[str, np.ndarray], f: _Film, mode: LayersOption, m_px: float,
             notes.append(f"the film is too thin to hold {mode} layers of at least "
                          f"{m_px * scale:.3g} each; one layer measured")
             return []
-        return got
+        return [refined(f.top, f.bottom, got[0])] if mode == 2 else got
     accepted: list[np.ndarray] = []
     while len(accepted) + 1 < MAX_LAYERS:
         bounds = [f.top, *accepted, f.bottom]
@@ -437,5 +440,6 @@ def _search(c: dict[str, np.ndarray], f: _Film, mode: LayersOption, m_px: float,
                 best = (strength, k, got[0])
         if best is None:
             break
-        accepted.insert(best[1], best[2])
+        # the second pass only for the cut taken (a one-layer film pays for one pass)
+        accepted.insert(best[1], refined(bounds[best[1]], bounds[best[1] + 1], best[2]))
     return accepted
