@@ -30,6 +30,7 @@ __all__ = [
     "distance_transform",
     "erode_disc",
     "exact_distance",
+    "grow_cross",
     "open_disc",
     "remove_small",
 ]
@@ -188,6 +189,26 @@ def erode_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     if mask.all():
         return mask.copy()
     return distance_transform(mask) > radius
+
+
+def grow_cross(mask: np.ndarray) -> np.ndarray:
+    """Pixels of ``mask`` or 4-adjacent to one, nothing beyond the array.
+
+    :func:`scipy.ndimage.binary_dilation` with its default cross, by four shifts.
+
+    Examples
+    --------
+    >>> m = np.zeros((3, 4), bool)
+    >>> m[0, 0] = True
+    >>> grow_cross(m).astype(int).tolist()
+    [[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]]
+    """
+    out = mask.copy()
+    out[1:] |= mask[:-1]
+    out[:-1] |= mask[1:]
+    out[:, 1:] |= mask[:, :-1]
+    out[:, :-1] |= mask[:, 1:]
+    return out
 
 
 def open_disc(mask: np.ndarray, radius: float) -> np.ndarray:

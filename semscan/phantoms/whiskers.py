@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from semscan._morphology import grow_cross
 from semscan.errors import ConfigError
 from semscan.phantoms.geometry import boolean_discs
 from semscan.phantoms.render import RenderParams, render_sem
@@ -152,7 +153,7 @@ class WhiskerFilm:
         out = np.zeros(self.shape, bool)
         for i, j in self.pairs:
             a, b = self.labels == i + 1, self.labels == j + 1
-            out |= (a & _grow(b)) | (b & _grow(a))
+            out |= (a & grow_cross(b)) | (b & grow_cross(a))
         return out
 
     @property
@@ -270,7 +271,7 @@ def whisker_film(
             return False  # a pair both of whose rods show in the image
         for rod, m in zip(group, masks, strict=True):
             # grow by one pixel: rods that only touch count as overlapping here
-            touched = np.unique(labels[_grow(m)])
+            touched = np.unique(labels[grow_cross(m)])
             if alone and touched.size and touched.max() > 0:
                 return False
             if any(_angle_between(rods[k - 1].angle_deg, rod.angle_deg) < min_cross_deg
@@ -328,15 +329,6 @@ def whisker_film(
         discs = np.zeros(shape, bool)
     return WhiskerFilm(pore=discs & ~whisker, whisker=whisker, rods=tuple(rods), labels=labels,
                        pairs=tuple(pairs))
-
-
-def _grow(mask: np.ndarray) -> np.ndarray:
-    out = mask.copy()
-    out[1:] |= mask[:-1]
-    out[:-1] |= mask[1:]
-    out[:, 1:] |= mask[:, :-1]
-    out[:, :-1] |= mask[:, 1:]
-    return out
 
 
 def _angle_between(a_deg: float, b_deg: float) -> float:

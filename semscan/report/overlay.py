@@ -25,7 +25,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["OVERLAY_RGB", "headline", "interface_polylines", "nice_scale_length",
+from semscan.pipeline.drawn_layers import interface_paths
+
+__all__ = ["OVERLAY_RGB", "headline", "nice_scale_length",
            "render_overlay", "save_overlay"]
 
 #: The overlay's colours (RGB, 0-255); the napari layers use the same
@@ -262,26 +264,10 @@ def _draw_whiskers(draw: Any, result: Any, width: int) -> None:
                   width=width)
 
 
-def interface_polylines(result: Any) -> list[np.ndarray]:
-    """The layer interfaces of a cross-section as ``(row, col)`` polylines in the file's
-    pixels (empty for a single-layer film or a surface view)."""
-    xs = result.cross_section
-    if xs is None:
-        return []
-    out = []
-    for itf in xs.layers.interfaces:
-        ok = np.isfinite(itf.depth_px)
-        if ok.sum() < 2:
-            continue
-        r, c = xs.film.to_image(itf.positions_px[ok], itf.depth_px[ok])
-        fr, fc = result.to_file_coords(r, c)
-        out.append(np.column_stack([fr, fc]))
-    return out
-
 
 def _draw_interfaces(draw: Any, result: Any, width: int) -> None:
     """Layer interfaces: cyan over a translucent dark band, in the file's pixels."""
-    for curve in interface_polylines(result):
+    for curve in interface_paths(result):
         pts = [(float(c), float(r)) for r, c in curve]
         draw.line(pts, fill=(0, 0, 0, 140), width=width + 5)
         draw.line(pts, fill=(0, 230, 255, 240), width=width + 2)

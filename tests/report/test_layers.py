@@ -10,9 +10,9 @@ from semscan.config import AnalysisConfig
 from semscan.io.tasks import make_tasks
 from semscan.phantoms.films import render_cross_section
 from semscan.phantoms.layers import two_layer_cross_section
+from semscan.pipeline.drawn_layers import interface_paths
 from semscan.report.batch import run_batch
 from semscan.report.layers import layer_rows, shutdown_rows
-from semscan.report.overlay import interface_polylines
 from tests._synthetic import write_fei_tiff
 
 
@@ -90,7 +90,7 @@ def test_overlay_draws_the_interface_where_it_was_found(shutdown_folder):
     m = read_micrograph(folder / "sep_asmade_xs.tif")
     res = analyze_micrograph(m, config=AnalysisConfig().with_overrides(
         {"classify.enabled": False, "measure.local_thickness": False}), view="cross-section")
-    (curve,) = interface_polylines(res)
+    (curve,) = interface_paths(res)
     # the interface lies at the film's mid-plane (row 279.5 of the image), +-10 px of wave
     assert np.abs(curve[:, 0] - 279.5).max() < 10 + 0.02 * 400
     from semscan.report.overlay import render_overlay

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage as ndi
 
+from semscan._morphology import grow_cross
 from semscan.calibration import Calibration
 from semscan.errors import MeasurementError
 from semscan.measure.cross_section._memo import memoised
@@ -317,24 +318,13 @@ def _aspect_ratio(pore_int: np.ndarray, interior: np.ndarray) -> tuple[float, in
                            0.5 * np.arctan2(-2 * b, c - a))
     keep = (area >= 5) & (minor > 0) & (np.abs(orientation) >= math.radians(60.0))
     keep[0] = False
-    keep[lab[_next_to(~interior)]] = False  # touching the border (label 0 is out anyway)
+    keep[lab[grow_cross(~interior)]] = False  # touching the border (label 0 is out anyway)
     if not keep.any():
         return float("nan"), 0
     ratio = np.sqrt(major[keep]) / np.sqrt(minor[keep])
     num = np.cumsum(area[keep] * ratio)[-1]  # summed in label order, as a loop would
     den = np.cumsum(area[keep])[-1]
     return float(num / den), int(np.count_nonzero(keep))
-
-
-def _next_to(mask: np.ndarray) -> np.ndarray:
-    """Pixels of ``mask`` or 4-adjacent to one (:func:`scipy.ndimage.binary_dilation` with
-    its default cross, nothing beyond the array), by four shifts."""
-    out = mask.copy()
-    out[1:] |= mask[:-1]
-    out[:-1] |= mask[1:]
-    out[:, 1:] |= mask[:, :-1]
-    out[:, :-1] |= mask[:, 1:]
-    return out
 
 
 # --------------------------------------------------------------------------- resolution bias
