@@ -11,11 +11,21 @@ from semscan._morphology import component_areas, remove_small
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.segment.preprocess import PORE_TONES, PoreTone, _check_choice, _length_px
 
-__all__ = ["min_feature_area_px", "remove_small_features", "saturated_regions"]
+__all__ = [
+    "SECTION_SPECK_PX",
+    "clean_section_mask",
+    "min_feature_area_px",
+    "remove_small_features",
+    "saturated_regions",
+]
 
 # Default smallest kept feature: equivalent diameter 2 px, i.e. area >= pi px^2 (so
 # features of 1, 2 or 3 px are removed).
 DEFAULT_MIN_FEATURE_PX = 2.0
+# A cross-section's specimen mask: after a 3 x 3 closing of the pore phase, pores and solid
+# islands of at most this many px are removed (chosen leave-one-out over the four dealloyed
+# sections of ../shared/data/real/gt from 3, 10, 20, 40, 80 px: 20 for every fold).
+SECTION_SPECK_PX = 20
 # Saturated/blank regions: grey within this distance of 0 or 1 ...
 SATURATION_TOLERANCE = 1.0 / 255.0
 # ... connected regions covering at least this fraction of the image ...
@@ -102,6 +112,52 @@ def remove_small_features(
         return pore
     kept_solid = remove_small(solid, min_area)
     return pore | (solid & ~kept_solid)
+
+
+def clean_section_mask(
+    pore: np.ndarray, *, valid: np.ndarray, speck_px: int = SECTION_SPECK_PX
+) -> np.ndarray:
+    """Pixel-scale cleanup of a cross-section specimen's pore mask.
+
+    The pore phase is closed with a 3 x 3 square (gaps of one pixel, the scale of the
+    pixel noise, which breaks ligaments only a few px wide), then pores and solid islands of
+    at most ``speck_px`` px (8-connected) are removed. This is the cleanup of the dealloyed
+    sections' authors (ImageJ despeckle, close, particles <= 20 px both ways): on the four
+    sections of ``gt/dealloyed_fe_ni`` it raises the pore-vs-mask IoU of CO_00 (pores 2-4
+    px across) from 0.762 to 0.939 and changes the others by < 0.01.
+
+    Parameters
+    ----------
+    pore : ndarray of bool
+        Pore mask.
+    valid : ndarray of bool
+        Specimen pixels; the result is False outside them.
+    speck_px : int
+        Largest removed area in px.
+
+    Returns
+    -------
+    ndarray of bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pore = np.zeros((12, 12), bool); pore[2:10, 2:5] = True; pore[2:10, 6:10] = True
+    >>> pore[0, 11] = True                                       # a speck
+    >>> out = clean_section_mask(pore, valid=np.ones((12, 12), bool))
+    >>> bool(out[5, 5]), bool(out[0, 11])                        # gap closed, speck gone
+    (True, False)
+    """
+    valid = np.asarray(valid, bool)
+    pore = np.asarray(pore, bool) & valid
+    if not pore.any() or not (valid & ~pore).any():
+        return pore
+    kernel = np.ones((3, 3), np.uint8)
+    closed = cv2.morphologyEx(pore.view(np.uint8), cv2.MORPH_CLOSE, kernel,
+                              borderType=cv2.BORDER_REPLICATE).astype(bool) & valid
+    kept = remove_small(np.ascontiguousarray(closed), speck_px + 1)
+    solid = np.ascontiguousarray(valid & ~kept)
+    return kept | (solid & ~remove_small(solid, speck_px + 1))
 
 
 def _compact_featureless(region: np.ndarray) -> tuple[bool, float, float]:

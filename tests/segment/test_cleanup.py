@@ -5,7 +5,13 @@ import pytest
 
 from semscan.calibration import Calibration
 from semscan.errors import SegmentationError
-from semscan.segment.cleanup import min_feature_area_px, remove_small_features, saturated_regions
+from semscan.segment.cleanup import (
+    SECTION_SPECK_PX,
+    clean_section_mask,
+    min_feature_area_px,
+    remove_small_features,
+    saturated_regions,
+)
 
 CAL = Calibration(0.01, "user")
 
@@ -107,3 +113,26 @@ def test_saturated_bar_takes_its_text():
     img[92:96, 10:30] = 1.0  # ... with white text
     out = saturated_regions(img)
     assert out[88:].all() and not out[:88].any()
+
+
+def test_clean_section_mask_closes_one_px_gaps_and_removes_specks():
+    """A ligament broken by one solid pixel is joined, pores and solid islands of at most
+    SECTION_SPECK_PX px go, larger ones stay; nothing leaves the valid pixels."""
+    valid = np.ones((60, 60), bool)
+    valid[:, 55:] = False
+    pore = np.zeros((60, 60), bool)
+    pore[10:13, 2:30] = True
+    pore[10:13, 15] = False                      # a one-pixel break
+    pore[30:34, 30:35] = True                    # 20 px: a speck
+    pore[40:45, 30:35] = True                    # 25 px: kept
+    pore[48:58, 2:12] = True
+    pore[52:54, 6:8] = False                     # a 4 px solid hole: filled
+    pore[20:25, 54:58] = True                    # partly outside the valid pixels
+    out = clean_section_mask(pore, valid=valid)
+    assert out[10:13, 15].all()
+    assert not out[30:34, 30:35].any() and SECTION_SPECK_PX == 20
+    assert out[40:45, 30:35].all()
+    assert out[52:54, 6:8].all()
+    assert not out[~valid].any()
+    big = np.zeros((60, 60), bool)               # one phase only: unchanged
+    assert not clean_section_mask(big, valid=valid).any()
