@@ -14,12 +14,7 @@ from semscan._choices import DENOISE_METHODS, PORE_TONES, THRESHOLD_METHODS, Thr
 from semscan._ndimage import histogram
 from semscan.errors import SegmentationError
 from semscan.micrograph import Micrograph
-from semscan.segment.cleanup import (
-    SECTION_SPECK_PX,
-    clean_section_mask,
-    remove_small_features,
-    saturated_regions,
-)
+from semscan.segment.cleanup import remove_small_features, saturated_regions
 from semscan.segment.local_threshold import hysteresis_pores, sauvola_threshold
 from semscan.segment.preprocess import (
     DenoiseMethod,
@@ -566,10 +561,6 @@ def segment_micrograph(
     notes.extend(run_notes)
     pore = remove_small_features(pore, calibration=cal, min_feature_um=min_feature_um,
                                  valid=valid)
-    if section and used != "classifier":
-        pore = clean_section_mask(pore, valid=valid)
-        reason = (f"{reason}; section mask cleaned (pore phase closed 3 x 3 px, pores and "
-                  f"solid islands <= {SECTION_SPECK_PX} px removed)")
     solid = valid & ~pore
     excluded = ~valid
     preprocessing = pre.description
