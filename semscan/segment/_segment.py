@@ -14,7 +14,11 @@ from semscan._choices import DENOISE_METHODS, PORE_TONES, THRESHOLD_METHODS, Thr
 from semscan._ndimage import histogram
 from semscan.errors import SegmentationError
 from semscan.micrograph import Micrograph
-from semscan.segment.cleanup import remove_small_features, saturated_regions
+from semscan.segment.cleanup import (
+    clean_speckled_section,
+    remove_small_features,
+    saturated_regions,
+)
 from semscan.segment.local_threshold import hysteresis_pores, sauvola_threshold
 from semscan.segment.preprocess import (
     DenoiseMethod,
@@ -440,7 +444,9 @@ def segment_micrograph(
     section : bool
         The valid pixels are a cross-section's specimen (background set aside): ``'auto'``
         then also applies the matrix rule of
-        :func:`~semscan.segment.threshold.section_matrix_edge`.
+        :func:`~semscan.segment.threshold.section_matrix_edge`, and a speckled mask (pixel
+        noise > 0.10 of the phase difference) is cleaned by
+        :func:`~semscan.segment.cleanup.clean_speckled_section` (said in the reason).
 
     When the image is uncalibrated, every ``*_um`` option is read as px, and
     :attr:`Segmentation.preprocessing` says so.
@@ -561,6 +567,10 @@ def segment_micrograph(
     notes.extend(run_notes)
     pore = remove_small_features(pore, calibration=cal, min_feature_um=min_feature_um,
                                  valid=valid)
+    if section and used != "classifier" and min_feature_um != 0:  # 0: keep every feature
+        pore, cleaned = clean_speckled_section(image, pore, valid=valid)
+        if cleaned:
+            reason = f"{reason}; {cleaned}"
     solid = valid & ~pore
     excluded = ~valid
     preprocessing = pre.description

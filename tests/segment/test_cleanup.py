@@ -5,7 +5,16 @@ import pytest
 
 from semscan.calibration import Calibration
 from semscan.errors import SegmentationError
-from semscan.segment.cleanup import min_feature_area_px, remove_small_features, saturated_regions
+from semscan.segment.cleanup import (
+    SECTION_SPECK_PX,
+    SECTION_SPECKLE_NOISE,
+    clean_section_mask,
+    clean_speckled_section,
+    min_feature_area_px,
+    remove_small_features,
+    saturated_regions,
+    specimen_noise_to_contrast,
+)
 
 CAL = Calibration(0.01, "user")
 
@@ -107,3 +116,69 @@ def test_saturated_bar_takes_its_text():
     img[92:96, 10:30] = 1.0  # ... with white text
     out = saturated_regions(img)
     assert out[88:].all() and not out[:88].any()
+
+
+def test_clean_section_mask_closes_one_px_gaps_and_removes_specks():
+    """A ligament broken by one solid pixel is joined, pores and solid islands of at most
+    SECTION_SPECK_PX px go, larger ones stay; nothing leaves the valid pixels."""
+    valid = np.ones((60, 60), bool)
+    valid[:, 55:] = False
+    pore = np.zeros((60, 60), bool)
+    pore[10:13, 2:30] = True
+    pore[10:13, 15] = False                      # a one-pixel break
+    pore[30:34, 30:35] = True                    # 20 px: a speck
+    pore[40:45, 30:35] = True                    # 25 px: kept
+    pore[48:58, 2:12] = True
+    pore[52:54, 6:8] = False                     # a 4 px solid hole: filled
+    pore[20:25, 54:58] = True                    # partly outside the valid pixels
+    out = clean_section_mask(pore, valid=valid)
+    assert out[10:13, 15].all()
+    assert not out[30:34, 30:35].any() and SECTION_SPECK_PX == 20
+    assert out[40:45, 30:35].all()
+    assert out[52:54, 6:8].all()
+    assert not out[~valid].any()
+    big = np.zeros((60, 60), bool)               # one phase only: unchanged
+    assert not clean_section_mask(big, valid=valid).any()
+
+
+def _striped_section(noise_sd: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Pores 2 px wide every 6 px (grey 0.7 on 0.2) beside a flat vacuum, with noise."""
+    img = np.full((120, 120), 0.2, np.float32)
+    img[:, ::6] = 0.7
+    img[:, 1::6] = 0.7
+    rng = np.random.default_rng(seed)
+    img += rng.normal(0.0, noise_sd, img.shape).astype(np.float32)
+    valid = np.ones(img.shape, bool)
+    valid[:, 84:] = False
+    img[~valid] = 0.5                                       # flat vacuum
+    return np.clip(img, 0, 1), valid
+
+
+def test_specimen_noise_to_contrast_reads_the_specimen_only():
+    """The noise SD over the phase difference (0.5) on the specimen; the flat vacuum does
+    not hold it at 0 (the whole-image noise_to_contrast reads the vacuum's median)."""
+    img, valid = _striped_section(0.05)
+    ratio = specimen_noise_to_contrast(img, valid)
+    assert 0.05 / 0.5 <= ratio <= 1.6 * 0.05 / 0.5, ratio
+    img[:, :84] = 0.2                                        # one grey level: no phases
+    assert np.isnan(specimen_noise_to_contrast(img, valid))
+
+
+def test_cleanup_runs_on_speckled_masks_only():
+    """Below the gate (noise 0.02 of 0.5) the one-pixel solid walls between thin pores are
+    structure and the mask is returned as it is; at noise 0.15 of 0.5 (ratio 0.3-0.45 >
+    0.10) the specks are removed and the note gives the measured ratio."""
+    img, valid = _striped_section(0.01)
+    img[:, 3:84:12] = 0.7                                    # walls of 1 px between pores
+    img[:, 4:84:12] = 0.7
+    pore = (img > 0.45) & valid
+    out, note = clean_speckled_section(img, pore, valid=valid)
+    assert note is None and (out == pore).all()
+    assert not (clean_section_mask(pore, valid=valid) == pore).all()  # it would join them
+    img, valid = _striped_section(0.15)
+    pore = (img > 0.45) & valid
+    out, note = clean_speckled_section(img, pore, valid=valid)
+    ratio = specimen_noise_to_contrast(img, valid)
+    assert ratio > SECTION_SPECKLE_NOISE
+    assert note is not None and f"{ratio:.2f}" in note
+    assert (out == clean_section_mask(pore, valid=valid)).all()

@@ -127,33 +127,49 @@ def _dealloyed_scores() -> dict[str, tuple[float, float, str, str]]:
     return out
 
 
-def test_dealloyed_sections_film_found_and_matrix_threshold():
-    """The three dealloyed images detected as sections: the film is found under a grey
+_SCORES: dict[str, tuple[float, float, str, str]] = {}
+
+
+def _dealloyed_scores_once() -> dict[str, tuple[float, float, str, str]]:
+    """:func:`_dealloyed_scores`, computed once for the tests below."""
+    if not _SCORES:
+        _SCORES.update(_dealloyed_scores())
+    return _SCORES
+
+
+def test_dealloyed_sections_meet_the_target():
+    """The three dealloyed images detected as sections meet issue 18's target (IoU >= 0.85
+    in the ROI, porosity within 0.03 of the authors'): the film is found under a grey
     protective layer (CO_00: before, the layer and the specimen read as pore, porosity 0.995
-    in the ROI, IoU 0.33) and the matrix rule of the section threshold holds the porosity
-    (measured: IoU 0.762, 0.940, 0.934; porosity errors -0.042, +0.010, +0.004)."""
+    in the ROI, IoU 0.33), the matrix rule of the section threshold holds the porosity, and
+    CO_00, whose pixel noise is 0.19 of the phase difference, gets the section mask cleanup
+    (3 x 3 closing, specks <= 20 px), which joins the ligaments the noise broke (measured:
+    IoU 0.939, 0.940, 0.934; porosity errors -0.007, +0.010, +0.004; CO_00 without the
+    cleanup 0.762, -0.042)."""
     _need(DEALLOYED)
-    scores = _dealloyed_scores()
+    scores = _dealloyed_scores_once()
     sections = {k: v for k, v in scores.items() if v[2] == "cross-section"}
     assert len(sections) == 3, scores
     for stem, (value, err, _, verdict) in sections.items():
-        assert value >= 0.75, (stem, value)
-        assert abs(err) <= 0.05, (stem, err)
+        assert value >= 0.85, (stem, value)
+        assert abs(err) <= 0.03, (stem, err)
         assert verdict == "ok", (stem, verdict)
 
 
 @pytest.mark.xfail(
     strict=False,
-    reason="Done-when target not met (issue 18): measured pore-vs-mask IoU in the ROI 0.740 "
-    "(RAC_13, a surface view, Sauvola), 0.762 (CO_00), 0.940 (CO_01), 0.934 (675C JPEG) and "
-    "porosity errors -0.006, -0.042, +0.010, +0.004. No global threshold of RAC_13 or CO_00 "
-    "reaches 0.85 at all (best over all levels of the preprocessed grey: 0.756, 0.767; after "
-    "a 3 px median of the raw grey: 0.83, 0.77), and removing specks of 4-40 px adds at most "
-    "0.003",
+    reason="Done-when target not met (issue 18) on RAC_13, a surface view (Sauvola): "
+    "pore-vs-mask IoU in the ROI 0.740 (porosity error -0.006). Its authors also counted its "
+    "black voids (raw grey <= 50-60) as pore, and its flattening moves the best level "
+    "(0.49-0.55 by region against a uniform 0.55 raw); no global threshold reaches 0.85 "
+    "(best over all levels of the preprocessed grey: 0.756; after a 3 px median of the raw "
+    "grey: 0.83). The section cleanup does not apply to a surface view",
 )
-def test_dealloyed_through_the_pipeline_meets_the_target():
+def test_dealloyed_surface_meets_the_target():
     _need(DEALLOYED)
-    scores = _dealloyed_scores()
-    failures = [(k, round(v, 3), round(e, 3)) for k, (v, e, _, _) in scores.items()
+    scores = _dealloyed_scores_once()
+    surfaces = {k: v for k, v in scores.items() if v[2] != "cross-section"}
+    assert surfaces, scores
+    failures = [(k, round(v, 3), round(e, 3)) for k, (v, e, _, _) in surfaces.items()
                 if v < 0.85 or abs(e) > 0.03]
     assert not failures
