@@ -12,6 +12,7 @@ from semscan.errors import SegmentationError
 from semscan.micrograph import Micrograph
 from semscan.phantoms.geometry import boolean_ellipses
 from semscan.phantoms.photo import photo_like_image
+from semscan.phantoms.relief import shaded_relief
 from semscan.phantoms.render import render_sem
 from semscan.segment import segment_micrograph
 from semscan.segment.verdict import segmentation_verdict
@@ -73,6 +74,24 @@ def test_photo_like_image_not_ok(seed, method):
     assert v.verdict == "unreliable", v
     assert "grey varies like shading, not like two phases" in v.reason
     assert v.signals.shading_fraction >= 0.75
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("kind", ["spheres", "wrinkles"])
+def test_rendered_smooth_relief_not_ok(kind, seed):
+    # a non-porous surface rendered with SE tilt contrast (semscan/phantoms/relief.py):
+    # no pores, but a threshold cuts it at 30-42 % "porosity"; rounded particles and
+    # broad folds (20 px) shade smoothly enough for the spread or the shading signal
+    v = _judge(shaded_relief((256, 320), kind=kind, size_px=20, seed=seed))
+    assert v.verdict != "ok", v
+
+
+@pytest.mark.xfail(strict=True, reason="known limitation: a faceted relief's flat facets "
+                   "and sharp edges read like two phases, as particles_fei does (README)")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rendered_faceted_relief_not_ok(seed):
+    v = _judge(shaded_relief((256, 320), kind="polyhedra", size_px=10, seed=seed))
+    assert v.verdict != "ok"
 
 
 def test_shape_mismatch_raises():
