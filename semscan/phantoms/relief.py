@@ -56,8 +56,8 @@ def _particles(
     cy = rng.uniform(-size_px, rows + size_px, n)
     cx = rng.uniform(-size_px, cols + size_px, n)
     base = rng.uniform(-0.5, 0.8, n) * size_px  # piled at different heights
-    for r, y0, x0, z0 in zip(radii, cy, cx, base):
-        m = int(math.ceil(r * 1.6))
+    for r, y0, x0, z0 in zip(radii, cy, cx, base, strict=True):
+        m = math.ceil(r * 1.6)
         r0, r1 = max(0, int(y0) - m), min(rows, int(y0) + m + 1)
         c0, c1 = max(0, int(x0) - m), min(cols, int(x0) + m + 1)
         if r0 >= r1 or c0 >= c1:
@@ -70,7 +70,7 @@ def _particles(
             ang += rng.normal(0, 0.25, k)
             slope = rng.uniform(0.6, 2.5, k)
             dist = np.max([(math.cos(a) * dx + math.sin(a) * dy) * s
-                           for a, s in zip(ang, slope)], axis=0)
+                           for a, s in zip(ang, slope, strict=True)], axis=0)
             top = z0 + r * rng.uniform(0.7, 1.2)
             hp = np.minimum(top - dist + r * 0.3, top)  # a flat top facet
             hp = np.where(dist < r * 1.2, hp, -np.inf)
