@@ -200,19 +200,6 @@ def analyze_micrograph(
     if not cal.is_calibrated:
         warnings_.append("uncalibrated image: every length is in px")
 
-    t = time.perf_counter()
-    seg_opts = dataclasses.asdict(cfg.segment)
-    seg = segment_micrograph(micrograph, **seg_opts, classifier=models.pixel_classifier)
-    segmented = seg
-    if labels is not None:
-        rows, cols = seg.shape
-        seg = segmentation_from_labels(seg, _file_grid_labels(labels, micrograph)[:rows, :cols])
-        warnings_.append(
-            f"measured from the corrected masks {masks_from or '(given)'} (no re-segmentation)"
-        )
-    timings["segment"] = time.perf_counter() - t
-    warnings_.extend(seg.warnings)
-
     # View: given > configured > detected.
     t = time.perf_counter()
     view_decision = None
@@ -226,6 +213,21 @@ def analyze_micrograph(
     elif not view_source:
         view_source = "given"
     timings["view"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    seg_opts = dataclasses.asdict(cfg.segment)
+    # a section's first segmentation only finds its film: no dark voids (its vacuum)
+    seg = segment_micrograph(micrograph, **seg_opts, classifier=models.pixel_classifier,
+                             voids=view != "cross-section")
+    segmented = seg
+    if labels is not None:
+        rows, cols = seg.shape
+        seg = segmentation_from_labels(seg, _file_grid_labels(labels, micrograph)[:rows, :cols])
+        warnings_.append(
+            f"measured from the corrected masks {masks_from or '(given)'} (no re-segmentation)"
+        )
+    timings["segment"] = time.perf_counter() - t
+    warnings_.extend(seg.warnings)
 
     cross_section = rotation = None
     input_micrograph = micrograph

@@ -47,8 +47,10 @@ def image_verdict(
     micrograph: Micrograph, seg: Segmentation, *, cache: dict[str, object] | None = None
 ) -> Verdict:
     """The segmentation verdict on the grey image the masks were made from (``cache``:
-    :func:`~semscan.segment.verdict.measure_signals`)."""
-    return segmentation_verdict(micrograph.image, seg.pore, seg.solid, excluded=seg.excluded,
+    :func:`~semscan.segment.verdict.measure_signals`). It judges the two-phase split: the
+    dark voids counted as pore by their own rule (``seg.voids``) are left out of it."""
+    excluded = seg.excluded if seg.voids is None else seg.excluded | seg.voids
+    return segmentation_verdict(micrograph.image, seg.pore, seg.solid, excluded=excluded,
                                 cache=cache)
 
 
@@ -108,7 +110,7 @@ def film_frame_cross_section(
     if abs(film.direction_deg) > FILM_FRAME_MIN_DEG:
         rotation = film_frame_rotation(micrograph.shape, film.direction_deg)
         micrograph = rotate_micrograph(micrograph, film.direction_deg)
-        seg = segment_micrograph(micrograph, **seg_opts)
+        seg = segment_micrograph(micrograph, **seg_opts, voids=False)
         if xs_opts["film_direction_deg"] is not None:
             xs_opts["film_direction_deg"] = 0.0
         film = detect_film(  # again, in the film frame

@@ -38,6 +38,7 @@ from semscan.segment.threshold import (
     section_matrix_edge,
     structure_scale_px,
 )
+from semscan.segment.voids import dark_voids
 
 if TYPE_CHECKING:
     from semscan.segment.classifier import PixelClassifier
@@ -89,6 +90,9 @@ class Segmentation:
         :mod:`semscan.segment.whiskers`): a subset of ``solid`` (so pore / solid /
         excluded still cover every pixel once), label 3 in :meth:`labels`; None when
         whiskers were not looked for.
+    voids : ndarray of bool or None
+        The dark voids counted as pore (a subset of ``pore``;
+        :func:`~semscan.segment.voids.dark_voids`), None when none were.
     """
 
     pore: np.ndarray
@@ -106,6 +110,7 @@ class Segmentation:
     contrast_grey: np.ndarray | None = field(default=None, repr=False)
     pores: str = "dark"
     whisker: np.ndarray | None = field(default=None, repr=False)
+    voids: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -181,6 +186,8 @@ class Segmentation:
         fields_ = _masks_and_quality(self.contrast_grey, pore, solid, excluded, self.pores, kept)
         if self.whisker is not None:  # whiskers stay whiskers where they stay solid
             fields_["whisker"] = self.whisker & np.asarray(solid, bool)
+        if self.voids is not None:
+            fields_["voids"] = self.voids & np.asarray(pore, bool)
         fields_.update(changes)
         return dataclasses.replace(self, **fields_)
 
@@ -391,6 +398,7 @@ def segment_micrograph(
     classifier: PixelClassifier | None = None,
     region_excluded: np.ndarray | None = None,
     section: bool = False,
+    voids: bool = True,
 ) -> Segmentation:
     """Segment a micrograph into pore, solid and excluded pixels (METHODS.md 0).
 
@@ -447,6 +455,10 @@ def segment_micrograph(
         :func:`~semscan.segment.threshold.section_matrix_edge`, and a speckled mask (pixel
         noise > 0.10 of the phase difference) is cleaned by
         :func:`~semscan.segment.cleanup.clean_speckled_section` (said in the reason).
+    voids : bool
+        With ``pores='bright'`` and ``'auto'``, count the dark voids as pore
+        (:func:`~semscan.segment.voids.dark_voids`; said in the reason). False for a
+        segmentation that only finds a section's film (its dark vacuum is no void).
 
     When the image is uncalibrated, every ``*_um`` option is read as px, and
     :attr:`Segmentation.preprocessing` says so.
@@ -528,6 +540,7 @@ def segment_micrograph(
     image = np.clip(image, 0.0, 1.0)
 
     notes: list[str] = []
+    empty: np.ndarray | None = None
     if method == "auto":
         levels = _two_levels(image, valid)
         if levels is not None:
@@ -564,6 +577,13 @@ def segment_micrograph(
                 "1/255 of 0 or 1 in large connected regions)"
             )
             pre, pore, threshold, used, reason, run_notes, grey = run(valid)
+    if voids and pores == "bright" and method == "auto" and predicted is None:
+        empty, void_note = dark_voids(pre.image, valid)  # empty space is pore whatever its grey
+        if empty.any():
+            pore |= empty
+            reason = f"{reason}; {void_note}"
+        else:
+            empty = None
     notes.extend(run_notes)
     pore = remove_small_features(pore, calibration=cal, min_feature_um=min_feature_um,
                                  valid=valid)
@@ -588,5 +608,6 @@ def segment_micrograph(
         preprocessing=preprocessing,
         contrast_grey=grey,
         pores=pores,
+        voids=None if empty is None else empty & pore,
     )
 

@@ -8,9 +8,14 @@ import cv2
 import numpy as np
 
 from semscan._morphology import component_areas, remove_small
-from semscan._ndimage import otsu
 from semscan.calibration import UNCALIBRATED, Calibration
-from semscan.segment.preprocess import PORE_TONES, PoreTone, _check_choice, _length_px
+from semscan.segment.preprocess import (
+    PORE_TONES,
+    PoreTone,
+    _check_choice,
+    _length_px,
+    noise_to_contrast,
+)
 
 __all__ = [
     "SECTION_SPECKLE_NOISE",
@@ -20,7 +25,6 @@ __all__ = [
     "min_feature_area_px",
     "remove_small_features",
     "saturated_regions",
-    "specimen_noise_to_contrast",
 ]
 
 # Default smallest kept feature: equivalent diameter 2 px, i.e. area >= pi px^2 (so
@@ -173,59 +177,14 @@ def clean_section_mask(
     return kept | (solid & ~remove_small(solid, speck_px + 1))
 
 
-def specimen_noise_to_contrast(image: np.ndarray, valid: np.ndarray) -> float:
-    """Pixel noise over the phase difference, both measured on the specimen pixels alone.
-
-    As :func:`~semscan.segment.preprocess.noise_to_contrast`, but the noise (robust SD of
-    the residual of a 3 px median, scaled to a Gaussian SD) is also taken on the valid
-    pixels only, 1 px in from their edge: a cross-section's flat vacuum would otherwise
-    hold the median residual near 0.
-
-    Parameters
-    ----------
-    image : ndarray of float, shape (rows, columns)
-        Raw grey in [0, 1].
-    valid : ndarray of bool
-        Specimen pixels.
-
-    Returns
-    -------
-    float
-        ``noise SD / phase difference``; NaN with fewer than 2 grey levels on the specimen.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> img = np.where(np.arange(64) % 16 < 8, 0.2, 0.7).astype(np.float32)[None, :]
-    >>> img = np.repeat(img, 64, axis=0); valid = np.ones(img.shape, bool); valid[:, :32] = 0
-    >>> noisy = img + np.where(valid, np.random.default_rng(0).normal(0, 0.1, img.shape), 0)
-    >>> round(specimen_noise_to_contrast(noisy.astype(np.float32), valid), 1)
-    0.3
-    >>> from semscan.segment.preprocess import noise_to_contrast    # noise of the whole image
-    >>> round(noise_to_contrast(noisy.astype(np.float32), valid), 1)
-    0.0
-    """
-    img = np.ascontiguousarray(image, dtype=np.float32)
-    median3 = cv2.medianBlur(img, 3)
-    inner = cv2.erode(np.asarray(valid, np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    if np.count_nonzero(inner) < 2:
-        return math.nan
-    noise = 1.4826 * 1.5 * float(np.median(np.abs(img[inner] - median3[inner])))
-    med = median3[inner]
-    t = otsu(med)
-    above, below = med > t, med <= t
-    if not above.any() or not below.any():
-        return math.nan
-    diff = float(med[above].mean() - med[below].mean())
-    return noise / diff if diff > 1e-9 else math.nan
-
-
 def clean_speckled_section(
     image: np.ndarray, pore: np.ndarray, *, valid: np.ndarray
 ) -> tuple[np.ndarray, str | None]:
     """:func:`clean_section_mask` when the pixel noise speckles the mask, else the mask.
 
-    The gate is :func:`specimen_noise_to_contrast` above :data:`SECTION_SPECKLE_NOISE`
+    The gate is :func:`~semscan.segment.preprocess.noise_to_contrast` with
+    ``noise_region='specimen'`` (noise and phase difference on the specimen's inner pixels)
+    above :data:`SECTION_SPECKLE_NOISE`
     (0.10: each phase's mean grey within 5 noise SDs of the midway threshold, so that
     single pixels cross it). Measured: the dealloyed sections CO_00 0.19 (cleaned; IoU
     0.762 -> 0.939), CO_01 0.063 and the 675C Invar 0.060 (not cleaned; the cleanup would
@@ -258,7 +217,7 @@ def clean_speckled_section(
     (True, None)
     """
     pore = np.asarray(pore, bool)
-    ratio = specimen_noise_to_contrast(image, valid)
+    ratio = noise_to_contrast(image, valid, noise_region="specimen")
     if not ratio > SECTION_SPECKLE_NOISE:
         return pore, None
     note = (f"section mask cleaned (pixel noise {ratio:.2f} of the phase difference on the "

@@ -24,7 +24,9 @@ from semscan.errors import SegmentationError
 from semscan.segment._ground import ground_peak
 
 __all__ = [
+    "NOISE_REGIONS",
     "DenoiseMethod",
+    "NoiseRegion",
     "Preprocessed",
     "denoise_image",
     "flatten_background",
@@ -97,13 +99,22 @@ def _noise_sigma(image: np.ndarray, median3: np.ndarray | None = None) -> float:
     return float(1.4826 * np.median(np.abs(sample)) * 1.5)
 
 
-def noise_to_contrast(image: np.ndarray, valid: np.ndarray | None = None) -> float:
+NoiseRegion = Literal["image", "specimen"]
+NOISE_REGIONS: tuple[str, ...] = ("image", "specimen")
+
+
+def noise_to_contrast(
+    image: np.ndarray,
+    valid: np.ndarray | None = None,
+    *,
+    noise_region: NoiseRegion = "image",
+) -> float:
     """Pixel noise relative to the grey difference between the two phases.
 
-    The noise is the robust SD of the residual of a 3 px median (the same estimate that
-    sets the strength of the bilateral and non-local-means filters); the phase difference
-    is the difference of the mean greys on either side of Otsu's threshold of the
-    3 px-median-filtered image. Both are computed on the ``valid`` pixels only when given.
+    The noise is the robust SD of the residual of a 3 px median (MAD scaled to a Gaussian
+    SD; the same estimate that sets the strength of the bilateral and non-local-means
+    filters); the phase difference is the difference of the mean greys on either side of
+    Otsu's threshold of the 3 px-median-filtered image.
 
     Parameters
     ----------
@@ -111,14 +122,27 @@ def noise_to_contrast(image: np.ndarray, valid: np.ndarray | None = None) -> flo
         Grey values in [0, 1].
     valid : ndarray of bool, optional
         Specimen pixels.
+    noise_region : {'image', 'specimen'}
+        Where both are measured. ``'image'`` (``denoise='auto'``): the noise on every
+        second row and column of the whole image, the phase difference on those of the
+        ``valid`` pixels (all when None). ``'specimen'`` (the section cleanup gate of
+        :func:`~semscan.segment.cleanup.clean_speckled_section`): both on the ``valid``
+        pixels 1 px in from their edge, every pixel: a cross-section's flat vacuum would
+        otherwise hold the median residual near 0.
 
     Returns
     -------
     float
         ``noise SD / phase difference``: about 0.05-0.25 for good micrographs, above
         :data:`AUTO_NOISE_LIMIT` (0.4) for images so noisy that a 3 px median leaves
-        speckle on the phase boundaries; NaN when the (median-filtered) image has a single
-        grey level, so that there are no phases to compare.
+        speckle on the phase boundaries; NaN when the (median-filtered) pixels measured
+        have a single grey level, so that there are no phases to compare (or, with
+        ``'specimen'``, fewer than 2 inner pixels).
+
+    Raises
+    ------
+    SegmentationError
+        On an unknown ``noise_region``.
 
     Examples
     --------
@@ -129,12 +153,32 @@ def noise_to_contrast(image: np.ndarray, valid: np.ndarray | None = None) -> flo
     >>> noisy = (img + rng.normal(0, 0.25, img.shape)).astype(np.float32)
     >>> round(noise_to_contrast(img), 2), bool(noise_to_contrast(noisy) > 0.4)
     (0.0, True)
+
+    Noise on half of the field only (a section's specimen beside a flat vacuum):
+
+    >>> valid = np.ones(img.shape, bool); valid[:, :32] = False
+    >>> half = img + np.where(valid, rng.normal(0, 0.1, img.shape), 0)
+    >>> half = half.astype(np.float32)
+    >>> round(noise_to_contrast(half, valid, noise_region="specimen"), 1)
+    0.3
+    >>> round(noise_to_contrast(half, valid), 1)          # the vacuum holds the median at 0
+    0.0
     """
+    _check_choice("noise_region", noise_region, NOISE_REGIONS)
     img = np.ascontiguousarray(image, dtype=np.float32)
     median3 = cv2.medianBlur(img, 3)
-    noise = _noise_sigma(img, median3)
-    med = _sample(median3)
-    mask = None if valid is None else _sample(np.ascontiguousarray(valid, dtype=bool))
+    mask: np.ndarray | None
+    if noise_region == "specimen":
+        where = np.ones(img.shape, np.uint8) if valid is None else np.asarray(valid, np.uint8)
+        inner = cv2.erode(where, np.ones((3, 3), np.uint8)).astype(bool)
+        if np.count_nonzero(inner) < 2:
+            return math.nan
+        noise = 1.4826 * 1.5 * float(np.median(np.abs(img[inner] - median3[inner])))
+        med, mask = median3[inner], None
+    else:
+        noise = _noise_sigma(img, median3)
+        med = _sample(median3)
+        mask = None if valid is None else _sample(np.ascontiguousarray(valid, dtype=bool))
     t = otsu(med, mask=mask)
     above, below = med > t, med <= t
     if mask is not None:

@@ -13,8 +13,8 @@ from semscan.segment.cleanup import (
     min_feature_area_px,
     remove_small_features,
     saturated_regions,
-    specimen_noise_to_contrast,
 )
+from semscan.segment.preprocess import noise_to_contrast
 
 CAL = Calibration(0.01, "user")
 
@@ -154,14 +154,14 @@ def _striped_section(noise_sd: float, seed: int = 0) -> tuple[np.ndarray, np.nda
     return np.clip(img, 0, 1), valid
 
 
-def test_specimen_noise_to_contrast_reads_the_specimen_only():
+def test_noise_to_contrast_of_the_specimen_reads_the_specimen_only():
     """The noise SD over the phase difference (0.5) on the specimen; the flat vacuum does
     not hold it at 0 (the whole-image noise_to_contrast reads the vacuum's median)."""
     img, valid = _striped_section(0.05)
-    ratio = specimen_noise_to_contrast(img, valid)
+    ratio = noise_to_contrast(img, valid, noise_region="specimen")
     assert 0.05 / 0.5 <= ratio <= 1.6 * 0.05 / 0.5, ratio
     img[:, :84] = 0.2                                        # one grey level: no phases
-    assert np.isnan(specimen_noise_to_contrast(img, valid))
+    assert np.isnan(noise_to_contrast(img, valid, noise_region="specimen"))
 
 
 def test_cleanup_runs_on_speckled_masks_only():
@@ -178,7 +178,7 @@ def test_cleanup_runs_on_speckled_masks_only():
     img, valid = _striped_section(0.15)
     pore = (img > 0.45) & valid
     out, note = clean_speckled_section(img, pore, valid=valid)
-    ratio = specimen_noise_to_contrast(img, valid)
+    ratio = noise_to_contrast(img, valid, noise_region="specimen")
     assert ratio > SECTION_SPECKLE_NOISE
     assert note is not None and f"{ratio:.2f}" in note
     assert (out == clean_section_mask(pore, valid=valid)).all()

@@ -117,3 +117,26 @@ def test_denoise_auto_picks_by_noise_to_contrast():
     assert p.denoise == "gaussian" and "(auto: noise" in p.description
     # a constant image has no phases: NaN, and auto keeps the median
     assert np.isnan(noise_to_contrast(np.full((16, 16), 0.5, np.float32)))
+
+
+def test_noise_to_contrast_noise_region():
+    """One estimate, two regions: on a field without excluded pixels ``'specimen'`` reads
+    the same noise as ``'image'`` (within the 2x subsampling and the 1 px erosion of the
+    border); with a flat half excluded only ``'specimen'`` sees the specimen's noise; an
+    unknown region is refused, naming the valid ones."""
+    from semscan.errors import SegmentationError
+    from semscan.segment.preprocess import noise_to_contrast
+
+    rng = np.random.default_rng(3)
+    base = np.where(np.arange(128) % 16 < 8, 0.2, 0.7).astype(np.float32)[None, :].repeat(128, 0)
+    img = (base + rng.normal(0, 0.05, base.shape)).astype(np.float32)
+    whole = noise_to_contrast(img)
+    assert noise_to_contrast(img, noise_region="specimen") == pytest.approx(whole, rel=0.1)
+    valid = np.ones(img.shape, bool)
+    valid[:, 64:] = False
+    half = img.copy()
+    half[:, 64:] = 0.5  # a flat vacuum
+    assert noise_to_contrast(half, valid) < 0.5 * whole
+    assert noise_to_contrast(half, valid, noise_region="specimen") == pytest.approx(whole, rel=0.1)
+    with pytest.raises(SegmentationError, match="image"):
+        noise_to_contrast(img, noise_region="vacuum")  # type: ignore[arg-type]

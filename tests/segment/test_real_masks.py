@@ -143,9 +143,10 @@ def test_dealloyed_sections_meet_the_target():
     protective layer (CO_00: before, the layer and the specimen read as pore, porosity 0.995
     in the ROI, IoU 0.33), the matrix rule of the section threshold holds the porosity, and
     CO_00, whose pixel noise is 0.19 of the phase difference, gets the section mask cleanup
-    (3 x 3 closing, specks <= 20 px), which joins the ligaments the noise broke (measured:
-    IoU 0.939, 0.940, 0.934; porosity errors -0.007, +0.010, +0.004; CO_00 without the
-    cleanup 0.762, -0.042)."""
+    (3 x 3 closing, specks <= 20 px), which joins the ligaments the noise broke, and the dark
+    voids count as pore (measured: IoU 0.940, 0.940, 0.944; porosity errors -0.006, +0.011,
+    +0.007; CO_00 without the cleanup 0.762, -0.042; without the voids 0.939, 0.940,
+    0.934)."""
     _need(DEALLOYED)
     scores = _dealloyed_scores_once()
     sections = {k: v for k, v in scores.items() if v[2] == "cross-section"}
@@ -159,11 +160,12 @@ def test_dealloyed_sections_meet_the_target():
 @pytest.mark.xfail(
     strict=False,
     reason="Done-when target not met (issue 18) on RAC_13, a surface view (Sauvola): "
-    "pore-vs-mask IoU in the ROI 0.740 (porosity error -0.006). Its authors also counted its "
-    "black voids (raw grey <= 50-60) as pore, and its flattening moves the best level "
-    "(0.49-0.55 by region against a uniform 0.55 raw); no global threshold reaches 0.85 "
-    "(best over all levels of the preprocessed grey: 0.756; after a 3 px median of the raw "
-    "grey: 0.83). The section cleanup does not apply to a surface view",
+    "pore-vs-mask IoU in the ROI 0.808 (porosity error +0.018; 0.740 / -0.006 before its "
+    "black voids were counted as pore). Its flattening moves the best level (0.49-0.55 by "
+    "region against a uniform 0.55 raw): no global threshold of the preprocessed grey "
+    "reaches 0.85 even with the voids (best 0.84-0.87, 0.90 unflattened), and the signals "
+    "tried (background spread across tiles against the noise, the matrix edge) do not pick "
+    "this image out of the others. The section cleanup does not apply to a surface view",
 )
 def test_dealloyed_surface_meets_the_target():
     _need(DEALLOYED)
@@ -173,3 +175,19 @@ def test_dealloyed_surface_meets_the_target():
     failures = [(k, round(v, 3), round(e, 3)) for k, (v, e, _, _) in surfaces.items()
                 if v < 0.85 or abs(e) > 0.03]
     assert not failures
+
+
+def test_dealloyed_dark_voids_are_pore():
+    """With bright pores the black voids (grey <= half the matrix's mode, regions >= 3 px)
+    count as pore, as the authors counted them: RAC_13, whose voids are 2.6 % of the field,
+    rises from IoU 0.740 to 0.808 (porosity error +0.018; the 675C JPEG 0.934 -> 0.944), and
+    keeps the verdict ok (the verdict judges the two-phase split without the voids)."""
+    _need(DEALLOYED)
+    scores = _dealloyed_scores_once()
+    rac = [v for k, v in scores.items() if "RAC_13" in k]
+    assert len(rac) == 1, scores
+    value, err, view, verdict = rac[0]
+    assert view == "surface", view
+    assert value >= 0.80, value
+    assert abs(err) <= 0.03, err
+    assert verdict == "ok", verdict
