@@ -304,6 +304,7 @@ def _run_locked(
     finished = False
     interrupt: KeyboardInterrupt | None = None
     if executor is None:
+        _import_table_libraries()
         items = analyze_batch(
             todo, config=cfg, on_result=writer, jobs=max(1, jobs), fail_fast=fail_fast,
             models=models, isolate=True,
@@ -336,8 +337,9 @@ def _run_locked(
                 log.error("FAILED %s: %s", item.path, item.error)
             if on_item is not None:
                 on_item(item, count, total)
-            # Keep results.csv current, so an interrupted run leaves complete rows.
-            if item.ok and time.monotonic() - last_tables > 2.0:
+            # Keep results.csv current, so an interrupted run leaves complete rows (after
+            # the last image, the tables are rebuilt below at once).
+            if item.ok and count < total and time.monotonic() - last_tables > 2.0:
                 write_tables(out, _result_rows(latest), parquet=False)
                 last_tables = time.monotonic()
         finished = True
@@ -388,6 +390,17 @@ def _run_locked(
     if interrupt is not None:
         raise BatchInterrupted(summary) from interrupt
     return summary
+
+
+def _import_table_libraries() -> None:
+    """Import what the tables are written with (pandas, pyarrow) before the workers start.
+
+    This process needs them for the tables anyway; imported before the workers are forked,
+    every worker has them too (for its image's chord table) instead of importing them again:
+    measured, 0.3 s of CPU less in a one-image run, and in each worker of a batch.
+    """
+    import pandas  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
 
 
 @contextmanager
