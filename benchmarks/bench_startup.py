@@ -109,10 +109,15 @@ ORDER = [
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall time, CPU time (the process and its children) and stderr of ``cmd``."""
+    """Wall time, CPU time (the process and its children) and stderr of ``cmd``.
+
+    Run in the code's own folder: ``python -c`` puts the working folder first on the
+    module path, so run from another checkout it would import that checkout's semscan.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False,
+                         cwd=env["PYTHONPATH"].split(os.pathsep)[0])
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.returncode != 0:
@@ -147,6 +152,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--image", type=Path, default=ROOT / "data" / "sample_surface.tif")
     args = ap.parse_args()
+    args.image = args.image.resolve()  # the runs are made in the code's folder
     code_root = os.environ.get("PYTHONPATH", str(ROOT)).split(os.pathsep)[0]
     cache = tempfile.mkdtemp(prefix="semscan-pycache-")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -165,7 +171,7 @@ def main() -> None:
     warm = []
     for _ in range(args.repeats):
         res = subprocess.run([sys.executable, "-c", WARM, str(args.image)], env=env,
-                             check=True, capture_output=True, text=True)
+                             check=True, capture_output=True, text=True, cwd=code_root)
         warm.append(tuple(float(v) for v in res.stdout.split()[-2:]))
 
     def med(values: list[tuple[float, float]]) -> tuple[float, float]:

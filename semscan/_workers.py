@@ -146,6 +146,7 @@ def run_isolated(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     stop: Callable[[Any], bool] | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> Iterator[Any | WorkerDeath[TaskT]]:
     """Run ``run_one(task)`` for every task in worker processes, surviving worker deaths.
 
@@ -162,6 +163,9 @@ def run_isolated(
         Called once in every worker before its first task.
     stop : callable, optional
         ``stop(outcome)`` -> True ends the run after that outcome (fail-fast).
+    on_started : callable, optional
+        Called once in this process as soon as the workers have their first tasks: work
+        of this process that can be done while they run theirs.
 
     Yields
     ------
@@ -225,6 +229,9 @@ def run_isolated(
             busy = [s for s in slots if s.task is not None]
             if not busy:
                 break
+            if on_started is not None:
+                on_started()
+                on_started = None
             ready = set(wait([s.conn for s in busy] + [s.process.sentinel for s in busy]))
             for i, slot in enumerate(slots):
                 if slot.task is None or not ({slot.conn, slot.process.sentinel} & ready):

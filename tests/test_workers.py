@@ -38,3 +38,19 @@ def test_workers_start_after_opencv_ran_threads():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_on_started_runs_once_while_the_workers_have_their_tasks():
+    """``on_started`` runs in the parent once, after the first tasks were handed out and
+    before any result is back (what the batch overlaps with the workers: importing pandas)."""
+    from semscan._workers import run_isolated
+
+    events: list[str] = []
+    out = []
+    for value in run_isolated([1, 2, 3, 4, 5], abs, jobs=2,
+                              on_started=lambda: events.append("started")):
+        events.append("result")
+        out.append(value)
+    assert sorted(out) == [1, 2, 3, 4, 5]
+    assert events == ["started"] + ["result"] * 5
+

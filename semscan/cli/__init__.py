@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def main() -> None:
     """Entry point of the ``semscan`` console script."""
+    import gc
     import sys
 
     from semscan.cli.app import app
@@ -12,4 +13,13 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):  # non-UTF-8 file names print as \udcXX
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    app()
+    try:
+        app()
+    finally:
+        # What is left (imported modules, the models, the tables) lives until the process
+        # ends. Frozen, the interpreter's final garbage collections do not walk it again
+        # (measured: 0.2 s of CPU at the exit of a one-image `analyze`); the memory of
+        # what is in reference cycles is returned by the OS at exit instead. Nothing is
+        # left unwritten: every output is closed by now, and logging's atexit hook (after
+        # this) flushes and closes the log.
+        gc.freeze()

@@ -121,6 +121,7 @@ def analyze_batch(
     fail_fast: bool = False,
     models: Models | None = None,
     isolate: bool | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> Iterator[BatchItem]:
     """Analyse many files, yielding one :class:`BatchItem` per file as each finishes.
 
@@ -150,6 +151,10 @@ def analyze_batch(
         other file in flight); if it kills its worker again it fails with a
         ``'WorkerDied: ...'`` error naming it. Workers never outlive this process (see
         :mod:`semscan._workers`).
+    on_started : callable, optional
+        Called once in this process when the work has started (in worker processes: as
+        soon as they have their first files), e.g. to import what the results will need
+        while the workers analyse.
 
     Yields
     ------
@@ -164,6 +169,8 @@ def analyze_batch(
     worker = _Worker(cfg, callback, models if models is not None else load_models(cfg))
     if not isolate:
         _single_threaded_opencv()
+        if on_started is not None:
+            on_started()
         for task in items:
             item = worker.run(task)
             yield item
@@ -177,6 +184,7 @@ def analyze_batch(
         jobs=jobs,
         initializer=_single_threaded_opencv,
         stop=(lambda o: isinstance(o, BatchItem) and not o.ok) if fail_fast else None,
+        on_started=on_started,
     ):
         if isinstance(outcome, WorkerDeath):
             path = outcome.task.path

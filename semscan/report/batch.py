@@ -303,12 +303,15 @@ def _run_locked(
     notes_of: dict[str, list[str]] = {}
     finished = False
     interrupt: KeyboardInterrupt | None = None
+    import pyarrow.parquet  # noqa: F401  (forked workers inherit it: their chord tables)
+
     if executor is None:
         items = analyze_batch(
             todo, config=cfg, on_result=writer, jobs=max(1, jobs), fail_fast=fail_fast,
-            models=models, isolate=True,
+            models=models, isolate=True, on_started=_import_pandas,
         )
     else:
+        _import_pandas()
         items = executor(todo, config=cfg, on_result=writer, fail_fast=fail_fast, models=models)
     try:
         for count, item in enumerate(items, start=1):
@@ -336,8 +339,9 @@ def _run_locked(
                 log.error("FAILED %s: %s", item.path, item.error)
             if on_item is not None:
                 on_item(item, count, total)
-            # Keep results.csv current, so an interrupted run leaves complete rows.
-            if item.ok and time.monotonic() - last_tables > 2.0:
+            # Keep results.csv current, so an interrupted run leaves complete rows (after
+            # the last image, the tables are rebuilt below at once).
+            if item.ok and count < total and time.monotonic() - last_tables > 2.0:
                 write_tables(out, _result_rows(latest), parquet=False)
                 last_tables = time.monotonic()
         finished = True
@@ -388,6 +392,16 @@ def _run_locked(
     if interrupt is not None:
         raise BatchInterrupted(summary) from interrupt
     return summary
+
+
+def _import_pandas() -> None:
+    """Import pandas, which the tables are written with, while the workers analyse.
+
+    Measured: 0.25 s of CPU. The workers write their chord tables with pyarrow alone
+    (:func:`~semscan.report.outputs.write_chord_parquet`), so this runs beside them: a
+    one-image run waits for the slower of the two, not for both.
+    """
+    import pandas  # noqa: F401
 
 
 @contextmanager

@@ -35,6 +35,7 @@ shows µm; ``pandas.read_csv`` reads them as they are).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -52,6 +53,7 @@ import numpy as np
 import tifffile
 
 from semscan import __version__
+from semscan.calibration import unit_suffix
 from semscan.measure.paired import LineTotals
 from semscan.report.overlay import save_overlay
 
@@ -168,6 +170,13 @@ def _jsonable(value: Any) -> Any:
 
 def software_versions() -> dict[str, str]:
     """Versions of semscan, Python and the libraries that shape the numbers."""
+    return dict(_installed_versions())
+
+
+@functools.cache
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    """What :func:`software_versions` returns, looked up once per process (6 ms: each
+    library's installed metadata is found and read)."""
     out = {"semscan": __version__, "python": platform.python_version()}
     for dist in (
         "numpy",
@@ -185,7 +194,7 @@ def software_versions() -> dict[str, str]:
             out[dist] = version(dist)
         except PackageNotFoundError:
             out[dist] = "not installed"
-    return out
+    return tuple(out.items())
 
 
 @dataclass(frozen=True)
@@ -218,8 +227,8 @@ class ImageOutputWriter:
         stem = planned.get("stem") or image_stem(m.path or "image", m.sha256 or "0" * 8)
         row = result.to_row()
         row["output_stem"] = stem
-        chords = _chord_frame(result, stem)
-        _atomic_via(self.out_dir / "chords" / f"{stem}.parquet", lambda p: chords.to_parquet(p))
+        _atomic_via(self.out_dir / "chords" / f"{stem}.parquet",
+                    lambda p: write_chord_parquet(result, stem, p))
         if getattr(result, "whiskers", None) is not None:
             atomic_write(self.out_dir / "whiskers" / f"{stem}.csv",
                          whisker_csv(result, stem), encoding=CSV_ENCODING)
@@ -391,6 +400,104 @@ def whisker_csv(result: Any, stem: str) -> str:
     frame.insert(0, "output_stem", stem)
     frame.insert(0, "file", result.micrograph.path)
     return frame.to_csv(index=False)
+
+
+def write_chord_parquet(result: Any, stem: str, path: str | Path) -> None:
+    """Write ``chords/<stem>.parquet``: every intercept of both phases, one row each.
+
+    The table of :func:`_chord_frame` as ``DataFrame.to_parquet`` writes it, byte for byte
+    (the same Arrow types and the same ``pandas`` schema metadata), but made with pyarrow
+    alone when it can be (paths and chords of the usual types), so that a batch worker
+    does not import pandas (0.25 s) for it; any other table goes through pandas.
+    """
+    import pyarrow.parquet as pq
+
+    table = _chord_table(result, stem)
+    if table is None:
+        _chord_frame(result, stem).to_parquet(path)
+    else:
+        pq.write_table(table, path)
+
+
+_STR_COLUMNS = ("file", "sha256", "output_stem", "phase")
+
+
+def _chord_table(result: Any, stem: str) -> Any:
+    """The Arrow table of :func:`_chord_frame` with pandas' metadata, without pandas; None
+    when the table is not of the usual types (then only pandas knows what it writes)."""
+    import pyarrow as pa
+
+    path, sha = _utf8(result.micrograph.path), result.micrograph.sha256
+    parts = [(ic.phase, ic.angle_deg, ic.chords) for ic in (result.pore_intercept,
+                                                              result.solid_intercept)]
+    if not (isinstance(path, str) and isinstance(sha, str)
+            and all(isinstance(ph, str) and isinstance(a, float) and len(c)
+                    for ph, a, c in parts)):
+        return None
+    suffix = unit_suffix(parts[0][2].unit)
+    if any(unit_suffix(c.unit) != suffix for _, _, c in parts):
+        return None
+    names = ("line", "r0", "c0", "r1", "c1", "length", "truncated")
+    arrays = {k: [np.asarray(getattr(c, k)) for _, _, c in parts] for k in names}
+    if any(a.ndim != 1 or a.dtype.kind not in "biuf" or a.dtype.byteorder == ">"
+           or a.dtype != v[0].dtype for v in arrays.values() for a in v):
+        return None
+    n = sum(len(c) for _, _, c in parts)
+    columns: dict[str, Any] = {
+        "file": np.array([path] * n, object), "sha256": np.array([sha] * n, object),
+        "output_stem": np.array([stem] * n, object),
+        "phase": np.array([ph for ph, _, c in parts for _ in range(len(c))], object),
+        "angle_deg": np.concatenate([np.full(len(c), float(a)) for _, a, c in parts]),
+    }
+    for k in names:
+        columns[f"length_{suffix}" if k == "length" else k] = np.concatenate(arrays[k])
+    if any(np.isnan(v).any() for k, v in columns.items() if v.dtype.kind == "f"):
+        return None  # pandas stores NaN as null
+    fields, meta = [], []
+    for name, values in columns.items():
+        fields.append(_arrow_array(values, large_string=name in _STR_COLUMNS))
+        kind = ("object", "str") if name in _STR_COLUMNS else (values.dtype.name,) * 2
+        meta.append({"name": name, "field_name": name, "pandas_type": kind[0],
+                     "numpy_type": kind[1], "metadata": None})
+    pandas_meta = {
+        "index_columns": [{"kind": "range", "name": None, "start": 0, "stop": n, "step": 1}],
+        "column_indexes": [{"name": None, "field_name": None, "pandas_type": "unicode",
+                            "numpy_type": "str", "metadata": {"encoding": "UTF-8"}}],
+        "columns": meta,
+        "attributes": {},
+        "creator": {"library": "pyarrow", "version": pa.__version__},
+        "pandas_version": _pandas_version(),
+    }
+    return pa.Table.from_arrays(fields, names=list(columns),
+                                metadata={b"pandas": json.dumps(pandas_meta).encode("utf8")})
+
+
+def _arrow_array(values: np.ndarray, *, large_string: bool = False) -> Any:
+    """An Arrow array (no nulls) of a 1-D numeric, bool or (``large_string``) str array.
+
+    Built from its buffers: ``pyarrow.array`` would import pandas to check its argument.
+    """
+    import pyarrow as pa
+
+    n = len(values)
+    if large_string:
+        data = [str(v).encode("utf-8") for v in values]
+        offsets = np.zeros(n + 1, np.int64)
+        np.cumsum([len(b) for b in data], out=offsets[1:])
+        return pa.Array.from_buffers(pa.large_string(), n, [
+            None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+    if values.dtype.kind == "b":
+        bits = np.packbits(values.astype(bool), bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bits)])
+    arr = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(arr.dtype), n, [None, pa.py_buffer(arr)])
+
+
+def _pandas_version() -> str:
+    import sys
+
+    pd = sys.modules.get("pandas")
+    return str(pd.__version__) if pd is not None else version("pandas")
 
 
 def _chord_frame(result: Any, stem: str) -> Any:

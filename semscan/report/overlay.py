@@ -178,10 +178,14 @@ def render_overlay(result: Any) -> np.ndarray:
 
     source = result.input_micrograph or result.micrograph
     grey = source.to_file_grid(np.clip(source.image * 255.0, 0, 255).astype(np.float32), fill=0)
-    rgb = np.repeat(grey[..., None], 3, axis=2)
     labels = result.labels_full
     pore = labels == 1
-    rgb[pore] = 0.65 * rgb[pore] + 0.35 * _PORE
+    # The pore tint, 0.65 grey + 0.35 colour, channel by channel over the whole image
+    # (the same float32 sums as on the pore pixels alone, five times faster).
+    tint = 0.35 * _PORE
+    rgb = np.empty((*grey.shape, 3), np.float32)
+    for k in range(3):
+        rgb[..., k] = np.where(pore, 0.65 * grey + tint[k], grey)
     whisker = labels == 3
     if whisker.any():
         rgb[whisker] = 0.5 * rgb[whisker] + 0.5 * _WHISKER
@@ -276,14 +280,17 @@ def _draw_interfaces(draw: Any, result: Any, width: int) -> None:
 def save_overlay(result: Any, path: str | Path) -> Path:
     """Render and write the overlay as PNG; returns the path.
 
-    Encoded by OpenCV at zlib level 1: the same pixels as Pillow's level 3 (before issue
-    23) in about 60 % of the time, the file about 4 % larger.
+    Encoded by OpenCV at zlib level 1 without PNG row filters: the same pixels as Pillow's
+    level 3 (before issue 23). Measured on data/sample_surface.tif: 30 ms and 1.11 MB
+    (level 1 with libpng's adaptive row filters: 53 ms, 1.21 MB): a micrograph's pixel
+    noise leaves the filters little to predict.
     """
     import cv2
 
     path = Path(path)
     ok, png = cv2.imencode(".png", cv2.cvtColor(render_overlay(result), cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_PNG_COMPRESSION, 1])
+                           [cv2.IMWRITE_PNG_COMPRESSION, 1,
+                            cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE])
     if not ok:  # pragma: no cover - OpenCV encodes any uint8 RGB image
         raise OSError(f"cannot encode the overlay {path} as PNG")
     path.write_bytes(png.tobytes())

@@ -30,3 +30,15 @@ def test_h_is_help_on_every_command(command):
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "Usage:" in res.stdout and "--help" in res.stdout
+
+
+def test_the_cli_freezes_what_is_left_when_it_ends():
+    """At the end of a command the CLI freezes the objects left (the interpreter's final
+    collections then skip them: 0.2 s of CPU at the exit of a one-image `analyze`)."""
+    script = ("import gc, sys\nfrom semscan.cli import main\nsys.argv = ['semscan', '--version']\n"
+              "before = gc.get_freeze_count()\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(before, gc.get_freeze_count() > 0)\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[-2:] == ["0", "True"]

@@ -16,3 +16,85 @@ def test_atomic_write_replaces_and_leaves_no_temporary(tmp_path):
 def test_image_stem_is_the_name_and_the_hash():
     sha = "0123456789abcdef" * 4
     assert image_stem("/data/lot 1/img.tif", sha) == "img-01234567"
+
+
+def _surface_result(tmp_path, name="surf.tif"):
+    from semscan.config import AnalysisConfig
+    from semscan.pipeline import analyze_path
+    from tests._synthetic import disc_pores, sem_image, write_fei_tiff
+
+    fast = AnalysisConfig().with_overrides(
+        {"classify.enabled": False, "measure.local_thickness": False,
+         "measure.dense_chords": False, "measure.mil_step_deg": 0.0})
+    path = tmp_path / name
+    write_fei_tiff(path, sem_image(disc_pores((160, 200), porosity=0.35, radius=6.0, seed=4),
+                                   seed=4))
+    return analyze_path(path, config=fast, view="surface")
+
+
+def test_chord_parquet_is_the_bytes_pandas_writes(tmp_path):
+    """Written with pyarrow alone (a batch worker needs no pandas), the per-image chord
+    table is byte for byte what ``DataFrame.to_parquet`` writes: the same Arrow types and
+    the same pandas metadata (read back: the same frame, its RangeIndex)."""
+    import pandas as pd
+
+    from semscan.report.outputs import _chord_frame, _chord_table, write_chord_parquet
+
+    result = _surface_result(tmp_path, "a b é.tif")  # a name with a space and non-ASCII
+    assert _chord_table(result, "stem") is not None  # the pyarrow path, not the fallback
+    write_chord_parquet(result, "stem", tmp_path / "ours.parquet")
+    frame = _chord_frame(result, "stem")
+    frame.to_parquet(tmp_path / "pandas.parquet")
+    assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()
+    back = pd.read_parquet(tmp_path / "ours.parquet")
+    pd.testing.assert_frame_equal(back, frame)
+    assert set(back["phase"]) == {"pore", "solid"} and len(back) > 20
+
+
+def test_chord_parquet_falls_back_to_pandas_for_other_tables(tmp_path):
+    """A NaN (pandas stores null) or a path that is not text: written through pandas."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    from semscan.report.outputs import _chord_frame, _chord_table, write_chord_parquet
+
+    result = _surface_result(tmp_path)
+    ic = result.pore_intercept
+    length = np.asarray(ic.chords.length, float).copy()
+    length[0] = np.nan
+    odd = dataclasses.replace(
+        result, pore_intercept=dataclasses.replace(
+            ic, chords=dataclasses.replace(ic.chords, length=length)))
+    assert _chord_table(odd, "s") is None
+    write_chord_parquet(odd, "s", tmp_path / "ours.parquet")
+    _chord_frame(odd, "s").to_parquet(tmp_path / "pandas.parquet")
+    assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()
+    assert pd.read_parquet(tmp_path / "ours.parquet").iloc[0].isna().any()
+
+
+def test_a_worker_writes_its_image_without_pandas(tmp_path):
+    """The per-image outputs of a default surface analysis import no pandas: a batch
+    imports it in the main process while the workers analyse (issue 23, start-up)."""
+    import subprocess
+    import sys
+
+    from tests._procs import cli_env
+    from tests._synthetic import disc_pores, sem_image, write_fei_tiff
+
+    path = tmp_path / "s.tif"
+    write_fei_tiff(path, sem_image(disc_pores((160, 200), porosity=0.35, radius=6.0, seed=5),
+                                   seed=5))
+    code = (
+        "import sys\n"
+        "from semscan.pipeline import analyze_path\n"
+        "from semscan.report.outputs import ImageOutputWriter\n"
+        f"r = analyze_path({str(path)!r})\n"
+        f"row = ImageOutputWriter(__import__('pathlib').Path({str(tmp_path / 'out')!r}))(r)\n"
+        "print('pandas' in sys.modules, row['overlay'])\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=cli_env())
+    assert res.stdout.split()[0] == "False", res.stdout
+    assert (tmp_path / "out" / "chords").is_dir()
