@@ -510,13 +510,15 @@ def _measure_layer(
                  lam, prof, unit)
 
 
-def _pl(pore: np.ndarray, region: np.ndarray) -> tuple[float, float, float, float]:
-    """Boundary crossings and pixel pairs along (rows) and through (columns) in a region."""
+def _pl(pore: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per column: boundary crossings and pixel pairs along (rows; between column ``j`` and
+    ``j + 1``) and through (columns) in a region, as integers (so that any set of columns
+    sums to the counts on that set alone)."""
     p = pore & region
     ra = region[:, 1:] & region[:, :-1]
     rt = region[1:, :] & region[:-1, :]
-    return (float(np.count_nonzero(ra & (p[:, 1:] != p[:, :-1]))), float(np.count_nonzero(ra)),
-            float(np.count_nonzero(rt & (p[1:, :] != p[:-1, :]))), float(np.count_nonzero(rt)))
+    return ((ra & (p[:, 1:] != p[:, :-1])).sum(axis=0), ra.sum(axis=0),
+            (rt & (p[1:, :] != p[:-1, :])).sum(axis=0), rt.sum(axis=0))
 
 
 def dense_kappa(pore: np.ndarray, region: np.ndarray) -> tuple[float, tuple[float, float]]:
@@ -538,7 +540,8 @@ def dense_kappa(pore: np.ndarray, region: np.ndarray) -> tuple[float, tuple[floa
     >>> round(dense_kappa(m, np.ones(m.shape, bool))[0], 2)
     7.08
     """
-    xa, na, xt, nt = _pl(pore, region)
+    per = _pl(pore, region)
+    xa, na, xt, nt = (float(v.sum()) for v in per)
     if min(xa, na, xt, nt) <= 0:
         return float("nan"), (float("nan"), float("nan"))
     kappa = (xt / nt) / (xa / na)
@@ -546,8 +549,10 @@ def dense_kappa(pore: np.ndarray, region: np.ndarray) -> tuple[float, tuple[floa
     logs = []
     for part in np.array_split(cols, 8) if cols.size >= 8 else ():
         sub = np.zeros(region.shape[1], bool)
-        sub[part] = True
-        a, b, c, d = _pl(pore, region & sub[None, :])
+        sub[part] = True  # the stretch's pairs along: both columns in it
+        pair = sub[1:] & sub[:-1]
+        a, b = float(per[0][pair].sum()), float(per[1][pair].sum())
+        c, d = float(per[2][sub].sum()), float(per[3][sub].sum())
         if min(a, b, c, d) > 0:
             logs.append(math.log((c / d) / (a / b)))
     if len(logs) < 4:
@@ -565,13 +570,11 @@ def _porosity_ci(pore: np.ndarray, region: np.ndarray) -> tuple[float, float]:
     cols = np.flatnonzero(region.any(axis=0))
     if cols.size < 8:
         return float("nan"), float("nan")
-    vals = []
-    for part in np.array_split(cols, 8):
-        r = region[:, part]
-        vals.append(np.count_nonzero(pore[:, part] & r) / max(np.count_nonzero(r), 1))
-    v = np.asarray(vals)
-    n_all = np.count_nonzero(region)
-    p = np.count_nonzero(pore & region) / n_all
+    n_pore = (pore & region).sum(axis=0)  # per column, integers: sums on any columns
+    n_reg = region.sum(axis=0)
+    v = np.asarray([n_pore[part].sum() / max(n_reg[part].sum(), 1)
+                    for part in np.array_split(cols, 8)])
+    p = n_pore.sum() / n_reg.sum()
     hw = _T7 * float(v.std(ddof=1)) / math.sqrt(len(v))
     return float(max(p - hw, 0.0)), float(min(p + hw, 1.0))
 
