@@ -213,17 +213,10 @@ def _blocks(c: dict[str, np.ndarray], f: _Film, width: int, sigma: float,
     c0, c1 = int(used[0]), int(used[-1]) + 1
     step = max(1, width // 4)  # quarter-overlapping: more cuts along a wavy interface
     out = []
-    # the blocks' memo keys from the masks packed down each column (8 rows a byte: the
-    # same content, an eighth of the bytes to copy and hash for overlapping blocks), and
-    # each block's row counts from one running sum along the rows (the same integers)
-    packed = (None if cache is None
-              else (np.packbits(c["p"], axis=0), np.packbits(c["v"], axis=0)))
-    run = np.cumsum(region, axis=1, dtype=np.int32)
     for s0 in range(c0, max(c0 + 1, c1 - width + 1), step):
         cols = slice(s0, min(s0 + width, c1))
         n_cols = cols.stop - cols.start
-        in_block = run[:, cols.stop - 1] - (run[:, cols.start - 1] if cols.start else 0)
-        rows = np.flatnonzero(in_block >= 0.5 * n_cols)
+        rows = np.flatnonzero(region[:, cols].sum(axis=1) >= 0.5 * n_cols)
         if rows.size < 4:
             continue
         r0, r1 = int(rows[0]), int(rows[-1]) + 1
@@ -231,9 +224,8 @@ def _blocks(c: dict[str, np.ndarray], f: _Film, width: int, sigma: float,
         shift = (None if along is None
                  else np.round(along[cols] - along[mid]).astype(np.int64))
         seen = slice(max(cols.start - 1, 0), cols.stop)
-        feats = memoised(cache, "layer_block",
-                         () if packed is None else (packed[0][:, seen], packed[1][:, seen]),
-                         (cols.start, cols.stop, sigma, c["p"].shape,
+        feats = memoised(cache, "layer_block", (c["p"][:, seen], c["v"][:, seen]),
+                         (cols.start, cols.stop, sigma,
                           None if shift is None else shift.tobytes()),
                          lambda cols=cols, shift=shift: _block_features(c, cols, sigma, shift))
         out.append((float(f.xs[mid]), r0, feats[r0:r1]))
