@@ -165,3 +165,24 @@ def test_open_disc_equals_two_distance_transforms():
             assert got.dtype == bool and np.array_equal(got, ref), radius
     assert np.array_equal(open_disc(masks[2][::2, 1::3], 2.0),
                           dilate_disc(erode_disc(masks[2][::2, 1::3], 2.0), 2.0))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_exact_distance_update_is_the_whole_transform_after_each_edit(seed):
+    """Erased, painted and scribbled blocks, some at the border: every value that of the
+    whole image's transform."""
+    from scipy import ndimage as ndi
+
+    rng = np.random.default_rng(seed)
+    shape = (int(rng.integers(30, 200)), int(rng.integers(30, 260)))
+    m = ndi.gaussian_filter(rng.random(shape), rng.uniform(1, 6)) > 0.5
+    d = mo.exact_distance(m)
+    for _ in range(6):
+        e = m.copy()
+        r, c = rng.integers(0, shape[0]), rng.integers(0, shape[1])
+        blk = e[r : r + rng.integers(1, 40), c : c + rng.integers(1, 40)]
+        blk[:] = [False, True, rng.random(blk.shape) > 0.5][int(rng.integers(3))]
+        got = mo.exact_distance_update(e, m, d)
+        np.testing.assert_array_equal(got, mo.exact_distance(e))
+        m, d = e, got
+    assert mo.exact_distance_update(m, m, d) is d

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from semscan._choices import THICKNESS_METHODS, ThicknessMethod
-from semscan._morphology import exact_distance
+from semscan._morphology import exact_distance, exact_distance_update
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError, MeasurementError
 from semscan.measure.intercept import as_mask, check_region, unit_suffix
@@ -361,10 +361,11 @@ def _updated_map(pore: np.ndarray, previous: ThicknessMap | None) -> ThicknessMa
     radius levels are one sequence, so a crop's shorter list of levels gives the same
     values). Identical, pixel for pixel, to :func:`_fast` on the whole image.
     """
-    dist = exact_distance(pore)
     h, w = pore.shape
     if previous is None or previous.pore.shape != pore.shape:
+        dist = exact_distance(pore)
         return ThicknessMap(pore, dist, _fast(pore, dist))
+    dist = exact_distance_update(pore, previous.pore, previous.dist)
     changed = dist != previous.dist  # a pore change is a distance change (0 off pores)
     if not changed.any():
         return ThicknessMap(pore, dist, previous.thick_px)

@@ -208,16 +208,22 @@ def _cached_grey(
     cache: dict[str, object] | None,
 ) -> _Grey | None:
     """:func:`_grey_part`, kept in ``cache`` for the same image object (``raw``, as passed)
-    and the same valid pixels."""
+    and the same valid pixels: the last two such (an edit that moves the excluded pixels
+    and one that puts them back each find theirs)."""
     if cache is None:
         return _grey_part(img, valid, n_valid)
     key = hashlib.blake2b(np.packbits(valid).tobytes() + repr(valid.shape).encode(),
                           digest_size=20).digest()
-    kept = cache.get("grey")  # (image, valid digest, grey part): replaced in one step
-    if not (isinstance(kept, tuple) and kept[0] is raw and kept[1] == key):
-        kept = (raw, key, _grey_part(img, valid, n_valid))
-        cache["grey"] = kept
-    return kept[2]
+    kept = cache.get("grey")  # ((image, valid digest, grey part), ...), the newest first
+    kept = tuple(k for k in kept if isinstance(k, tuple)) if isinstance(kept, tuple) else ()
+    for k in kept:
+        if k[0] is raw and k[1] == key:
+            hit = k
+            break
+    else:
+        hit = (raw, key, _grey_part(img, valid, n_valid))
+    cache["grey"] = (hit, *(k for k in kept if k is not hit))[:2]
+    return hit[2]
 
 
 def measure_signals(

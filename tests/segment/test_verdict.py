@@ -177,7 +177,7 @@ def test_real_shaded_surfaces_not_ok(name):
     assert v.verdict != "ok"
 
 
-def test_the_grey_cache_gives_the_same_signals_over_edits():
+def test_the_grey_cache_gives_the_same_signals_over_edits(monkeypatch):
     from semscan.segment.verdict import measure_signals
 
     pore = boolean_ellipses((256, 320), intensity_per_px2=0.003, a_px=7, b_px=4, seed=3)
@@ -193,12 +193,28 @@ def test_the_grey_cache_gives_the_same_signals_over_edits():
     ex3[:30] = True  # exclude a band: the grey part is computed again
     edits.append((p2 & ~ex3, s2 & ~ex3, ex3))
     edits.append((p, s, ex))  # back to the start
+    import semscan.segment.verdict as verdict_module
+
+    computed = []
+    grey_part = verdict_module._grey_part
+
+    def counted(*args):
+        computed.append(1)
+        return grey_part(*args)
+
+    monkeypatch.setattr(verdict_module, "_grey_part", counted)
     for pp, ss, ee in [(p, s, ex), *edits]:
         cached = measure_signals(img, pp, ss, ee, cache=cache)
+        n = len(computed)
         assert cached == measure_signals(img, pp, ss, ee)
+        del computed[n:]  # the uncached call's own
         assert segmentation_verdict(img, pp, ss, excluded=ee, cache=cache) == (
             segmentation_verdict(img, pp, ss, excluded=ee))
-    assert cache["grey"][0] is img
+        del computed[n:]
+    # the grey part of the first valid pixels, and of the band excluded; back to the start
+    # finds the first one kept
+    assert len(computed) == 2
+    assert all(k[0] is img for k in cache["grey"])
 
 
 def test_section_verdict_flags_a_film_read_as_all_pore():

@@ -48,11 +48,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import ndimage as ndi
 
-from semscan._morphology import grow_cross
 from semscan.calibration import Calibration
 from semscan.errors import MeasurementError
+from semscan.measure.cross_section._aspect import aspect_ratio
 from semscan.measure.cross_section._memo import memoised
 from semscan.measure.cross_section.film import FilmGeometry
 from semscan.measure.cross_section.frame import FilmFrame, _frame_intercept, _resolve_frame
@@ -253,11 +252,11 @@ def laminar_in_region(
     if not interior.any():
         raise MeasurementError("the measured region is empty: nothing to measure kappa on")
     return memoised(cache, "laminar", (pore, interior), (calibration, n_lines, seed),
-                    lambda: _laminar(pore, interior, calibration, n_lines, seed))
+                    lambda: _laminar(pore, interior, calibration, n_lines, seed, cache))
 
 
 def _laminar(pore: np.ndarray, interior: np.ndarray, calibration: Calibration, n_lines: int,
-             seed: int) -> Laminar:
+             seed: int, cache: dict[str, Any] | None = None) -> Laminar:
     notes: list[str] = []
     kw: dict[str, Any] = dict(calibration=calibration, region=interior, n_lines=n_lines,
                               window_um="full", seed=seed)
@@ -271,7 +270,7 @@ def _laminar(pore: np.ndarray, interior: np.ndarray, calibration: Calibration, n
     else:
         kappa, ci = float("nan"), (float("nan"), float("nan"))
         notes.append("no pore intercepts in the film interior: laminar coefficient undefined")
-    ar, n_ar = _aspect_ratio(pore & interior, interior)
+    ar, n_ar = _aspect_ratio(pore & interior, interior, cache)
     bias = float("nan")
     if math.isfinite(kappa):
         bias, note = film_kappa_bias(pore, interior, along=along, through=through,
@@ -288,43 +287,11 @@ def _rel_se(res: InterceptResult) -> float:
     return (hi - lo) / (2 * 1.96 * res.mean)
 
 
-def _aspect_ratio(pore_int: np.ndarray, interior: np.ndarray) -> tuple[float, int]:
-    """Area-weighted mean aspect ratio of the pores lying within 30 degrees of the film plane
-    (and how many): the ellipse of each pore's second moments, as
-    :func:`skimage.measure.regionprops` has it (``axis_major_length / axis_minor_length``,
-    ``orientation`` from the row axis), for all pores at once.
-
-    Pores touching the interior's border, of fewer than 5 pixels or with no width (a straight
-    run of pixels: a zero minor axis) are left out.
-    """
-    lab, count = ndi.label(pore_int)  # 4-connected, numbered in raster order
-    if count == 0:
-        return float("nan"), 0
-    rr, cc = np.nonzero(lab)
-    ll = lab[rr, cc]
-    n = count + 1
-    area = np.bincount(ll, minlength=n).astype(float)
-    safe = np.maximum(area, 1.0)
-    dr = rr - (np.bincount(ll, rr, n) / safe)[ll]
-    dc = cc - (np.bincount(ll, cc, n) / safe)[ll]
-    # the inertia tensor [[a, b], [b, c]] of regionprops: a = mu02 / m00, c = mu20 / m00
-    a = np.bincount(ll, dc * dc, n) / safe
-    c = np.bincount(ll, dr * dr, n) / safe
-    b = -np.bincount(ll, dr * dc, n) / safe
-    half = np.sqrt(((a - c) / 2) ** 2 + b * b)
-    major = np.maximum((a + c) / 2 + half, 0.0)
-    minor = np.maximum((a + c) / 2 - half, 0.0)
-    orientation = np.where(a - c == 0, np.where(b < 0, math.pi / 4, -math.pi / 4),
-                           0.5 * np.arctan2(-2 * b, c - a))
-    keep = (area >= 5) & (minor > 0) & (np.abs(orientation) >= math.radians(60.0))
-    keep[0] = False
-    keep[lab[grow_cross(~interior)]] = False  # touching the border (label 0 is out anyway)
-    if not keep.any():
-        return float("nan"), 0
-    ratio = np.sqrt(major[keep]) / np.sqrt(minor[keep])
-    num = np.cumsum(area[keep] * ratio)[-1]  # summed in label order, as a loop would
-    den = np.cumsum(area[keep])[-1]
-    return float(num / den), int(np.count_nonzero(keep))
+def _aspect_ratio(pore_int: np.ndarray, interior: np.ndarray,
+                  cache: dict[str, Any] | None = None) -> tuple[float, int]:
+    """:func:`~semscan.measure.cross_section._aspect.aspect_ratio` (the area-weighted mean
+    moment-ellipse aspect ratio of the pores within 30 degrees of the film plane)."""
+    return aspect_ratio(pore_int, interior, cache=cache)
 
 
 # --------------------------------------------------------------------------- resolution bias

@@ -63,6 +63,7 @@ import numpy as np
 
 from semscan.calibration import Calibration, unit_suffix
 from semscan.errors import ConfigError
+from semscan.measure.cross_section._memo import memoised
 from semscan.measure.cross_section.film import FilmGeometry
 from semscan.measure.cross_section.frame import FilmFrame, _frame_intercept
 from semscan.measure.cross_section.interfaces import (
@@ -510,13 +511,15 @@ def _measure_layer(
                  lam, prof, unit)
 
 
-def _pl(pore: np.ndarray, region: np.ndarray) -> tuple[float, float, float, float]:
-    """Boundary crossings and pixel pairs along (rows) and through (columns) in a region."""
+def _pl(pore: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per column: boundary crossings and pixel pairs along (rows; between column ``j`` and
+    ``j + 1``) and through (columns) in a region, as integers (so that any set of columns
+    sums to the counts on that set alone)."""
     p = pore & region
     ra = region[:, 1:] & region[:, :-1]
     rt = region[1:, :] & region[:-1, :]
-    return (float(np.count_nonzero(ra & (p[:, 1:] != p[:, :-1]))), float(np.count_nonzero(ra)),
-            float(np.count_nonzero(rt & (p[1:, :] != p[:-1, :]))), float(np.count_nonzero(rt)))
+    return ((ra & (p[:, 1:] != p[:, :-1])).sum(axis=0), ra.sum(axis=0),
+            (rt & (p[1:, :] != p[:-1, :])).sum(axis=0), rt.sum(axis=0))
 
 
 def dense_kappa(pore: np.ndarray, region: np.ndarray) -> tuple[float, tuple[float, float]]:
@@ -538,7 +541,8 @@ def dense_kappa(pore: np.ndarray, region: np.ndarray) -> tuple[float, tuple[floa
     >>> round(dense_kappa(m, np.ones(m.shape, bool))[0], 2)
     7.08
     """
-    xa, na, xt, nt = _pl(pore, region)
+    per = _pl(pore, region)
+    xa, na, xt, nt = (float(v.sum()) for v in per)
     if min(xa, na, xt, nt) <= 0:
         return float("nan"), (float("nan"), float("nan"))
     kappa = (xt / nt) / (xa / na)
@@ -546,8 +550,10 @@ def dense_kappa(pore: np.ndarray, region: np.ndarray) -> tuple[float, tuple[floa
     logs = []
     for part in np.array_split(cols, 8) if cols.size >= 8 else ():
         sub = np.zeros(region.shape[1], bool)
-        sub[part] = True
-        a, b, c, d = _pl(pore, region & sub[None, :])
+        sub[part] = True  # the stretch's pairs along: both columns in it
+        pair = sub[1:] & sub[:-1]
+        a, b = float(per[0][pair].sum()), float(per[1][pair].sum())
+        c, d = float(per[2][sub].sum()), float(per[3][sub].sum())
         if min(a, b, c, d) > 0:
             logs.append(math.log((c / d) / (a / b)))
     if len(logs) < 4:
@@ -565,13 +571,11 @@ def _porosity_ci(pore: np.ndarray, region: np.ndarray) -> tuple[float, float]:
     cols = np.flatnonzero(region.any(axis=0))
     if cols.size < 8:
         return float("nan"), float("nan")
-    vals = []
-    for part in np.array_split(cols, 8):
-        r = region[:, part]
-        vals.append(np.count_nonzero(pore[:, part] & r) / max(np.count_nonzero(r), 1))
-    v = np.asarray(vals)
-    n_all = np.count_nonzero(region)
-    p = np.count_nonzero(pore & region) / n_all
+    n_pore = (pore & region).sum(axis=0)  # per column, integers: sums on any columns
+    n_reg = region.sum(axis=0)
+    v = np.asarray([n_pore[part].sum() / max(n_reg[part].sum(), 1)
+                    for part in np.array_split(cols, 8)])
+    p = n_pore.sum() / n_reg.sum()
     hw = _T7 * float(v.std(ddof=1)) / math.sqrt(len(v))
     return float(max(p - hw, 0.0)), float(min(p + hw, 1.0))
 
@@ -604,24 +608,41 @@ def _layer_profile(fr: FilmFrame, region: np.ndarray, upper: np.ndarray,
 
     Each band is measured on the bounding box of its pixels (found within the rows whose
     band indices span it, as :func:`~semscan.measure.cross_section.depth_profile` does);
-    with a ``cache``, a band whose pixels and pores did not change is the one measured
-    before.
+    with a ``cache``, the bands of the same region and boundary, and a band whose pixels
+    and pores did not change, are those measured before.
     """
     if band_um <= 0:
         raise ConfigError(f"band_um must be > 0, got {band_um}")
     h = max(1.0, calibration.to_px(band_um)) if calibration.is_calibrated else 10.0
+    scale = calibration.scale
+    out = []
+    bands = memoised(cache, "layer_bands", (region, upper), (h, fr.y0_px),
+                     lambda: _layer_bands(fr.y0_px, region, upper, h))
+    for k, r0, r1, c0, c1, band in bands:
+        res = _frame_intercept(fr.pore[r0:r1, c0:c1], [], calibration=calibration,
+                               region=band, n_lines=r1 - r0, angle_deg=0.0,
+                               window_um="full", min_voids_per_line=0, seed=seed, cache=cache)
+        out.append(BandValue(k * h * scale, (k + 1) * h * scale, float(res.mean),
+                             int(res.n_intercepts)))
+    return tuple(out)
+
+
+def _layer_bands(y0_px: float, region: np.ndarray, upper: np.ndarray,
+                 h: float) -> list[tuple[int, int, int, int, int, np.ndarray]]:
+    """Each band ``k`` of ``h`` px below ``upper`` in ``region``: ``(k, r0, r1, c0, c1,
+    band)``, the bounding box of its pixels in the frame and its pixels there (bands of
+    fewer than 4 pixels, rows or columns left out)."""
     rows = np.flatnonzero(region.any(axis=1))
     if rows.size == 0:
-        return ()
+        return []
     f0, f1 = int(rows[0]), int(rows[-1]) + 1  # the region's rows; indices below from f0
-    ys = fr.y0_px + np.arange(f0, f1, dtype=float)
+    ys = y0_px + np.arange(f0, f1, dtype=float)
     depth = ys[:, None] - upper[None, :]
     region = region[f0:f1]
     kidx = np.where(region, np.floor(depth / h), -1).astype(np.int64)
-    scale = calibration.scale
-    out = []
     rmin = np.where(region, kidx, np.iinfo(np.int64).max).min(axis=1)
     rmax = kidx.max(axis=1)
+    out = []
     for k in range(int(kidx.max()) + 1):
         slab = np.flatnonzero((rmin <= k) & (rmax >= k))  # the rows that may hold band k
         if slab.size == 0:
@@ -635,10 +656,5 @@ def _layer_profile(fr: FilmFrame, region: np.ndarray, upper: np.ndarray,
         r0, r1, c0, c1 = s0 + int(rr[0]), s0 + int(rr[-1]) + 1, int(cc[0]), int(cc[-1]) + 1
         if r1 - r0 < 4:
             continue
-        band = band_slab[r0 - s0 : r1 - s0, c0:c1]
-        res = _frame_intercept(fr.pore[f0 + r0 : f0 + r1, c0:c1], [], calibration=calibration,
-                               region=band, n_lines=r1 - r0, angle_deg=0.0,
-                               window_um="full", min_voids_per_line=0, seed=seed, cache=cache)
-        out.append(BandValue(k * h * scale, (k + 1) * h * scale, float(res.mean),
-                             int(res.n_intercepts)))
-    return tuple(out)
+        out.append((k, f0 + r0, f0 + r1, c0, c1, band_slab[r0 - s0 : r1 - s0, c0:c1]))
+    return out
