@@ -162,7 +162,7 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     pore = np.asarray(pore, bool)
     region = np.ones_like(pore) if region is None else np.asarray(region, bool)
     pore = pore & region
-    if pore.sum() < 16 or pore.all():
+    if np.count_nonzero(pore) < 16 or pore.all():
         return ScaleTrend()
     dist = distance_transform(pore, metric="euclidean_5x5")
     width = 4.0 * float(dist[pore].mean(dtype=np.float64))
