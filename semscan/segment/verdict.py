@@ -34,14 +34,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 import cv2
 import numpy as np
 
-from semscan._morphology import distance_transform
 from semscan._ndimage import block_mean, blur, coarse_factor
+from semscan._tiled import row_bands
 from semscan.errors import SegmentationError
 
 __all__ = ["Verdict", "VerdictSignals", "section_verdict", "segmentation_verdict"]
@@ -115,27 +116,49 @@ def _masked_mean(x: np.ndarray, w: np.ndarray, sigma: float) -> np.ndarray:
     """Local mean of ``x`` over ``w`` (reflecting border; >= 32 samples a side when coarse).
 
     :func:`~semscan._ndimage.masked_blur`'s operations in the same order, with at most two
-    full-size float32 arrays alive (its temporaries are freed or reused in place)."""
+    full-size float32 arrays alive (its temporaries are freed or reused in place; when
+    coarse, the product and the weight are block-averaged one after the other)."""
     factor = coarse_factor(sigma, x.shape, min_side=32)
+    if factor > 1:
+        rows, cols = x.shape
+        # x * w (w cast to float32, as a float32 copy of it would be), block-averaged, then
+        # the weight itself: one full-size float32 array alive at a time
+        num = np.multiply(x, w, dtype=np.float32)
+        num_small = block_mean(num, factor, partial="spread")
+        del num
+        wf = np.asarray(w, np.float32)
+        den_small = block_mean(wf, factor, partial="spread")
+        del wf
+        num_small = cv2.GaussianBlur(num_small, (0, 0), sigma / factor,
+                                     borderType=cv2.BORDER_REFLECT)
+        den_small = cv2.GaussianBlur(den_small, (0, 0), sigma / factor,
+                                     borderType=cv2.BORDER_REFLECT)
+        num = cv2.resize(num_small, (cols, rows), interpolation=cv2.INTER_LINEAR)
+        den = cv2.resize(den_small, (cols, rows), interpolation=cv2.INTER_LINEAR)
+        np.maximum(den, 1e-6, out=den)
+        np.divide(num, den, out=num)
+        return num
     wf = np.asarray(w, np.float32)
     num = np.multiply(x, wf, dtype=np.float32)
-    if factor == 1:
-        cv2.GaussianBlur(num, (0, 0), sigma, dst=num, borderType=cv2.BORDER_REFLECT)
-        den = wf.copy() if wf is w else wf  # a bool weight was converted: blur it in place
-        del wf
-        cv2.GaussianBlur(den, (0, 0), sigma, dst=den, borderType=cv2.BORDER_REFLECT)
-    else:
-        rows, cols = x.shape
-        small = []
-        for full in (num, wf):
-            sm = block_mean(full, factor, partial="spread")
-            small.append(cv2.GaussianBlur(sm, (0, 0), sigma / factor,
-                                          borderType=cv2.BORDER_REFLECT))
-        del num, wf
-        num = cv2.resize(small[0], (cols, rows), interpolation=cv2.INTER_LINEAR)
-        den = cv2.resize(small[1], (cols, rows), interpolation=cv2.INTER_LINEAR)
+    cv2.GaussianBlur(num, (0, 0), sigma, dst=num, borderType=cv2.BORDER_REFLECT)
+    den = wf.copy() if wf is w else wf  # a bool weight was converted: blur it in place
+    del wf
+    cv2.GaussianBlur(den, (0, 0), sigma, dst=den, borderType=cv2.BORDER_REFLECT)
     np.maximum(den, 1e-6, out=den)
     return np.divide(num, den, out=num)
+
+
+_INTERIOR_KERNEL = np.array([[0, 0, 1, 0, 0], [0, 1, 1, 1, 0], [1, 1, 1, 1, 1],
+                             [0, 1, 1, 1, 0], [0, 0, 1, 0, 0]], np.uint8)
+
+
+def _interior(mask: np.ndarray) -> np.ndarray:
+    """Pixels of ``mask`` whose 3 x 3 chamfer distance to a False pixel exceeds 2 px
+    (``distance_transform(mask, metric='euclidean_3x3') > 2``), as an erosion: with steps
+    0.955 and 1.3693 a False pixel is within 2 px exactly when it is one of the eight
+    neighbours (0.955, 1.3693) or two steps straight away (1.91); a knight's move costs
+    2.32. Outside the image counts as True (the distance transform's rule)."""
+    return cv2.erode(np.ascontiguousarray(mask).view(np.uint8), _INTERIOR_KERNEL).view(bool)
 
 
 def _noise_gradient_gain() -> float:
@@ -158,9 +181,51 @@ class _Grey:
     g0: np.ndarray
     noise: float
     shading: float
-    g2: np.ndarray
-    sig: np.ndarray
     inner: np.ndarray
+
+
+_BAND_HALO = 12  # rows: the sigma-2 blur reaches 8, the sigma-1 blur and Sobel 4 + 1
+
+
+def _g2_rows(g0: np.ndarray, a: int, b: int, noise: float) -> np.ndarray:
+    """Rows ``a:b`` of the sigma-2 blur of ``g0`` (interior spread), from those rows."""
+    return blur(g0[a:b], 2.0, border="reflect101")
+
+
+def _sig_rows(g0: np.ndarray, a: int, b: int, noise: float) -> np.ndarray:
+    """Rows ``a:b`` of the noise-corrected squared gradient (edge concentration)."""
+    g1 = blur(g0[a:b], 1.0, border="reflect101")
+    gx = cv2.Sobel(g1, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(g1, cv2.CV_32F, 0, 1, ksize=3)
+    del g1
+    # gx * gx + gy * gy - gain * noise^2 of the gradients / 8, in place (the same values)
+    np.divide(gx, 8.0, out=gx)
+    np.divide(gy, 8.0, out=gy)
+    np.multiply(gx, gx, out=gx)
+    np.multiply(gy, gy, out=gy)
+    np.add(gx, gy, out=gx)
+    del gy
+    return np.subtract(gx, _NOISE_GAIN * noise * noise, out=gx)
+
+
+def _selected(
+    rows_of: Callable[[np.ndarray, int, int, float], np.ndarray], g0: np.ndarray,
+    noise: float, masks: tuple[np.ndarray, ...],
+) -> list[np.ndarray]:
+    """``[image[m] for m in masks]`` of the filtered image ``rows_of`` gives, filtered and
+    selected band by band (:func:`semscan._tiled.row_bands` with a halo wider than the
+    filter, so each band's rows are the whole image's): the same values in the same order,
+    without the full-size filtered image."""
+    rows, cols = g0.shape
+    out = [np.empty(int(np.count_nonzero(m)), np.float32) for m in masks]
+    pos = [0] * len(masks)
+    for r0, r1, a, b in row_bands(rows, cols, halo=_BAND_HALO):
+        band = rows_of(g0, a, b, noise)[r0 - a : r1 - a]
+        for k, m in enumerate(masks):
+            sel = band[m[r0:r1]]
+            out[k][pos[k] : pos[k] + sel.size] = sel
+            pos[k] += sel.size
+    return out
 
 
 def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None:
@@ -186,21 +251,8 @@ def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None
     lp = _masked_mean(g0, valid, max(1.0, max(img.shape) / 64.0))
     shading = float(np.var(lp[valid]) / var) if var > 0 else math.nan
     del lp
-    g2 = blur(g0, 2.0, border="reflect101")  # interior spread, after a sigma 2 blur
-    g1 = blur(g0, 1.0, border="reflect101")  # edge concentration of the squared gradient
-    gx = cv2.Sobel(g1, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(g1, cv2.CV_32F, 0, 1, ksize=3)
-    del g1
-    # gx * gx + gy * gy - gain * noise^2 of the gradients / 8, in place (the same values)
-    np.divide(gx, 8.0, out=gx)
-    np.divide(gy, 8.0, out=gy)
-    np.multiply(gx, gx, out=gx)
-    np.multiply(gy, gy, out=gy)
-    np.add(gx, gy, out=gx)
-    del gy
-    sig = np.subtract(gx, _NOISE_GAIN * noise * noise, out=gx)
     inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
-    return _Grey(grey_range, g0, noise, shading, g2, sig, inner)
+    return _Grey(grey_range, g0, noise, shading, inner)
 
 
 def _cached_grey(
@@ -277,6 +329,7 @@ def measure_signals(
     edge[:-1, :] |= dc
     edge &= valid
     n_edge = int(np.count_nonzero(dr & valid[:, 1:]) + np.count_nonzero(dc & valid[1:, :]))
+    del dr, dc
     chord = 2.0 * n_valid / max(n_edge, 1)  # mean of the pore and solid chords, rows/cols
     # contrast to noise: local step between the phases' mean grey over ~4 chords
     sc = float(np.clip(4.0 * chord, 3.0, side / 4.0))
@@ -289,22 +342,28 @@ def measure_signals(
     del ms
     cnr = step / noise if noise > 1e-9 else math.inf
     # interior spread (noise removed after a sigma 2 blur: noise variance / (8 pi))
-    g2 = grey.g2
-    pi = distance_transform(p, metric="euclidean_3x3") > 2
-    si = distance_transform(s, metric="euclidean_3x3") > 2
+    pi = _interior(p)
+    si = _interior(s)
     spread = math.nan
     if np.count_nonzero(pi) >= 20 and np.count_nonzero(si) >= 20:
-        gstep = abs(float(g2[si].mean()) - float(g2[pi].mean()))
+        g2_s, g2_p = _selected(_g2_rows, g0, noise, (si, pi))  # g2[si], g2[pi]
+        del pi, si
+        gstep = abs(float(g2_s.mean()) - float(g2_p.mean()))
         nv = noise * noise / (8.0 * math.pi)
-        within = max(float(np.var(g2[si])) - nv, float(np.var(g2[pi])) - nv, 0.0)
+        within = max(float(np.var(g2_s)) - nv, float(np.var(g2_p)) - nv, 0.0)
+        del g2_s, g2_p
         spread = math.sqrt(within) / gstep if gstep > 1e-9 else math.inf
+    else:
+        del pi, si
     # edge concentration of the (noise-corrected) squared gradient
-    sig, inner = grey.sig, grey.inner
+    inner = grey.inner
     e_in = edge & inner
+    del edge
     conc = math.nan
     if e_in.any():
-        den = float(np.mean(sig[inner]))
-        conc = float(np.mean(sig[e_in])) / den if den > 1e-12 else math.inf
+        sig_inner, sig_edge = _selected(_sig_rows, g0, noise, (inner, e_in))
+        den = float(np.mean(sig_inner))
+        conc = float(np.mean(sig_edge)) / den if den > 1e-12 else math.inf
     return VerdictSignals(
         round(grey_range, 6), round(noise, 5), round(cnr, 3), round(shading, 4),
         round(spread, 4), round(conc, 3), round(minority, 5), round(float(chord), 3),
