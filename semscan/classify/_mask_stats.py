@@ -16,7 +16,7 @@ from scipy import ndimage as ndi
 
 from semscan._morphology import component_areas, disc, distance_transform, remove_small
 from semscan._ndimage import block_mean, blur
-from semscan._tiled import percentiles, row_bands
+from semscan._tiled import percentiles
 
 TARGET_PX = 6.0  # finest mean intercept after block averaging
 MIN_SIDE = 64
@@ -93,8 +93,11 @@ def block_fraction(mask: np.ndarray, factor: int) -> np.ndarray:
         return block_mean(mask, factor, engine="numpy")  # raises its ConfigError
     m = np.asarray(mask, bool)[: r * factor, : c * factor]
     # exact int32 counts from the integral image at the block corners, in bands of rows
+    # (of about 2**16 px: the integral's int32 stays small against the mask)
     counts = np.empty((r, c), np.int32)
-    for r0, r1, _, _ in row_bands(r * factor, c * factor, multiple=factor):
+    step = factor * max(1, (1 << 16) // (c * factor * factor))
+    for r0 in range(0, r * factor, step):
+        r1 = min(r * factor, r0 + step)
         s = cv2.integral(np.ascontiguousarray(m[r0:r1]).view(np.uint8), sdepth=cv2.CV_32S)
         s = s[:: factor, :: factor]
         counts[r0 // factor : r1 // factor] = s[1:, 1:] - s[:-1, 1:] - s[1:, :-1] + s[:-1, :-1]

@@ -231,8 +231,9 @@ def _coverage(region: np.ndarray, held: np.ndarray) -> float:
     rows, cols = region.shape
     ye = np.linspace(0, rows, _TILES + 1).astype(int)
     xe = np.linspace(0, cols, _TILES + 1).astype(int)
-    inside = np.add.reduceat(np.add.reduceat(region.astype(np.float64), ye[:-1], axis=0),
-                             xe[:-1], axis=1)
+    # region pixels per tile, counted (the exact sums a float64 copy of the mask gave)
+    inside = np.array([[np.count_nonzero(region[ye[i]:ye[i + 1], xe[j]:xe[j + 1]])
+                        for j in range(_TILES)] for i in range(_TILES)], np.float64)
     used = (inside >= 0.5 * np.outer(np.diff(ye), np.diff(xe))).ravel()
     return float(held[used].mean()) if used.any() else 0.0
 
