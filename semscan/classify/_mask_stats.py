@@ -256,22 +256,30 @@ def correlation_features(
     r_max = int(min(3 * period, min(rows, cols) / 4))
     r_max = max(r_max, 2)
     shape = (cv2.getOptimalDFTSize(rows + r_max), cv2.getOptimalDFTSize(cols + r_max))
-    p = pore.astype(np.float64)
-    m = domain.astype(np.float64)
-    fp = np.fft.rfft2(p, s=shape)
+    fp = np.fft.rfft2(pore.astype(np.float64), s=shape)
     s2 = np.fft.irfft2(fp * np.conj(fp), s=shape)
+    del fp
+    # Radial average over |offset| <= r_max: only the rows and columns of offsets within
+    # r_max are read (in their order, so the selection below keeps its order).
+    dy = np.fft.fftfreq(shape[0], 1 / shape[0])
+    dx = np.fft.fftfreq(shape[1], 1 / shape[1])
+    ky = np.flatnonzero(np.abs(dy) <= r_max)
+    kx = np.flatnonzero(np.abs(dx) <= r_max)
     if domain.all():  # overlap counts of a full rectangle are known in closed form
         oy = np.clip(rows - np.abs(np.fft.fftfreq(shape[0], 1 / shape[0])), 0, None)
         ox = np.clip(cols - np.abs(np.fft.fftfreq(shape[1], 1 / shape[1])), 0, None)
-        nn = oy[:, None] * ox[None, :]
+        nn = oy[ky, None] * ox[None, kx]
+        nn00 = float(oy[0] * ox[0])
     else:
-        fm = np.fft.rfft2(m, s=shape)
-        nn = np.fft.irfft2(fm * np.conj(fm), s=shape)
-    # Radial average over |offset| <= r_max.
-    dy = np.fft.fftfreq(shape[0], 1 / shape[0])
-    dx = np.fft.fftfreq(shape[1], 1 / shape[1])
-    rr = np.hypot(dy[:, None], dx[None, :])
-    sel = (rr <= r_max) & (nn > 0.25 * nn[0, 0])
+        fm = np.fft.rfft2(domain.astype(np.float64), s=shape)
+        nn_full = np.fft.irfft2(fm * np.conj(fm), s=shape)
+        del fm
+        nn00 = float(nn_full[0, 0])
+        nn = nn_full[np.ix_(ky, kx)]
+        del nn_full
+    s2 = s2[np.ix_(ky, kx)]
+    rr = np.hypot(dy[ky, None], dx[None, kx])
+    sel = (rr <= r_max) & (nn > 0.25 * nn00)
     rbin = np.rint(rr[sel]).astype(int)
     s2_sum = np.bincount(rbin, weights=s2[sel], minlength=r_max + 1)
     nn_sum = np.bincount(rbin, weights=nn[sel], minlength=r_max + 1)
