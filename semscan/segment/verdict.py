@@ -130,8 +130,9 @@ def _var_in_place(x: np.ndarray) -> np.floating:
     return total.dtype.type(total / n)  # type: ignore[no-any-return]
 
 
-def _masked_mean(g: _Normalised, w: np.ndarray, sigma: float) -> np.ndarray:
-    """Local mean of ``x`` over ``w`` (reflecting border; >= 32 samples a side when coarse).
+def _masked_mean(g: _Normalised | np.ndarray, w: np.ndarray, sigma: float) -> np.ndarray:
+    """Local mean of ``g`` (an array or the normalised grey) over ``w`` (reflecting border;
+    >= 32 samples a side when coarse).
 
     :func:`~semscan._ndimage.masked_blur`'s operations in the same order, with at most two
     full-size float32 arrays alive (its temporaries are freed or reused in place; when
@@ -141,7 +142,8 @@ def _masked_mean(g: _Normalised, w: np.ndarray, sigma: float) -> np.ndarray:
     # x * w (w cast to float32, as a float32 copy of it would be), made band by band
     num = np.empty((rows, cols), np.float32)
     for r0, r1, _, _ in _bands(rows, cols):
-        np.multiply(g.rows(r0, r1), w[r0:r1], dtype=np.float32, out=num[r0:r1])
+        x = g.rows(r0, r1) if isinstance(g, _Normalised) else g[r0:r1]
+        np.multiply(x, w[r0:r1], dtype=np.float32, out=num[r0:r1])
     if factor > 1:
         # the product block-averaged, then the weight: one full-size float32 at a time
         num_small = block_mean(num, factor, partial="spread")
