@@ -480,6 +480,76 @@ class TreeEnsemble:
             out += tree.value[leaf[:, t]]
         return out / max(n_trees, 1)
 
+    def predict_proba_replaced(self, X: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Probabilities of each row of ``X`` and of it with each feature replaced.
+
+        ``out[j, 0]`` is ``predict_proba(X[j])`` and ``out[j, 1 + i]`` that of ``X[j]`` with
+        feature ``i`` set to ``values[i]``, shape (n_rows, n_features + 1, n_classes):
+        the same numbers as :meth:`predict_proba` of the ``n_rows * (n_features + 1)``
+        probed rows (the same leaves, added tree after tree), found with less work. A
+        probe follows its row's path down to the first node that tests the replaced
+        feature (every comparison above it is the row's own) and only from there is
+        stepped on its own; a probe whose feature is not on the path ends in the row's leaf.
+        """
+        X = np.asarray(X, np.float64)
+        values = np.asarray(values, np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features or values.shape != (self.n_features,):
+            raise ModelError(
+                f"the model expects {self.n_features} features per sample and as many "
+                f"replacement values, got shapes {X.shape} and {values.shape}"
+            )
+        m, n = X.shape
+        n_trees, k = len(self.trees), len(self.classes)
+        out = np.zeros((m, n + 1, k), np.float64)
+        if m == 0 or n_trees == 0:
+            return out / max(n_trees, 1)
+        feature, threshold, left, right, start = self._stacked()
+        # every (row, tree) pair down its path, recording each feature's first node on it
+        first = np.full((m * n_trees, n), -1, np.int64)  # node where feature i is first tested
+        cur = np.tile(start, m)
+        row = np.repeat(np.arange(m), n_trees)
+        pair = np.arange(m * n_trees)
+        active = pair[left[cur] >= 0]
+        while active.size:
+            c = cur[active]
+            f = feature[c]
+            unseen = first[active, f] < 0
+            first[active[unseen], f[unseen]] = c[unseen]
+            go_left = X[row[active], f] <= threshold[c]
+            nxt = np.where(go_left, left[c], right[c])
+            cur[active] = nxt
+            active = active[left[nxt] >= 0]
+        leaf = np.repeat(cur[:, None], n + 1, axis=1)  # (pair, probe): the row's own leaf
+        # the probes whose feature is on the path, stepped on from that node
+        p_pair, p_feat = np.nonzero(first >= 0)
+        node = first[p_pair, p_feat]
+        xrow = X[row[p_pair]]
+        xrow[np.arange(p_pair.size), p_feat] = values[p_feat]
+        live = np.arange(p_pair.size)
+        while live.size:
+            c = node[live]
+            go_left = xrow[live, feature[c]] <= threshold[c]
+            nxt = np.where(go_left, left[c], right[c])
+            node[live] = nxt
+            live = live[left[nxt] >= 0]
+        leaf[p_pair, p_feat + 1] = node
+        # the leaves' values added tree after tree (a reduction over the outer axis adds
+        # its rows in order, as out += value per tree does)
+        order = leaf.reshape(m, n_trees, n + 1).transpose(1, 0, 2)  # (tree, row, probe)
+        vals = self._stacked_values()[order.reshape(n_trees, -1)]
+        out += np.add.reduce(vals, axis=0).reshape(m, n + 1, k)
+        return out / max(n_trees, 1)
+
+    def _stacked_values(self) -> np.ndarray:
+        """The trees' leaf values concatenated in node order (cached)."""
+        cached = self.__dict__.get("_stacked_value")
+        if cached is None:
+            cached = np.concatenate([t.value for t in self.trees]) if self.trees else (
+                np.zeros((0, len(self.classes))))
+            cached.setflags(write=False)
+            object.__setattr__(self, "_stacked_value", cached)
+        return cached
+
     def _stacked(self) -> tuple[np.ndarray, ...]:
         """The trees' nodes concatenated (children as global indices, -1 at leaves), cached."""
         cached = self.__dict__.get("_stacked_nodes")

@@ -234,6 +234,30 @@ def test_stacked_numpy_path_equals_tree_by_tree(monkeypatch):
     assert forest._predict_proba_numpy(X[:0]).shape == (0, len(forest.classes))
 
 
+
+def test_replaced_feature_probes_equal_the_probed_batch():
+    from semscan.classify.model_file import default_model
+
+    model = default_model()
+    forest, med = model.forest, model.feature_medians
+    rng = np.random.default_rng(5)
+    X = med * rng.uniform(0.0, 3.0, size=(7, forest.n_features))
+    X[1] = med  # a row at the replacement values: every probe is the row itself
+    X[2, 3] = np.nan  # NaN goes right
+    for k, tree in enumerate(forest.trees[:30]):  # values exactly at a root's threshold
+        X[3 + k % 4, tree.feature[0]] = tree.threshold[0]
+    m, n = X.shape
+    batch = np.repeat(X[:, None, :], n + 1, axis=1)
+    batch[:, np.arange(1, n + 1), np.arange(n)] = med
+    ref = _reference_proba(forest, batch.reshape(m * (n + 1), n)).reshape(m, n + 1, -1)
+    got = forest.predict_proba_replaced(X, med)
+    assert np.array_equal(got, ref)
+    assert np.array_equal(got[1, 1:], np.repeat(got[1, :1], n, axis=0))
+    assert forest.predict_proba_replaced(X[:0], med).shape == (0, n + 1, len(forest.classes))
+    with pytest.raises(ModelError, match="replacement values"):
+        forest.predict_proba_replaced(X, med[:-1])
+
+
 # ------------------------------------------------------------------ the binary format
 def _load_any(path: Path) -> TreeEnsemble:
     payload, arrays, _ = read_model(path)

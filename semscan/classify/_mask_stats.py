@@ -16,6 +16,7 @@ from scipy import ndimage as ndi
 
 from semscan._morphology import component_areas, disc, distance_transform, remove_small
 from semscan._ndimage import block_mean, blur
+from semscan._tiled import percentiles
 
 TARGET_PX = 6.0  # finest mean intercept after block averaging
 MIN_SIDE = 64
@@ -24,8 +25,8 @@ def grey_features(
     grey: np.ndarray, pore: np.ndarray, solid: np.ndarray, domain: np.ndarray
 ) -> dict[str, float]:
     """The ``grey_*`` features (:data:`~semscan.classify.feature_table.FEATURE_DESCRIPTIONS`)."""
-    g = grey[domain].astype(np.float64)
-    lo, hi = (float(v) for v in np.percentile(g, [0.5, 99.5]))
+    # np.percentile of the float64 values, on the float32 selection in place
+    lo, hi = percentiles(grey[domain], (0.5, 99.5))
     n_pore, n_solid = np.count_nonzero(pore), np.count_nonzero(solid)
     if n_pore < 16 or n_solid < 16 or hi - lo < 1e-9:
         # one phase (or a flat image): no boundary to judge
@@ -36,8 +37,11 @@ def grey_features(
     grad = ndi.gaussian_gradient_magnitude(grey, 1.0)
     inner = cv2.erode(pore.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     gb = grad[pore & ~inner]
-    g_med = float(np.median(gb)) if gb.size else 0.0
-    ratio = float(np.clip(g_med / max(float(np.median(grad[domain])), 1e-12), 0.0, 50.0))
+    g_med = float(np.median(gb, overwrite_input=True)) if gb.size else 0.0  # gb: a copy
+    del gb
+    g_all = float(np.median(grad[domain], overwrite_input=True))
+    del grad
+    ratio = float(np.clip(g_med / max(g_all, 1e-12), 0.0, 50.0))
     dark = float(np.clip((mp - lo) / (hi - lo), 0.0, 1.0))
     return {"grey_boundary_gradient_ratio": ratio, "grey_pore_darkness": dark}
 
@@ -52,8 +56,8 @@ def interface_densities(pore: np.ndarray, domain: np.ndarray) -> np.ndarray:
         ((slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)), math.sqrt(2)),
     ):
         valid = domain[a] & domain[b]
-        n = int(valid.sum())
-        changes = int(((pore[a] != pore[b]) & valid).sum())
+        n = int(np.count_nonzero(valid))
+        changes = int(np.count_nonzero((pore[a] != pore[b]) & valid))
         out.append(changes / (n * step) if n else 0.0)
     return np.array(out)
 
@@ -87,10 +91,16 @@ def block_fraction(mask: np.ndarray, factor: int) -> np.ndarray:
     r, c = rows // factor, cols // factor
     if r < 1 or c < 1:
         return block_mean(mask, factor, engine="numpy")  # raises its ConfigError
-    m = np.ascontiguousarray(np.asarray(mask, bool)[: r * factor, : c * factor]).view(np.uint8)
-    acc = np.uint16 if factor * factor < 2**16 else np.uint32
-    counts = m.reshape(r * factor, c, factor).sum(axis=2, dtype=acc)
-    counts = counts.reshape(r, factor, c).sum(axis=1, dtype=acc)
+    m = np.asarray(mask, bool)[: r * factor, : c * factor]
+    # exact int32 counts from the integral image at the block corners, in bands of rows
+    # (of about 2**16 px: the integral's int32 stays small against the mask)
+    counts = np.empty((r, c), np.int32)
+    step = factor * max(1, (1 << 16) // (c * factor * factor))
+    for r0 in range(0, r * factor, step):
+        r1 = min(r * factor, r0 + step)
+        s = cv2.integral(np.ascontiguousarray(m[r0:r1]).view(np.uint8), sdepth=cv2.CV_32S)
+        s = s[:: factor, :: factor]
+        counts[r0 // factor : r1 // factor] = s[1:, 1:] - s[:-1, 1:] - s[1:, :-1] + s[:-1, :-1]
     # numpy's mean divides its float32 sum by an integer count in float64, then rounds
     return (counts / float(factor * factor)).astype(np.float32)
 
@@ -202,7 +212,7 @@ def skeleton_stats(
     """
     from skimage.morphology import skeletonize
 
-    if mask.sum() < 4:
+    if np.count_nonzero(mask) < 4:
         return 0.0, 0.0, 1.0, 0.0, np.zeros(0)
     dist_full = None
     if mask.all():
@@ -233,7 +243,7 @@ def skeleton_stats(
     cv = float(radii.std() / mean) if mean > 0 else 0.0
     p10, p90 = np.percentile(radii, [10, 90])
     neck = float(p10 / p90) if p90 > 0 else 1.0
-    return n_branch, cv, neck, float(skel.sum()) * q, 2 * radii
+    return n_branch, cv, neck, float(np.count_nonzero(skel)) * q, 2 * radii
 
 
 def correlation_features(
@@ -246,22 +256,30 @@ def correlation_features(
     r_max = int(min(3 * period, min(rows, cols) / 4))
     r_max = max(r_max, 2)
     shape = (cv2.getOptimalDFTSize(rows + r_max), cv2.getOptimalDFTSize(cols + r_max))
-    p = pore.astype(np.float64)
-    m = domain.astype(np.float64)
-    fp = np.fft.rfft2(p, s=shape)
+    fp = np.fft.rfft2(pore.astype(np.float64), s=shape)
     s2 = np.fft.irfft2(fp * np.conj(fp), s=shape)
+    del fp
+    # Radial average over |offset| <= r_max: only the rows and columns of offsets within
+    # r_max are read (in their order, so the selection below keeps its order).
+    dy = np.fft.fftfreq(shape[0], 1 / shape[0])
+    dx = np.fft.fftfreq(shape[1], 1 / shape[1])
+    ky = np.flatnonzero(np.abs(dy) <= r_max)
+    kx = np.flatnonzero(np.abs(dx) <= r_max)
     if domain.all():  # overlap counts of a full rectangle are known in closed form
         oy = np.clip(rows - np.abs(np.fft.fftfreq(shape[0], 1 / shape[0])), 0, None)
         ox = np.clip(cols - np.abs(np.fft.fftfreq(shape[1], 1 / shape[1])), 0, None)
-        nn = oy[:, None] * ox[None, :]
+        nn = oy[ky, None] * ox[None, kx]
+        nn00 = float(oy[0] * ox[0])
     else:
-        fm = np.fft.rfft2(m, s=shape)
-        nn = np.fft.irfft2(fm * np.conj(fm), s=shape)
-    # Radial average over |offset| <= r_max.
-    dy = np.fft.fftfreq(shape[0], 1 / shape[0])
-    dx = np.fft.fftfreq(shape[1], 1 / shape[1])
-    rr = np.hypot(dy[:, None], dx[None, :])
-    sel = (rr <= r_max) & (nn > 0.25 * nn[0, 0])
+        fm = np.fft.rfft2(domain.astype(np.float64), s=shape)
+        nn_full = np.fft.irfft2(fm * np.conj(fm), s=shape)
+        del fm
+        nn00 = float(nn_full[0, 0])
+        nn = nn_full[np.ix_(ky, kx)]
+        del nn_full
+    s2 = s2[np.ix_(ky, kx)]
+    rr = np.hypot(dy[ky, None], dx[None, kx])
+    sel = (rr <= r_max) & (nn > 0.25 * nn00)
     rbin = np.rint(rr[sel]).astype(int)
     s2_sum = np.bincount(rbin, weights=s2[sel], minlength=r_max + 1)
     nn_sum = np.bincount(rbin, weights=nn[sel], minlength=r_max + 1)
@@ -298,7 +316,7 @@ def granulometry(
         if q > 1:
             mask, _, _ = block_mean_masks(mask, None, q)
             length = length / q
-        area = max(int(mask.sum()), 1)
+        area = max(int(np.count_nonzero(mask)), 1)
         m8 = mask.astype(np.uint8)
         for name, k in zip((f"{phase}_opening_0_5", f"{phase}_opening_1",
                             f"{phase}_opening_1_5", f"{phase}_opening_2_5"),
@@ -309,7 +327,7 @@ def granulometry(
                 continue
             opened = cv2.morphologyEx(m8, cv2.MORPH_OPEN, disc(radius),
                                       borderType=cv2.BORDER_REPLICATE)
-            out[name] = float(opened.sum() / area)
+            out[name] = float(np.count_nonzero(opened) / area)  # opened is 0/1
     return out
 
 
@@ -319,11 +337,11 @@ def filled_features(
     """Pore features after solid specks (small solid components) are counted as pore."""
     min_area = max(4.0, math.pi * finest**2 / 16)
     filled = domain & ~remove_small(solid, min_area)
-    area = float(domain.sum())
+    area = float(np.count_nonzero(domain))
     scale2 = period**2 / area
     lcf, n, _ = components(filled)
     out = {
-        "speckle_fraction": float((filled != pore).sum()) / area,
+        "speckle_fraction": float(np.count_nonzero(filled != pore)) / area,
         "filled_pore_largest_component_fraction": lcf,
         "filled_pore_component_density": n * scale2,
         "filled_euler_density": euler(filled) * scale2,

@@ -178,15 +178,15 @@ def structure_features(
     (0.0, 1.0)
     """
     pore, solid, domain, grey = checked_inputs(pore, solid, region=region, grey=grey)
-    n_domain = int(domain.sum())
-    phi = float(pore.sum()) / n_domain
+    n_domain = int(np.count_nonzero(domain))
+    phi = float(np.count_nonzero(pore)) / n_domain
     scale_ratio, rectified = 1.0, False
     if rectify:
         trend, (pore, solid, domain, grey) = rectify_if_steady(pore, solid, domain, grey)
         scale_ratio, rectified = trend.ratio, trend.is_steady
         if rectified:
-            n_domain = int(domain.sum())
-            phi = float(pore.sum()) / max(n_domain, 1)
+            n_domain = int(np.count_nonzero(domain))
+            phi = float(np.count_nonzero(pore)) / max(n_domain, 1)
     grey_values = grey_features(grey, pore, solid, domain)
 
     pl = interface_densities(pore, domain)
@@ -212,7 +212,7 @@ def structure_features(
         period_px = period / factor
     else:
         period_px = period
-    area = float(domain.sum())
+    area = float(np.count_nonzero(domain))
     scale2 = period_px**2 / area
 
     values: dict[str, float] = {"porosity": phi, "log_intercept_ratio": log_ratio,
@@ -310,7 +310,7 @@ def checked_inputs(
                 f"region shape {region.shape} differs from the masks {pore.shape}"
             )
         domain &= region
-    n_domain = int(domain.sum())
+    n_domain = int(np.count_nonzero(domain))
     if n_domain < 256:
         raise MeasurementError(
             f"the analysed region holds {n_domain} pixels; structure features need at "

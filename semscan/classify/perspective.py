@@ -162,7 +162,7 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     pore = np.asarray(pore, bool)
     region = np.ones_like(pore) if region is None else np.asarray(region, bool)
     pore = pore & region
-    if pore.sum() < 16 or pore.all():
+    if np.count_nonzero(pore) < 16 or pore.all():
         return ScaleTrend()
     dist = distance_transform(pore, metric="euclidean_5x5")
     width = 4.0 * float(dist[pore].mean(dtype=np.float64))
@@ -231,8 +231,9 @@ def _coverage(region: np.ndarray, held: np.ndarray) -> float:
     rows, cols = region.shape
     ye = np.linspace(0, rows, _TILES + 1).astype(int)
     xe = np.linspace(0, cols, _TILES + 1).astype(int)
-    inside = np.add.reduceat(np.add.reduceat(region.astype(np.float64), ye[:-1], axis=0),
-                             xe[:-1], axis=1)
+    # region pixels per tile, counted (the exact sums a float64 copy of the mask gave)
+    inside = np.array([[np.count_nonzero(region[ye[i]:ye[i + 1], xe[j]:xe[j + 1]])
+                        for j in range(_TILES)] for i in range(_TILES)], np.float64)
     used = (inside >= 0.5 * np.outer(np.diff(ye), np.diff(xe))).ravel()
     return float(held[used].mean()) if used.any() else 0.0
 
@@ -293,8 +294,9 @@ def rectify_scale(
         return pore, solid, region, grey
     ey, ex = trend.gradient[0] / g, trend.gradient[1] / g  # towards larger pores
     ny, nx = -ex, ey
-    ry, rx = np.nonzero(region)
-    cy, cx = float(ry.mean()), float(rx.mean())
+    n_region, cy, cx = _centroid(region)
+    # t and n are linear in (row, column), so their extremes are at row ends (_row_ends)
+    ry, rx = _row_ends(region)
     t_all = (ry - cy) * ey + (rx - cx) * ex
     n_all = (ry - cy) * ny + (rx - cx) * nx
     t_hi = float(t_all.max()) + 0.5
@@ -304,7 +306,7 @@ def rectify_scale(
     big = math.exp(g * (t_hi - t_lo))
     t_total = (big - 1.0) / g
     area = t_total * (n_hi - n_lo)
-    shrink = max(1.0, math.sqrt(area / (_MAX_OUTPUT_FACTOR * max(len(ry), 1))))
+    shrink = max(1.0, math.sqrt(area / (_MAX_OUTPUT_FACTOR * max(n_region, 1))))
     rows = max(1, math.ceil(t_total / shrink))
     cols = max(1, math.ceil((n_hi - n_lo) / shrink))
     big_t = (np.arange(rows, dtype=np.float64) + 0.5) * shrink  # output row -> T
@@ -313,19 +315,48 @@ def rectify_scale(
     t = t_hi - np.log(inner) / g
     mag = np.exp(g * (t_hi - t))
     n_out = n_lo + (np.arange(cols, dtype=np.float64) + 0.5) * shrink
-    n_src = n_out[None, :] / mag[:, None]
-    map_y = (cy + t[:, None] * ey + n_src * ny).astype(np.float32)
-    map_x = (cx + t[:, None] * ex + n_src * nx).astype(np.float32)
+    src_region = region.astype(np.float32)
+    src_pore = (pore & region).astype(np.float32)
+    src_grey = grey.astype(np.float32)
+    out_pore = np.empty((rows, cols), bool)
+    out_region = np.empty((rows, cols), bool)
+    out_grey = np.empty((rows, cols), np.float32)
+    # the maps and the remap are per output pixel: made in bands of output rows
+    step = max(1, (1 << 18) // cols)
+    for o0 in range(0, rows, step):
+        o1 = min(rows, o0 + step)
+        n_src = n_out[None, :] / mag[o0:o1, None]
+        map_y = (cy + t[o0:o1, None] * ey + n_src * ny).astype(np.float32)
+        map_x = (cx + t[o0:o1, None] * ex + n_src * nx).astype(np.float32)
+        del n_src
 
-    def warp(a: np.ndarray) -> np.ndarray:
-        return cv2.remap(a.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        def warp(a: np.ndarray, mx: np.ndarray = map_x, my: np.ndarray = map_y) -> np.ndarray:
+            return cv2.remap(a, mx, my, cv2.INTER_LINEAR,
+                             borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
 
-    inside = ((map_x >= 0) & (map_x <= pore.shape[1] - 1)
-              & (map_y >= 0) & (map_y <= pore.shape[0] - 1))
-    out_region = (warp(region) >= 0.5) & inside
-    out_pore = (warp(pore & region) >= 0.5) & out_region
-    return out_pore, out_region & ~out_pore, out_region, warp(grey)
+        inside = ((map_x >= 0) & (map_x <= pore.shape[1] - 1)
+                  & (map_y >= 0) & (map_y <= pore.shape[0] - 1))
+        reg = (warp(src_region) >= 0.5) & inside
+        out_region[o0:o1] = reg
+        out_pore[o0:o1] = (warp(src_pore) >= 0.5) & reg
+        out_grey[o0:o1] = warp(src_grey)
+    return out_pore, out_region & ~out_pore, out_region, out_grey
+
+
+def _centroid(region: np.ndarray) -> tuple[int, float, float]:
+    """Pixel count and mean row and column of ``region``.
+
+    ``np.nonzero(region)[k].mean()`` without the index arrays: the sums of pixel indices
+    are integers below 2**53, which float64 holds exactly in any order of summation, so
+    the exact integer sums divided once by the count are the same numbers."""
+    per_row = np.count_nonzero(region, axis=1)
+    per_col = np.count_nonzero(region, axis=0)
+    n = int(per_row.sum())
+    if n == 0:
+        return 0, math.nan, math.nan
+    sy = int(np.dot(np.arange(region.shape[0], dtype=np.int64), per_row.astype(np.int64)))
+    sx = int(np.dot(np.arange(region.shape[1], dtype=np.int64), per_col.astype(np.int64)))
+    return n, float(np.float64(sy) / np.intp(n)), float(np.float64(sx) / np.intp(n))
 
 
 def rectify_if_steady(

@@ -223,19 +223,19 @@ def attribution(x: np.ndarray, model: StructureModel) -> tuple[np.ndarray, np.nd
 def attributions(xs: np.ndarray, model: StructureModel) -> tuple[np.ndarray, np.ndarray]:
     """:func:`attribution` of every row of ``xs`` (shape (n_fields, n_features)) at once.
 
-    All the probed vectors go through the forest in one batch; every row is evaluated on
-    its own, so the numbers equal one :func:`attribution` call per row.
+    All the probed vectors go through the forest in one batch
+    (:meth:`~semscan._forest.TreeEnsemble.predict_proba_replaced`: a probe shares its
+    row's path down to the first node that tests the replaced feature); every row is
+    evaluated on its own, so the numbers equal one :func:`attribution` call per row.
 
     Returns
     -------
     p : ndarray, shape (n_fields, n_classes)
     drops : ndarray, shape (n_fields, n_features, n_classes)
     """
-    xs = np.asarray(xs, np.float64)
-    m, n = xs.shape
-    batch = np.repeat(xs[:, None, :], n + 1, axis=1)  # (m, n + 1, n)
-    batch[:, np.arange(1, n + 1), np.arange(n)] = model.feature_medians
-    proba = model.predict_proba(batch.reshape(m * (n + 1), n)).reshape(m, n + 1, -1)
+    xs = np.atleast_2d(np.asarray(xs, np.float64))
+    # (m, n + 1, n_classes): each row, then each row with feature i at its training median
+    proba = model.forest.predict_proba_replaced(xs, model.feature_medians)
     return proba[:, 0], proba[:, :1] - proba[:, 1:]
 
 

@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 import cv2
 import numpy as np
 
-from semscan._morphology import distance_transform
 from semscan._ndimage import block_mean, blur, coarse_factor
 from semscan.errors import SegmentationError
 
@@ -99,43 +99,102 @@ class Verdict:
                 **self.signals.to_dict()}
 
 
-def _noise_sd(g: np.ndarray, valid: np.ndarray) -> float:
+_LAPLACE_DIFF = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+
+
+def _laplace_rows(g: np.ndarray, noise: float) -> np.ndarray:
+    """The Laplacian-difference filter of rows of the normalised grey."""
+    return cv2.filter2D(g, -1, _LAPLACE_DIFF, borderType=cv2.BORDER_REFLECT)
+
+
+def _noise_sd(g: _Normalised, valid: np.ndarray) -> float:
     """Immerkaer (1996) noise SD from the 3x3 Laplacian-difference kernel."""
-    k = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-    r = cv2.filter2D(g, -1, k, borderType=cv2.BORDER_REFLECT)
     inner = cv2.erode(valid.view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
     if not inner.any():
         return 0.0
-    sel = r[inner]
-    del r, inner
+    (sel,) = _selected(_laplace_rows, g, 0.0, (inner,))
+    del inner
     return float(math.sqrt(math.pi / 2.0) / 6.0 * np.mean(np.abs(sel, out=sel)))
 
 
-def _masked_mean(x: np.ndarray, w: np.ndarray, sigma: float) -> np.ndarray:
-    """Local mean of ``x`` over ``w`` (reflecting border; >= 32 samples a side when coarse).
+def _var_in_place(x: np.ndarray) -> np.floating:
+    """``np.var(x)`` of a 1-D float32 array (a float32 scalar), overwriting ``x`` instead of
+    making NumPy's temporary of its deviations: the same ufuncs in the same order and
+    types, so the same number."""
+    n = np.intp(x.size)
+    mean = np.add.reduce(x, axis=None, keepdims=True)
+    np.true_divide(mean, n, out=mean, casting="unsafe")
+    np.subtract(x, mean, out=x)
+    np.square(x, out=x)
+    total = np.add.reduce(x, axis=None)
+    return total.dtype.type(total / n)  # type: ignore[no-any-return]
+
+
+def _masked_mean(g: _Normalised | np.ndarray, w: np.ndarray, sigma: float) -> np.ndarray:
+    """Local mean of ``g`` (an array or the normalised grey) over ``w`` (reflecting border;
+    >= 32 samples a side when coarse).
 
     :func:`~semscan._ndimage.masked_blur`'s operations in the same order, with at most two
-    full-size float32 arrays alive (its temporaries are freed or reused in place)."""
-    factor = coarse_factor(sigma, x.shape, min_side=32)
-    wf = np.asarray(w, np.float32)
-    num = np.multiply(x, wf, dtype=np.float32)
-    if factor == 1:
-        cv2.GaussianBlur(num, (0, 0), sigma, dst=num, borderType=cv2.BORDER_REFLECT)
-        den = wf.copy() if wf is w else wf  # a bool weight was converted: blur it in place
+    full-size float32 arrays alive (its temporaries are freed or reused in place; when
+    coarse, the product and the weight are block-averaged one after the other)."""
+    rows, cols = g.shape
+    factor = coarse_factor(sigma, (rows, cols), min_side=32)
+    # x * w (w cast to float32, as a float32 copy of it would be), made band by band
+    num = np.empty((rows, cols), np.float32)
+    for r0, r1, _, _ in _bands(rows, cols):
+        x = g.rows(r0, r1) if isinstance(g, _Normalised) else g[r0:r1]
+        np.multiply(x, w[r0:r1], dtype=np.float32, out=num[r0:r1])
+    if factor > 1:
+        # the product block-averaged, then the weight: one full-size float32 at a time
+        num_small = block_mean(num, factor, partial="spread")
+        del num
+        wf = np.asarray(w, np.float32)
+        den_small = block_mean(wf, factor, partial="spread")
         del wf
-        cv2.GaussianBlur(den, (0, 0), sigma, dst=den, borderType=cv2.BORDER_REFLECT)
-    else:
-        rows, cols = x.shape
-        small = []
-        for full in (num, wf):
-            sm = block_mean(full, factor, partial="spread")
-            small.append(cv2.GaussianBlur(sm, (0, 0), sigma / factor,
-                                          borderType=cv2.BORDER_REFLECT))
-        del num, wf
-        num = cv2.resize(small[0], (cols, rows), interpolation=cv2.INTER_LINEAR)
-        den = cv2.resize(small[1], (cols, rows), interpolation=cv2.INTER_LINEAR)
+        num_small = cv2.GaussianBlur(num_small, (0, 0), sigma / factor,
+                                     borderType=cv2.BORDER_REFLECT)
+        den_small = cv2.GaussianBlur(den_small, (0, 0), sigma / factor,
+                                     borderType=cv2.BORDER_REFLECT)
+        num = cv2.resize(num_small, (cols, rows), interpolation=cv2.INTER_LINEAR)
+        den = cv2.resize(den_small, (cols, rows), interpolation=cv2.INTER_LINEAR)
+        np.maximum(den, 1e-6, out=den)
+        np.divide(num, den, out=num)
+        return num
+    wf = np.asarray(w, np.float32)
+    cv2.GaussianBlur(num, (0, 0), sigma, dst=num, borderType=cv2.BORDER_REFLECT)
+    den = wf.copy() if wf is w else wf  # a bool weight was converted: blur it in place
+    del wf
+    cv2.GaussianBlur(den, (0, 0), sigma, dst=den, borderType=cv2.BORDER_REFLECT)
     np.maximum(den, 1e-6, out=den)
     return np.divide(num, den, out=num)
+
+
+def _boundary(p: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Pixels of ``valid`` with a 4-neighbour on the other side of the pore mask ``p``."""
+    edge = np.zeros(p.shape, bool)
+    dr = p[:, 1:] != p[:, :-1]
+    edge[:, 1:] |= dr
+    edge[:, :-1] |= dr
+    del dr
+    dc = p[1:, :] != p[:-1, :]
+    edge[1:, :] |= dc
+    edge[:-1, :] |= dc
+    del dc
+    edge &= valid
+    return edge
+
+
+_INTERIOR_KERNEL = np.array([[0, 0, 1, 0, 0], [0, 1, 1, 1, 0], [1, 1, 1, 1, 1],
+                             [0, 1, 1, 1, 0], [0, 0, 1, 0, 0]], np.uint8)
+
+
+def _interior(mask: np.ndarray) -> np.ndarray:
+    """Pixels of ``mask`` whose 3 x 3 chamfer distance to a False pixel exceeds 2 px
+    (``distance_transform(mask, metric='euclidean_3x3') > 2``), as an erosion: with steps
+    0.955 and 1.3693 a False pixel is within 2 px exactly when it is one of the eight
+    neighbours (0.955, 1.3693) or two steps straight away (1.91); a knight's move costs
+    2.32. Outside the image counts as True (the distance transform's rule)."""
+    return cv2.erode(np.ascontiguousarray(mask).view(np.uint8), _INTERIOR_KERNEL).view(bool)
 
 
 def _noise_gradient_gain() -> float:
@@ -151,16 +210,98 @@ _NOISE_GAIN = _noise_gradient_gain()
 
 
 @dataclass(frozen=True, eq=False)
+class _Normalised:
+    """The grey normalised to its 1-99 % range over the valid pixels, made on demand.
+
+    ``rows(a, b)`` is rows ``a:b`` of ``clip((img - lo) / (hi - lo), -0.5, 1.5)`` (0 off
+    ``valid``) in float32: elementwise, so rows made band by band are those of the whole
+    image, and no full-size normalised copy is kept."""
+
+    img: np.ndarray
+    valid: np.ndarray
+    lo: float
+    hi: float
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.img.shape  # type: ignore[return-value]
+
+    def rows(self, a: int, b: int) -> np.ndarray:
+        # (img - lo) / (hi - lo) clipped, in place in float32 (the same operations)
+        g0 = np.subtract(self.img[a:b], self.lo, dtype=np.float32)
+        np.divide(g0, self.hi - self.lo, out=g0)
+        np.clip(g0, -0.5, 1.5, out=g0)
+        np.copyto(g0, 0.0, where=~self.valid[a:b])
+        return g0
+
+
+def _plain_rows(g: np.ndarray, noise: float) -> np.ndarray:
+    return g
+
+
+@dataclass(frozen=True, eq=False)
 class _Grey:
     """The verdict's signals of the grey image alone (over the valid pixels)."""
 
     grey_range: float
-    g0: np.ndarray
+    g0: _Normalised
     noise: float
     shading: float
-    g2: np.ndarray
-    sig: np.ndarray
     inner: np.ndarray
+
+
+_BAND_HALO = 12  # rows: the sigma-2 blur reaches 8, the sigma-1 blur and Sobel 4 + 1
+_BAND_PIXELS = 1 << 18  # a band's filter temporaries: a few MB, a few % of a 2 Mpx image
+
+
+def _bands(rows: int, cols: int) -> list[tuple[int, int, int, int]]:
+    """Row bands ``(r0, r1, a, b)`` of about :data:`_BAND_PIXELS` with a
+    :data:`_BAND_HALO` (as :func:`semscan._tiled.row_bands`)."""
+    step = max(4 * _BAND_HALO, _BAND_PIXELS // max(cols, 1))
+    return [(r0, min(rows, r0 + step), max(0, r0 - _BAND_HALO),
+             min(rows, r0 + step + _BAND_HALO)) for r0 in range(0, rows, step)]
+
+
+def _g2_rows(g: np.ndarray, noise: float) -> np.ndarray:
+    """The sigma-2 blur of rows of the normalised grey (interior spread)."""
+    return blur(g, 2.0, border="reflect101")
+
+
+def _sig_rows(g: np.ndarray, noise: float) -> np.ndarray:
+    """The noise-corrected squared gradient of rows of the normalised grey (edge
+    concentration)."""
+    g1 = blur(g, 1.0, border="reflect101")
+    gx = cv2.Sobel(g1, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(g1, cv2.CV_32F, 0, 1, ksize=3)
+    del g1
+    # gx * gx + gy * gy - gain * noise^2 of the gradients / 8, in place (the same values)
+    np.divide(gx, 8.0, out=gx)
+    np.divide(gy, 8.0, out=gy)
+    np.multiply(gx, gx, out=gx)
+    np.multiply(gy, gy, out=gy)
+    np.add(gx, gy, out=gx)
+    del gy
+    return np.subtract(gx, _NOISE_GAIN * noise * noise, out=gx)
+
+
+def _selected(
+    filt: Callable[[np.ndarray, float], np.ndarray], g: _Normalised,
+    noise: float, masks: tuple[np.ndarray, ...],
+) -> list[np.ndarray]:
+    """``[filt(g0)[m] for m in masks]`` of the normalised grey ``g0``, normalised, filtered
+    and selected band by band (:func:`_bands`, with a halo wider than the
+    filter, so each band's rows are the whole image's): the same values in the same order,
+    without a full-size normalised or filtered image."""
+    rows, cols = g.shape
+    out = [np.empty(int(np.count_nonzero(m)), np.float32) for m in masks]
+    pos = [0] * len(masks)
+    for r0, r1, a, b in _bands(rows, cols):
+        band = filt(g.rows(a, b), noise)[r0 - a : r1 - a]
+        for k, m in enumerate(masks):
+            sel = band[m[r0:r1]]
+            out[k][pos[k] : pos[k] + sel.size] = sel
+            pos[k] += sel.size
+    return out
 
 
 def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None:
@@ -174,33 +315,20 @@ def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None
         if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
             return None
         lo, hi = float(img[valid].min()), float(img[valid].max())
-    # (img - lo) / (hi - lo) clipped, in place in float32 (the same operations)
-    g0 = np.subtract(img, lo, dtype=np.float32)
-    np.divide(g0, hi - lo, out=g0)
-    np.clip(g0, -0.5, 1.5, out=g0)
-    np.copyto(g0, 0.0, where=~valid)
+    g0 = _Normalised(img, valid, lo, hi)
     noise = _noise_sd(g0, valid)
     # shading: the part of the grey variance that survives a low-pass of 1/64 of the field
     # (of the grey alone, so that it does not depend on the threshold)
-    var = float(np.var(g0[valid]))
+    (sel,) = _selected(_plain_rows, g0, noise, (valid,))
+    var = float(_var_in_place(sel))  # np.var(g0[valid])
+    del sel
     lp = _masked_mean(g0, valid, max(1.0, max(img.shape) / 64.0))
-    shading = float(np.var(lp[valid]) / var) if var > 0 else math.nan
+    sel = lp[valid]
     del lp
-    g2 = blur(g0, 2.0, border="reflect101")  # interior spread, after a sigma 2 blur
-    g1 = blur(g0, 1.0, border="reflect101")  # edge concentration of the squared gradient
-    gx = cv2.Sobel(g1, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(g1, cv2.CV_32F, 0, 1, ksize=3)
-    del g1
-    # gx * gx + gy * gy - gain * noise^2 of the gradients / 8, in place (the same values)
-    np.divide(gx, 8.0, out=gx)
-    np.divide(gy, 8.0, out=gy)
-    np.multiply(gx, gx, out=gx)
-    np.multiply(gy, gy, out=gy)
-    np.add(gx, gy, out=gx)
-    del gy
-    sig = np.subtract(gx, _NOISE_GAIN * noise * noise, out=gx)
+    shading = float(_var_in_place(sel) / var) if var > 0 else math.nan  # np.var(lp[valid])
+    del sel
     inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
-    return _Grey(grey_range, g0, noise, shading, g2, sig, inner)
+    return _Grey(grey_range, g0, noise, shading, inner)
 
 
 def _cached_grey(
@@ -274,15 +402,10 @@ def measure_signals(
     if minority == 0:
         return VerdictSignals(grey_range, noise, math.nan, shading, math.nan, math.nan, 0.0)
     # boundaries (4-neighbour changes of the pore mask inside the specimen)
-    edge = np.zeros(p.shape, bool)
     dr = p[:, 1:] != p[:, :-1]
-    edge[:, 1:] |= dr
-    edge[:, :-1] |= dr
     dc = p[1:, :] != p[:-1, :]
-    edge[1:, :] |= dc
-    edge[:-1, :] |= dc
-    edge &= valid
     n_edge = int(np.count_nonzero(dr & valid[:, 1:]) + np.count_nonzero(dc & valid[1:, :]))
+    del dr, dc
     chord = 2.0 * n_valid / max(n_edge, 1)  # mean of the pore and solid chords, rows/cols
     # contrast to noise: local step between the phases' mean grey over ~4 chords
     sc = float(np.clip(4.0 * chord, 3.0, side / 4.0))
@@ -295,22 +418,28 @@ def measure_signals(
     del ms
     cnr = step / noise if noise > 1e-9 else math.inf
     # interior spread (noise removed after a sigma 2 blur: noise variance / (8 pi))
-    g2 = grey.g2
-    pi = distance_transform(p, metric="euclidean_3x3") > 2
-    si = distance_transform(s, metric="euclidean_3x3") > 2
+    pi = _interior(p)
+    si = _interior(s)
     spread = math.nan
     if np.count_nonzero(pi) >= 20 and np.count_nonzero(si) >= 20:
-        gstep = abs(float(g2[si].mean()) - float(g2[pi].mean()))
+        g2_s, g2_p = _selected(_g2_rows, g0, noise, (si, pi))  # g2[si], g2[pi]
+        del pi, si
+        gstep = abs(float(g2_s.mean()) - float(g2_p.mean()))
         nv = noise * noise / (8.0 * math.pi)
-        within = max(float(np.var(g2[si])) - nv, float(np.var(g2[pi])) - nv, 0.0)
+        within = max(float(np.var(g2_s)) - nv, float(np.var(g2_p)) - nv, 0.0)
+        del g2_s, g2_p
         spread = math.sqrt(within) / gstep if gstep > 1e-9 else math.inf
+    else:
+        del pi, si
     # edge concentration of the (noise-corrected) squared gradient
-    sig, inner = grey.sig, grey.inner
-    e_in = edge & inner
+    inner = grey.inner
+    e_in = _boundary(p, valid)  # made here, after the full-size local means are freed
+    e_in &= inner
     conc = math.nan
     if e_in.any():
-        den = float(np.mean(sig[inner]))
-        conc = float(np.mean(sig[e_in])) / den if den > 1e-12 else math.inf
+        sig_inner, sig_edge = _selected(_sig_rows, g0, noise, (inner, e_in))
+        den = float(np.mean(sig_inner))
+        conc = float(np.mean(sig_edge)) / den if den > 1e-12 else math.inf
     return VerdictSignals(
         round(grey_range, 6), round(noise, 5), round(cnr, 3), round(shading, 4),
         round(spread, 4), round(conc, 3), round(minority, 5), round(float(chord), 3),
