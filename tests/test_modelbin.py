@@ -2,7 +2,7 @@
 
 The crafted corpus of broken files (tests/_crafted_binary.py) runs through both model
 loaders in tests/classify/test_model_file.py and tests/segment/test_classifier.py, and
-through the forest alone in tests/test_forest.py.
+through the forest alone in tests/_forest/test_ensemble.py.
 """
 
 from __future__ import annotations

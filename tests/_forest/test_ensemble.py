@@ -217,7 +217,7 @@ def _reference_proba(forest: TreeEnsemble, X: np.ndarray) -> np.ndarray:
 
 
 def test_stacked_numpy_path_equals_tree_by_tree(monkeypatch):
-    import semscan._forest as forest_module
+    import semscan._forest.ensemble as forest_module
     from semscan.classify.model_file import default_model
 
     forest = default_model().forest
