@@ -436,16 +436,23 @@ class _Lines:
             self.cache[theta] = got
         return got
 
+    def cells(self, w: np.ndarray) -> np.ndarray:
+        """The valid cells' values of ``w`` as float64, in ``r, c`` order (``w[va]``, the
+        same row-major order, without the two index arrays' gather); a 1-D ``w`` is taken
+        as such values already."""
+        if w.ndim == 1:
+            return w
+        return w[self.va].astype(np.float64)
+
 
 def _profiles(
     weights: list[np.ndarray], lines: _Lines, theta: float
 ) -> tuple[list[np.ndarray], int]:
-    """Per-line means of each weight image along direction ``theta`` (long lines only)."""
+    """Per-line means of each weight along direction ``theta`` (long lines only); a weight
+    is an image of the grid's shape or its valid cells' values (``lines.cells(w)``)."""
     y, nn, lo, hi = lines.at(theta)
-    va = lines.va
-    # w[va] is w[r, c] (the same row-major order), without the two index arrays' gather
-    out = [np.bincount(y, weights=w[va], minlength=len(nn))[lo:hi] / np.maximum(nn[lo:hi], 1)
-           for w in weights]
+    out = [np.bincount(y, weights=lines.cells(w), minlength=len(nn))[lo:hi]
+           / np.maximum(nn[lo:hi], 1) for w in weights]
     return out, hi - lo
 
 
@@ -510,8 +517,9 @@ def _band_evidence(
         return block_mean(m.astype(np.float32), f, partial="spread")
 
     va = _Lines.of(small(valid) > 0.99)
-    sp = small(spec)
-    masks = {k: small(bg_lab == k) for k in range(1, n_bg + 1)}
+    # each weight gathered once on the valid cells (every direction reads the same cells)
+    sp = va.cells(small(spec))
+    masks = {k: va.cells(small(bg_lab == k)) for k in range(1, n_bg + 1)}
     # a band next to the excluded area (data bar) is no edge: its pixels are unknown there
     cands: list[tuple[int, _Edge]] = []
     near = math.inf

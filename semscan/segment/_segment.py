@@ -375,6 +375,12 @@ def _two_level(
     )
 
 
+def _within_unit(image: np.ndarray) -> bool:
+    """Every value of a (finite) float32 image in [0, 1]."""
+    lo, hi, _, _ = cv2.minMaxLoc(image)
+    return lo >= 0.0 and hi <= 1.0
+
+
 def segment_micrograph(
     micrograph: Micrograph,
     *,
@@ -525,7 +531,9 @@ def segment_micrograph(
     if not finite.all():
         valid &= finite
         image = np.where(finite, image, 0.0).astype(np.float32)
-    image = np.clip(image, 0.0, 1.0)
+    if image.dtype != np.float32 or not _within_unit(image):
+        image = np.clip(image, 0.0, 1.0)
+    # else the micrograph's own grey, read only here (np.clip would copy it unchanged)
 
     notes: list[str] = []
     if method == "auto":
@@ -573,6 +581,8 @@ def segment_micrograph(
             reason = f"{reason}; {cleaned}"
     solid = valid & ~pore
     excluded = ~valid
+    if grey is micrograph.image:  # no denoising nor flattening: the result gets its own
+        grey = grey.copy()
     preprocessing = pre.description
     if used == "classifier":
         assert classifier is not None

@@ -264,12 +264,16 @@ def _sample(arr: np.ndarray | None) -> np.ndarray | None:
 
 
 def _smooth_weighted(values: np.ndarray, weight: np.ndarray, sigma_px: float) -> np.ndarray:
-    """Normalised Gaussian convolution of ``values`` with weights, computed downsampled."""
+    """Normalised Gaussian convolution of ``values`` with weights, computed downsampled.
+
+    ``weight`` (float32, a scratch of the caller's) is overwritten by ``values * weight``.
+    """
     rows, cols = values.shape
     factor = max(1, int(sigma_px / 4.0))
     s = sigma_px / factor
-    num = blur(block_mean(values * weight, factor), s)
+    # blur makes its own (contiguous float32) array, so weight is free once den is made
     den = blur(block_mean(weight, factor), s)
+    num = blur(block_mean(np.multiply(values, weight, out=weight), factor), s)
     total = float(num.sum() / max(float(den.sum()), 1e-12))
     small = np.where(den > 1e-3, num / np.maximum(den, 1e-12), total).astype(np.float32)
     return cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR)
@@ -349,11 +353,16 @@ def flatten_background(
         solid_u8 = solid.view(np.uint8)
         if cv2.countNonZero(solid_u8) < 16:  # no solid to reference: use all valid pixels
             solid_u8 = np.ones(img.shape, np.uint8) if all_valid else valid.view(np.uint8)
-        w = solid_u8.astype(np.float32)
-        bg = _smooth_weighted(img, w, sigma)
         level = float(cv2.mean(img, mask=solid_u8)[0])
-        current = img - bg + np.float32(level)
-    return np.clip(current, 0.0, 1.0).astype(np.float32), float(sigma)
+        w = solid_u8.astype(np.float32)
+        del solid, solid_u8, current  # the previous pass's image is no longer needed
+        bg = _smooth_weighted(img, w, sigma)  # w is overwritten (a scratch)
+        del w
+        # img - bg + level, in bg's memory: the same float32 operations in the same order
+        current = np.subtract(img, bg, out=bg)
+        current += np.float32(level)
+        del bg
+    return np.clip(current, 0.0, 1.0, out=current), float(sigma)
 
 
 def _flatten_reference(
