@@ -32,7 +32,6 @@ from typing import Literal
 
 import cv2
 import numpy as np
-from scipy import ndimage as ndi
 
 from semscan._choices import VIEWS, ConfigView, View
 from semscan._morphology import open_disc
@@ -252,17 +251,21 @@ def _flat_regions(
     low = tex < np.float64(otsu_skimage(tex, valid))
     low &= valid
     low = open_disc(low, max(1.0, sigma / 2.0))
-    lab, n = ndi.label(low)
+    lab, sizes, tops = _label4(low)
     del low
-    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    n = len(sizes) - 1
     keep = np.zeros(n + 1, bool)
     keep[_border_labels(lab, valid)] = True
     keep &= sizes >= 0.01 * n_valid
     keep[0] = False
     k = int(keep.sum())
-    # relabel the kept regions 1..k (>= 1 % of the field each: k <= 100, one byte)
+    # relabel the kept regions 1..k (>= 1 % of the field each: k <= 100, one byte), in
+    # the raster order of their first pixels (scipy.ndimage.label's numbering)
+    kept = np.flatnonzero(keep)
+    first = [int(np.argmax(lab[t] == i)) + t * lab.shape[1]
+             for i, t in zip(kept.tolist(), tops[kept].tolist(), strict=True)]
     new = np.zeros(n + 1, np.uint8)
-    new[keep] = np.arange(1, k + 1)
+    new[kept[np.argsort(first, kind="stable")]] = np.arange(1, k + 1)
     small = np.empty(lab.shape, np.uint8)
     for r0, r1, _, _ in row_bands(*lab.shape):
         small[r0:r1] = new[lab[r0:r1]]
@@ -284,6 +287,19 @@ def _flat_regions(
         levels[i] = median(g[lab == i])
     return (lab, k, spec, textures, levels, float(np.count_nonzero(bg) / n_valid),
             float(bg_texture))
+
+
+def _label4(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """4-connected components of ``mask`` (OpenCV; uint16 labels when they fit), the
+    pixel count and the first row of each label (label 0 the background)."""
+    m = np.ascontiguousarray(mask, bool).view(np.uint8)
+    try:
+        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=4,
+                                                           ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65535 components
+        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=4,
+                                                           ltype=cv2.CV_32S)
+    return lab, stats[:, cv2.CC_STAT_AREA].astype(np.int64), stats[:, cv2.CC_STAT_TOP]
 
 
 def _grey(img: np.ndarray, stretch_range: list[float]) -> np.ndarray:

@@ -332,6 +332,11 @@ def _two_levels(image: np.ndarray, valid: np.ndarray) -> tuple[float, float] | N
     """
     if not valid.any():
         return None
+    # three grey values among the first rows' valid pixels already say no (a micrograph):
+    # without the full-size gather
+    head = min(image.shape[0], max(1, 4096 // max(image.shape[1], 1)))
+    if np.unique(image[:head][valid[:head]]).size > 2:
+        return None
     values = image[valid]
     lo, hi = float(values.min()), float(values.max())
     if hi - lo < 1e-6:
@@ -539,6 +544,8 @@ def segment_micrograph(
     if method == "auto":
         levels = _two_levels(image, valid)
         if levels is not None:
+            if image is micrograph.image:  # the result gets its own grey
+                image = image.copy()
             return _two_level(image, valid, levels, pores)
     predicted: np.ndarray | None = None
     if method == "classifier":
