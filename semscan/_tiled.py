@@ -25,7 +25,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-__all__ = ["BAND_PIXELS", "median", "otsu_skimage", "percentiles", "row_bands",
+__all__ = ["BAND_PIXELS", "histogram256", "median", "otsu_skimage", "percentiles", "row_bands",
            "upsample_rows"]
 
 #: Pixels per band (about 4 MB of float32).
@@ -132,15 +132,62 @@ def otsu_skimage(x: np.ndarray, mask: np.ndarray) -> float:
         for r0, r1, _, _ in row_bands(*x.shape):
             total += float(np.sum(x[r0:r1][m[r0:r1]], dtype=np.float64))
         return total / n
-    rng = (np.float64(lo), np.float64(hi))  # float64 edges, as for a float64 array
-    counts = np.zeros(256, np.int64)
-    edges = None
-    for r0, r1, _, _ in row_bands(*x.shape):
-        c, edges = np.histogram(x[r0:r1][m[r0:r1]], bins=256, range=rng)
-        counts += c
-    assert edges is not None
+    counts, edges = histogram256(x, m, lo, hi)
     centers = (edges[:-1] + edges[1:]) / 2.0
     return float(threshold_otsu(hist=(counts, centers)))
+
+
+def histogram256(
+    x: np.ndarray, mask: np.ndarray, lo: float, hi: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram(x[mask], bins=256, range=(np.float64(lo), np.float64(hi)))`` of a
+    float32 image whose selected values lie in ``[lo, hi]`` (float64 edges, as for the
+    float64 values; a range of Python floats would make NumPy 2 bin in float32): the same
+    counts and edges, band by band, in float32 arithmetic.
+
+    NumPy bins a value ``v`` by its float64 edges, ``edges[i] <= v < edges[i + 1]`` (the
+    last bin closed); for a float32 ``v`` that is ``t[i] <= v < t[i + 1]`` with ``t[i]``
+    the smallest float32 >= ``edges[i]``. A first guess of the bin in float32 is within one
+    bin of it (both are ``(v - lo) / width`` rounded down, the guess with an error of a few
+    float32 ulps of 256), and one comparison with each bound of the guessed bin corrects it.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.random((40, 30)).astype(np.float32); m = x > 0.2
+    >>> lo, hi = float(x[m].min()), float(x[m].max())
+    >>> c, e = histogram256(x, m, lo, hi)
+    >>> c0, e0 = np.histogram(x[m], bins=256, range=(np.float64(lo), np.float64(hi)))
+    >>> bool(np.array_equal(c, c0) and np.array_equal(e, e0))
+    True
+    """
+    lo64, hi64 = np.float64(lo), np.float64(hi)
+    edges = np.linspace(lo64, hi64, 257)
+    t = edges.astype(np.float32)
+    below = t < edges
+    t[below] = np.nextafter(t[below], np.float32(np.inf))
+    t_lo, t_hi = t[:256].copy(), t[1:].copy()
+    t_hi[255] = np.inf  # the last bin is closed: nothing above it
+    lo32 = np.float32(lo)
+    scale = np.float32(256.0 / (hi64 - lo64)) if hi64 > lo64 else np.float32(0.0)
+    counts = np.zeros(256, np.int64)
+    for r0, r1, _, _ in row_bands(*x.shape):
+        v = x[r0:r1][mask[r0:r1]]
+        if v.size == 0:
+            continue
+        f = np.subtract(v, lo32)
+        f *= scale
+        np.minimum(f, np.float32(255.0), out=f)
+        idx = f.astype(np.uint8)  # the guess (v >= lo: f >= 0), within one bin
+        del f
+        # the bounds of each guessed bin by table look-up, and the one-bin correction
+        # (a value below its guessed bin is not in bin 0, one above is not in bin 255)
+        down = v < cv2.LUT(idx, t_lo).ravel()
+        up = v >= cv2.LUT(idx, t_hi).ravel()
+        idx -= down.view(np.uint8)
+        idx += up.view(np.uint8)
+        counts += cv2.calcHist([idx], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+    return counts, edges
 
 
 def upsample_rows(small: np.ndarray, shape: tuple[int, int], r0: int, r1: int) -> np.ndarray:
