@@ -24,6 +24,32 @@ def test_percentiles_and_median_equal_numpys_float64(seed: int) -> None:
     assert _tiled.median(x.copy()) == float(np.median(x.astype(np.float64)))
 
 
+@pytest.mark.parametrize("seed", range(16))
+def test_large_selections_equal_numpys(seed: int) -> None:
+    """Selections large enough for the 16-bit histogram: ties, zeros (and -0.0), tiny
+    values, one bucket holding nearly everything, negative values (partitioned whole)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(_tiled._SELECT_BY_HISTOGRAM, 400_000))
+    kind = seed % 4
+    x = (rng.random(n) * 10.0 ** rng.uniform(-30, 3)).astype(np.float32)
+    if kind == 1:
+        x = np.round(x / x.max() * 7).astype(np.float32)  # few values, many zeros
+        x[rng.random(n) < 0.1] = -0.0
+    elif kind == 2:
+        x = (1.0 + rng.random(n) * 1e-6).astype(np.float32)  # one high-bits bucket
+    elif kind == 3:
+        x -= np.float32(np.median(x))  # negative values
+    qs = (0, 1, 25, 50, 99, 100)
+    ref = [float(v) for v in np.percentile(x.astype(np.float64), qs)]
+    assert _tiled.percentiles(x.copy(), qs) == ref
+    assert _tiled.median(x.copy()) == float(np.median(x.astype(np.float64)))
+    ks = sorted(set(rng.integers(0, n, 5).tolist()))
+    got = _tiled.order_statistics(x.copy(), ks)
+    y = x.copy()
+    y.partition(ks)
+    assert [float(got[k]) for k in ks] == [float(y[k]) for k in ks]
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_otsu_equals_skimage_on_float64(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_tiled, "BAND_PIXELS", 997)  # many bands
