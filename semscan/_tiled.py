@@ -270,6 +270,9 @@ def upsample_rows(small: np.ndarray, shape: tuple[int, int], r0: int, r1: int) -
     part = np.ascontiguousarray(small[top:bottom])
     h = cv2.resize(part, (cols, bottom - top), interpolation=cv2.INTER_LINEAR)
     w1 = fy[:, None]
-    out = h[sy - top] * (np.float32(1.0) - w1)
-    out += h[s1 - top] * w1
+    out = h[sy - top]
+    out *= np.float32(1.0) - w1
+    lower = h[s1 - top]
+    lower *= w1
+    out += lower
     return out

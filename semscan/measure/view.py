@@ -371,8 +371,10 @@ def _local_std(g: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
             gb, wb = g[a:b], valid[a:b].astype(np.float32)
             m = masked_blur(gb, wb, sigma, border="replicate").astype(np.float64)
             m2 = masked_blur(gb * gb, wb, sigma, border="replicate").astype(np.float64)
-            m2 -= m * m
-            tex[r0:r1] = np.sqrt(np.clip(m2, 0.0, None, out=m2))[r0 - a:r1 - a]
+            m2 -= np.multiply(m, m, out=m)
+            del m
+            np.clip(m2, 0.0, None, out=m2)
+            tex[r0:r1] = np.sqrt(m2, out=m2)[r0 - a:r1 - a]
         return tex
     # coarse: the block means of g w, g^2 w and w from one full-size scratch, blurred small
     b = cv2.BORDER_REPLICATE
@@ -392,11 +394,19 @@ def _local_std(g: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
     del scratch
     tex = np.empty(g.shape, np.float32)
     for r0, r1, _, _ in row_bands(rows, cols):
-        den = np.maximum(upsample_rows(smalls[0], g.shape, r0, r1), 1e-6)
-        m = (upsample_rows(smalls[1], g.shape, r0, r1) / den).astype(np.float64)
-        m2 = (upsample_rows(smalls[2], g.shape, r0, r1) / den).astype(np.float64)
-        m2 -= m * m
-        tex[r0:r1] = np.sqrt(np.clip(m2, 0.0, None, out=m2))
+        # (the same float32 / float64 operations as den = max(w, 1e-6), m = gw / den,
+        # m2 = ggw / den, m2 - m * m, in place)
+        den = upsample_rows(smalls[0], g.shape, r0, r1)
+        np.maximum(den, np.float32(1e-6), out=den)
+        up = upsample_rows(smalls[1], g.shape, r0, r1)
+        m = np.divide(up, den, out=up).astype(np.float64)
+        up = upsample_rows(smalls[2], g.shape, r0, r1)
+        m2 = np.divide(up, den, out=up).astype(np.float64)
+        del up, den
+        m2 -= np.multiply(m, m, out=m)
+        del m
+        np.clip(m2, 0.0, None, out=m2)
+        tex[r0:r1] = np.sqrt(m2, out=m2)
     return tex
 
 
