@@ -24,6 +24,17 @@ def test_percentiles_and_median_equal_numpys_float64(seed: int) -> None:
     assert _tiled.median(x.copy()) == float(np.median(x.astype(np.float64)))
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_percentiles_of_float64_equal_numpys(seed: int) -> None:
+    """Float64 values (local thickness's p99) are partitioned whole, in place."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 200_000))
+    x = 2.0 * np.round(rng.gamma(2.0, 5.0, n)) - 1.0
+    x *= rng.choice([1.0, 0.0123, 1 / 3])
+    qs = (1, 50, 99)
+    assert _tiled.percentiles(x.copy(), qs) == [float(v) for v in np.percentile(x, qs)]
+
+
 @pytest.mark.parametrize("seed", range(16))
 def test_large_selections_equal_numpys(seed: int) -> None:
     """Selections large enough for the 16-bit histogram: ties, zeros (and -0.0), tiny
