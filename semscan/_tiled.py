@@ -25,8 +25,8 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-__all__ = ["BAND_PIXELS", "median", "otsu_skimage", "percentiles", "row_bands",
-           "upsample_rows"]
+__all__ = ["BAND_PIXELS", "histogram256", "median", "order_statistics", "otsu_skimage",
+           "percentiles", "row_bands", "upsample_rows"]
 
 #: Pixels per band (about 4 MB of float32).
 BAND_PIXELS = 1 << 20
@@ -56,7 +56,8 @@ def row_bands(
 
 
 def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
-    """NumPy's linear percentiles of ``values`` (1-D, reordered in place), in float64.
+    """NumPy's linear percentiles of ``values`` (1-D, may be reordered in place), in
+    float64.
 
     Equal to ``np.percentile(values.astype(np.float64), qs)`` bit for bit.
 
@@ -72,17 +73,18 @@ def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
         v = (n - 1) * np.true_divide(q, 100)
         p = np.floor(v)
         picks.append((int(np.clip(p, 0, n - 1)), int(np.clip(p + 1, 0, n - 1)), v - p))
-    values.partition(sorted({i for a, b, _ in picks for i in (a, b)}))
+    got = order_statistics(values, sorted({i for a, b, _ in picks for i in (a, b)}))
     out = []
     for i0, i1, t in picks:
-        a, b = np.float64(values[i0]), np.float64(values[i1])
+        a, b = np.float64(got[i0]), np.float64(got[i1])
         d = b - a
         out.append(float(b - d * (1 - t) if t >= 0.5 else a + d * t))
     return out
 
 
 def median(values: np.ndarray) -> float:
-    """NumPy's median of the float64 values of ``values`` (1-D, reordered in place).
+    """NumPy's median of the float64 values of ``values`` (1-D, may be reordered in
+    place).
 
     Examples
     --------
@@ -94,10 +96,59 @@ def median(values: np.ndarray) -> float:
         return math.nan
     k = n // 2
     if n % 2:
-        values.partition(k)
-        return float(values[k])
-    values.partition([k - 1, k])
-    return float(np.mean(np.array([values[k - 1], values[k]], np.float64)))
+        return float(order_statistics(values, [k])[k])
+    got = order_statistics(values, [k - 1, k])
+    return float(np.mean(np.array([got[k - 1], got[k]], np.float64)))
+
+
+#: Selections at least this large go by the 16-bit histogram of :func:`order_statistics`.
+_SELECT_BY_HISTOGRAM = 1 << 15
+
+
+def order_statistics(values: np.ndarray, ks: list[int]) -> dict[int, np.generic]:
+    """The ``k``-th smallest of ``values`` (1-D, 0-based) for each ``k`` in ``ks``: what
+    ``values.partition(ks)`` leaves at those places (``values`` may be reordered).
+
+    A large non-negative finite float32 selection goes by the high 16 bits of its values
+    (for non-negative floats, an order-preserving key; the sign bit is dropped, so -0.0
+    goes with 0.0): a histogram of them (OpenCV, exact counts by chunks of < 2**24) says
+    which bucket holds each rank, and only that bucket's values are partitioned. Anything
+    else is partitioned whole.
+
+    Examples
+    --------
+    >>> x = np.array([5.0, 1.0, 4.0, 2.0, 3.0], np.float32)
+    >>> {k: float(v) for k, v in order_statistics(x, [0, 2]).items()}
+    {0: 1.0, 2: 3.0}
+    """
+    n = values.size
+    fast = (values.dtype == np.float32 and n >= _SELECT_BY_HISTOGRAM and values.ndim == 1
+            and np.little_endian and values.flags.c_contiguous)
+    if fast:
+        lo, hi, _, _ = cv2.minMaxLoc(values)
+        fast = lo >= 0.0 and math.isfinite(hi) and bool(np.isfinite(cv2.sumElems(values)[0]))
+    if not fast:
+        values.partition(sorted(set(ks)))
+        return {k: values[k] for k in ks}
+    high = np.ascontiguousarray(values.view(np.uint16)[1::2])
+    np.bitwise_and(high, np.uint16(0x7FFF), out=high)  # -0.0 with 0.0
+    counts = np.zeros(1 << 15, np.int64)
+    chunk = 1 << 23  # float32 counts exact below 2**24
+    for i in range(0, n, chunk):
+        counts += cv2.calcHist([high[i:i + chunk]], [0], None, [1 << 15],
+                               [0, 1 << 15]).ravel().astype(np.int64)
+    ends = np.cumsum(counts)
+    by_bucket: dict[int, list[int]] = {}
+    for k in ks:
+        by_bucket.setdefault(int(np.searchsorted(ends, k, side="right")), []).append(k)
+    out: dict[int, np.generic] = {}
+    for b, kb in by_bucket.items():
+        start = int(ends[b - 1]) if b else 0
+        sub = values[high == b]
+        ranks = sorted({k - start for k in kb})
+        sub.partition(ranks)
+        out.update({k: sub[k - start] for k in kb})
+    return out
 
 
 def otsu_skimage(x: np.ndarray, mask: np.ndarray) -> float:
@@ -132,15 +183,62 @@ def otsu_skimage(x: np.ndarray, mask: np.ndarray) -> float:
         for r0, r1, _, _ in row_bands(*x.shape):
             total += float(np.sum(x[r0:r1][m[r0:r1]], dtype=np.float64))
         return total / n
-    rng = (np.float64(lo), np.float64(hi))  # float64 edges, as for a float64 array
-    counts = np.zeros(256, np.int64)
-    edges = None
-    for r0, r1, _, _ in row_bands(*x.shape):
-        c, edges = np.histogram(x[r0:r1][m[r0:r1]], bins=256, range=rng)
-        counts += c
-    assert edges is not None
+    counts, edges = histogram256(x, m, lo, hi)
     centers = (edges[:-1] + edges[1:]) / 2.0
     return float(threshold_otsu(hist=(counts, centers)))
+
+
+def histogram256(
+    x: np.ndarray, mask: np.ndarray, lo: float, hi: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram(x[mask], bins=256, range=(np.float64(lo), np.float64(hi)))`` of a
+    float32 image whose selected values lie in ``[lo, hi]`` (float64 edges, as for the
+    float64 values; a range of Python floats would make NumPy 2 bin in float32): the same
+    counts and edges, band by band, in float32 arithmetic.
+
+    NumPy bins a value ``v`` by its float64 edges, ``edges[i] <= v < edges[i + 1]`` (the
+    last bin closed); for a float32 ``v`` that is ``t[i] <= v < t[i + 1]`` with ``t[i]``
+    the smallest float32 >= ``edges[i]``. A first guess of the bin in float32 is within one
+    bin of it (both are ``(v - lo) / width`` rounded down, the guess with an error of a few
+    float32 ulps of 256), and one comparison with each bound of the guessed bin corrects it.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.random((40, 30)).astype(np.float32); m = x > 0.2
+    >>> lo, hi = float(x[m].min()), float(x[m].max())
+    >>> c, e = histogram256(x, m, lo, hi)
+    >>> c0, e0 = np.histogram(x[m], bins=256, range=(np.float64(lo), np.float64(hi)))
+    >>> bool(np.array_equal(c, c0) and np.array_equal(e, e0))
+    True
+    """
+    lo64, hi64 = np.float64(lo), np.float64(hi)
+    edges = np.linspace(lo64, hi64, 257)
+    t = edges.astype(np.float32)
+    below = t < edges
+    t[below] = np.nextafter(t[below], np.float32(np.inf))
+    t_lo, t_hi = t[:256].copy(), t[1:].copy()
+    t_hi[255] = np.inf  # the last bin is closed: nothing above it
+    lo32 = np.float32(lo)
+    scale = np.float32(256.0 / (hi64 - lo64)) if hi64 > lo64 else np.float32(0.0)
+    counts = np.zeros(256, np.int64)
+    for r0, r1, _, _ in row_bands(*x.shape):
+        v = x[r0:r1][mask[r0:r1]]
+        if v.size == 0:
+            continue
+        f = np.subtract(v, lo32)
+        f *= scale
+        np.minimum(f, np.float32(255.0), out=f)
+        idx = f.astype(np.uint8)  # the guess (v >= lo: f >= 0), within one bin
+        del f
+        # the bounds of each guessed bin by table look-up, and the one-bin correction
+        # (a value below its guessed bin is not in bin 0, one above is not in bin 255)
+        down = v < cv2.LUT(idx, t_lo).ravel()
+        up = v >= cv2.LUT(idx, t_hi).ravel()
+        idx -= down.view(np.uint8)
+        idx += up.view(np.uint8)
+        counts += cv2.calcHist([idx], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+    return counts, edges
 
 
 def upsample_rows(small: np.ndarray, shape: tuple[int, int], r0: int, r1: int) -> np.ndarray:
@@ -172,6 +270,9 @@ def upsample_rows(small: np.ndarray, shape: tuple[int, int], r0: int, r1: int) -
     part = np.ascontiguousarray(small[top:bottom])
     h = cv2.resize(part, (cols, bottom - top), interpolation=cv2.INTER_LINEAR)
     w1 = fy[:, None]
-    out = h[sy - top] * (np.float32(1.0) - w1)
-    out += h[s1 - top] * w1
+    out = h[sy - top]
+    out *= np.float32(1.0) - w1
+    lower = h[s1 - top]
+    lower *= w1
+    out += lower
     return out

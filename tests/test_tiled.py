@@ -24,6 +24,43 @@ def test_percentiles_and_median_equal_numpys_float64(seed: int) -> None:
     assert _tiled.median(x.copy()) == float(np.median(x.astype(np.float64)))
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_percentiles_of_float64_equal_numpys(seed: int) -> None:
+    """Float64 values (local thickness's p99) are partitioned whole, in place."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 200_000))
+    x = 2.0 * np.round(rng.gamma(2.0, 5.0, n)) - 1.0
+    x *= rng.choice([1.0, 0.0123, 1 / 3])
+    qs = (1, 50, 99)
+    assert _tiled.percentiles(x.copy(), qs) == [float(v) for v in np.percentile(x, qs)]
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_large_selections_equal_numpys(seed: int) -> None:
+    """Selections large enough for the 16-bit histogram: ties, zeros (and -0.0), tiny
+    values, one bucket holding nearly everything, negative values (partitioned whole)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(_tiled._SELECT_BY_HISTOGRAM, 400_000))
+    kind = seed % 4
+    x = (rng.random(n) * 10.0 ** rng.uniform(-30, 3)).astype(np.float32)
+    if kind == 1:
+        x = np.round(x / x.max() * 7).astype(np.float32)  # few values, many zeros
+        x[rng.random(n) < 0.1] = -0.0
+    elif kind == 2:
+        x = (1.0 + rng.random(n) * 1e-6).astype(np.float32)  # one high-bits bucket
+    elif kind == 3:
+        x -= np.float32(np.median(x))  # negative values
+    qs = (0, 1, 25, 50, 99, 100)
+    ref = [float(v) for v in np.percentile(x.astype(np.float64), qs)]
+    assert _tiled.percentiles(x.copy(), qs) == ref
+    assert _tiled.median(x.copy()) == float(np.median(x.astype(np.float64)))
+    ks = sorted(set(rng.integers(0, n, 5).tolist()))
+    got = _tiled.order_statistics(x.copy(), ks)
+    y = x.copy()
+    y.partition(ks)
+    assert [float(got[k]) for k in ks] == [float(y[k]) for k in ks]
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_otsu_equals_skimage_on_float64(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_tiled, "BAND_PIXELS", 997)  # many bands
@@ -58,3 +95,27 @@ def test_upsample_rows_match_opencvs_resize(seed: int) -> None:
     r1 = int(rng.integers(r0 + 1, rows + 1))
     np.testing.assert_allclose(_tiled.upsample_rows(s, (rows, cols), r0, r1), full[r0:r1],
                                atol=5e-6)
+
+
+def test_histogram256_is_numpys_on_the_edges():
+    """The float32 binning equals np.histogram's float64 one, values on and beside every
+    bin edge included, over ranges from 1e-6 to 10 times the level."""
+    from semscan._tiled import histogram256
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        lo = np.float32(rng.uniform(-10, 10) * 10 ** rng.uniform(-3, 3))
+        hi = np.float32(lo + abs(lo) * 10 ** rng.uniform(-6, 1) + np.float32(1e-4))
+        e = np.linspace(np.float64(lo), np.float64(hi), 257).astype(np.float32)
+        vals = np.concatenate([e, np.nextafter(e, np.float32(np.inf)),
+                               np.nextafter(e, np.float32(-np.inf)),
+                               rng.uniform(lo, hi, 300).astype(np.float32)])
+        vals = vals[(vals >= lo) & (vals <= hi)].astype(np.float32)
+        x = np.resize(vals, (3, vals.size))
+        m = rng.random(x.shape) > 0.2
+        v = x[m]
+        lo2, hi2 = float(v.min()), float(v.max())
+        want, want_edges = np.histogram(v, bins=256, range=(np.float64(lo2), np.float64(hi2)))
+        got, edges = histogram256(x, m, lo2, hi2)
+        assert np.array_equal(got, want)
+        assert np.array_equal(edges, want_edges)

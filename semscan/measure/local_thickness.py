@@ -12,6 +12,7 @@ import numpy as np
 
 from semscan._choices import THICKNESS_METHODS, ThicknessMethod
 from semscan._morphology import exact_distance, exact_distance_update
+from semscan._tiled import percentiles
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError, MeasurementError
 from semscan.measure.intercept import as_mask, check_region, unit_suffix
@@ -262,7 +263,7 @@ def _seeds(idx: np.ndarray, n_levels: int) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-def _fast(pore: np.ndarray, dist: np.ndarray) -> np.ndarray:
+def _fast(pore: np.ndarray, dist: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
     """Grey-scale dilation by radius levels (see :func:`local_thickness`), in px.
 
     The pixels whose distance map reaches level r are dilated by the disc of radius r and
@@ -275,7 +276,8 @@ def _fast(pore: np.ndarray, dist: np.ndarray) -> np.ndarray:
     so the highest wins); then, from the longest blocks down, each array's blocks are
     split into the halves of the next, keeping maxima. The map equals, pixel for pixel,
     one distance transform per level (the former implementation, kept in the tests).
-    ``dist`` must be :func:`exact_distance` of ``pore``.
+    ``dist`` must be :func:`exact_distance` of ``pore``; with ``out=dist`` the map is
+    written over the distances (the same values: each band is read before it is written).
     """
     h, w = pore.shape
     levels = _levels(float(dist.max()))
@@ -318,14 +320,14 @@ def _fast(pore: np.ndarray, dist: np.ndarray) -> np.ndarray:
     best = best[pad : pad + h, pad : pad + w]
     values = np.zeros(256 if dtype == np.uint8 else n_levels, np.float32)
     values[1:n_levels] = 2.0 * levels[1:] - 1.0
-    thick = np.empty((h, w), np.float32)
+    thick = np.empty((h, w), np.float32) if out is None else out
     for r0 in range(0, h, _ROWS):
-        out = thick[r0 : r0 + _ROWS]
-        np.multiply(dist[r0 : r0 + _ROWS], np.float32(2.0), out=out)  # 2 d - 1 is exact in
-        np.subtract(out, np.float32(1.0), out=out)  # float32 (d >= 1 on pores, < 2**23)
+        band = thick[r0 : r0 + _ROWS]
+        np.multiply(dist[r0 : r0 + _ROWS], np.float32(2.0), out=band)  # 2 d - 1 is exact in
+        np.subtract(band, np.float32(1.0), out=band)  # float32 (d >= 1 on pores, < 2**23)
         blk = np.ascontiguousarray(best[r0 : r0 + _ROWS])
         vals = cv2.LUT(blk, values) if dtype == np.uint8 else values[blk]
-        np.maximum(out, vals, out=out)  # off the pores: max(-1, 0) (no disc leaves them)
+        np.maximum(band, vals, out=band)  # off the pores: max(-1, 0) (no disc leaves them)
     return thick
 
 
@@ -551,13 +553,18 @@ def _measure(
         thick_px = state.thick_px
     else:
         dist = exact_distance(pore)  # px to the nearest non-pore pixel centre
-        thick_px = _fast(pore, dist) if method == "fast" else _exact(pore, dist)
-    values = thick_px[pore].astype(np.float64) * scale
+        # the fast map is written over the distances (they are not needed after it)
+        thick_px = _fast(pore, dist, out=dist) if method == "fast" else _exact(pore, dist)
+        del dist
+    values = thick_px[pore].astype(np.float64)
+    values *= scale  # (the same products as thick_px[pore].astype(np.float64) * scale)
     mean = float(values.mean())
     vmax = float(values.max())
+    p99 = percentiles(values, (99,))[0]  # np.percentile's, on values in place (no copy)
+    del values
     return LocalThicknessResult(
         mean=mean,
-        p99=float(np.percentile(values, 99)),
+        p99=p99,
         max=vmax,
         max_over_mean=vmax / mean if mean > 0 else math.nan,
         unit=calibration.unit,

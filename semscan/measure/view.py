@@ -32,7 +32,6 @@ from typing import Literal
 
 import cv2
 import numpy as np
-from scipy import ndimage as ndi
 
 from semscan._choices import VIEWS, ConfigView, View
 from semscan._morphology import open_disc
@@ -252,17 +251,21 @@ def _flat_regions(
     low = tex < np.float64(otsu_skimage(tex, valid))
     low &= valid
     low = open_disc(low, max(1.0, sigma / 2.0))
-    lab, n = ndi.label(low)
+    lab, sizes, tops = _label4(low)
     del low
-    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    n = len(sizes) - 1
     keep = np.zeros(n + 1, bool)
     keep[_border_labels(lab, valid)] = True
     keep &= sizes >= 0.01 * n_valid
     keep[0] = False
     k = int(keep.sum())
-    # relabel the kept regions 1..k (>= 1 % of the field each: k <= 100, one byte)
+    # relabel the kept regions 1..k (>= 1 % of the field each: k <= 100, one byte), in
+    # the raster order of their first pixels (scipy.ndimage.label's numbering)
+    kept = np.flatnonzero(keep)
+    first = [int(np.argmax(lab[t] == i)) + t * lab.shape[1]
+             for i, t in zip(kept.tolist(), tops[kept].tolist(), strict=True)]
     new = np.zeros(n + 1, np.uint8)
-    new[keep] = np.arange(1, k + 1)
+    new[kept[np.argsort(first, kind="stable")]] = np.arange(1, k + 1)
     small = np.empty(lab.shape, np.uint8)
     for r0, r1, _, _ in row_bands(*lab.shape):
         small[r0:r1] = new[lab[r0:r1]]
@@ -284,6 +287,19 @@ def _flat_regions(
         levels[i] = median(g[lab == i])
     return (lab, k, spec, textures, levels, float(np.count_nonzero(bg) / n_valid),
             float(bg_texture))
+
+
+def _label4(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """4-connected components of ``mask`` (OpenCV; uint16 labels when they fit), the
+    pixel count and the first row of each label (label 0 the background)."""
+    m = np.ascontiguousarray(mask, bool).view(np.uint8)
+    try:
+        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=4,
+                                                           ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65535 components
+        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=4,
+                                                           ltype=cv2.CV_32S)
+    return lab, stats[:, cv2.CC_STAT_AREA].astype(np.int64), stats[:, cv2.CC_STAT_TOP]
 
 
 def _grey(img: np.ndarray, stretch_range: list[float]) -> np.ndarray:
@@ -355,8 +371,10 @@ def _local_std(g: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
             gb, wb = g[a:b], valid[a:b].astype(np.float32)
             m = masked_blur(gb, wb, sigma, border="replicate").astype(np.float64)
             m2 = masked_blur(gb * gb, wb, sigma, border="replicate").astype(np.float64)
-            m2 -= m * m
-            tex[r0:r1] = np.sqrt(np.clip(m2, 0.0, None, out=m2))[r0 - a:r1 - a]
+            m2 -= np.multiply(m, m, out=m)
+            del m
+            np.clip(m2, 0.0, None, out=m2)
+            tex[r0:r1] = np.sqrt(m2, out=m2)[r0 - a:r1 - a]
         return tex
     # coarse: the block means of g w, g^2 w and w from one full-size scratch, blurred small
     b = cv2.BORDER_REPLICATE
@@ -376,11 +394,19 @@ def _local_std(g: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
     del scratch
     tex = np.empty(g.shape, np.float32)
     for r0, r1, _, _ in row_bands(rows, cols):
-        den = np.maximum(upsample_rows(smalls[0], g.shape, r0, r1), 1e-6)
-        m = (upsample_rows(smalls[1], g.shape, r0, r1) / den).astype(np.float64)
-        m2 = (upsample_rows(smalls[2], g.shape, r0, r1) / den).astype(np.float64)
-        m2 -= m * m
-        tex[r0:r1] = np.sqrt(np.clip(m2, 0.0, None, out=m2))
+        # (the same float32 / float64 operations as den = max(w, 1e-6), m = gw / den,
+        # m2 = ggw / den, m2 - m * m, in place)
+        den = upsample_rows(smalls[0], g.shape, r0, r1)
+        np.maximum(den, np.float32(1e-6), out=den)
+        up = upsample_rows(smalls[1], g.shape, r0, r1)
+        m = np.divide(up, den, out=up).astype(np.float64)
+        up = upsample_rows(smalls[2], g.shape, r0, r1)
+        m2 = np.divide(up, den, out=up).astype(np.float64)
+        del up, den
+        m2 -= np.multiply(m, m, out=m)
+        del m
+        np.clip(m2, 0.0, None, out=m2)
+        tex[r0:r1] = np.sqrt(m2, out=m2)
     return tex
 
 
@@ -436,16 +462,23 @@ class _Lines:
             self.cache[theta] = got
         return got
 
+    def cells(self, w: np.ndarray) -> np.ndarray:
+        """The valid cells' values of ``w`` as float64, in ``r, c`` order (``w[va]``, the
+        same row-major order, without the two index arrays' gather); a 1-D ``w`` is taken
+        as such values already."""
+        if w.ndim == 1:
+            return w
+        return w[self.va].astype(np.float64)
+
 
 def _profiles(
     weights: list[np.ndarray], lines: _Lines, theta: float
 ) -> tuple[list[np.ndarray], int]:
-    """Per-line means of each weight image along direction ``theta`` (long lines only)."""
+    """Per-line means of each weight along direction ``theta`` (long lines only); a weight
+    is an image of the grid's shape or its valid cells' values (``lines.cells(w)``)."""
     y, nn, lo, hi = lines.at(theta)
-    va = lines.va
-    # w[va] is w[r, c] (the same row-major order), without the two index arrays' gather
-    out = [np.bincount(y, weights=w[va], minlength=len(nn))[lo:hi] / np.maximum(nn[lo:hi], 1)
-           for w in weights]
+    out = [np.bincount(y, weights=lines.cells(w), minlength=len(nn))[lo:hi]
+           / np.maximum(nn[lo:hi], 1) for w in weights]
     return out, hi - lo
 
 
@@ -510,8 +543,9 @@ def _band_evidence(
         return block_mean(m.astype(np.float32), f, partial="spread")
 
     va = _Lines.of(small(valid) > 0.99)
-    sp = small(spec)
-    masks = {k: small(bg_lab == k) for k in range(1, n_bg + 1)}
+    # each weight gathered once on the valid cells (every direction reads the same cells)
+    sp = va.cells(small(spec))
+    masks = {k: va.cells(small(bg_lab == k)) for k in range(1, n_bg + 1)}
     # a band next to the excluded area (data bar) is no edge: its pixels are unknown there
     cands: list[tuple[int, _Edge]] = []
     near = math.inf

@@ -339,6 +339,11 @@ def _two_levels(image: np.ndarray, valid: np.ndarray) -> tuple[float, float] | N
     """
     if not valid.any():
         return None
+    # three grey values among the first rows' valid pixels already say no (a micrograph):
+    # without the full-size gather
+    head = min(image.shape[0], max(1, 4096 // max(image.shape[1], 1)))
+    if np.unique(image[:head][valid[:head]]).size > 2:
+        return None
     values = image[valid]
     lo, hi = float(values.min()), float(values.max())
     if hi - lo < 1e-6:
@@ -380,6 +385,12 @@ def _two_level(
         contrast_grey=image,
         pores=pores,
     )
+
+
+def _within_unit(image: np.ndarray) -> bool:
+    """Every value of a (finite) float32 image in [0, 1]."""
+    lo, hi, _, _ = cv2.minMaxLoc(image)
+    return lo >= 0.0 and hi <= 1.0
 
 
 def segment_micrograph(
@@ -537,13 +548,17 @@ def segment_micrograph(
     if not finite.all():
         valid &= finite
         image = np.where(finite, image, 0.0).astype(np.float32)
-    image = np.clip(image, 0.0, 1.0)
+    if image.dtype != np.float32 or not _within_unit(image):
+        image = np.clip(image, 0.0, 1.0)
+    # else the micrograph's own grey, read only here (np.clip would copy it unchanged)
 
     notes: list[str] = []
     empty: np.ndarray | None = None
     if method == "auto":
         levels = _two_levels(image, valid)
         if levels is not None:
+            if image is micrograph.image:  # the result gets its own grey
+                image = image.copy()
             return _two_level(image, valid, levels, pores)
     predicted: np.ndarray | None = None
     if method == "classifier":
@@ -593,6 +608,8 @@ def segment_micrograph(
             reason = f"{reason}; {cleaned}"
     solid = valid & ~pore
     excluded = ~valid
+    if grey is micrograph.image:  # no denoising nor flattening: the result gets its own
+        grey = grey.copy()
     preprocessing = pre.description
     if used == "classifier":
         assert classifier is not None

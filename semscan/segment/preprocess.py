@@ -94,9 +94,9 @@ def _noise_sigma(image: np.ndarray, median3: np.ndarray | None = None) -> float:
     (``median3``: that median, when the caller has it already)."""
     if median3 is None:
         median3 = cv2.medianBlur(image, 3)
-    resid = image - median3
-    sample = resid[::2, ::2].ravel()
-    return float(1.4826 * np.median(np.abs(sample)) * 1.5)
+    # the residual of the sampled pixels only (every second row and column)
+    sample = np.subtract(image[::2, ::2], median3[::2, ::2]).ravel()
+    return float(1.4826 * np.median(np.abs(sample, out=sample)) * 1.5)
 
 
 NoiseRegion = Literal["image", "specimen"]
@@ -307,13 +307,18 @@ def _sample(arr: np.ndarray | None) -> np.ndarray | None:
     return np.ascontiguousarray(arr[::2, ::2])
 
 
-def _smooth_weighted(values: np.ndarray, weight: np.ndarray, sigma_px: float) -> np.ndarray:
-    """Normalised Gaussian convolution of ``values`` with weights, computed downsampled."""
+def _smooth_weighted(values: np.ndarray, mask: np.ndarray, sigma_px: float) -> np.ndarray:
+    """Normalised Gaussian convolution of ``values`` with the weights of a uint8 0/1
+    ``mask``, computed downsampled (one full-size float32 scratch, freed before the
+    full-size result is made)."""
     rows, cols = values.shape
     factor = max(1, int(sigma_px / 4.0))
     s = sigma_px / factor
-    num = blur(block_mean(values * weight, factor), s)
+    weight = mask.astype(np.float32)
+    # blur makes its own (contiguous float32) array, so weight is free once den is made
     den = blur(block_mean(weight, factor), s)
+    num = blur(block_mean(np.multiply(values, weight, out=weight), factor), s)
+    del weight
     total = float(num.sum() / max(float(den.sum()), 1e-12))
     small = np.where(den > 1e-3, num / np.maximum(den, 1e-12), total).astype(np.float32)
     return cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR)
@@ -393,11 +398,15 @@ def flatten_background(
         solid_u8 = solid.view(np.uint8)
         if cv2.countNonZero(solid_u8) < 16:  # no solid to reference: use all valid pixels
             solid_u8 = np.ones(img.shape, np.uint8) if all_valid else valid.view(np.uint8)
-        w = solid_u8.astype(np.float32)
-        bg = _smooth_weighted(img, w, sigma)
         level = float(cv2.mean(img, mask=solid_u8)[0])
-        current = img - bg + np.float32(level)
-    return np.clip(current, 0.0, 1.0).astype(np.float32), float(sigma)
+        del solid, current  # the previous pass's image is no longer needed
+        bg = _smooth_weighted(img, solid_u8, sigma)
+        del solid_u8
+        # img - bg + level, in bg's memory: the same float32 operations in the same order
+        current = np.subtract(img, bg, out=bg)
+        current += np.float32(level)
+        del bg
+    return np.clip(current, 0.0, 1.0, out=current), float(sigma)
 
 
 def _flatten_reference(

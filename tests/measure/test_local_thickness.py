@@ -339,3 +339,14 @@ def test_an_update_recomputes_only_around_the_edit(monkeypatch):
     whole = local_thickness(edited, calibration=cal, return_map=True)
     assert np.array_equal(state.thick_px.astype(np.float64) * 0.01, whole.map)
     assert new.mean == whole.mean and new.p99 == whole.p99 and new.max == whole.max
+
+
+def test_fast_map_written_over_the_distances_is_the_same():
+    """``_fast(pore, dist, out=dist)`` (local_thickness's memory saving) gives the map."""
+    rng = np.random.default_rng(3)
+    pore = rng.random((180, 230)) > 0.45
+    dist = exact_distance(pore)
+    want = _fast(pore, dist)
+    got = _fast(pore, dist, out=dist)
+    assert got is dist
+    assert np.array_equal(got, want)

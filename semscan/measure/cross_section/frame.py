@@ -258,9 +258,15 @@ def _frame_geometry(film: FilmGeometry, shape: tuple[int, int]) -> dict[str, Any
     ys = np.arange(y0, y1 + 1, dtype=float)
     take = coords = None
     if t != 0.0:
-        yy, xx = np.meshgrid(ys, xs, indexing="ij")
-        r, c = image_coordinates(xx, yy, t)
-        coords = np.stack([r, c])
+        # image_coordinates of the (ys, xs) grid, written straight into one (2, H, W)
+        # array: the same products and sums per element, without the meshgrid and the
+        # stacked copy
+        a = math.radians(t)
+        sa, ca = math.sin(a), math.cos(a)
+        xr, yc = xs[None, :], ys[:, None]
+        coords = np.empty((2, len(ys), len(xs)))
+        np.add(-xr * sa, yc * ca, out=coords[0])
+        np.add(xr * ca, yc * sa, out=coords[1])
         if abs(t) <= 2.0:
             index = np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)
             take = ndi.map_coordinates(index, coords, order=0, cval=-1.0).astype(np.intp)
