@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -42,7 +43,7 @@ TIMING = ("seconds", "time", "timing")  # columns that differ from run to run
 @pytest.fixture(scope="module")
 def client():
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as c:
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as c:
         yield c
 
 
@@ -168,7 +169,7 @@ def test_an_innocent_queued_behind_the_poison_with_slow_claims(client, tmp_path)
     keys = starts.read_text().split()
     assert len(keys) == len(set(keys))
     assert sum("poison" in k for k in keys) == 2 and sum("m1" in k for k in keys) == 1
-    client.wait_for_workers(2, timeout=60)
+    client.wait_for_workers(2, timeout=180)
 
 
 class _PinnedClient:
@@ -248,6 +249,16 @@ class _KillOnPoison:
         return self.inner(result)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_the_workers_keep_image_sized_arrays_on_their_heap(client):
+    """The nanny's MALLOC_TRIM_THRESHOLD_=65536 (twice the CPU per image) is undone in
+    every worker that has the batch's plugin (see semscan._dask_plugin.heap_for_images)."""
+    from semscan._dask_plugin import heap_for_images
+
+    assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {"65536"}
+    assert set(client.run(heap_for_images).values()) == {True}
+
+
 def test_only_io_errors_are_retried(client, tmp_path, caplog):
     missing = tmp_path / "gone.tif"  # a file the workers do not see: an I/O error
     broken = tmp_path / "broken.tif"  # bytes that cannot be decoded: fails at once
@@ -288,7 +299,7 @@ def test_kill_9_of_a_worker_mid_run_completes_the_batch(client, tmp_path):
         pytest.skip("the batch finished before a worker could be killed")
     assert summary.ok and summary.analysed == 6
     assert sorted(pd.read_csv(out / "results.csv")["name"]) == [f"m{i}.tif" for i in range(6)]
-    client.wait_for_workers(2, timeout=60)  # the nanny restarted it
+    client.wait_for_workers(2, timeout=180)  # the nanny restarted it
 
 
 def test_the_cli_runs_on_a_running_scheduler(client, tmp_path):
