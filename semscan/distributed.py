@@ -20,9 +20,23 @@ Every task claims its start once, through a one-token ``distributed.Queue`` name
 key: the scheduler itself reruns the tasks of a dead worker elsewhere at once (up to
 ``distributed.scheduler.allowed-failures`` times, before the client can cancel them), and
 without the claim such a rerun of a poison image would kill a second worker, with the
-innocent images queued on it, while the client retries them alone. A rerun that finds the
-token taken returns without analysing anything; the client takes the token of a task that
-never started, and reads which worker holds the others.
+innocent images queued on it, while the client retries them alone. A claim is one atomic
+``get`` of the token on the scheduler, and nothing is put back: a rerun that finds the
+token gone returns without analysing anything. When a worker dies, the client takes the
+token of each task that was processing there, also in one atomic ``get``: a task whose
+token it gets never started (it was only queued there) and is resubmitted; one whose
+token is gone had started, and its outcome says where: a rerun that found it started, a
+cancellation (its uploaded bytes lost with the worker) or ``KilledWorker`` make it a
+suspect, retried alone; a result means the scheduler's rerun claimed it first, on a live
+worker. Nothing is decided by a timeout, so no interleaving takes an innocent image for a
+suspect or retries a suspect beside another image.
+
+Throughput: two tasks are in flight per worker thread, so a worker's next image waits on
+the cluster, not on a round trip to the client; the configuration, models and output
+writer are given to every worker once, by a worker plugin (also to workers that join
+later), not sent with the tasks; and every worker undoes the nanny's
+``MALLOC_TRIM_THRESHOLD_=65536``, which doubled the CPU per image
+(:func:`semscan._dask_plugin.heap_for_images`).
 
 An I/O error (a network file system hiccup: a read that failed, a file the worker does
 not see) is retried once, on any worker; a deterministic error (a file that cannot be
