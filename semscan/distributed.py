@@ -59,7 +59,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -533,7 +533,8 @@ def analyze_distributed(
         for future in list(running):
             future.cancel()
             finish(future)
-        client.unregister_worker_plugin(token)
+        with suppress(Exception):  # a lost connection must not hide why the batch ended
+            client.unregister_worker_plugin(token)  # (the workers drop the state with it)
 
 
 class _ClientReadError(Exception):
