@@ -298,7 +298,7 @@ def _run_locked(
     writer = ImageOutputWriter(out, save_masks=save_masks, overlays=overlays, plan=plan)
     total = len(todo)
     analysed = 0
-    last_tables = time.monotonic()
+    last_tables, tables_s = time.monotonic(), 0.0  # when and how long results.csv took
     status_of: dict[str, str] = {}
     notes_of: dict[str, list[str]] = {}
     finished = False
@@ -340,10 +340,16 @@ def _run_locked(
             if on_item is not None:
                 on_item(item, count, total)
             # Keep results.csv current, so an interrupted run leaves complete rows (after
-            # the last image, the tables are rebuilt below at once).
-            if item.ok and count < total and time.monotonic() - last_tables > 2.0:
+            # the last image, the tables are rebuilt below at once): every 2 s, or 20 times
+            # as long as the last rewrite took (a big lot's table grows, and rewriting it
+            # must not become what the batch waits on: at most ~5 % of this loop's time,
+            # which also dispatches the cluster's work).
+            if (item.ok and count < total
+                    and time.monotonic() - last_tables > max(2.0, 20 * tables_s)):
+                t0 = time.monotonic()
                 write_tables(out, _result_rows(latest), parquet=False)
                 last_tables = time.monotonic()
+                tables_s = last_tables - t0
         finished = True
     except KeyboardInterrupt as exc:
         interrupt = exc
