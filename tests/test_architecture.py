@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "semscan._options": 1,
     "semscan._modelfile": 1,
     "semscan._modelbin": 1,
+    "semscan._dask_plugin": 1,  # imports distributed, never semscan
     "semscan.calibration": 1,
     "semscan.config": 2,
     "semscan._forest": 2,

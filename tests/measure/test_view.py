@@ -147,23 +147,3 @@ def test_real_weak_evidence_is_uncertain_surface(path):
     d = _detect_real(REAL / path)
     assert (d.view, d.uncertain) == ("surface", True)
     assert d.note == "view uncertain: set --view or a manifest" and d.note in d.reason
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_flat_region_labels_number_as_scipy(seed):
-    """The detector's OpenCV labelling, renumbered by first pixel, is scipy's numbering."""
-    from scipy import ndimage as ndi
-
-    from semscan.measure.view import _label4
-
-    rng = np.random.default_rng(seed)
-    mask = ndi.binary_opening(rng.random((90, 130)) > 0.45)
-    lab, sizes, tops = _label4(mask)
-    ref, n = ndi.label(mask)
-    assert len(sizes) == n + 1
-    first = [int(np.argmax(lab[t] == i)) + t * lab.shape[1]
-             for i, t in zip(range(1, n + 1), tops[1:].tolist(), strict=True)]
-    order = np.argsort(first, kind="stable") + 1  # OpenCV label of scipy's 1, 2, ...
-    for k, i in enumerate(order, start=1):
-        assert np.array_equal(lab == i, ref == k)
-        assert sizes[i] == np.count_nonzero(ref == k)

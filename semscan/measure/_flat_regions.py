@@ -1,0 +1,225 @@
+"""Flat regions of a micrograph that touch its border: vacuum, embedding, a blank margin.
+
+:func:`flat_regions` splits the grey image into flat and textured parts as the
+cross-section film detector does (:mod:`semscan.measure.cross_section._texture`: local
+grey-level SD over about one feature length, cut by Otsu, opened), band by band in float32
+(about 8 bytes per pixel; the statistics are those of the float64 values, see
+:mod:`semscan._tiled`), and keeps the regions >= 1 % of the field that touch the image
+border or the excluded area, with their textures and grey levels. It is the evidence
+:func:`semscan.measure.view.detect_view` starts from (split from :mod:`semscan.measure.view`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from semscan._morphology import open_disc
+from semscan._ndimage import coarse_factor, masked_blur
+from semscan._tiled import median, otsu_skimage, percentiles, row_bands, upsample_rows
+
+__all__ = ["flat_regions"]
+
+
+def flat_regions(
+    img: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray, float, float] | None:
+    """Flat regions touching the border (labelled), the textured rest, their textures and
+    grey levels (of the normalised image).
+
+    The same split as the cross-section film detector: local grey-level SD over about one
+    feature length, cut by Otsu, opened, and only regions >= 1 % of the field that touch
+    the image border or the excluded area. Returns None for a constant or empty image.
+
+    Memory: float32 maps (the normalised grey and the texture, about 8 bytes per pixel),
+    filtered band by band; the statistics are those of the float64 values (see
+    :mod:`semscan._tiled`). The only rounding to float32 is the texture's.
+    """
+    n_valid = int(np.count_nonzero(valid))
+    if n_valid < 64:
+        return None
+    stretch_range = percentiles(img[valid], (1, 99))
+    g = _grey(img, stretch_range)
+    lo, hi, _, _ = cv2.minMaxLoc(g, valid.view(np.uint8))
+    if hi - lo < 1e-6:
+        return None
+    feat = _feature_length(g, valid)
+    sigma = float(np.clip(feat, 3.0, max(3.0, min(img.shape) / 8.0)))
+    tex = _local_std(g, valid, sigma)
+    del g  # made again for the grey levels of the kept regions, once they are few
+    low = tex < np.float64(otsu_skimage(tex, valid))
+    low &= valid
+    low = open_disc(low, max(1.0, sigma / 2.0))
+    lab, sizes, tops = _label4(low)
+    del low
+    n = len(sizes) - 1
+    keep = np.zeros(n + 1, bool)
+    keep[_border_labels(lab, valid)] = True
+    keep &= sizes >= 0.01 * n_valid
+    keep[0] = False
+    k = int(keep.sum())
+    # relabel the kept regions 1..k (>= 1 % of the field each: k <= 100, one byte), in
+    # the raster order of their first pixels (scipy.ndimage.label's numbering)
+    kept = np.flatnonzero(keep)
+    first = [int(np.argmax(lab[t] == i)) + t * lab.shape[1]
+             for i, t in zip(kept.tolist(), tops[kept].tolist(), strict=True)]
+    new = np.zeros(n + 1, np.uint8)
+    new[kept[np.argsort(first, kind="stable")]] = np.arange(1, k + 1)
+    small = np.empty(lab.shape, np.uint8)
+    for r0, r1, _, _ in row_bands(*lab.shape):
+        small[r0:r1] = new[lab[r0:r1]]
+    del lab
+    lab = small
+    bg = lab > 0
+    spec = valid & ~bg
+    if not k or not spec.any():
+        return np.zeros(img.shape, np.int32), 0, spec, np.ones(1), np.zeros(1), 0.0, 1.0
+    # texture of each over the specimen's
+    ref = max(median(tex[spec]), 1e-9)
+    textures, levels = np.ones(k + 1), np.zeros(k + 1)
+    for i in range(1, k + 1):
+        textures[i] = median(tex[lab == i]) / ref
+    bg_texture = median(tex[bg]) / ref
+    del tex
+    g = _grey(img, stretch_range)
+    for i in range(1, k + 1):
+        levels[i] = median(g[lab == i])
+    return (lab, k, spec, textures, levels, float(np.count_nonzero(bg) / n_valid),
+            float(bg_texture))
+
+
+def _label4(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """4-connected components of ``mask`` (OpenCV; uint16 labels when they fit), the
+    pixel count and the first row of each label (label 0 the background)."""
+    m = np.ascontiguousarray(mask, bool).view(np.uint8)
+    try:
+        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=4,
+                                                           ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65535 components
+        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=4,
+                                                           ltype=cv2.CV_32S)
+    return lab, stats[:, cv2.CC_STAT_AREA].astype(np.int64), stats[:, cv2.CC_STAT_TOP]
+
+
+def _grey(img: np.ndarray, stretch_range: list[float]) -> np.ndarray:
+    """The image stretched from ``stretch_range`` (its valid pixels' 1 and 99 %
+    percentiles) to [0, 1] in float64 arithmetic, as :func:`~semscan._ndimage.stretch`,
+    as float32, blurred with sigma 1 (replicated border)."""
+    lo, hi = stretch_range
+    g = np.zeros(img.shape, np.float32)
+    if hi - lo >= 1e-9:
+        for r0, r1, _, _ in row_bands(*img.shape):
+            x = img[r0:r1].astype(np.float64)
+            x -= lo
+            x /= hi - lo
+            g[r0:r1] = np.clip(x, -0.5, 1.5, out=x)
+    return cv2.GaussianBlur(g, (0, 0), 1.0, dst=g, borderType=cv2.BORDER_REPLICATE)
+
+
+def _feature_length(g: np.ndarray, valid: np.ndarray) -> float:
+    """:func:`~semscan.measure.cross_section._texture._feature_length_px` with
+    ``pore=None, textured=True`` (the same integer counts), band by band."""
+    thr = np.float64(otsu_skimage(g, valid))
+    rows, cols = g.shape
+    tile = 32
+    tiled = rows >= 2 * tile and cols >= 2 * tile
+    nr, nc = (rows - 1) // tile, (cols - 1) // tile
+    t_tr = np.zeros((max(nr, 0), max(nc, 0)), np.int64)
+    t_n = np.zeros_like(t_tr)
+    tr = n = 0
+    for r0, r1, _, b_end in row_bands(rows, cols, halo=1, multiple=tile):
+        b = g[r0:b_end] > thr
+        v = valid[r0:b_end]
+        m = r1 - r0
+        k = min(r1, rows - 1) - r0  # vertical pairs (r, r + 1) starting in the band
+        both_r = v[:m, 1:] & v[:m, :-1]
+        tr_map = (b[:m, 1:] != b[:m, :-1]) & both_r
+        both_c = v[1:k + 1] & v[:k]
+        tc_map = (b[1:k + 1] != b[:k]) & both_c
+        tr += np.count_nonzero(tr_map) + np.count_nonzero(tc_map)
+        n += np.count_nonzero(both_r) + np.count_nonzero(both_c)
+        hi = min(r1, nr * tile) - r0
+        if tiled and hi > 0:
+            def tiles(x: np.ndarray, hi: int = hi) -> np.ndarray:
+                x = x[:hi, : nc * tile].reshape(hi // tile, tile, nc, tile)
+                return x.sum(axis=(1, 3), dtype=np.int64)
+
+            t0 = r0 // tile
+            t_tr[t0:t0 + hi // tile] = tiles(tr_map) + tiles(tc_map)
+            t_n[t0:t0 + hi // tile] = tiles(both_r) + tiles(both_c)
+    top = max(2.0, min(g.shape) / 10.0)
+    if tiled:
+        dens = t_tr / np.maximum(t_n, 1)
+        sel = (t_n > 0) & (dens >= 0.2 * np.quantile(dens[t_n > 0], 0.9))
+        if sel.any() and t_tr[sel].sum() > 0:
+            return float(np.clip(t_n[sel].sum() / t_tr[sel].sum(), 2.0, top))
+    return float(np.clip(n / max(tr, 1), 2.0, top))
+
+
+def _local_std(g: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
+    """Local grey-level SD over the valid pixels (as the film detector's
+    ``_texture._local_std``: masked Gaussian means of g and g^2, edge-replicating, on a
+    block-averaged copy for sigma >= 8 px), band by band; float32."""
+    rows, cols = g.shape
+    factor = coarse_factor(sigma, g.shape)
+    tex = None
+    if factor == 1:
+        tex = np.empty(g.shape, np.float32)
+        halo = math.ceil(4.0 * sigma) + 2  # OpenCV's float kernel: radius <= 4 sigma + 1
+        for r0, r1, a, b in row_bands(rows, cols, halo=halo):
+            gb, wb = g[a:b], valid[a:b].astype(np.float32)
+            m = masked_blur(gb, wb, sigma, border="replicate").astype(np.float64)
+            m2 = masked_blur(gb * gb, wb, sigma, border="replicate").astype(np.float64)
+            m2 -= np.multiply(m, m, out=m)
+            del m
+            np.clip(m2, 0.0, None, out=m2)
+            tex[r0:r1] = np.sqrt(m2, out=m2)[r0 - a:r1 - a]
+        return tex
+    # coarse: the block means of g w, g^2 w and w from one full-size scratch, blurred small
+    b = cv2.BORDER_REPLICATE
+    r, c = max(1, rows // factor), max(1, cols // factor)
+    scratch = np.empty(g.shape, np.float32)
+    smalls = []
+    for fill in ("w", "gw", "ggw"):
+        if fill == "w":
+            scratch[...] = valid
+        elif fill == "gw":
+            np.multiply(g, valid, out=scratch)
+        else:
+            np.multiply(g, g, out=scratch)
+            scratch *= valid
+        s = cv2.resize(scratch, (c, r), interpolation=cv2.INTER_AREA)
+        smalls.append(cv2.GaussianBlur(s, (0, 0), sigma / factor, borderType=b))
+    del scratch
+    tex = np.empty(g.shape, np.float32)
+    for r0, r1, _, _ in row_bands(rows, cols):
+        # (the same float32 / float64 operations as den = max(w, 1e-6), m = gw / den,
+        # m2 = ggw / den, m2 - m * m, in place)
+        den = upsample_rows(smalls[0], g.shape, r0, r1)
+        np.maximum(den, np.float32(1e-6), out=den)
+        up = upsample_rows(smalls[1], g.shape, r0, r1)
+        m = np.divide(up, den, out=up).astype(np.float64)
+        up = upsample_rows(smalls[2], g.shape, r0, r1)
+        m2 = np.divide(up, den, out=up).astype(np.float64)
+        del up, den
+        m2 -= np.multiply(m, m, out=m)
+        del m
+        np.clip(m2, 0.0, None, out=m2)
+        tex[r0:r1] = np.sqrt(m2, out=m2)
+    return tex
+
+
+def _border_labels(lab: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Labels (> 0) on the image border or next to (4-neighbour) or in the excluded area."""
+    parts = [lab[0], lab[-1], lab[:, 0], lab[:, -1]]
+    if not valid.all():
+        near = cv2.dilate((~valid).view(np.uint8), _CROSS, borderType=cv2.BORDER_CONSTANT,
+                          borderValue=0).view(bool)
+        parts.append(lab[near])
+    got = np.unique(np.concatenate(parts))
+    return got[got > 0]
+
+
+_CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)

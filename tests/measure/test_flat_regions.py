@@ -1,0 +1,47 @@
+"""Flat border regions (semscan.measure._flat_regions): the evidence view detection reads."""
+
+import numpy as np
+import pytest
+
+from semscan.measure._flat_regions import _label4, flat_regions
+from semscan.phantoms.films import render_cross_section, synthetic_cross_section
+
+
+def test_vacuum_above_a_film_is_one_flat_border_region():
+    pore, spec, _ = synthetic_cross_section((300, 400), thickness_px=150, a_px=8, b_px=4,
+                                            tilt_deg=0, seed=0)
+    img = render_cross_section(pore, spec, background="dark", seed=0)
+    valid = np.ones(img.shape, bool)
+    lab, k, specimen, textures, levels, bg_fraction, _ = flat_regions(img, valid)
+    assert k >= 1 and lab.shape == img.shape
+    # the flat regions are the vacuum above and below the film (none of the film), less
+    # a margin of about one texture window along the film's edges (here 25 %)
+    bg = lab > 0
+    assert k == 2 and not np.any(bg & spec)
+    assert np.count_nonzero(bg & ~spec) > 0.7 * np.count_nonzero(~spec)
+    assert np.all(levels[1:] < 0.15)  # dark vacuum, in the 1-99 % range of the image
+    assert bg_fraction == pytest.approx(np.count_nonzero(bg) / bg.size)
+    assert np.all(textures[1:] < 0.35)  # flat against the specimen's texture
+    assert np.array_equal(specimen, ~bg)
+
+
+def test_a_constant_image_has_no_regions():
+    assert flat_regions(np.full((64, 64), 0.5, np.float32), np.ones((64, 64), bool)) is None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_flat_region_labels_number_as_scipy(seed):
+    """The detector's OpenCV labelling, renumbered by first pixel, is scipy's numbering."""
+    from scipy import ndimage as ndi
+
+    rng = np.random.default_rng(seed)
+    mask = ndi.binary_opening(rng.random((90, 130)) > 0.45)
+    lab, sizes, tops = _label4(mask)
+    ref, n = ndi.label(mask)
+    assert len(sizes) == n + 1
+    first = [int(np.argmax(lab[t] == i)) + t * lab.shape[1]
+             for i, t in zip(range(1, n + 1), tops[1:].tolist(), strict=True)]
+    order = np.argsort(first, kind="stable") + 1  # OpenCV label of scipy's 1, 2, ...
+    for k, i in enumerate(order, start=1):
+        assert np.array_equal(lab == i, ref == k)
+        assert sizes[i] == np.count_nonzero(ref == k)
