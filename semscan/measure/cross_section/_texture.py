@@ -237,7 +237,8 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
       median absolute deviations, which its few residual pores do not widen) and by a
       quarter of the textured specimen's phase contrast;
     - its grey is nearer the textured specimen's brighter phase (its pore walls) than its
-      darker one (Otsu's split of the textured pixels).
+      darker one (Otsu's split of the textured pixels farther than ``3 sigma + 2`` px from
+      any flat region: the grey steps' bands left out).
 
     The last rule keeps a flat region of the darker phase's grey as background: the dense
     alloy beneath the bright-phase network of a dealloyed section (its ``pores = bright``)
@@ -249,7 +250,13 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
     cand = np.flatnonzero(keep)
     if cand.size < 2 or np.count_nonzero(textured) < 64:
         return dense
-    vals = g[textured]
+    # a grey step leaves a textured band about 2.5 texture scales wide on each side (the
+    # local SD's window and the opening); the two regions of a step lie that far apart,
+    # and the film's phases are read on the textured pixels farther than that from any
+    # flat region (the steps' bands would stand for a phase of their own)
+    reach = 3.0 * sigma + 2.0
+    core = erode_disc(textured, reach)
+    vals = g[core] if np.count_nonzero(core) >= 64 else g[textured]
     t = otsu(vals, flavour="skimage")
     dark, bright = float(np.median(vals[vals <= t])), float(np.median(vals[vals > t]))
     contrast = bright - dark
@@ -261,9 +268,6 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
         v = g[objs[k - 1]][lab[objs[k - 1]] == k]
         levels[k] = float(np.median(v))
         sds[k] = 1.4826 * float(np.median(np.abs(v - levels[k])))  # residual pores aside
-    # a grey step leaves a textured band about 2.5 texture scales wide on each side (the
-    # local SD's window and the opening); the two regions of a step lie that far apart
-    reach = 3.0 * sigma + 2.0
     near_tex = dilate_disc(textured, 2.0)
     for k in cand:
         lv = levels[k]
