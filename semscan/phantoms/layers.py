@@ -15,9 +15,10 @@ chord along the film ``p / (lambda (1 - p) 2 b)`` (through: ``2 a``), exactly.
 the residual porosity ``closed_porosity`` (the same germ intensity, each ellipse shrunk by
 one factor so that the porosity is the residual one: smaller pores of the same shape);
 the other layer is unchanged, pixel for pixel. The default residual porosity is 0.2 (a 56 %
-drop from the polyolefin's 0.45): semscan's film detector finds the specimen by its texture,
-and a layer closed further (0.15 and below on these films) is as flat as the vacuum, so
-the film is not found (a known limitation, see the README).
+drop from the polyolefin's 0.45). A layer closed further (0.15 and below) is as flat as the
+vacuum; semscan's film detector takes it as a dense layer of the film by its grey
+(:func:`semscan.measure.cross_section._texture._dense_layers`) when the film is rendered
+(:func:`~semscan.phantoms.films.render_cross_section`).
 
 Everything is deterministic for a given ``seed``.
 """

@@ -15,12 +15,13 @@ scikit-image's (``flavour='skimage'``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage as ndi
 
-from semscan._morphology import open_disc
+from semscan._morphology import dilate_disc, erode_disc, open_disc
 from semscan._ndimage import blur, coarse_factor, masked_blur, otsu, stretch
 from semscan.errors import MeasurementError
 
@@ -132,6 +133,7 @@ class _Background:
     valid: np.ndarray
     found: bool
     reason: str
+    dense: np.ndarray | None = None  # bool, flat regions taken as dense layers of the specimen
 
 
 def _coarse_background(
@@ -170,14 +172,27 @@ def _coarse_background(
         keep[touching] = True
         keep &= sizes >= min_size
         keep[0] = False
+    flat = keep[lab]
+    textured = valid & ~flat
+    dense = _dense_layers(g, lab, keep, textured, sigma) if n else np.zeros(n + 1, bool)
+    keep &= ~dense
     bg = keep[lab]
     n_valid = max(np.count_nonzero(valid), 1)
     frac = np.count_nonzero(bg) / n_valid
     spec = valid & ~bg
-    if frac == 0 or np.count_nonzero(spec) == 0:
+    if frac == 0 or np.count_nonzero(textured) == 0:
         return _Background(bg, 1.0, float(frac), feat, sigma, g, valid, False,
                            "texture is similar everywhere (no flat region at the border)")
-    ratio = float(np.median(tex[bg]) / max(np.median(tex[spec]), 1e-9))
+    # the background's texture against the textured specimen's (a dense layer, flat too, is
+    # specimen but not the texture the background is compared with)
+    ref = bg
+    if dense.any():
+        # the background left beside a dense layer may be a thin strip (a vacuum under the
+        # film) within reach of the grey step's texture: its core, a texture scale in
+        ref = erode_disc(bg, sigma)
+        if np.count_nonzero(ref) < 50:
+            ref = bg
+    ratio = float(np.median(tex[ref]) / max(np.median(tex[textured]), 1e-9))
     spec_frac = np.count_nonzero(spec) / n_valid
     # A flat region that covers most of the field is more likely a smooth specimen with a
     # textured defect (a crack, a particle) than the vacuum beside a thin film: the less
@@ -193,8 +208,85 @@ def _coarse_background(
         reason = (f"no flat background: the flattest border region ({100 * frac:.0f}% of the "
                   f"field) keeps {100 * ratio:.0f}% of the texture (< {100 * max_ratio:.0f}% "
                   "needed)")
+    if found and dense.any():
+        reason += f"; {int(np.count_nonzero(dense))} flat region(s) taken as a dense layer of it"
     return _Background(bg if found else np.zeros(img.shape, bool), ratio, float(frac), feat,
-                       sigma, g, valid, found, reason)
+                       sigma, g, valid, found, reason,
+                       dense[lab] if found and dense.any() else None)
+
+
+DENSE_CONTRAST_SD = 8.0
+"""A dense layer's grey differs from the background beyond it by at least this many noise SDs."""
+
+
+def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np.ndarray,
+                  sigma: float) -> np.ndarray:
+    """Which flat border regions (labels of ``lab`` marked in ``keep``) are dense layers of
+    the specimen rather than background.
+
+    A layer whose pores closed (a thermoplastic layer after a shutdown heat treatment, at a
+    residual porosity of a few per cent) is as flat as the vacuum, but it is solid: in a
+    secondary-electron image solid reads bright and void dark. A flat region is taken as a
+    dense layer of the specimen when (all of)
+
+    - it borders the textured specimen and another flat region, the background beyond it,
+      within ``3 sigma + 2`` px (the textured band a grey step leaves in the texture map):
+      it lies between the two;
+    - its grey (median) is brighter than that background's by at least
+      :data:`DENSE_CONTRAST_SD` noise SDs (the larger of the two regions' robust SDs, 1.48
+      median absolute deviations, which its few residual pores do not widen) and by a
+      quarter of the textured specimen's phase contrast;
+    - its grey is nearer the textured specimen's brighter phase (its pore walls) than its
+      darker one (Otsu's split of the textured pixels farther than ``3 sigma + 2`` px from
+      any flat region: the grey steps' bands left out).
+
+    The last rule keeps a flat region of the darker phase's grey as background: the dense
+    alloy beneath the bright-phase network of a dealloyed section (its ``pores = bright``)
+    reads like the network's matrix, and nothing in its grey says it belongs to the layer
+    measured.
+    """
+    n = lab.max()
+    dense = np.zeros(n + 1, bool)
+    cand = np.flatnonzero(keep)
+    if cand.size < 2 or np.count_nonzero(textured) < 64:
+        return dense
+    # a grey step leaves a textured band about 2.5 texture scales wide on each side (the
+    # local SD's window and the opening); the two regions of a step lie that far apart,
+    # and the film's phases are read on the textured pixels farther than that from any
+    # flat region (the steps' bands would stand for a phase of their own)
+    reach = 3.0 * sigma + 2.0
+    core = erode_disc(textured, reach)
+    vals = g[core] if np.count_nonzero(core) >= 64 else g[textured]
+    t = otsu(vals, flavour="skimage")
+    dark, bright = float(np.median(vals[vals <= t])), float(np.median(vals[vals > t]))
+    contrast = bright - dark
+    if not contrast > 0:
+        return dense
+    objs = ndi.find_objects(lab)
+    levels, sds = {}, {}
+    for k in cand:
+        v = g[objs[k - 1]][lab[objs[k - 1]] == k]
+        levels[k] = float(np.median(v))
+        sds[k] = 1.4826 * float(np.median(np.abs(v - levels[k])))  # residual pores aside
+    near_tex = dilate_disc(textured, 2.0)
+    for k in cand:
+        lv = levels[k]
+        if not abs(lv - bright) < abs(lv - dark):
+            continue
+        pad = int(math.ceil(reach)) + 1
+        sl = tuple(slice(max(o.start - pad, 0), o.stop + pad) for o in objs[k - 1])
+        comp = lab[sl] == k
+        if not (comp & near_tex[sl]).any():
+            continue
+        ring = dilate_disc(comp, reach) & ~comp
+        for b in np.unique(lab[sl][ring]):
+            if b == 0 or b == k or not keep[b]:
+                continue
+            gap = lv - levels[b]
+            if gap >= DENSE_CONTRAST_SD * max(sds[k], sds[b]) and gap >= 0.25 * contrast:
+                dense[k] = True
+                break
+    return dense
 
 
 def _fill_holes(mask: np.ndarray) -> np.ndarray:

@@ -213,15 +213,20 @@ def detect_film(
     hi = float(np.quantile(dev_spec, 0.95))
     contrast = float(np.median(dev_spec[dev_spec >= 0.5 * hi])) if hi > 0 else 0.0
     solid = valid & (dev > np.maximum(np.maximum(4.0 * spread, 0.08), 0.5 * contrast))
-    feat = _feature_length_px(g, coarse_spec, solid)
+    # the texture of the textured specimen: a dense layer (flat, solid) has no transitions
+    textured = coarse_spec if bgc.dense is None else coarse_spec & ~bgc.dense
+    feat = _feature_length_px(g, textured, solid)
     # --- the specimen band at a scale larger than the pores: the solid's area fraction,
     # smoothed over ~2 feature lengths, above half its value inside the film. Pores that
     # open onto the surface (even merged into clusters) do not reach the background there.
     sigma_c = float(np.clip(2.0 * feat, 3.0, max(3.0, min(img.shape) / 8.0)))
-    frac = _masked_gauss(solid.astype(np.float32), valid, sigma_c)
-    inner = erode_disc(coarse_spec, 2.0 * sigma_c)
+    # (a dense layer's solid, known from its grey, is left out of the average: blurred into
+    # a thin vacuum beside it, it would carry the band across)
+    frac = _masked_gauss(solid.astype(np.float32),
+                         valid if bgc.dense is None else valid & ~bgc.dense, sigma_c)
+    inner = erode_disc(textured, 2.0 * sigma_c)
     if np.count_nonzero(inner) < 100:
-        inner = coarse_spec
+        inner = textured
     phi = float(np.median(frac[inner]))
     if nearest is not None:
         # flat regions of different greys (a vacuum above a grey protective layer, a dark
@@ -231,6 +236,11 @@ def detect_film(
         band = coarse_spec.copy()
     else:
         band = valid & (frac > 0.5 * phi) if phi > 0.02 else coarse_spec.copy()
+    if bgc.dense is not None:
+        # a dense layer: the flat region and, across the textured band its grey step leaves
+        # (3 texture scales), its solid pixels, up to the step itself
+        near = dilate_disc(bgc.dense, 3.0 * bgc.sigma_px + 2.0) & ~bgc.dense & valid
+        band = (band & ~near) | (near & solid) | bgc.dense
     band = _fill_holes(band) & valid
     lab, n = ndi.label(band)
     if n == 0:
