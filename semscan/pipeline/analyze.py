@@ -233,9 +233,11 @@ def analyze_micrograph(
     input_micrograph = micrograph
     if view == "cross-section" and labels is not None:
         t = time.perf_counter()
-        cross_section = _cross_section_of_masks(micrograph, seg, cfg, film_direction_deg,
-                                                layer_depths_um)
-        if cross_section is None:  # tilted: the batch's film frame, the masks carried in
+        level = _cross_section_of_masks(micrograph, seg, cfg, film_direction_deg, models,
+                                        layer_depths_um)
+        if level is not None:
+            cross_section, seg = level
+        else:  # tilted: the batch's film frame, the masks carried in
             cross_section, seg, micrograph, rotation = _film_frame_of_masks(
                 micrograph, segmented, labels, cfg, film_direction_deg, models,
                 layer_depths_um)
@@ -299,12 +301,14 @@ def analyze_micrograph(
 
 def _cross_section_of_masks(
     micrograph: Micrograph, seg: Segmentation, cfg: AnalysisConfig,
-    film_direction_deg: float | None,
+    film_direction_deg: float | None, models: Models,
     layer_depths_um: tuple[float, ...] = (),
-) -> CrossSectionResult | None:
-    """A cross-section measured on given masks: the film found on them, never re-segmented
-    (None for a film tilted past :data:`FILM_FRAME_MIN_DEG`: see
-    :func:`_film_frame_of_masks`)."""
+) -> tuple[CrossSectionResult, Segmentation] | None:
+    """A cross-section measured on given masks ``seg``: the film found on them, never
+    re-segmented (None for a film tilted past :data:`FILM_FRAME_MIN_DEG`: see
+    :func:`_film_frame_of_masks`). The masks are returned on the segmentation the batch
+    makes of that film (the specimen alone, :func:`film_frame_cross_section`), so that the
+    method, threshold and its reason in the row are the batch's, as a review's are."""
     xs_opts = cross_section_options(cfg, film_direction_deg)
     cal = micrograph.calibration
     # The film is found as the batch finds it, before anything but the reader's mask is
@@ -313,11 +317,16 @@ def _cross_section_of_masks(
                        pore=seg.pore, film_direction_deg=xs_opts["film_direction_deg"])
     if abs(film.direction_deg) > FILM_FRAME_MIN_DEG:
         return None
-    return analyze_cross_section(
+    seg_opts = {**dataclasses.asdict(cfg.segment), "classifier": models.pixel_classifier}
+    batch_seg = segment_micrograph(micrograph, **seg_opts, region_excluded=~film.specimen,
+                                   section=film.edges_visible > 0)
+    seg = segmentation_from_labels(batch_seg, seg.labels())
+    xs = analyze_cross_section(
         seg.pore, seg.solid, micrograph.image, calibration=cal, excluded=seg.excluded,
         n_lines=cfg.measure.n_lines, seed=cfg.measure.seed, film=film,
         layer_depths_um=tuple(layer_depths_um), **xs_opts,
     )
+    return xs, seg
 
 
 def _film_frame_of_masks(
