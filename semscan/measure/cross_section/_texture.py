@@ -273,7 +273,7 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
         lv = levels[k]
         if not abs(lv - bright) < abs(lv - dark):
             continue
-        pad = int(math.ceil(reach)) + 1
+        pad = math.ceil(reach) + 1
         sl = tuple(slice(max(o.start - pad, 0), o.stop + pad) for o in objs[k - 1])
         comp = lab[sl] == k
         if not (comp & near_tex[sl]).any():

@@ -20,6 +20,7 @@ import numpy as np
 
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError
+from semscan.measure.cross_section._memo import memoised
 from semscan.measure.cross_section.film import FilmGeometry
 from semscan.measure.cross_section.frame import FilmFrame, _frame_intercept, _resolve_frame
 from semscan.measure.intercept import InterceptResult
@@ -300,3 +301,61 @@ def _layer(
                         d_layer / interior, n)
 
 
+def layer_profile(fr: FilmFrame, region: np.ndarray, upper: np.ndarray,
+                  calibration: Calibration, band_um: float, seed: int,
+                  cache: dict[str, Any] | None = None) -> tuple[BandValue, ...]:
+    """Mean pore intercept along the film in bands below a layer's upper boundary
+    (:func:`~semscan.measure.cross_section.layers.find_layers`: each layer's profile).
+
+    Each band is measured on the bounding box of its pixels (found within the rows whose
+    band indices span it, as :func:`~semscan.measure.cross_section.depth_profile` does);
+    with a ``cache``, the bands of the same region and boundary, and a band whose pixels
+    and pores did not change, are those measured before.
+    """
+    if band_um <= 0:
+        raise ConfigError(f"band_um must be > 0, got {band_um}")
+    h = max(1.0, calibration.to_px(band_um)) if calibration.is_calibrated else 10.0
+    scale = calibration.scale
+    out = []
+    bands = memoised(cache, "layer_bands", (region, upper), (h, fr.y0_px),
+                     lambda: _layer_bands(fr.y0_px, region, upper, h))
+    for k, r0, r1, c0, c1, band in bands:
+        res = _frame_intercept(fr.pore[r0:r1, c0:c1], [], calibration=calibration,
+                               region=band, n_lines=r1 - r0, angle_deg=0.0,
+                               window_um="full", min_voids_per_line=0, seed=seed, cache=cache)
+        out.append(BandValue(k * h * scale, (k + 1) * h * scale, float(res.mean),
+                             int(res.n_intercepts)))
+    return tuple(out)
+
+
+def _layer_bands(y0_px: float, region: np.ndarray, upper: np.ndarray,
+                 h: float) -> list[tuple[int, int, int, int, int, np.ndarray]]:
+    """Each band ``k`` of ``h`` px below ``upper`` in ``region``: ``(k, r0, r1, c0, c1,
+    band)``, the bounding box of its pixels in the frame and its pixels there (bands of
+    fewer than 4 pixels, rows or columns left out)."""
+    rows = np.flatnonzero(region.any(axis=1))
+    if rows.size == 0:
+        return []
+    f0, f1 = int(rows[0]), int(rows[-1]) + 1  # the region's rows; indices below from f0
+    ys = y0_px + np.arange(f0, f1, dtype=float)
+    depth = ys[:, None] - upper[None, :]
+    region = region[f0:f1]
+    kidx = np.where(region, np.floor(depth / h), -1).astype(np.int64)
+    rmin = np.where(region, kidx, np.iinfo(np.int64).max).min(axis=1)
+    rmax = kidx.max(axis=1)
+    out = []
+    for k in range(int(kidx.max()) + 1):
+        slab = np.flatnonzero((rmin <= k) & (rmax >= k))  # the rows that may hold band k
+        if slab.size == 0:
+            continue
+        s0 = int(slab[0])
+        band_slab = kidx[s0 : int(slab[-1]) + 1] == k
+        rr = np.flatnonzero(band_slab.any(axis=1))
+        cc = np.flatnonzero(band_slab.any(axis=0))
+        if rr.size < 1 or cc.size < 4 or np.count_nonzero(band_slab) < 4:
+            continue
+        r0, r1, c0, c1 = s0 + int(rr[0]), s0 + int(rr[-1]) + 1, int(cc[0]), int(cc[-1]) + 1
+        if r1 - r0 < 4:
+            continue
+        out.append((k, f0 + r0, f0 + r1, c0, c1, band_slab[r0 - s0 : r1 - s0, c0:c1]))
+    return out
