@@ -262,7 +262,7 @@ def _feeds():
     return [
         ("io", IOConfig, read_micrograph, set(), set(), {}),
         ("segment", SegmentConfig, segment_micrograph, set(),
-         {"classifier", "region_excluded", "section"}, {}),
+         {"classifier", "region_excluded", "section", "voids"}, {}),
         ("cross_section", CrossSectionConfig, analyze_cross_section, {"view"},
          {"calibration", "excluded", "film", "n_lines", "seed", "layer_depths_um", "cache"}, {}),
         ("measure", MeasureConfig, intercept_method,

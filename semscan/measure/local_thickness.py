@@ -363,6 +363,9 @@ def _updated_map(pore: np.ndarray, previous: ThicknessMap | None) -> ThicknessMa
     radius levels are one sequence, so a crop's shorter list of levels gives the same
     values). Identical, pixel for pixel, to :func:`_fast` on the whole image.
     """
+    # the state keeps its own copy: a caller that edits its mask in place (as a reviewer's
+    # painting does) must not edit the state's "before", or the edit is never seen
+    pore = pore.copy()
     h, w = pore.shape
     if previous is None or previous.pore.shape != pore.shape:
         dist = exact_distance(pore)

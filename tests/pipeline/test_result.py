@@ -37,7 +37,8 @@ def test_result_fields_cannot_be_set(result):
 def test_timings_cannot_be_changed(result):
     timings = result.timings
     assert isinstance(timings, Timings)
-    assert list(timings)[:3] == ["models", "segment", "view"] and timings["segment"] >= 0.0
+    # the view comes first: it decides whether dark voids are looked for (issue 18)
+    assert list(timings)[:3] == ["models", "view", "segment"] and timings["segment"] >= 0.0
     before = dict(timings)
     with pytest.raises(TypeError):
         timings["segment"] = 0.0  # type: ignore[index]
