@@ -37,7 +37,9 @@ import argparse
 import math
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -46,7 +48,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from semscan._ndimage import blur, distance_transform  # noqa: E402
+from semscan._morphology import distance_transform  # noqa: E402
+from semscan._ndimage import blur  # noqa: E402
 from semscan.config import AnalysisConfig  # noqa: E402
 from semscan.pipeline import analyze_path  # noqa: E402
 from semscan.segment.verdict import _masked_mean  # noqa: E402
@@ -127,23 +130,30 @@ def cues(image: np.ndarray, pore: np.ndarray, solid: np.ndarray,
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared")
-    args = ap.parse_args()
-    real = args.shared / "data" / "real"
+def analysed_real(shared: Path) -> Iterator[tuple[Path, Any]]:
+    """(path, default ImageResult) of every real image with a verdict to check: the
+    micrographs of ``shared/data/real``, the bam_tio2 surfaces and the dealloyed sections
+    (``--pores bright``), in that order; also used by scripts/verdict_relief.py."""
+    real = shared / "data" / "real"
     jobs = [(p, {}) for p in sorted(real.glob("*")) if p.suffix in (".tif", ".png", ".bmp")]
     jobs += [(p, {}) for p in sorted((real / "gt" / "bam_tio2" / "SEM").glob("*.tif"))]
     jobs += [(p, {"segment.pores": "bright"})
              for p in sorted((real / "gt" / "dealloyed_fe_ni").glob("*"))
              if p.suffix in (".tif", ".jpg")]
-    print("| image | verdict | porosity | " + " | ".join(CUES) + " |")
-    print("|---|---|---|" + "---|" * len(CUES))
     for path, over in jobs:
         cfg = AnalysisConfig().with_overrides(over) if over else AnalysisConfig()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = analyze_path(path, config=cfg)
+            yield path, analyze_path(path, config=cfg)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared")
+    args = ap.parse_args()
+    print("| image | verdict | porosity | " + " | ".join(CUES) + " |")
+    print("|---|---|---|" + "---|" * len(CUES))
+    for path, res in analysed_real(args.shared):
         seg = res.segmentation
         c = cues(res.micrograph.image.astype(np.float32), seg.pore, seg.solid, seg.excluded)
         phi = seg.pore.sum() / max(1, (seg.pore | seg.solid).sum())

@@ -66,7 +66,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from semscan.config import AnalysisConfig  # noqa: E402
+from scripts.verdict_cues import analysed_real  # noqa: E402
 from semscan.micrograph import Micrograph  # noqa: E402
 from semscan.phantoms.relief import (  # noqa: E402
     RELIEF_KINDS,
@@ -80,7 +80,6 @@ from semscan.phantoms.structures import (  # noqa: E402
     gaussian_field,
     log_uniform,
 )
-from semscan.pipeline import analyze_path  # noqa: E402
 from semscan.segment import segment_micrograph  # noqa: E402
 from semscan.segment.verdict import measure_signals, segmentation_verdict  # noqa: E402
 
@@ -234,18 +233,8 @@ def synthetic_rows(n: int) -> list[dict[str, object]]:
 
 
 def real_rows(shared: Path) -> list[dict[str, object]]:
-    real = shared / "data" / "real"
-    jobs = [(p, {}) for p in sorted(real.glob("*")) if p.suffix in (".tif", ".png", ".bmp")]
-    jobs += [(p, {}) for p in sorted((real / "gt" / "bam_tio2" / "SEM").glob("*.tif"))]
-    jobs += [(p, {"segment.pores": "bright"})
-             for p in sorted((real / "gt" / "dealloyed_fe_ni").glob("*"))
-             if p.suffix in (".tif", ".jpg")]
     rows = []
-    for path, over in jobs:
-        cfg = AnalysisConfig().with_overrides(over) if over else AnalysisConfig()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = analyze_path(path, config=cfg)
+    for path, res in analysed_real(shared):
         seg = res.segmentation
         row: dict[str, object] = dict(features(res.micrograph.image, seg.pore, seg.solid,
                                                seg.excluded))
