@@ -235,21 +235,22 @@ def _claim_start(name: str) -> bool:
 
     One atomic operation on the scheduler (``get(batch=True)`` takes all there is, never
     waits); nothing is put back, so the token is gone for good: a rerun of the task by the
-    scheduler, or the client's revocation (:func:`_revoke`), finds the queue empty. There is
+    scheduler, or the client's revocation (:func:`_take_token`), finds the queue empty. There is
     no moment in which the token is out of the queue and its fate unknown.
     """
     import distributed
 
     q = distributed.Queue(name, client=distributed.get_client())
     try:
-        return q.get(batch=True) == [_FRESH]
+        return _take_token(q)
     finally:
         q.close()
 
 
-def _revoke(claim: Any) -> bool:
-    """Take the fresh token of a task on the client: True if it had never started (and now
-    never will); False if a worker took it first (it started there)."""
+def _take_token(claim: Any) -> bool:
+    """Take the fresh token of a task's claim queue, atomically: True if it was there (the
+    task had never started, and now never will start elsewhere). A worker starting the
+    task (:func:`_claim_start`) and the client revoking it after a death both call this."""
     return claim.get(batch=True) == [_FRESH]
 
 
@@ -460,7 +461,7 @@ def analyze_distributed(
                     if run.key not in keys or (future.status == "finished"
                                                and not future.result().rerun):
                         continue  # (finished before its worker died)
-                    if _revoke(run.claim):  # never started anywhere, and now never will
+                    if _take_token(run.claim):  # never started anywhere, and now never will
                         future.cancel()  # only queued on the dead worker: not a suspect
                         finish(future)
                         pending.appendleft(run.task)
