@@ -405,16 +405,17 @@ def whisker_csv(result: Any, stem: str) -> str:
 def write_chord_parquet(result: Any, stem: str, path: str | Path) -> None:
     """Write ``chords/<stem>.parquet``: every intercept of both phases, one row each.
 
-    The table of :func:`_chord_frame` as ``DataFrame.to_parquet`` writes it, byte for byte
-    (the same Arrow types and the same ``pandas`` schema metadata), but made with pyarrow
-    alone when it can be (paths and chords of the usual types), so that a batch worker
-    does not import pandas (0.25 s) for it; any other table goes through pandas.
+    The columns of :func:`_chord_columns` as ``DataFrame.to_parquet`` writes them, byte for
+    byte (the same Arrow types and the same ``pandas`` schema metadata), but made with
+    pyarrow alone when it can be (paths and chords of the usual types), so that a batch
+    worker does not import pandas (0.25 s) for it; any other table goes through pandas.
     """
     import pyarrow.parquet as pq
 
-    table = _chord_table(result, stem)
+    columns = _chord_columns(result, stem)
+    table = _chord_table(columns)
     if table is None:
-        _chord_frame(result, stem).to_parquet(path)
+        _chord_frame(columns).to_parquet(path)
     else:
         pq.write_table(table, path)
 
@@ -422,36 +423,66 @@ def write_chord_parquet(result: Any, stem: str, path: str | Path) -> None:
 _STR_COLUMNS = ("file", "sha256", "output_stem", "phase")
 
 
-def _chord_table(result: Any, stem: str) -> Any:
-    """The Arrow table of :func:`_chord_frame` with pandas' metadata, without pandas; None
-    when the table is not of the usual types (then only pandas knows what it writes)."""
-    import pyarrow as pa
+def _chord_columns(result: Any, stem: str) -> dict[str, np.ndarray]:
+    """The columns of the chord table of ``result``, in order: one row per intercept, the
+    pore phase's then the solid phase's.
 
-    path, sha = _utf8(result.micrograph.path), result.micrograph.sha256
+    ``file, sha256, output_stem, phase`` (object arrays of text), ``angle_deg`` (the
+    phase's line angle in degrees), then the chords' own ``line, r0, c0, r1, c1,
+    length_<um|px>, truncated`` (their dtypes, the two phases' concatenated). The one layout
+    of both writers (:func:`_chord_frame`, :func:`_chord_table`).
+    """
     parts = [(ic.phase, ic.angle_deg, ic.chords) for ic in (result.pore_intercept,
                                                               result.solid_intercept)]
-    if not (isinstance(path, str) and isinstance(sha, str)
-            and all(isinstance(ph, str) and isinstance(a, float) and len(c)
-                    for ph, a, c in parts)):
-        return None
     suffix = unit_suffix(parts[0][2].unit)
     if any(unit_suffix(c.unit) != suffix for _, _, c in parts):
-        return None
-    names = ("line", "r0", "c0", "r1", "c1", "length", "truncated")
-    arrays = {k: [np.asarray(getattr(c, k)) for _, _, c in parts] for k in names}
-    if any(a.ndim != 1 or a.dtype.kind not in "biuf" or a.dtype.byteorder == ">"
-           or a.dtype != v[0].dtype for v in arrays.values() for a in v):
-        return None
+        raise ValueError(
+            f"the pore and solid chords of {result.micrograph.path!r} are in different units "
+            f"({parts[0][2].unit!r}, {parts[1][2].unit!r}); measure both phases with one "
+            "calibration")
     n = sum(len(c) for _, _, c in parts)
-    columns: dict[str, Any] = {
-        "file": np.array([path] * n, object), "sha256": np.array([sha] * n, object),
-        "output_stem": np.array([stem] * n, object),
-        "phase": np.array([ph for ph, _, c in parts for _ in range(len(c))], object),
-        "angle_deg": np.concatenate([np.full(len(c), float(a)) for _, a, c in parts]),
-    }
-    for k in names:
-        columns[f"length_{suffix}" if k == "length" else k] = np.concatenate(arrays[k])
-    if any(np.isnan(v).any() for k, v in columns.items() if v.dtype.kind == "f"):
+    columns = {"file": _repeat(_utf8(result.micrograph.path), n),
+               "sha256": _repeat(result.micrograph.sha256, n),
+               "output_stem": _repeat(stem, n),
+               "phase": np.concatenate([_repeat(ph, len(c)) for ph, _, c in parts]),
+               "angle_deg": np.concatenate([np.full(len(c), a) for _, a, c in parts])}
+    for k in ("line", "r0", "c0", "r1", "c1", "length", "truncated"):
+        name = f"length_{suffix}" if k == "length" else k
+        columns[name] = np.concatenate([np.asarray(getattr(c, k)) for _, _, c in parts])
+    return columns
+
+
+def _repeat(value: Any, n: int) -> np.ndarray:
+    """An object array of ``n`` times ``value`` (any object, as ``DataFrame.insert`` would)."""
+    out = np.empty(n, object)
+    out.fill(value)
+    return out
+
+
+def _chord_frame(columns: dict[str, np.ndarray]) -> Any:
+    """The chord table (:func:`_chord_columns`) as a DataFrame."""
+    import pandas as pd  # heavy: imported only when a table is made
+
+    frame = pd.DataFrame(columns)
+    if not len(frame):  # no text to infer the text columns' dtype from: pandas' for text
+        frame = frame.astype(dict.fromkeys(_STR_COLUMNS, pd.Series([""]).dtype))
+    return frame
+
+
+def _chord_table(columns: dict[str, np.ndarray]) -> Any:
+    """The chord table (:func:`_chord_columns`) as the Arrow table ``DataFrame.to_parquet``
+    writes, pandas' metadata included, without pandas; None when the table is not of the
+    usual types (then only pandas knows what it writes)."""
+    import pyarrow as pa
+
+    n = len(columns["file"])
+    if not n or not all(isinstance(v, str) for k in _STR_COLUMNS for v in columns[k]):
+        return None
+    numeric = [v for k, v in columns.items() if k not in _STR_COLUMNS]
+    if any(v.ndim != 1 or v.dtype.kind not in "biuf" or v.dtype.byteorder == ">"
+           for v in numeric):
+        return None
+    if any(np.isnan(v).any() for v in numeric if v.dtype.kind == "f"):
         return None  # pandas stores NaN as null
     fields, meta = [], []
     for name, values in columns.items():
@@ -498,22 +529,6 @@ def _pandas_version() -> str:
 
     pd = sys.modules.get("pandas")
     return str(pd.__version__) if pd is not None else version("pandas")
-
-
-def _chord_frame(result: Any, stem: str) -> Any:
-    import pandas as pd  # heavy: imported only when a table is made
-
-    frames = []
-    for ic in (result.pore_intercept, result.solid_intercept):
-        f = ic.chords.to_frame()
-        f.insert(0, "phase", ic.phase)
-        f.insert(1, "angle_deg", ic.angle_deg)
-        frames.append(f)
-    frame = pd.concat(frames, ignore_index=True)
-    frame.insert(0, "output_stem", stem)
-    frame.insert(0, "sha256", result.micrograph.sha256)
-    frame.insert(0, "file", _utf8(result.micrograph.path))
-    return frame
 
 
 def _utf8(text: Any) -> Any:

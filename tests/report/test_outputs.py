@@ -38,12 +38,18 @@ def test_chord_parquet_is_the_bytes_pandas_writes(tmp_path):
     the same pandas metadata (read back: the same frame, its RangeIndex)."""
     import pandas as pd
 
-    from semscan.report.outputs import _chord_frame, _chord_table, write_chord_parquet
+    from semscan.report.outputs import (
+        _chord_columns,
+        _chord_frame,
+        _chord_table,
+        write_chord_parquet,
+    )
 
     result = _surface_result(tmp_path, "a b é.tif")  # a name with a space and non-ASCII
-    assert _chord_table(result, "stem") is not None  # the pyarrow path, not the fallback
+    columns = _chord_columns(result, "stem")
+    assert _chord_table(columns) is not None  # the pyarrow path, not the fallback
     write_chord_parquet(result, "stem", tmp_path / "ours.parquet")
-    frame = _chord_frame(result, "stem")
+    frame = _chord_frame(columns)
     frame.to_parquet(tmp_path / "pandas.parquet")
     assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()
     back = pd.read_parquet(tmp_path / "ours.parquet")
@@ -58,7 +64,12 @@ def test_chord_parquet_falls_back_to_pandas_for_other_tables(tmp_path):
     import numpy as np
     import pandas as pd
 
-    from semscan.report.outputs import _chord_frame, _chord_table, write_chord_parquet
+    from semscan.report.outputs import (
+        _chord_columns,
+        _chord_frame,
+        _chord_table,
+        write_chord_parquet,
+    )
 
     result = _surface_result(tmp_path)
     ic = result.pore_intercept
@@ -67,11 +78,49 @@ def test_chord_parquet_falls_back_to_pandas_for_other_tables(tmp_path):
     odd = dataclasses.replace(
         result, pore_intercept=dataclasses.replace(
             ic, chords=dataclasses.replace(ic.chords, length=length)))
-    assert _chord_table(odd, "s") is None
+    assert _chord_table(_chord_columns(odd, "s")) is None
     write_chord_parquet(odd, "s", tmp_path / "ours.parquet")
-    _chord_frame(odd, "s").to_parquet(tmp_path / "pandas.parquet")
+    _chord_frame(_chord_columns(odd, "s")).to_parquet(tmp_path / "pandas.parquet")
     assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()
     assert pd.read_parquet(tmp_path / "ours.parquet").iloc[0].isna().any()
+
+
+def test_chord_parquet_of_a_phase_without_chords_is_the_bytes_pandas_writes(tmp_path):
+    """One phase without intercepts: still the pyarrow path and pandas' bytes; both phases
+    without: pandas, its text columns of pandas' text dtype."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    from semscan.report.outputs import (
+        _chord_columns,
+        _chord_frame,
+        _chord_table,
+        write_chord_parquet,
+    )
+
+    def without_chords(ic):
+        ch = ic.chords
+        names = ("line", "r0", "c0", "r1", "c1", "length", "truncated")
+        return dataclasses.replace(ic, chords=dataclasses.replace(
+            ch, **{k: np.asarray(getattr(ch, k))[:0] for k in names}))
+
+    result = _surface_result(tmp_path)
+    solid_only = dataclasses.replace(result, pore_intercept=without_chords(result.pore_intercept))
+    columns = _chord_columns(solid_only, "s")
+    assert _chord_table(columns) is not None
+    write_chord_parquet(solid_only, "s", tmp_path / "ours.parquet")
+    _chord_frame(columns).to_parquet(tmp_path / "pandas.parquet")
+    assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()
+    back = pd.read_parquet(tmp_path / "ours.parquet")
+    assert set(back["phase"]) == {"solid"} and len(back) == len(result.solid_intercept.chords)
+
+    none = dataclasses.replace(solid_only, solid_intercept=without_chords(result.solid_intercept))
+    assert _chord_table(_chord_columns(none, "s")) is None
+    frame = _chord_frame(_chord_columns(none, "s"))
+    assert len(frame) == 0 and frame["file"].dtype == pd.Series([""]).dtype
+    assert list(frame.columns) == list(back.columns)
 
 
 def test_a_worker_writes_its_image_without_pandas(tmp_path):
