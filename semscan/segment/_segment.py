@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from semscan._choices import DENOISE_METHODS, PORE_TONES, THRESHOLD_METHODS, ThresholdMethod
-from semscan._ndimage import histogram
+from semscan._ndimage import Histogram, histogram
 from semscan.errors import SegmentationError
 from semscan.micrograph import Micrograph
 from semscan.segment.cleanup import (
@@ -56,8 +56,9 @@ def _threshold_pores(
     sauvola_window_um: float | None,
     calibration: Any,
     section: bool = False,
-) -> tuple[np.ndarray, float | None, str, str, list[str], np.ndarray]:
-    """Pore mask (before cleanup), threshold, method used, reason, notes, contrast grey."""
+) -> tuple[np.ndarray, float | None, str, str, list[str], np.ndarray, Histogram | None]:
+    """Pore mask (before cleanup), threshold, method used, reason, notes, contrast grey, and
+    the histogram of the sampled specimen grey (None for ``'manual'``)."""
     notes: list[str] = []
     img = pre.image
     reason = "requested"
@@ -84,7 +85,7 @@ def _threshold_pores(
                 reason = (f"requested; the {broad} grown from {hi:.3f} to {lo:.3f} "
                           f"(ground ratio {g.ratio:.1f}, auto from {GROUND_RATIO:g})")
             pore = hysteresis_pores(img, low=lo, high=hi, grow=broad, pores=pores, valid=valid)
-            return pore, round(lo, 6), method, reason, notes, img
+            return pore, round(lo, 6), method, reason, notes, img, hist
     if method == "sauvola":
         window_um = sauvola_window_um
         if window_um is None:
@@ -102,15 +103,15 @@ def _threshold_pores(
         )
         reason = f"{reason}; window {calibration.to_um(window):.3g} {calibration.unit}"
         grey = img - t_map + np.float32(0.5)
-        return pore_side(img, t_map, pores) & valid, None, method, reason, notes, grey
+        return pore_side(img, t_map, pores) & valid, None, method, reason, notes, grey, hist
     if method == "manual":
         t: float | None = float(manual_threshold)  # type: ignore[arg-type]
     else:
         t = _global_from_hist(s_img, s_valid, hist, method, pores)
     if t is None:
         notes.append("the specimen pixels have a single grey level: nothing to segment")
-        return np.zeros(img.shape, bool), None, method, reason, notes, img
-    return pore_side(img, t, pores) & valid, round(float(t), 6), method, reason, notes, img
+        return np.zeros(img.shape, bool), None, method, reason, notes, img, hist
+    return pore_side(img, t, pores) & valid, round(float(t), 6), method, reason, notes, img, hist
 
 
 def _two_levels(image: np.ndarray, valid: np.ndarray) -> tuple[float, float] | None:
@@ -355,7 +356,7 @@ def segment_micrograph(
         if predicted is not None:
             assert classifier is not None
             pore_ = (predicted == 1) & valid_
-            return pre, pore_, None, "classifier", "requested", [], pre.image
+            return pre, pore_, None, "classifier", "requested", [], pre.image, None
         return (pre, *_threshold_pores(
             pre, valid_, method=method, pores=pores, manual_threshold=manual_threshold,
             sauvola_window_um=sauvola_window_um, calibration=cal, section=section,
@@ -363,7 +364,7 @@ def segment_micrograph(
 
     if predicted is not None:
         valid &= predicted != 3
-    pre, pore, threshold, used, reason, run_notes, grey = run(valid)
+    pre, pore, threshold, used, reason, run_notes, grey, hist = run(valid)
     if exclude_saturated:
         sat = saturated_regions(image, pore=pore, pores=pores, valid=valid)
         if sat.any():
@@ -372,9 +373,10 @@ def segment_micrograph(
                 f"excluded {sat.mean():.1%} of the image as saturated or blank (grey within "
                 "1/255 of 0 or 1 in large connected regions)"
             )
-            pre, pore, threshold, used, reason, run_notes, grey = run(valid)
+            pre, pore, threshold, used, reason, run_notes, grey, hist = run(valid)
     if voids and pores == "bright" and method == "auto" and predicted is None:
-        empty, void_note = dark_voids(pre.image, valid)  # empty space is pore whatever its grey
+        # empty space is pore whatever its grey; the histogram of the threshold's last run
+        empty, void_note = dark_voids(pre.image, valid, hist=hist)
         if empty.any():
             pore |= empty
             reason = f"{reason}; {void_note}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from semscan._ndimage import histogram, otsu_of_histogram
+from semscan._ndimage import Histogram, histogram, otsu_of_histogram
 from semscan.segment.preprocess import _sample
 
 __all__ = ["VOID_SIGNAL", "dark_voids"]
@@ -31,7 +31,11 @@ VOID_SIGNAL = 0.5
 
 
 def dark_voids(
-    image: np.ndarray, valid: np.ndarray, *, signal: float = VOID_SIGNAL
+    image: np.ndarray,
+    valid: np.ndarray,
+    *,
+    signal: float = VOID_SIGNAL,
+    hist: Histogram | None = None,
 ) -> tuple[np.ndarray, str]:
     """The empty voids of a specimen whose pores are bright: a dark third population.
 
@@ -52,6 +56,10 @@ def dark_voids(
         Specimen pixels.
     signal : float
         A void's largest grey as a fraction of the matrix's mode (:data:`VOID_SIGNAL`).
+    hist : (counts, centers), optional
+        The histogram of the sampled valid pixels of ``image``
+        (``histogram(_sample(image), mask=_sample(valid))``, as the two-phase threshold has
+        built it already); built when None.
 
     Returns
     -------
@@ -74,7 +82,8 @@ def dark_voids(
     img = np.ascontiguousarray(image, dtype=np.float32)
     valid = np.asarray(valid, bool)
     none = np.zeros(img.shape, bool)
-    hist = histogram(_sample(img), mask=_sample(np.ascontiguousarray(valid)))
+    if hist is None:
+        hist = histogram(_sample(img), mask=_sample(np.ascontiguousarray(valid)))
     if hist is None:
         return none, ""
     counts, centers = hist

@@ -60,3 +60,20 @@ def test_segmentation_counts_voids_as_pore_with_bright_pores_only():
     assert not otsu.pore[crack].any() and otsu.voids is None
     dark = segment_micrograph(m, pores="dark")
     assert dark.voids is None and "voids" not in dark.method_reason
+
+
+def test_a_given_histogram_is_the_one_it_would_build():
+    """The segmentation passes the histogram its threshold built: the same voids and note as
+    the histogram ``dark_voids`` builds itself, and the one it uses (a histogram of half the
+    grey halves the matrix's mode in the note)."""
+    from semscan._ndimage import histogram
+    from semscan.segment.preprocess import _sample
+
+    img, crack = _filled_pores_with_a_crack(seed=1)
+    valid = np.ones(img.shape, bool)
+    valid[:, :20] = False
+    own, own_note = dark_voids(img, valid)
+    given, note = dark_voids(img, valid, hist=histogram(_sample(img), mask=_sample(valid)))
+    assert (given == own).all() and note == own_note and (own == crack).all()
+    _, half = dark_voids(img, valid, hist=histogram(_sample(img * 0.5), mask=_sample(valid)))
+    assert "matrix mode 0.348" in own_note and "matrix mode 0.174" in half
