@@ -36,7 +36,7 @@ LAYERS: dict[str, int] = {
     "semscan._modelbin": 1,
     "semscan._dask_plugin": 1,  # imports distributed, never semscan
     "semscan.calibration": 1,
-    "semscan.config": 2,
+    "semscan.config": 2,  # a package: AnalysisConfig, and config.sections (the dataclasses)
     "semscan._forest": 2,
     "semscan._ndimage": 2,
     "semscan._morphology": 2,
