@@ -16,7 +16,7 @@ from scipy import ndimage as ndi
 
 from semscan._morphology import component_areas, disc, distance_transform, remove_small
 from semscan._ndimage import block_mean, blur
-from semscan._tiled import percentiles
+from semscan._tiled import order_statistics, percentiles
 
 TARGET_PX = 6.0  # finest mean intercept after block averaging
 MIN_SIDE = 64
@@ -37,13 +37,30 @@ def grey_features(
     grad = ndi.gaussian_gradient_magnitude(grey, 1.0)
     inner = cv2.erode(pore.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     gb = grad[pore & ~inner]
-    g_med = float(np.median(gb, overwrite_input=True)) if gb.size else 0.0  # gb: a copy
+    g_med = median_f32(gb) if gb.size else 0.0  # gb: a copy
     del gb
-    g_all = float(np.median(grad[domain], overwrite_input=True))
+    g_all = median_f32(grad.ravel() if domain.all() else grad[domain])  # grad is not kept
     del grad
     ratio = float(np.clip(g_med / max(g_all, 1e-12), 0.0, 50.0))
     dark = float(np.clip((mp - lo) / (hi - lo), 0.0, 1.0))
     return {"grey_boundary_gradient_ratio": ratio, "grey_pore_darkness": dark}
+
+
+def median_f32(values: np.ndarray) -> float:
+    """``float(np.median(values))`` of a 1-D float32 array, bit for bit (it may be reordered).
+
+    NumPy's median of float32 values is the float32 mean of the one or two middle order
+    statistics; those are found by :func:`~semscan._tiled.order_statistics` (a histogram
+    of the high 16 bits for a large non-negative selection, a partition otherwise). NaN
+    or infinite values take NumPy's own path.
+    """
+    n = values.size
+    if n == 0 or not math.isfinite(cv2.sumElems(values)[0]):
+        return float(np.median(values, overwrite_input=True))
+    k = n // 2
+    ks = [k] if n % 2 else [k - 1, k]
+    got = order_statistics(values, ks)
+    return float(np.mean(np.array([got[i] for i in ks], np.float32)))
 
 
 def interface_densities(pore: np.ndarray, domain: np.ndarray) -> np.ndarray:
@@ -105,11 +122,15 @@ def block_fraction(mask: np.ndarray, factor: int) -> np.ndarray:
     return (counts / float(factor * factor)).astype(np.float32)
 
 
-def components(mask: np.ndarray) -> tuple[float, int, np.ndarray]:
-    """Largest-component fraction, number of components (>= 4 px), their areas."""
+def components(
+    mask: np.ndarray, *, labelled: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[float, int, np.ndarray]:
+    """Largest-component fraction, number of components (>= 4 px), their areas.
+
+    ``labelled``: ``component_areas(mask)`` when the caller has it already."""
     if not mask.any():
         return 0.0, 0, np.zeros(0)
-    areas = component_areas(mask)[1][1:].astype(np.float64)
+    areas = (labelled or component_areas(mask))[1][1:].astype(np.float64)
     lcf = float(areas.max() / areas.sum())
     big = areas[areas >= 4]
     return lcf, len(big), big
@@ -332,11 +353,23 @@ def granulometry(
 
 
 def filled_features(
-    pore: np.ndarray, solid: np.ndarray, domain: np.ndarray, finest: float, period: float
+    pore: np.ndarray, solid: np.ndarray, domain: np.ndarray, finest: float, period: float,
+    *, solid_labels: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, float]:
-    """Pore features after solid specks (small solid components) are counted as pore."""
+    """Pore features after solid specks (small solid components) are counted as pore.
+
+    ``solid_labels``: ``component_areas(solid)`` when the caller has it already (the specks
+    are then cleared by label, the pixels :func:`~semscan._morphology.remove_small`
+    clears)."""
     min_area = max(4.0, math.pi * finest**2 / 16)
-    filled = domain & ~remove_small(solid, min_area)
+    if solid_labels is None or not solid.any():
+        kept = remove_small(solid, min_area)
+    else:
+        labels, areas = solid_labels
+        small = areas < min_area
+        small[0] = False  # background label
+        kept = solid & ~small[labels] if small.any() else solid
+    filled = domain & ~kept
     area = float(np.count_nonzero(domain))
     scale2 = period**2 / area
     lcf, n, _ = components(filled)
