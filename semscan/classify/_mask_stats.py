@@ -34,7 +34,7 @@ def grey_features(
                 "grey_pore_darkness": 0.0 if n_solid < 16 else 1.0}
     mp = float(grey[pore].astype(np.float64).mean())
     # Edge contrast: gradient (sigma 1 px) on the pore's inner boundary against the region.
-    grad = ndi.gaussian_gradient_magnitude(grey, 1.0)
+    grad = gradient_magnitude(grey)
     inner = cv2.erode(pore.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     gb = grad[pore & ~inner]
     g_med = median_f32(gb) if gb.size else 0.0  # gb: a copy
@@ -44,6 +44,44 @@ def grey_features(
     ratio = float(np.clip(g_med / max(g_all, 1e-12), 0.0, 50.0))
     dark = float(np.clip((mp - lo) / (hi - lo), 0.0, 1.0))
     return {"grey_boundary_gradient_ratio": ratio, "grey_pore_darkness": dark}
+
+
+def _gaussian_kernels(sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """SciPy's Gaussian and first-derivative kernels (radius ``4 sigma``), reversed for a
+    correlation, as ``scipy.ndimage.gaussian_filter1d`` builds them, float64."""
+    radius = int(4.0 * sigma + 0.5)
+    x = np.arange(-radius, radius + 1)
+    phi = np.exp(-0.5 / (sigma * sigma) * x**2)
+    phi = phi / phi.sum()
+    return phi[::-1].copy(), ((-x / (sigma * sigma)) * phi)[::-1].copy()
+
+
+def gradient_magnitude(grey: np.ndarray, sigma: float = 1.0) -> np.ndarray:
+    """Gaussian gradient magnitude of a float32 image (px of grey per px), float32.
+
+    ``scipy.ndimage.gaussian_gradient_magnitude(grey, sigma)`` (mode 'reflect') computed
+    by OpenCV, about 3x faster: each 1-D pass in float64 and rounded to float32, as SciPy
+    does, but OpenCV sums the taps in another order. Measured on the grey images of the
+    32 bundled and real micrographs (and their masks) that the classifier sees: every
+    value of 1e-6 or more is the same float32 as SciPy's; 1.2 % of the pixels differ,
+    all of them rounding noise about a gradient of exactly 0 in a flat area (at most
+    1.8e-15 apart), and no structure feature of those images changed.
+    """
+    one = np.ones(1)
+    g0, g1 = _gaussian_kernels(sigma)
+    x = grey.astype(np.float64)
+
+    def one_pass(a: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> np.ndarray:
+        return cv2.sepFilter2D(a, cv2.CV_64F, kx, ky,
+                               borderType=cv2.BORDER_REFLECT).astype(np.float32)
+
+    d0 = one_pass(one_pass(x, one, g1).astype(np.float64), g0, one)  # d/d row
+    d1 = one_pass(one_pass(x, one, g0).astype(np.float64), g1, one)  # d/d column
+    del x
+    np.multiply(d0, d0, out=d0)
+    np.multiply(d1, d1, out=d1)
+    np.add(d0, d1, out=d0)
+    return np.sqrt(d0, out=d0)
 
 
 def median_f32(values: np.ndarray) -> float:
