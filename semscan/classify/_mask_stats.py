@@ -332,28 +332,22 @@ def correlation_features(
     r_max = int(min(3 * period, min(rows, cols) / 4))
     r_max = max(r_max, 2)
     shape = (cv2.getOptimalDFTSize(rows + r_max), cv2.getOptimalDFTSize(cols + r_max))
-    fp = np.fft.rfft2(pore.astype(np.float64), s=shape)
-    s2 = np.fft.irfft2(fp * np.conj(fp), s=shape)
-    del fp
     # Radial average over |offset| <= r_max: only the rows and columns of offsets within
     # r_max are read (in their order, so the selection below keeps its order).
     dy = np.fft.fftfreq(shape[0], 1 / shape[0])
     dx = np.fft.fftfreq(shape[1], 1 / shape[1])
     ky = np.flatnonzero(np.abs(dy) <= r_max)
     kx = np.flatnonzero(np.abs(dx) <= r_max)
+    s2 = _autocorrelation(pore, shape, ky)
     if domain.all():  # overlap counts of a full rectangle are known in closed form
         oy = np.clip(rows - np.abs(np.fft.fftfreq(shape[0], 1 / shape[0])), 0, None)
         ox = np.clip(cols - np.abs(np.fft.fftfreq(shape[1], 1 / shape[1])), 0, None)
         nn = oy[ky, None] * ox[None, kx]
         nn00 = float(oy[0] * ox[0])
     else:
-        fm = np.fft.rfft2(domain.astype(np.float64), s=shape)
-        nn_full = np.fft.irfft2(fm * np.conj(fm), s=shape)
-        del fm
-        nn00 = float(nn_full[0, 0])
-        nn = nn_full[np.ix_(ky, kx)]
-        del nn_full
-    s2 = s2[np.ix_(ky, kx)]
+        nn = _autocorrelation(domain, shape, ky)[:, kx]
+        nn00 = float(nn[0, 0])  # offset (0, 0): ky and kx start with 0
+    s2 = s2[:, kx]
     rr = np.hypot(dy[ky, None], dx[None, kx])
     sel = (rr <= r_max) & (nn > 0.25 * nn00)
     rbin = np.rint(rr[sel]).astype(int)
@@ -373,6 +367,16 @@ def correlation_features(
     below = np.nonzero(c <= 0)[0]
     out["corr_first_zero"] = float(radius[below[0]] / period) if below.size else 3.0
     return out
+
+
+def _autocorrelation(mask: np.ndarray, shape: tuple[int, int], ky: np.ndarray) -> np.ndarray:
+    """Rows ``ky`` of ``np.fft.irfft2(|np.fft.rfft2(mask, s=shape)|**2, s=shape)``, bit
+    for bit: :func:`numpy.fft.irfft2` transforms along axis 0 first and then each row on
+    its own (axis 1), so only the rows wanted go through the last transform."""
+    f = np.fft.rfft2(mask.astype(np.float64), s=shape)
+    cols = np.fft.ifft(f * np.conj(f), n=shape[0], axis=0)
+    del f
+    return np.fft.irfft(cols[ky], n=shape[1], axis=1)
 
 
 _OPENING_DIAMETERS = (0.5, 1.0, 1.5, 2.5)  # in units of the phase's mean intercept
