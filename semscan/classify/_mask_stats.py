@@ -119,15 +119,20 @@ def median_f32(values: np.ndarray) -> float:
 def interface_densities(pore: np.ndarray, domain: np.ndarray) -> np.ndarray:
     """Phase changes per pixel length along rows, 45 deg, columns, 135 deg."""
     out = []
+    full = bool(domain.all())  # then every pair is valid: the counts without the masks
     for a, b, step in (
         ((slice(None), slice(None, -1)), (slice(None), slice(1, None)), 1.0),
         ((slice(None, -1), slice(None, -1)), (slice(1, None), slice(1, None)), math.sqrt(2)),
         ((slice(None, -1), slice(None)), (slice(1, None), slice(None)), 1.0),
         ((slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)), math.sqrt(2)),
     ):
-        valid = domain[a] & domain[b]
-        n = int(np.count_nonzero(valid))
-        changes = int(np.count_nonzero((pore[a] != pore[b]) & valid))
+        if full:
+            n = int(pore[a].size)
+            changes = int(np.count_nonzero(pore[a] != pore[b]))
+        else:
+            valid = domain[a] & domain[b]
+            n = int(np.count_nonzero(valid))
+            changes = int(np.count_nonzero((pore[a] != pore[b]) & valid))
         out.append(changes / (n * step) if n else 0.0)
     return np.array(out)
 

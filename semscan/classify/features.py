@@ -237,7 +237,9 @@ def checked_features(
     factor = max(1, int(finest / TARGET_PX))
     factor = max(1, min(factor, min(pore.shape) // MIN_SIDE))
     if factor > 1:
-        pore, solid, domain = block_mean_masks(pore, domain, factor)
+        # a full domain block-averages to all 1s: the same masks without averaging it
+        pore, solid, domain = block_mean_masks(pore, None if domain.all() else domain,
+                                               factor)
         period_px = period / factor
     else:
         period_px = period

@@ -170,7 +170,7 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     from skimage.morphology import skeletonize
 
     if q > 1:
-        small, _, _ = block_mean_masks(pore, region, q)
+        small, _, _ = block_mean_masks(pore, None if region.all() else region, q)
         dist = distance_transform(small, metric="euclidean_5x5")
     else:
         small = pore
