@@ -419,12 +419,17 @@ def granulometry(
 def filled_features(
     pore: np.ndarray, solid: np.ndarray, domain: np.ndarray, finest: float, period: float,
     *, solid_labels: tuple[np.ndarray, np.ndarray] | None = None,
+    pore_parts: tuple[float, int, float, np.ndarray] | None = None,
 ) -> dict[str, float]:
     """Pore features after solid specks (small solid components) are counted as pore.
 
     ``solid_labels``: ``component_areas(solid)`` when the caller has it already (the specks
     are then cleared by label, the pixels :func:`~semscan._morphology.remove_small`
-    clears)."""
+    clears). ``pore_parts``: the pore phase's largest-component fraction and component
+    count (:func:`components`), Euler number and medial-axis diameters
+    (``skeleton_stats(pore, period)[4]``), when the caller has them: with no speck to
+    fill, the filled pore phase is the pore phase (pore and solid partition ``domain``),
+    and they are its numbers."""
     min_area = max(4.0, math.pi * finest**2 / 16)
     if solid_labels is None or not solid.any():
         kept = remove_small(solid, min_area)
@@ -433,17 +438,23 @@ def filled_features(
         small = areas < min_area
         small[0] = False  # background label
         kept = solid & ~small[labels] if small.any() else solid
-    filled = domain & ~kept
     area = float(np.count_nonzero(domain))
     scale2 = period**2 / area
-    lcf, n, _ = components(filled)
+    if pore_parts is not None and kept is solid:  # no speck: filled is pore
+        lcf, n, filled_euler, radii = pore_parts
+        speckle = 0.0
+    else:
+        filled = domain & ~kept
+        lcf, n, _ = components(filled)
+        filled_euler = euler(filled)
+        speckle = float(np.count_nonzero(filled != pore)) / area
+        radii = skeleton_stats(filled, period)[4]
     out = {
-        "speckle_fraction": float(np.count_nonzero(filled != pore)) / area,
+        "speckle_fraction": speckle,
         "filled_pore_largest_component_fraction": lcf,
         "filled_pore_component_density": n * scale2,
-        "filled_euler_density": euler(filled) * scale2,
+        "filled_euler_density": filled_euler * scale2,
     }
-    radii = skeleton_stats(filled, period)[4]
     if radii.size:
         mean = float(np.average(radii, weights=radii))
         sd = math.sqrt(float(np.average((radii - mean) ** 2, weights=radii)))

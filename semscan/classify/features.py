@@ -255,7 +255,8 @@ def checked_features(
     values["solid_largest_component_fraction"] = s_lcf
     values["pore_component_density"] = p_n * scale2
     values["solid_component_density"] = s_n * scale2
-    values["euler_density"] = euler(pore) * scale2
+    p_euler = euler(pore)
+    values["euler_density"] = p_euler * scale2
     values["pore_component_size_cv"] = weighted_cv(np.sqrt(p_sizes), p_sizes)
 
     ps, pc, pa = shape_stats(pore)
@@ -290,7 +291,8 @@ def checked_features(
     if pl_mean > 0 and 0 < phi < 1:
         values.update(granulometry(pore, solid, l_pore / factor, l_solid / factor))
         values.update(filled_features(pore, solid, domain, min(l_pore, l_solid) / factor,
-                                       period_px, solid_labels=solid_labels))
+                                       period_px, solid_labels=solid_labels,
+                                       pore_parts=(p_lcf, p_n, p_euler, p_radii)))
     else:
         values.update(dict.fromkeys(GRANULOMETRY_NAMES, 0.0))
         values.update(speckle_fraction=0.0, filled_pore_largest_component_fraction=0.0,

@@ -213,3 +213,21 @@ def test_filled_features_are_the_same_with_the_solid_labels_given():
             given = filled_features(pore, solid, domain, finest, 12.0,
                                     solid_labels=component_areas(solid))
             assert plain == given
+
+
+def test_filled_features_reuse_the_pore_numbers_only_when_no_speck_is_filled():
+    yy, xx = np.mgrid[0:160, 0:160]
+    pore = ((yy % 32) - 16) ** 2 + ((xx % 32) - 16) ** 2 < 64  # holes in a sheet
+    domain = np.ones_like(pore)
+    parts = (*components(pore)[:2], euler(pore), skeleton_stats(pore, 32.0)[4])
+    plain = filled_features(pore, ~pore, domain, 4.0, 32.0)
+    assert plain["speckle_fraction"] == 0.0  # no solid speck: the filled phase is the pores
+    assert filled_features(pore, ~pore, domain, 4.0, 32.0, pore_parts=parts) == plain
+    specked = ~pore
+    specked[8:10, 8:10] = False  # a 4 px pore inside the sheet, to leave a ...
+    specked[16, 16] = True  # ... and a one-pixel solid speck in a hole, to fill
+    other = specked
+    with_speck = filled_features(~other, other, domain, 4.0, 32.0)
+    assert with_speck["speckle_fraction"] > 0.0
+    fake = (0.5, 99, 7.0, np.ones(3))  # numbers that are not the filled phase's
+    assert filled_features(~other, other, domain, 4.0, 32.0, pore_parts=fake) == with_speck
