@@ -59,7 +59,8 @@ def gradient_magnitude(grey: np.ndarray, sigma: float = 1.0) -> np.ndarray:
     """Gaussian gradient magnitude of a float32 image (px of grey per px), float32.
 
     ``scipy.ndimage.gaussian_gradient_magnitude(grey, sigma)`` (mode 'reflect') computed
-    by OpenCV, about 3x faster: each 1-D pass in float64 and rounded to float32, as SciPy
+    by OpenCV (about 3.7x less CPU: 42 -> 11 ms for the six fields of particles_fei.tif):
+    each 1-D pass in float64 and rounded to float32, as SciPy
     does, but OpenCV sums the taps in another order. Measured on the grey images of the
     32 bundled and real micrographs (and their masks) that the classifier sees: every
     value of 1e-6 or more is the same float32 as SciPy's; 1.2 % of the pixels differ,
