@@ -49,6 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from semscan._morphology import component_areas
 from semscan.calibration import Calibration
 from semscan.classify._mask_stats import (
     MIN_SIDE,
@@ -178,6 +179,34 @@ def structure_features(
     (0.0, 1.0)
     """
     pore, solid, domain, grey = checked_inputs(pore, solid, region=region, grey=grey)
+    return checked_features(pore, solid, domain, grey, calibration=calibration,
+                            rectify=rectify)
+
+
+def checked_features(
+    pore: np.ndarray,
+    solid: np.ndarray,
+    domain: np.ndarray,
+    grey: np.ndarray,
+    *,
+    calibration: Calibration,
+    rectify: bool = True,
+) -> StructureFeatures:
+    """:func:`structure_features` of inputs that :func:`checked_inputs` returned.
+
+    Parameters
+    ----------
+    pore, solid, domain, grey : ndarray
+        As :func:`checked_inputs` returns them (or slices of them: a field of a checked
+        segmentation is itself checked), with at least 256 domain pixels.
+    calibration : Calibration
+    rectify : bool
+
+    Returns
+    -------
+    StructureFeatures
+        The same values as :func:`structure_features` of the same masks.
+    """
     n_domain = int(np.count_nonzero(domain))
     phi = float(np.count_nonzero(pore)) / n_domain
     scale_ratio, rectified = 1.0, False
@@ -208,7 +237,9 @@ def structure_features(
     factor = max(1, int(finest / TARGET_PX))
     factor = max(1, min(factor, min(pore.shape) // MIN_SIDE))
     if factor > 1:
-        pore, solid, domain = block_mean_masks(pore, domain, factor)
+        # a full domain block-averages to all 1s: the same masks without averaging it
+        pore, solid, domain = block_mean_masks(pore, None if domain.all() else domain,
+                                               factor)
         period_px = period / factor
     else:
         period_px = period
@@ -218,12 +249,14 @@ def structure_features(
     values: dict[str, float] = {"porosity": phi, "log_intercept_ratio": log_ratio,
                                 "anisotropy": anisotropy, **grey_values}
     p_lcf, p_n, p_sizes = components(pore)
-    s_lcf, s_n, _ = components(solid)
+    solid_labels = component_areas(solid) if solid.any() else None
+    s_lcf, s_n, _ = components(solid, labelled=solid_labels)
     values["pore_largest_component_fraction"] = p_lcf
     values["solid_largest_component_fraction"] = s_lcf
     values["pore_component_density"] = p_n * scale2
     values["solid_component_density"] = s_n * scale2
-    values["euler_density"] = euler(pore) * scale2
+    p_euler = euler(pore)
+    values["euler_density"] = p_euler * scale2
     values["pore_component_size_cv"] = weighted_cv(np.sqrt(p_sizes), p_sizes)
 
     ps, pc, pa = shape_stats(pore)
@@ -258,7 +291,8 @@ def structure_features(
     if pl_mean > 0 and 0 < phi < 1:
         values.update(granulometry(pore, solid, l_pore / factor, l_solid / factor))
         values.update(filled_features(pore, solid, domain, min(l_pore, l_solid) / factor,
-                                       period_px))
+                                       period_px, solid_labels=solid_labels,
+                                       pore_parts=(p_lcf, p_n, p_euler, p_radii)))
     else:
         values.update(dict.fromkeys(GRANULOMETRY_NAMES, 0.0))
         values.update(speckle_fraction=0.0, filled_pore_largest_component_fraction=0.0,

@@ -41,7 +41,7 @@ import hashlib
 import numpy as np
 
 from semscan.calibration import Calibration
-from semscan.classify.features import checked_inputs, structure_features
+from semscan.classify.features import checked_features, checked_inputs
 from semscan.classify.model_file import StructureModel, default_model
 from semscan.classify.perspective import rectify_if_steady
 from semscan.classify.predict import (
@@ -207,8 +207,10 @@ def classify_fields(
             key = _field_digest(sl, model, pore[sl], solid[sl], domain[sl], grey[sl])
             x = feature_cache.get(key)
         if x is None:
-            f = structure_features(pore[sl], solid[sl], calibration=calibration,
-                                   region=domain[sl], grey=grey[sl], rectify=False)
+            # a field of the checked masks is checked: no second check per field
+            f = checked_features(
+                *(np.ascontiguousarray(a[sl]) for a in (pore, solid, domain, grey)),
+                calibration=calibration, rectify=False)
             x = feature_vector(f, model)
             if feature_cache is not None and key is not None:
                 feature_cache[key] = x

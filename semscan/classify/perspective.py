@@ -51,7 +51,7 @@ import cv2
 import numpy as np
 
 from semscan._morphology import distance_transform
-from semscan.classify._mask_stats import block_mean_masks
+from semscan.classify._mask_stats import block_mean_masks, mean_distance
 
 __all__ = ["RECTIFY_MIN_R2", "RECTIFY_MIN_RATIO", "ScaleTrend", "rectify_if_steady",
            "rectify_scale", "scale_trend"]
@@ -165,12 +165,12 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     if np.count_nonzero(pore) < 16 or pore.all():
         return ScaleTrend()
     dist = distance_transform(pore, metric="euclidean_5x5")
-    width = 4.0 * float(dist[pore].mean(dtype=np.float64))
+    width = 4.0 * mean_distance(dist, pore)
     q = max(1, min(int(width / _TARGET_PX), min(pore.shape) // 64))
     from skimage.morphology import skeletonize
 
     if q > 1:
-        small, _, _ = block_mean_masks(pore, region, q)
+        small, _, _ = block_mean_masks(pore, None if region.all() else region, q)
         dist = distance_transform(small, metric="euclidean_5x5")
     else:
         small = pore

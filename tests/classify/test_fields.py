@@ -149,15 +149,15 @@ def test_the_feature_cache_recomputes_only_the_edited_field(model, monkeypatch) 
                             feature_cache=cache)
     assert first.n_fields == 6 and len(cache) == 6
     calls = []
-    real = fields_mod.structure_features
-    monkeypatch.setattr(fields_mod, "structure_features",
+    real = fields_mod.checked_features  # what each field's features are computed by
+    monkeypatch.setattr(fields_mod, "checked_features",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
     edited = pore.copy()
     edited[100:160, 100:180] = False  # inside the first field only
     again = classify_fields(edited, ~edited, calibration=UNCALIBRATED, model=model,
                             feature_cache=cache)
     assert len(calls) == 1
-    monkeypatch.setattr(fields_mod, "structure_features", real)
+    monkeypatch.setattr(fields_mod, "checked_features", real)
     fresh = classify_fields(edited, ~edited, calibration=UNCALIBRATED, model=model)
     assert again.probabilities == fresh.probabilities and again.reasons == fresh.reasons
     assert again.label == fresh.label

@@ -7,11 +7,16 @@ import pytest
 
 from semscan._ndimage import block_mean
 from semscan.classify._mask_stats import (
+    _autocorrelation,
     block_fraction,
     block_mean_masks,
     components,
     euler,
+    filled_features,
+    gradient_magnitude,
     interface_densities,
+    mean_distance,
+    median_f32,
     shape_stats,
     skeleton_stats,
     weighted_cv,
@@ -137,3 +142,92 @@ def test_skeleton_stats_are_unchanged_by_reusing_the_distance_map():
             reused += 1
         assert diam.size > 0 and 0 < neck <= 1
     assert reused == 1  # the fine mask is not block-averaged, the coarse one is
+
+
+def test_median_f32_is_numpys_median_bit_for_bit():
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 3, 10, 1001, 40000, 40001, 100000):  # both sides of the histogram path
+        for x in (rng.random(n), rng.exponential(size=n), np.round(rng.random(n), 2)):
+            x = x.astype(np.float32)
+            assert median_f32(x.copy()) == float(np.median(x))
+    x = np.array([1.0, np.nan, 3.0], np.float32)
+    assert math.isnan(median_f32(x.copy()))  # NumPy's NaN rule
+
+
+def test_mean_distance_is_the_masked_mean_bit_for_bit():
+    import cv2
+
+    from semscan._morphology import distance_transform
+
+    rng = np.random.default_rng(12)
+    for _ in range(40):
+        shape = (int(rng.integers(8, 300)), int(rng.integers(8, 300)))
+        noise = cv2.GaussianBlur(rng.random(shape).astype(np.float32), (0, 0),
+                                 float(rng.uniform(0.5, 8.0)))
+        mask = noise > np.median(noise)
+        if mask.all() or not mask.any():
+            continue
+        dist = distance_transform(mask, metric="euclidean_5x5")
+        assert mean_distance(dist, mask) == float(dist[mask].mean(dtype=np.float64))
+
+
+def test_gradient_magnitude_equals_scipys_to_rounding_about_zero():
+    from scipy import ndimage as ndi
+
+    rng = np.random.default_rng(13)
+    for shape in ((1, 1), (2, 40), (5, 3), (64, 80), (301, 257)):
+        for grey in (rng.random(shape), (rng.random(shape) < 0.5) * 1.0):
+            grey = grey.astype(np.float32)
+            want = ndi.gaussian_gradient_magnitude(grey, 1.0)
+            got = gradient_magnitude(grey)
+            assert got.dtype == np.float32 and got.shape == want.shape
+            big = np.maximum(want, got) >= 1e-6
+            assert np.array_equal(got[big], want[big])  # the same float32 values
+            assert np.abs(got - want).max() < 1e-12  # elsewhere noise about exact zeros
+
+
+def test_autocorrelation_rows_equal_the_full_inverse_transform():
+    rng = np.random.default_rng(14)
+    for _ in range(20):
+        rows, cols = int(rng.integers(16, 200)), int(rng.integers(16, 200))
+        mask = rng.random((rows, cols)) < 0.4
+        shape = (rows + int(rng.integers(2, 40)), cols + int(rng.integers(2, 40)))
+        f = np.fft.rfft2(mask.astype(np.float64), s=shape)
+        full = np.fft.irfft2(f * np.conj(f), s=shape)
+        ky = np.flatnonzero(rng.random(shape[0]) < 0.3)
+        assert np.array_equal(_autocorrelation(mask, shape, ky), full[ky])
+
+
+def test_filled_features_are_the_same_with_the_solid_labels_given():
+    from semscan._morphology import component_areas
+
+    rng = np.random.default_rng(15)
+    for density in (0.3, 0.6, 0.9):
+        solid = rng.random((120, 150)) < density
+        domain = np.ones_like(solid)
+        domain[:10] = False
+        solid &= domain
+        pore = domain & ~solid
+        for finest in (2.0, 6.0):
+            plain = filled_features(pore, solid, domain, finest, 12.0)
+            given = filled_features(pore, solid, domain, finest, 12.0,
+                                    solid_labels=component_areas(solid))
+            assert plain == given
+
+
+def test_filled_features_reuse_the_pore_numbers_only_when_no_speck_is_filled():
+    yy, xx = np.mgrid[0:160, 0:160]
+    pore = ((yy % 32) - 16) ** 2 + ((xx % 32) - 16) ** 2 < 64  # holes in a sheet
+    domain = np.ones_like(pore)
+    parts = (*components(pore)[:2], euler(pore), skeleton_stats(pore, 32.0)[4])
+    plain = filled_features(pore, ~pore, domain, 4.0, 32.0)
+    assert plain["speckle_fraction"] == 0.0  # no solid speck: the filled phase is the pores
+    assert filled_features(pore, ~pore, domain, 4.0, 32.0, pore_parts=parts) == plain
+    specked = ~pore
+    specked[8:10, 8:10] = False  # a 4 px pore inside the sheet, to leave a ...
+    specked[16, 16] = True  # ... and a one-pixel solid speck in a hole, to fill
+    other = specked
+    with_speck = filled_features(~other, other, domain, 4.0, 32.0)
+    assert with_speck["speckle_fraction"] > 0.0
+    fake = (0.5, 99, 7.0, np.ones(3))  # numbers that are not the filled phase's
+    assert filled_features(~other, other, domain, 4.0, 32.0, pore_parts=fake) == with_speck
