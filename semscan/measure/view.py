@@ -7,11 +7,12 @@ textured specimen beyond it, and no other background beyond that except across a
 roughly parallel straight edge. A band bounded by two such edges is a section; so is one
 edge when the film runs off the field (or into the data bar). A flat layer between the
 textured film and the vacuum, as bright as the film's solid (a layer whose pores closed),
-is part of the band, as in the film detector (:mod:`semscan.measure._flat_regions`). Dark substrate between
-particles, shadows, charging or a flat patch end in ragged outlines, not in a straight edge
-across the field, and stay ``'surface'``; when a flat region comes close to that but not
-close enough, the view is ``'surface'`` and :attr:`ViewDecision.uncertain` is set, with the
-note :data:`UNCERTAIN_NOTE`. The decision records its source, the reason and the evidence.
+is part of the band, as in the film detector (:mod:`semscan.measure._flat_regions`).
+Dark substrate between particles, shadows, charging or a flat patch end in ragged
+outlines, not in a straight edge across the field, and stay ``'surface'``; when a flat
+region comes close to that but not close enough, the view is ``'surface'`` and
+:attr:`ViewDecision.uncertain` is set, with the note :data:`UNCERTAIN_NOTE`. The decision
+records its source, the reason and the evidence.
 
 semscan's choices, calibrated on the real micrographs in ``../shared/data/real`` (8 surface
 views, the tilted membrane section) and ``gt/`` (8 Zeiss particle surfaces, 4 dealloyed
