@@ -39,9 +39,11 @@ def flat_regions(
 
     The same split as the cross-section film detector: local grey-level SD over about one
     feature length, cut by Otsu, opened, and only regions >= 1 % of the field that touch
-    the image border or the excluded area. Returns None for a constant or empty image.
+    the image border or the excluded area; a dense layer of the specimen (see the module
+    text) is specimen, not a region. Returns None for a constant or empty image.
 
-    Memory: float32 maps (the normalised grey and the texture, about 8 bytes per pixel),
+    Memory: float32 maps (the normalised grey and the texture, about 8 bytes per pixel;
+    12 when a dense layer is found, with the flat regions' own texture, and a few bool maps),
     filtered band by band; the statistics are those of the float64 values (see
     :mod:`semscan._tiled`). The only rounding to float32 is the texture's.
     """
