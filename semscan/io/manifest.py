@@ -8,7 +8,9 @@ Format (CSV, UTF-8 or cp1252, header required, ``#`` lines are comments)::
 
 - ``path``: the image file; relative paths are relative to the manifest's folder.
 - ``sample``: the sample name; a sample pools all its images per view (METHODS.md 5).
-- ``view``: ``surface`` or ``cross-section`` (``xs`` and ``section`` are accepted).
+- ``view`` (optional column, empty = not given): ``surface`` or ``cross-section`` (``xs``
+  and ``section`` are accepted); when not given, the file-name patterns, the configuration,
+  else the view detector decide (:func:`semscan.measure.view.decide_view`).
 - ``pixel_size_um`` (optional column, empty = from the file): overrides the calibration.
 - ``film_direction_deg`` (optional, empty = from the film edges or rows): cross-sections only.
 - ``state`` (optional): the sample's state, e.g. ``as-made`` or ``150C-10min``; sections of
@@ -44,8 +46,8 @@ __all__ = ["ManifestEntry", "assign_sample", "read_manifest", "view_from_pattern
 _VIEW_ALIASES = {"surface": "surface", "cross-section": "cross-section",
                  "cross_section": "cross-section", "crosssection": "cross-section",
                  "xs": "cross-section", "section": "cross-section"}
-_REQUIRED = ("path", "sample", "view")
-_OPTIONAL = ("pixel_size_um", "film_direction_deg", "state", "layer_depths_um")
+_REQUIRED = ("path", "sample")
+_OPTIONAL = ("view", "pixel_size_um", "film_direction_deg", "state", "layer_depths_um")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ class ManifestEntry:
     path : Path
         Absolute (resolved) path of the image.
     sample : str
-    view : {'surface', 'cross-section'}
+    view : {'surface', 'cross-section'} or None
+        None when the manifest does not give it (no ``view`` column, or an empty cell).
     pixel_size_um : float or None
     film_direction_deg : float or None
     state : str
@@ -68,7 +71,7 @@ class ManifestEntry:
 
     path: Path
     sample: str
-    view: View
+    view: View | None
     pixel_size_um: float | None = None
     film_direction_deg: float | None = None
     state: str = ""
@@ -235,8 +238,9 @@ def _entry(row: list[str], header: list[str], where: str, folder: Path) -> Manif
     for c in _REQUIRED:
         if not rec[c]:
             raise ManifestError(f"{where}: empty {c!r}")
-    view = _VIEW_ALIASES.get(rec["view"].lower())
-    if view is None:
+    given = rec.get("view", "")
+    view = _VIEW_ALIASES.get(given.lower()) if given else None
+    if given and view is None:
         raise ManifestError(
             f"{where}: view {_cut(rec['view'])!r} is not valid; use 'surface' or "
             "'cross-section'"

@@ -70,7 +70,8 @@ def make_tasks(
 ) -> list[BatchTask]:
     """Attach sample, view, pixel size and film direction to each file.
 
-    A manifest row wins (sample, view, pixel size, film direction); otherwise the sample
+    A manifest row wins (sample, view, pixel size, film direction; a row without a view
+    takes it from the patterns as a file without a row does); otherwise the sample
     comes from ``sample_pattern`` (a regex with a ``(?P<sample>...)`` group) or the
     folder name, and the view from the file-name patterns (else the pipeline decides:
     configuration, then detection). With a manifest and no files, the manifest's files
@@ -87,11 +88,16 @@ def make_tasks(
     for path in paths:
         entry = entries.get(path.resolve())
         if entry is not None:
+            view, view_source = entry.view, "manifest"
+            if view is None:  # a manifest without the view: the patterns, else the pipeline
+                view = view_from_pattern(path, xs_pattern=xs_pattern,
+                                         surface_pattern=surface_pattern)
+                view_source = "pattern" if view else ""
             tasks.append(
                 BatchTask(
                     str(path),
-                    entry.view,
-                    "manifest",
+                    view,
+                    view_source,
                     entry.sample,
                     "manifest",
                     entry.pixel_size_um,

@@ -7,6 +7,13 @@ grey-level SD over about one feature length, cut by Otsu, opened), band by band 
 :mod:`semscan._tiled`), and keeps the regions >= 1 % of the field that touch the image
 border or the excluded area, with their textures and grey levels. It is the evidence
 :func:`semscan.measure.view.detect_view` starts from (split from :mod:`semscan.measure.view`).
+
+A flat region that the film detector takes as a dense layer of the specimen (a layer whose
+pores closed, between the textured film and a darker vacuum and as bright as the film's
+solid: :func:`~semscan.measure.cross_section._texture._dense_layers`) is specimen here
+too, not a flat region; the textures are then over the textured specimen's, and each
+flat region's is its local SD over its own pixels (a vacuum strip beside the layer's grey
+step would otherwise keep 40-49 % of the texture).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import numpy as np
 from semscan._morphology import open_disc
 from semscan._ndimage import coarse_factor, masked_blur
 from semscan._tiled import median, otsu_skimage, percentiles, row_bands, upsample_rows
+from semscan.measure.cross_section._texture import _dense_layers
 
 __all__ = ["flat_regions"]
 
@@ -31,9 +39,11 @@ def flat_regions(
 
     The same split as the cross-section film detector: local grey-level SD over about one
     feature length, cut by Otsu, opened, and only regions >= 1 % of the field that touch
-    the image border or the excluded area. Returns None for a constant or empty image.
+    the image border or the excluded area; a dense layer of the specimen (see the module
+    text) is specimen, not a region. Returns None for a constant or empty image.
 
-    Memory: float32 maps (the normalised grey and the texture, about 8 bytes per pixel),
+    Memory: float32 maps (the normalised grey and the texture, about 8 bytes per pixel;
+    12 when a dense layer is found, with the flat regions' own texture, and a few bool maps),
     filtered band by band; the statistics are those of the float64 values (see
     :mod:`semscan._tiled`). The only rounding to float32 is the texture's.
     """
@@ -72,20 +82,37 @@ def flat_regions(
         small[r0:r1] = new[lab[r0:r1]]
     del lab
     lab = small
+    textured = valid & (lab == 0)
+    if not k or not textured.any():
+        return np.zeros(img.shape, np.int32), 0, textured, np.ones(1), np.zeros(1), 0.0, 1.0
+    g = _grey(img, stretch_range)
+    # a flat region between the textured specimen and a darker flat region, as bright as
+    # the specimen's solid, is a dense (closed) layer of the specimen, as in the film
+    # detector (:func:`~semscan.measure.cross_section._texture._dense_layers`)
+    dense = _dense_layers(g, lab, np.r_[False, np.ones(k, bool)], textured, sigma)
+    if dense.any():
+        new = np.zeros(k + 1, np.uint8)
+        rest = np.flatnonzero(~dense[1:]) + 1
+        new[rest] = np.arange(1, len(rest) + 1)
+        lab = new[lab]
+        k = len(rest)
     bg = lab > 0
     spec = valid & ~bg
-    if not k or not spec.any():
+    if not k:
         return np.zeros(img.shape, np.int32), 0, spec, np.ones(1), np.zeros(1), 0.0, 1.0
-    # texture of each over the specimen's
-    ref = max(median(tex[spec]), 1e-9)
+    # texture of each over the textured specimen's (a dense layer, flat too, is specimen
+    # but not the texture the background is compared with)
+    ref = max(median(tex[textured]), 1e-9)
     textures, levels = np.ones(k + 1), np.zeros(k + 1)
+    # beside a dense layer the background may be a thin strip (a vacuum over the film)
+    # within the local SD's window of the layer's grey step, which is as high as the
+    # specimen's phase contrast: its texture is then taken over its own pixels only
+    own = _local_std(g, bg, sigma) if dense.any() else tex
     for i in range(1, k + 1):
-        textures[i] = median(tex[lab == i]) / ref
-    bg_texture = median(tex[bg]) / ref
-    del tex
-    g = _grey(img, stretch_range)
-    for i in range(1, k + 1):
+        textures[i] = median(own[lab == i]) / ref
         levels[i] = median(g[lab == i])
+    bg_texture = median(own[bg]) / ref
+    del tex, own
     return (lab, k, spec, textures, levels, float(np.count_nonzero(bg) / n_valid),
             float(bg_texture))
 

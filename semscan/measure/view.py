@@ -5,18 +5,22 @@ detector needs *positive* evidence of a cross-section: a flat region (vacuum or 
 embedding) that touches the border and ends at a straight edge across the whole field, with
 textured specimen beyond it, and no other background beyond that except across a second,
 roughly parallel straight edge. A band bounded by two such edges is a section; so is one
-edge when the film runs off the field (or into the data bar). Dark substrate between
-particles, shadows, charging or a flat patch end in ragged outlines, not in a straight edge
-across the field, and stay ``'surface'``; when a flat region comes close to that but not
-close enough, the view is ``'surface'`` and :attr:`ViewDecision.uncertain` is set, with the
-note :data:`UNCERTAIN_NOTE`. The decision records its source, the reason and the evidence.
+edge when the film runs off the field (or into the data bar). A flat layer between the
+textured film and the vacuum, as bright as the film's solid (a layer whose pores closed),
+is part of the band, as in the film detector (:mod:`semscan.measure._flat_regions`).
+Dark substrate between particles, shadows, charging or a flat patch end in ragged
+outlines, not in a straight edge across the field, and stay ``'surface'``; when a flat
+region comes close to that but not close enough, the view is ``'surface'`` and
+:attr:`ViewDecision.uncertain` is set, with the note :data:`UNCERTAIN_NOTE`. The decision
+records its source, the reason and the evidence.
 
 semscan's choices, calibrated on the real micrographs in ``../shared/data/real`` (8 surface
 views, the tilted membrane section) and ``gt/`` (8 Zeiss particle surfaces, 4 dealloyed
 sections) and on the synthetic sections: an edge is straight when its transition from
 background to specimen (the lines along it going from >= 85 % background to <= 15 %) is at
-most :data:`MAX_EDGE_WIDTH` of the field across it (the sections measured 0.004-0.023, the
-particle surfaces >= 0.067); the background beyond it keeps at most
+most :data:`MAX_EDGE_WIDTH` of the field across it (the sections measured 0.004-0.026, the
+particle surfaces >= 0.066), or :data:`MIN_EDGE_LINES` lines of the evidence grid when
+that is more (a field over twice as wide as high); the background beyond it keeps at most
 :data:`MAX_BACKGROUND_TEXTURE` of the specimen's texture; two edges are parallel within
 :data:`MAX_PARALLEL_DEG`.
 """
@@ -46,6 +50,13 @@ _VIEWS = VIEWS
 
 UNCERTAIN_NOTE = "view uncertain: set --view or a manifest"
 MAX_EDGE_WIDTH = 0.03
+MIN_EDGE_LINES = 3
+"""An edge's transition may always span this many lines of the evidence grid (about
+:data:`_GRID` cells along the field's longer side): a straight edge partly covers the
+cells of up to two lines, and the texture mask's pore-scale roughness adds one. The
+width limit is the larger of :data:`MAX_EDGE_WIDTH` and this many lines over the field's
+extent across them; it exceeds the former only when that extent is under 100 lines (a
+field more than twice as wide as high)."""
 MAX_BACKGROUND_TEXTURE = 0.35
 MAX_PARALLEL_DEG = 15.0
 _NEAR_EDGE_WIDTH = 0.08  # an edge up to this wide makes a 'surface' decision uncertain
@@ -78,6 +89,9 @@ class ViewEvidence:
     band_fraction : float
         Thickness of the specimen band (edge to edge, or edge to the far end of the field)
         over the field's extent across it; 0 without an edge.
+    width_limit : float
+        The limit the edges' widths were held to: :data:`MAX_EDGE_WIDTH`, or
+        :data:`MIN_EDGE_LINES` lines of the evidence grid when that is more.
     """
 
     edges: int = 0
@@ -87,6 +101,7 @@ class ViewEvidence:
     background_fraction: float = 0.0
     background_texture: float = 1.0
     band_fraction: float = 0.0
+    width_limit: float = MAX_EDGE_WIDTH
 
     def describe(self) -> str:
         """One line for a table: ``'2 edges at 12.0 deg (widths 0.005, 0.008; ...)'``."""
@@ -201,7 +216,7 @@ def detect_view(
                                                       if ev.edges else all_texture, 4))
     if ev.edges:
         w = max(ev.edge_width)
-        score = 0.5 + 0.5 * min(1.0 - w / MAX_EDGE_WIDTH,
+        score = 0.5 + 0.5 * min(1.0 - w / ev.width_limit,
                                 1.0 - ev.background_texture / MAX_BACKGROUND_TEXTURE)
         score = float(np.clip(score, 0.5, 1.0))
         side = ("between two parallel straight edges" if ev.edges == 2
@@ -228,6 +243,7 @@ class _Edge:
     clean: bool  # the same background does not reappear beyond the edge
     bg_lines: float  # share of the extent that is background lines, on the edge's side
     band: float  # textured share of the lines just beyond the edge
+    limit: float  # the width limit: MAX_EDGE_WIDTH, or MIN_EDGE_LINES lines when more
 
 
 @dataclass(frozen=True, eq=False)
@@ -295,7 +311,7 @@ def _edge_at(q: np.ndarray, s: np.ndarray, theta: float, start: bool) -> _Edge |
     clean = bool(np.mean(qq[j:] <= _SPEC_LINE) >= 0.98)
     depth = max(2, round(0.03 * n))
     return _Edge(theta, start, (j - i - 1) / n, clean, (i + 1) / n,
-                 float(np.mean(ss[j:j + depth])))
+                 float(np.mean(ss[j:j + depth])), max(MAX_EDGE_WIDTH, MIN_EDGE_LINES / n))
 
 
 def _best_edge(
@@ -355,7 +371,7 @@ def _band_evidence(
             why = (f"the straightest flat border region keeps {100 * textures[k]:.0f}% of the "
                    f"specimen's texture (<= {100 * MAX_BACKGROUND_TEXTURE:.0f}% needed)")
             continue
-        if e.width > MAX_EDGE_WIDTH or e.band < 0.5:
+        if e.width > e.limit or e.band < 0.5:
             near = min(near, e.width)
             continue
         cands.append((k, e))
@@ -376,12 +392,12 @@ def _band_evidence(
             if far.size == 0 or far[0] < _BG_LINE:
                 continue
             e2 = _best_edge(mk, sp, va, start=not e.start, around=e.theta)
-            if e2 is None or e2.width > MAX_EDGE_WIDTH:
+            if e2 is None or e2.width > e2.limit:
                 near = min(near, e.width)
                 why = ("a flat border region ends at a straight edge but the background "
                        f"across the band ends raggedly (width "
                        f"{e2.width if e2 is not None else float('nan'):.3f} > "
-                       f"{MAX_EDGE_WIDTH})")
+                       f"{round(e2.limit if e2 is not None else MAX_EDGE_WIDTH, 3):g})")
                 rejected = True
                 break
             if second is None or e2.width < second.width:
@@ -399,11 +415,13 @@ def _band_evidence(
             widths: tuple[float, ...] = (round(e.width, 4), round(second.width, 4))
             return ViewEvidence(2, round(direction, 2), widths, round(par, 2),
                                 background_texture=float(textures[k]),
-                                band_fraction=round(band, 4)), "", near
+                                band_fraction=round(band, 4),
+                                width_limit=round(min(e.limit, second.limit), 4)), "", near
         band = max(0.0, 1.0 - e.bg_lines - e.width)
         return ViewEvidence(1, round(direction, 2), (round(e.width, 4),),
                             background_texture=float(textures[k]),
-                            band_fraction=round(band, 4)), "", near
+                            band_fraction=round(band, 4), width_limit=round(e.limit, 4)), \
+            "", near
     return ViewEvidence(), why, near
 
 

@@ -27,10 +27,21 @@ def test_optional_columns_and_relative_paths(tmp_path):
     assert e[Path("/abs/b.tif").resolve()].pixel_size_um is None
 
 
+def test_the_view_column_is_optional(tmp_path):
+    """No view column, or an empty cell: the view is not given (None), and the file-name
+    patterns, the configuration or the detector decide it."""
+    (tmp_path / "m.csv").write_text("path,sample,state\na.tif,S,as-made\n")
+    (entry,) = read_manifest(tmp_path / "m.csv").values()
+    assert (entry.sample, entry.view, entry.state) == ("S", None, "as-made")
+    (tmp_path / "n.csv").write_text("path,sample,view\na.tif,S,\nb.tif,S,xs\n")
+    got = {p.name: e.view for p, e in read_manifest(tmp_path / "n.csv").items()}
+    assert got == {"a.tif": None, "b.tif": "cross-section"}
+
+
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("path,sample\na.tif,S\n", "missing column"),
+        ("path\na.tif\n", "missing column"),
         ("path,sample,view\na.tif,S,top\n", "line 2: view 'top'"),
         ("path,sample,view,pixel_size_um\na.tif,S,surface,-1\n", "line 2: pixel_size_um"),
         ("path,sample,view\na.tif,,surface\n", "line 2: empty 'sample'"),

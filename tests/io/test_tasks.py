@@ -76,3 +76,13 @@ def test_manifest_state_and_layer_depths_reach_the_task(tmp_path):
         ("as-made", (2.0, 4.5)), ("150C-10min", ())]
     assert tasks[0].analysis_options()["layer_depths_um"] == (2.0, 4.5)
     assert "layer_depths_um" not in tasks[1].analysis_options()
+
+
+def test_a_manifest_without_views_leaves_them_to_the_patterns(tmp_path):
+    """A manifest row without a view (no column, or an empty cell) takes it as a file
+    without a row does: the file-name patterns, else the pipeline (None, source '')."""
+    (tmp_path / "m.csv").write_text("path,sample,view\na_xs.tif,S,\nb.tif,S,\nc.tif,S,surface\n")
+    tasks = make_tasks([], manifest=tmp_path / "m.csv")
+    assert [(Path(t.path).name, t.view, t.view_source, t.sample_source) for t in tasks] == [
+        ("a_xs.tif", "cross-section", "pattern", "manifest"), ("b.tif", None, "", "manifest"),
+        ("c.tif", "surface", "manifest", "manifest")]

@@ -45,3 +45,29 @@ def test_flat_region_labels_number_as_scipy(seed):
     for k, i in enumerate(order, start=1):
         assert np.array_equal(lab == i, ref == k)
         assert sizes[i] == np.count_nonzero(ref == k)
+
+
+@pytest.mark.parametrize("closed_layer", ["top", "bottom"])
+def test_a_closed_layer_is_specimen_not_a_flat_region(closed_layer):
+    """The separator with its polyolefin layer closed to porosity 0.02: the closed layer is
+    as flat as the vacuum but between the textured layer and the vacuum and as bright as
+    the solid, a dense layer (``_texture._dense_layers``); the flat regions are the two
+    vacuum strips, flat over their own pixels (before: three regions, the vacuum keeping
+    40-48 % of the texture beside the closed layer's grey step)."""
+    from semscan.phantoms.layers import ARAMID, POLYOLEFIN, two_layer_cross_section
+
+    top, bottom = (POLYOLEFIN, ARAMID) if closed_layer == "top" else (ARAMID, POLYOLEFIN)
+    pore, spec, truth = two_layer_cross_section(
+        (560, 1200), thickness_px=420, waviness_px=12, seed=0, top=top, bottom=bottom,
+        closed=True, closed_layer=closed_layer, closed_porosity=0.02)
+    img = render_cross_section(pore, spec, seed=100)
+    lab, k, specimen, textures, levels, _, _ = flat_regions(img, np.ones(img.shape, bool))
+    assert k == 2 and np.all(levels[1:] < 0.15) and np.all(textures[1:] < 0.15)
+    assert not np.any((lab > 0) & spec)
+    # the closed layer (its rows within the film, off the wavy interface) is specimen
+    rows = np.arange(img.shape[0])
+    film_top = (img.shape[0] - 1) / 2 - 210
+    depth = truth["interface_depth_px"]
+    inside = (rows > film_top + 20) & (rows < film_top + depth - 20) if closed_layer == "top" \
+        else (rows > film_top + depth + 20) & (rows < film_top + 400)
+    assert specimen[inside].all()

@@ -118,8 +118,8 @@ def test_a_closed_layer_is_film_and_the_pair_gives_the_verdict(seed, closed_poro
     one edge, no layers). Rendered and segmented: thickness within 2 % (measured 0.01-0.4
     %), two layers, the interface within 2 % of the thickness (measured 0.4-1.0 %), and
     the pair with the as-made section gives the shutdown verdict. The closed layer's
-    porosity reads low (0.00-0.005 for 0.02, 0.076-0.088 for 0.10: its 1.7-3.8 px pores
-    are partly lost to the blur and the threshold)."""
+    porosity reads low (0.000-0.006 for 0.02, 0.076-0.088 for 0.10: its pores, 3.3 / 7.6
+    px across, are at the resolution limit), and its row says it is a lower bound."""
     before, _, _ = _rendered_layers(seed, False)
     after, truth, itf_err = _rendered_layers(seed, True, closed_porosity)
     t = truth["thickness_px"]
@@ -131,3 +131,13 @@ def test_a_closed_layer_is_film_and_the_pair_gives_the_verdict(seed, closed_poro
                            [LayerState.from_row(r) for r in after.layers.rows()])
     assert res.verdict == "thermoplastic layer closed, aramid layer kept"
     assert [c.status for c in res.changes] == ["closed", "kept"]
+    # the closed layer's pores (3.3 / 7.6 px across) are at the resolution limit: its
+    # porosity (0.000-0.006 / 0.076-0.088) is a lower bound, said on its row and in the
+    # warnings; the open layers' (intercepts >= 19.6 px) are not
+    closed_layer, aramid = after.layers.layers
+    assert "lower bound" in closed_layer.porosity_warning
+    assert closed_layer.porosity <= closed_porosity
+    assert closed_layer.to_dict()["porosity_warning"] == closed_layer.porosity_warning
+    assert f"layer 1: {closed_layer.porosity_warning}" in after.layers.warnings
+    assert not aramid.porosity_warning
+    assert not any(la.porosity_warning for la in before.layers.layers)

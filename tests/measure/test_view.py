@@ -147,3 +147,65 @@ def test_real_weak_evidence_is_uncertain_surface(path):
     d = _detect_real(REAL / path)
     assert (d.view, d.uncertain) == ("surface", True)
     assert d.note == "view uncertain: set --view or a manifest" and d.note in d.reason
+
+
+def _separator(seed, closed_layer, closed_porosity):
+    """The rendered two-layer separator section of tests/measure/test_shutdown.py (560 x
+    1200 px, film 420 px, polyolefin on the ``closed_layer`` side), as-made when
+    ``closed_porosity`` is None, else that layer closed to it."""
+    from semscan.phantoms.layers import ARAMID, POLYOLEFIN, two_layer_cross_section
+
+    top, bottom = (POLYOLEFIN, ARAMID) if closed_layer == "top" else (ARAMID, POLYOLEFIN)
+    pore, spec, _ = two_layer_cross_section(
+        (560, 1200), thickness_px=420, waviness_px=12, seed=seed, top=top, bottom=bottom,
+        closed=closed_porosity is not None, closed_layer=closed_layer,
+        closed_porosity=0.2 if closed_porosity is None else closed_porosity)
+    return render_cross_section(pore, spec, seed=seed + 100)
+
+
+@pytest.mark.parametrize("closed_porosity", [None, 0.02, 0.10])
+@pytest.mark.parametrize("closed_layer", ["top", "bottom"])
+def test_separator_sections_are_detected_closed_or_not(closed_layer, closed_porosity):
+    """Detected with no view given, seeds 0-4. A closed layer is as flat as the vacuum:
+    it is taken as a dense layer of the specimen (the film detector's rule,
+    ``_texture._dense_layers``) and the vacuum's texture is read over its own pixels, so
+    the band is the textured layer and the closed one between two straight edges. Before:
+    every closed section ``surface`` (the vacuum strips beside the closed layer kept 40-49
+    % of the texture), and the as-made ones with the polyolefin on top, seeds 0-1, too
+    (the far edge 3 grid lines wide, 0.032 of the 93 lines across the field, over 0.03:
+    now within :data:`MIN_EDGE_LINES`)."""
+    for seed in range(5):
+        d = detect_view(_separator(seed, closed_layer, closed_porosity),
+                        calibration=UNCALIBRATED)
+        assert (d.view, d.evidence.edges, d.uncertain) == ("cross-section", 2, False), seed
+        assert d.evidence.direction_deg == pytest.approx(0.0, abs=1.0)
+        assert d.evidence.parallel_deg <= 3.0
+        assert max(d.evidence.edge_width) <= d.evidence.width_limit
+
+
+def test_a_fully_dense_film_over_vacuum_is_a_section():
+    """A film with no pores (250 px, vacuum strips of 155 px): it is the dense layer
+    between the grey steps' textured bands; detected as a section, seeds 0-4 (before the
+    dense-layer rule too, at score 0.51: the film was read as background then)."""
+    from semscan.phantoms.layers import two_layer_cross_section
+
+    for seed in range(5):
+        _pore, spec, _ = two_layer_cross_section((560, 1200), thickness_px=250, seed=seed)
+        img = render_cross_section(np.zeros(spec.shape, bool), spec, seed=seed + 100)
+        d = detect_view(img, calibration=UNCALIBRATED)
+        assert (d.view, d.evidence.edges) == ("cross-section", 2)
+
+
+def test_the_width_limit_is_at_least_three_grid_lines():
+    from semscan.measure.view import MAX_EDGE_WIDTH, MIN_EDGE_LINES, _edge_at
+
+    for n in (60, 93, 150, 200):
+        q = np.r_[np.ones(20), 0.7, 0.5, 0.3, np.zeros(n - 23)]  # 3 lines of transition
+        e = _edge_at(q, 1.0 - q, 0.0, True)
+        assert e.width == pytest.approx(3 / n)
+        assert e.limit == max(MAX_EDGE_WIDTH, MIN_EDGE_LINES / n)
+        assert e.width <= e.limit and (e.limit > MAX_EDGE_WIDTH) == (n < 100)
+    # four lines of transition in 93 (0.043) stay too wide
+    q = np.r_[np.ones(20), 0.8, 0.6, 0.4, 0.2, np.zeros(69)]
+    e = _edge_at(q, 1.0 - q, 0.0, True)
+    assert e.width == pytest.approx(4 / 93) and e.width > e.limit

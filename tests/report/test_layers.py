@@ -99,3 +99,35 @@ def test_overlay_draws_the_interface_where_it_was_found(shutdown_folder):
     r, c = (int(v) for v in np.round(curve[len(curve) // 2]))
     patch = rgb[r - 2:r + 3, c - 1:c + 2].reshape(-1, 3)
     assert ((patch[:, 1] > 200) & (patch[:, 2] > 200) & (patch[:, 0] < 60)).any()  # cyan
+
+
+@pytest.mark.parametrize("closed_porosity", [0.02, 0.10])
+def test_shutdown_from_a_manifest_without_views(tmp_path, closed_porosity):
+    """The manifest gives sample and state, no view column, and the file names do not
+    match ``*_xs*``: both sections are detected as cross-sections (the closed one by its
+    dense layer: before, ``surface``, no layers and no shutdown.csv) and the pair gives the
+    verdict. The separator of tests/measure/test_shutdown.py, polyolefin on top, seed 0."""
+    from semscan.phantoms.layers import ARAMID, POLYOLEFIN
+
+    for name, closed in (("sep_asmade.tif", False), ("sep_150C.tif", True)):
+        pore, spec, _t = two_layer_cross_section(
+            (560, 1200), thickness_px=420, waviness_px=12, seed=0, top=POLYOLEFIN,
+            bottom=ARAMID, closed=closed, closed_layer="top", closed_porosity=closed_porosity)
+        write_fei_tiff(tmp_path / name, render_cross_section(pore, spec, seed=100),
+                       pixel_size_um=0.01)
+    (tmp_path / "m.csv").write_text("path,sample,state\n"
+                                    "sep_asmade.tif,sep,as-made\n"
+                                    "sep_150C.tif,sep,150C-10min\n")
+    tasks = make_tasks([], manifest=tmp_path / "m.csv")
+    assert [(t.view, t.view_source) for t in tasks] == [(None, "")] * 2
+    out = tmp_path / "out"
+    cfg = AnalysisConfig().with_overrides({"classify.enabled": False,
+                                           "measure.local_thickness": False})
+    assert run_batch(tasks, out_dir=out, config=cfg).ok
+    results = pd.read_csv(out / "results.csv")
+    assert list(results["view"]) == ["cross-section"] * 2
+    assert results["view_source"].str.startswith("detected").all()
+    assert (results["xs_n_layers"] == 2).all()
+    shut = pd.read_csv(out / "shutdown.csv")
+    assert list(shut["layer_status"]) == ["closed", "kept"]
+    assert set(shut["verdict"]) == {"thermoplastic layer closed, aramid layer kept"}

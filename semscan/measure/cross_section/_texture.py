@@ -268,11 +268,13 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
         v = g[objs[k - 1]][lab[objs[k - 1]] == k]
         levels[k] = float(np.median(v))
         sds[k] = 1.4826 * float(np.median(np.abs(v - levels[k])))  # residual pores aside
-    near_tex = dilate_disc(textured, 2.0)
+    near_tex: np.ndarray | None = None  # made for the first region of the bright grey
     for k in cand:
         lv = levels[k]
         if not abs(lv - bright) < abs(lv - dark):
             continue
+        if near_tex is None:
+            near_tex = dilate_disc(textured, 2.0)
         pad = math.ceil(reach) + 1
         sl = tuple(slice(max(o.start - pad, 0), o.stop + pad) for o in objs[k - 1])
         comp = lab[sl] == k

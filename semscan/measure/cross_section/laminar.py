@@ -1,7 +1,8 @@
 """The laminar coefficient of a cross-section (METHODS.md 4) and its bias at the resolution limit.
 
 :func:`laminar_coefficient` measures ``kappa`` in the film frame; the rest of this module
-is the expected bias of kappa on thin pores, which it reports.
+is the expected bias of kappa on thin pores, which it reports, and
+:func:`porosity_resolution_warning`, a layer's porosity at the same limit (a lower bound).
 
 METHODS.md 4 defines ``kappa = mean pore intercept along the film / mean pore intercept
 through it``, which equals the ratio of boundary crossings per unit length through and
@@ -57,9 +58,21 @@ from semscan.measure.cross_section.film import FilmGeometry
 from semscan.measure.cross_section.frame import FilmFrame, _frame_intercept, _resolve_frame
 from semscan.measure.intercept import InterceptResult, intercept_method
 
-__all__ = ["LOSS_PX", "LOSS_RANGE_PX", "RESOLVED_BIAS", "Laminar", "crossing_loss",
-           "expected_kappa_bias", "film_kappa_bias", "laminar_coefficient", "laminar_in_region",
-           "resolution_warning", "resolved_through_px"]
+__all__ = [
+    "LOSS_PX",
+    "LOSS_RANGE_PX",
+    "POROSITY_TOLERANCE",
+    "RESOLVED_BIAS",
+    "Laminar",
+    "crossing_loss",
+    "expected_kappa_bias",
+    "film_kappa_bias",
+    "laminar_coefficient",
+    "laminar_in_region",
+    "porosity_resolution_warning",
+    "resolution_warning",
+    "resolved_through_px",
+]
 
 LOSS_PX = 1.8
 """Shortest chord (px) that survives imaging and segmentation (fitted; see module text)."""
@@ -70,6 +83,10 @@ point-sampled with noise 0.05 (2.1 px) and area-sampled at porosity 0.7 (2.2 px)
 
 RESOLVED_BIAS = 0.04
 """Expected |bias| of kappa above which the image is warned about (4 %)."""
+
+POROSITY_TOLERANCE = 0.2
+"""Largest share of a layer's pore area the resolution limit may take without a warning:
+the shutdown comparison's tolerance for a layer "kept" (``shutdown.KEPT_CHANGE``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -498,3 +515,66 @@ def film_kappa_bias(
                               through_solid_px=lengths["through_solid_px"], kappa=kappa,
                               bias_range=spread)  # type: ignore[arg-type]
     return bias, note
+
+
+def porosity_resolution_warning(
+    porosity: float, *, along_px: float, through_px: float, loss_px: float = LOSS_PX,
+    tolerance: float = POROSITY_TOLERANCE,
+) -> str | None:
+    """The warning for a layer whose pores are at the resolution limit, else None.
+
+    A pore chord loses up to ``loss_px`` to the probe blur and the threshold (the chord
+    that just vanishes, :data:`LOSS_PX`), so pores whose mean intercept ``L`` (the shorter
+    of along and through the film) is under ``loss_px / tolerance`` px may lose more than
+    ``tolerance`` of their area, and smaller pores vanish: the porosity is a lower bound. A
+    layer without any pore intercept has no pore resolved at all. Measured on the rendered
+    separator (``tests/measure/test_shutdown.py``, seeds 0-4, closed layer on top and at the
+    bottom): the polyolefin layer closed to 0.10 (pores 7.6 px across, mean intercepts
+    5.2-5.9 px) reads 0.074-0.088 for 0.096-0.104 (15-24 % low), the one closed to 0.02
+    (pores 3.3 px across, 8-10 px in area: even without the noisy section's cleanup of
+    specks <= 20 px only 18 % of them are seen, at a fraction of their area) 0.000-0.006
+    for 0.019-0.021; the open layers (intercepts >= 19.6 px) read -5 % to +1.5 % off and
+    are not warned about. ``loss_px / L`` bounds the loss from above there (32 % at 5.6 px
+    for 15-24 % measured, 9 % at 20 px for <= 5 %).
+
+    Parameters
+    ----------
+    porosity : float
+        The layer's measured areal porosity.
+    along_px, through_px : float
+        Its mean pore intercepts along and through the film (px; NaN when none).
+    loss_px, tolerance : float
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> import textwrap
+    >>> nan = float("nan")
+    >>> print(textwrap.fill(porosity_resolution_warning(0.0, along_px=nan, through_px=nan), 80))
+    no pore resolved (porosity 0.000): pores below the resolved size are not seen,
+    so the porosity is a lower bound; image at a higher magnification
+    >>> w = porosity_resolution_warning(0.079, along_px=5.7, through_px=5.6)
+    >>> w.startswith("pores are 6 px across")
+    True
+    >>> porosity_resolution_warning(0.45, along_px=21.0, through_px=22.0) is None
+    True
+    """
+    sizes = [v for v in (along_px, through_px) if math.isfinite(v) and v > 0]
+    need = math.ceil(loss_px / tolerance)
+    if not sizes:
+        if not math.isfinite(porosity):
+            return None
+        return (f"no pore resolved (porosity {porosity:.3f}): pores below the resolved size "
+                "are not seen, so the porosity is a lower bound; image at a higher "
+                "magnification")
+    size = min(sizes)
+    if loss_px / size <= tolerance:
+        return None
+    return (f"pores are {size:.0f} px across (mean intercept, the shorter of along and "
+            f"through the film), near the resolved size: blur and threshold may take up to "
+            f"~{100 * loss_px / size:.0f} % of their area and the smallest pores, so the "
+            f"porosity {porosity:.3f} is a lower bound; image at a higher magnification "
+            f"(pores >= {need} px)")

@@ -79,9 +79,13 @@ from semscan.measure.cross_section.interfaces import (
     _search,
     min_layer_px,
 )
-from semscan.measure.cross_section.laminar import Laminar, laminar_in_region
+from semscan.measure.cross_section.laminar import (
+    Laminar,
+    laminar_in_region,
+    porosity_resolution_warning,
+)
 from semscan.measure.cross_section.profile import BandValue, DepthProfile, layer_profile
-from semscan.measure.cross_section.thickness import Thickness
+from semscan.measure.cross_section.thickness import Thickness, layer_thickness
 
 __all__ = ["MAX_LAYERS", "MIN_LAYER_FRACTION", "OFF", "POROSITY_STEP", "SIZE_STEP", "Interface",
            "Layer", "Layers", "LayersOption", "dense_kappa", "find_layers", "min_layer_px",
@@ -152,6 +156,9 @@ class Layer:
         classification is on ('' when not classified).
     structure_confidence : float
         The class's probability (NaN when not classified).
+    porosity_warning : str
+        Set when the layer's pores are at the resolution limit and its porosity is a lower
+        bound (:func:`~semscan.measure.cross_section.laminar.porosity_resolution_warning`).
     """
 
     index: int
@@ -164,6 +171,7 @@ class Layer:
     unit: str
     structure: str = ""
     structure_confidence: float = float("nan")
+    porosity_warning: str = ""
 
     @property
     def d_along_um(self) -> float:
@@ -190,6 +198,7 @@ class Layer:
             "areal_porosity": self.porosity,
             "areal_porosity_ci95_low": self.porosity_ci95[0],
             "areal_porosity_ci95_high": self.porosity_ci95[1],
+            "porosity_warning": self.porosity_warning,
             f"d_along_{u}": self.d_along_um,
             f"d_along_ci95_low_{u}": float(a_lo),
             f"d_along_ci95_high_{u}": float(a_hi),
@@ -475,7 +484,8 @@ def find_layers(
             calibration=calibration, band_um=band_um, n_positions=n_thickness_positions,
             n_lines=n_lines, seed=seed, cache=cache))
     if len(result_layers) > 1:  # one layer is the film, whose own kappa already warns
-        notes += [f"layer {la.index}: {w}" for la in result_layers for w in la.laminar.warnings]
+        notes += [f"layer {la.index}: {w}" for la in result_layers
+                  for w in (*la.laminar.warnings, la.porosity_warning) if w]
     return Layers(mode, tuple(interfaces), tuple(result_layers), m_px * scale, unit,
                   tuple(dict.fromkeys(notes)))
 
@@ -504,10 +514,13 @@ def _measure_layer(
     kappa, kci = dense_kappa(fr.pore, region)
     if math.isfinite(kappa):
         lam = dataclasses.replace(lam, kappa=kappa, ci95=kci)
-    thick = _layer_thickness(film, upper_pos, lower_pos, calibration, n_positions)
+    thick = layer_thickness(film, upper_pos, lower_pos, calibration, n_positions)
     prof = layer_profile(fr, region, upper, calibration, band_um, seed, cache)
+    px = calibration.to_px
+    note = porosity_resolution_warning(porosity, along_px=px(float(lam.along.mean)),
+                                       through_px=px(float(lam.through.mean)))
     return Layer(index, thick, porosity, _porosity_ci(fr.pore, region), n_valid * scale * scale,
-                 lam, prof, unit)
+                 lam, prof, unit, porosity_warning=note or "")
 
 
 def _pl(pore: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -577,24 +590,3 @@ def _porosity_ci(pore: np.ndarray, region: np.ndarray) -> tuple[float, float]:
     p = n_pore.sum() / n_reg.sum()
     hw = _T7 * float(v.std(ddof=1)) / math.sqrt(len(v))
     return float(max(p - hw, 0.0)), float(min(p + hw, 1.0))
-
-
-def _layer_thickness(film: FilmGeometry, upper: np.ndarray, lower: np.ndarray,
-                     calibration: Calibration, n_positions: int) -> Thickness:
-    """Thickness between two boundaries at ``n_positions`` spread positions (METHODS.md 6)."""
-    pos = film.positions_px
-    ok = np.isfinite(upper) & np.isfinite(lower)
-    if not ok.any():
-        return Thickness(float("nan"), float("nan"), (), (), calibration.unit)
-    lo, hi = float(pos[ok].min()), float(pos[ok].max())
-    xs = lo + (hi - lo) * (np.arange(n_positions) + 0.5) / n_positions
-    up = np.interp(xs, pos[ok], upper[ok])
-    dn = np.interp(xs, pos[ok], lower[ok])
-    vals = (dn - up) * calibration.scale
-    r0, c0 = film.to_image(xs, up)
-    r1, c1 = film.to_image(xs, dn)
-    segs = tuple((float(a), float(b), float(c), float(d))
-                 for a, b, c, d in zip(r0, c0, r1, c1, strict=True))
-    sd = float(np.std(vals, ddof=1)) if len(vals) > 1 else float("nan")
-    return Thickness(float(np.mean(vals)), sd, tuple(float(v) for v in vals), segs,
-                     calibration.unit)

@@ -10,7 +10,7 @@ from semscan.calibration import Calibration
 from semscan.errors import ConfigError
 from semscan.measure.cross_section.film import FilmGeometry
 
-__all__ = ["Thickness", "measure_thickness"]
+__all__ = ["Thickness", "layer_thickness", "measure_thickness"]
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,22 @@ def measure_thickness(
     return Thickness(float(np.mean(vals)), sd, tuple(float(v) for v in vals), segs, unit)
 
 
+def layer_thickness(film: FilmGeometry, upper: np.ndarray, lower: np.ndarray,
+                    calibration: Calibration, n_positions: int) -> Thickness:
+    """Thickness between two boundaries at ``n_positions`` spread positions (METHODS.md 6)."""
+    pos = film.positions_px
+    ok = np.isfinite(upper) & np.isfinite(lower)
+    if not ok.any():
+        return Thickness(float("nan"), float("nan"), (), (), calibration.unit)
+    lo, hi = float(pos[ok].min()), float(pos[ok].max())
+    xs = lo + (hi - lo) * (np.arange(n_positions) + 0.5) / n_positions
+    up = np.interp(xs, pos[ok], upper[ok])
+    dn = np.interp(xs, pos[ok], lower[ok])
+    vals = (dn - up) * calibration.scale
+    r0, c0 = film.to_image(xs, up)
+    r1, c1 = film.to_image(xs, dn)
+    segs = tuple((float(a), float(b), float(c), float(d))
+                 for a, b, c, d in zip(r0, c0, r1, c1, strict=True))
+    sd = float(np.std(vals, ddof=1)) if len(vals) > 1 else float("nan")
+    return Thickness(float(np.mean(vals)), sd, tuple(float(v) for v in vals), segs,
+                     calibration.unit)

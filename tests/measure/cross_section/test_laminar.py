@@ -303,3 +303,27 @@ def test_aspect_ratio_is_regionprops_ellipse_of_every_pore(seed):
     want = _aspect_ratio_by_regionprops(pore & interior, interior)
     assert got[1] == want[1] > 0
     assert got[0] == pytest.approx(want[0], rel=1e-12)
+
+
+def test_porosity_warning_at_the_resolution_limit():
+    """A layer's porosity is a lower bound when a chord's loss (LOSS_PX) could take more
+    than POROSITY_TOLERANCE of its pores' length (mean intercept under 9 px), or when no
+    pore is resolved at all; the open separator layers (>= 19.6 px) are not warned about."""
+    from semscan.measure.cross_section.laminar import (
+        LOSS_PX,
+        POROSITY_TOLERANCE,
+        porosity_resolution_warning,
+    )
+
+    nan = float("nan")
+    assert POROSITY_TOLERANCE == 0.2 and LOSS_PX / POROSITY_TOLERANCE == pytest.approx(9.0)
+    none = porosity_resolution_warning(0.0, along_px=nan, through_px=nan)
+    assert none.startswith("no pore resolved (porosity 0.000)") and "lower bound" in none
+    small = porosity_resolution_warning(0.0789, along_px=5.7, through_px=5.8)
+    assert small.startswith("pores are 6 px across") and "~32 %" in small
+    assert "porosity 0.079 is a lower bound" in small and "(pores >= 9 px)" in small
+    # the shorter intercept decides: flat pores thin through the film
+    assert porosity_resolution_warning(0.3, along_px=40.0, through_px=8.0) is not None
+    assert porosity_resolution_warning(0.3, along_px=40.0, through_px=9.5) is None
+    assert porosity_resolution_warning(0.45, along_px=20.9, through_px=21.9) is None
+    assert porosity_resolution_warning(nan, along_px=nan, through_px=nan) is None
