@@ -212,7 +212,9 @@ def _correctly_rounded(d: np.ndarray) -> np.ndarray:
 
 def dilate_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """Dilation by a Euclidean disc of ``radius`` px (pixels within ``radius`` of a True
-    pixel), via the exact distance transform: fast for any radius.
+    pixel): up to 20 px by OpenCV's dilation with the matching kernel
+    (:func:`_distance_disc`), beyond via the exact distance transform (whose cost does not
+    grow with the radius); the same pixels either way.
 
     Examples
     --------
@@ -223,12 +225,17 @@ def dilate_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """
     if not mask.any():
         return mask.copy()
+    if _by_kernel(mask, radius):
+        return cv2.dilate(np.ascontiguousarray(mask).view(np.uint8), _distance_disc(float(radius)),
+                          borderType=cv2.BORDER_CONSTANT, borderValue=0).view(bool)
     return distance_transform(~mask) <= radius
 
 
 def erode_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """Erosion by a Euclidean disc of ``radius`` px (True pixels farther than ``radius``
-    from every False pixel; the image border does not erode).
+    from every False pixel; the image border does not erode): up to 20 px by OpenCV's
+    erosion with the matching kernel, beyond via the exact distance transform; the same
+    pixels either way.
 
     Examples
     --------
@@ -239,7 +246,18 @@ def erode_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """
     if mask.all():
         return mask.copy()
+    if _by_kernel(mask, radius):
+        return cv2.erode(np.ascontiguousarray(mask).view(np.uint8), _distance_disc(float(radius)),
+                         borderType=cv2.BORDER_CONSTANT, borderValue=1).view(bool)
     return distance_transform(mask) > radius
+
+
+def _by_kernel(mask: np.ndarray, radius: float) -> bool:
+    """Whether one erosion or dilation by ``radius`` goes by OpenCV with
+    :func:`_distance_disc` (the same pixels as the distance transform's rule, see
+    :func:`open_disc`): a 2-D bool mask and ``0 <= radius <=`` :data:`_ONE_RADIUS_MAX`."""
+    return (mask.dtype == np.bool_ and mask.ndim == 2 and mask.size > 0
+            and 0.0 <= radius <= _ONE_RADIUS_MAX)
 
 
 def grow_cross(mask: np.ndarray) -> np.ndarray:
@@ -287,6 +305,9 @@ def open_disc(mask: np.ndarray, radius: float) -> np.ndarray:
 
 
 _MORPH_RADIUS_MAX = 12.0  # px: beyond it two distance transforms are cheaper than the kernel
+# px: one erosion or dilation by the kernel costs about as much as one distance transform
+# at ~26 px (1 Mpx, one core: 15.5 against 17.3 ms; 3.5 against 18 ms at 12 px)
+_ONE_RADIUS_MAX = 20.0
 
 
 @functools.lru_cache(maxsize=64)

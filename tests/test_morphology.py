@@ -151,20 +151,51 @@ def test_remove_small_clears_the_same_pixels_box_by_box_as_by_one_lookup(monkeyp
                 monkeypatch.undo()
 
 
-def test_open_disc_equals_two_distance_transforms():
-    from semscan._morphology import dilate_disc, erode_disc, open_disc
-
+def _masks_for_disc_rules() -> list[np.ndarray]:
     rng = np.random.default_rng(11)
     noise = cv2.GaussianBlur(rng.random((160, 210)).astype(np.float32), (0, 0), 3.0)
-    masks = [noise > np.median(noise), noise > np.quantile(noise, 0.8),
-             rng.random((50, 70)) < 0.7, np.ones((20, 20), bool) ^ np.eye(20, dtype=bool)]
-    for mask in masks:
-        for radius in (0.5, 1.0, 1.5, 2.0, 2.2360679, 3.0, 4.5, 5.0, 7.3, 10.0, 12.0, 13.5):
-            ref = dilate_disc(erode_disc(mask, radius), radius)
+    return [noise > np.median(noise), noise > np.quantile(noise, 0.8),
+            rng.random((50, 70)) < 0.7, np.ones((20, 20), bool) ^ np.eye(20, dtype=bool)]
+
+
+# radii on and beside the roots of integers (sqrt 5 rounded to float32 and float64 either
+# side), and on both sides of the kernels' limits (12 px for the opening, 20 for one step)
+_DISC_RADII = (0.0, 0.5, 1.0, 1.5, 2.0, 2.2360679, float(np.float32(np.sqrt(5.0))),
+               float(np.sqrt(5.0)), float(np.nextafter(np.sqrt(5.0), 0.0)), 3.0, 4.5, 5.0,
+               7.3, 10.0, 12.0, 13.5, 17.0, float(np.float32(np.sqrt(400.0 + 1.0))), 20.0,
+               20.5, 26.0)
+
+
+def _by_distance(mask: np.ndarray, radius: float, op: str) -> np.ndarray:
+    """The rule of :func:`dilate_disc` and :func:`erode_disc`: the exact distance map."""
+    if op == "dilate":
+        return mask.copy() if not mask.any() else mo.distance_transform(~mask) <= radius
+    return mask.copy() if mask.all() else mo.distance_transform(mask) > radius
+
+
+def test_dilate_and_erode_disc_are_the_distance_transform_rule():
+    for mask in _masks_for_disc_rules():
+        for radius in _DISC_RADII:
+            for op, f in (("dilate", mo.dilate_disc), ("erode", mo.erode_disc)):
+                got = f(mask, radius)
+                assert got.dtype == bool and got.shape == mask.shape
+                assert np.array_equal(got, _by_distance(mask, radius, op)), (op, radius)
+    strided = _masks_for_disc_rules()[2][::2, 1::3]
+    assert np.array_equal(mo.dilate_disc(strided, 2.0), _by_distance(strided, 2.0, "dilate"))
+    assert np.array_equal(mo.erode_disc(strided, 2.0), _by_distance(strided, 2.0, "erode"))
+
+
+def test_open_disc_equals_two_distance_transforms():
+    from semscan._morphology import open_disc
+
+    for mask in _masks_for_disc_rules():
+        for radius in _DISC_RADII:
+            ref = _by_distance(_by_distance(mask, radius, "erode"), radius, "dilate")
             got = open_disc(mask, radius)
             assert got.dtype == bool and np.array_equal(got, ref), radius
-    assert np.array_equal(open_disc(masks[2][::2, 1::3], 2.0),
-                          dilate_disc(erode_disc(masks[2][::2, 1::3], 2.0), 2.0))
+    strided = _masks_for_disc_rules()[2][::2, 1::3]
+    ref = _by_distance(_by_distance(strided, 2.0, "erode"), 2.0, "dilate")
+    assert np.array_equal(open_disc(strided, 2.0), ref)
 
 
 @pytest.mark.parametrize("seed", range(12))
