@@ -357,24 +357,29 @@ def remove_small(
     """
     if not mask.any():
         return mask
-    m = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=connectivity,
-                                                           ltype=cv2.CV_32S)
-    small = stats[:, cv2.CC_STAT_AREA] < min_area
+    labels, areas = _labels_and_areas(mask, connectivity)
+    small = areas < min_area
     small[0] = False  # background label
     if not small.any():
         return mask
-    which = np.flatnonzero(small)
-    box = stats[which, cv2.CC_STAT_WIDTH].astype(np.int64) * stats[which, cv2.CC_STAT_HEIGHT]
-    if len(which) > _BOX_CLEARS or int(box.sum()) > mask.size // 4:
-        return mask & ~small[labels]
-    out = mask.copy()  # clear each small component inside its bounding box: the same pixels
-    for lab, x, y, w, h in zip(which.tolist(), *(stats[which, c].tolist() for c in (
-            cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT)),
-            strict=True):
-        sub = out[y : y + h, x : x + w]
-        sub[labels[y : y + h, x : x + w] == lab] = False
-    return out
+    return mask & ~small[labels]
 
 
-_BOX_CLEARS = 4000  # more small components than this: one lookup over the whole image
+def _labels_and_areas(
+    mask: np.ndarray, connectivity: Literal[4, 8]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The components of ``mask`` (OpenCV's labels, uint16 when they fit) and each label's
+    pixel count: the labels alone and a histogram of them, about twice as fast as OpenCV's
+    statistics (the same components, so the same pixels for :func:`remove_small`)."""
+    m = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+    try:
+        n, labels = cv2.connectedComponents(m, connectivity=connectivity, ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65535 components
+        n, labels = cv2.connectedComponents(m, connectivity=connectivity, ltype=cv2.CV_32S)
+        return labels, np.bincount(labels.ravel(), minlength=n)
+    areas = np.zeros(n, np.int64)
+    step = max(1, ((1 << 24) - 1) // max(labels.shape[1], 1))  # float32 counts exact
+    for r0 in range(0, labels.shape[0], step):
+        areas += cv2.calcHist([labels[r0:r0 + step]], [0], None, [n],
+                              [0, n]).ravel().astype(np.int64)
+    return labels, areas

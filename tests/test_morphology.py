@@ -132,23 +132,30 @@ def test_remove_small_diagonal_neighbours_join_at_8_connectivity():
     assert mo.remove_small(m, 2, connectivity=4).sum() == 0
 
 
-def test_remove_small_clears_the_same_pixels_box_by_box_as_by_one_lookup(monkeypatch):
+def test_remove_small_clears_the_components_opencvs_statistics_call_small():
+    """The definition: one lookup of every label of OpenCV's components with statistics
+    (:func:`component_areas`); also beyond 65535 components (int32 labels)."""
     rng = np.random.default_rng(4)
+    masks = []
     for _ in range(12):
         h, w = (int(v) for v in rng.integers(20, 200, 2))
         noise = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0),
                                  float(rng.uniform(0.5, 3.0)))
-        mask = noise > np.quantile(noise, rng.uniform(0.2, 0.8))
+        masks.append(noise > np.quantile(noise, rng.uniform(0.2, 0.8)))
+    checker = (np.add.outer(np.arange(400), np.arange(420)) % 2).astype(bool)
+    checker[:40, :40] = True  # one large component among 84000 single pixels (4-conn.)
+    masks.append(checker)
+    for mask in masks:
         for conn in (4, 8):
             labels, areas = mo.component_areas(mask, connectivity=conn)
             for min_area in (2, 10, 60):
                 small = areas < min_area
                 small[0] = False
-                want = mask & ~small[labels]  # the definition: one lookup of every label
-                assert np.array_equal(mo.remove_small(mask, min_area, connectivity=conn), want)
-                monkeypatch.setattr(mo, "_BOX_CLEARS", 0)  # the lookup path itself
-                assert np.array_equal(mo.remove_small(mask, min_area, connectivity=conn), want)
-                monkeypatch.undo()
+                want = mask & ~small[labels]
+                got = mo.remove_small(mask, min_area, connectivity=conn)
+                assert got.dtype == bool and np.array_equal(got, want), (conn, min_area)
+    # the block and the 20 + 20 single pixels 4-adjacent to its two open sides
+    assert int(mo.remove_small(checker, 2, connectivity=4).sum()) == 40 * 40 + 40
 
 
 def _masks_for_disc_rules() -> list[np.ndarray]:
