@@ -32,6 +32,7 @@ __all__ = [
     "exact_distance",
     "exact_distance_update",
     "grow_cross",
+    "label_components",
     "open_disc",
     "remove_small",
 ]
@@ -339,6 +340,26 @@ def component_areas(
     _, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=connectivity,
                                                            ltype=cv2.CV_32S)
     return labels, stats[:, cv2.CC_STAT_AREA]
+
+
+def label_components(
+    mask: np.ndarray, *, connectivity: Literal[4, 8] = 4
+) -> tuple[np.ndarray, int]:
+    """The connected components of a Boolean mask as :func:`scipy.ndimage.label` returns
+    them (int32 labels 1..n, 0 off the mask, and n; 4-connected as its default), by OpenCV
+    (several times faster), but numbered in OpenCV's order, not necessarily the raster order
+    of their first pixels: for callers whose results do not depend on the numbering.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lab, n = label_components(np.array([[1, 0, 1], [0, 1, 1]], bool))
+    >>> n, int(lab[0, 0] != lab[0, 2]), int(lab[0, 2] == lab[1, 1])
+    (2, 1, 1)
+    """
+    m = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+    n, labels = cv2.connectedComponents(m, connectivity=connectivity, ltype=cv2.CV_32S)
+    return labels, int(n) - 1
 
 
 def remove_small(

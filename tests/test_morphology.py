@@ -113,6 +113,27 @@ def test_component_areas_and_connectivity():
     assert a4.tolist() == [6, 1, 1, 1]
 
 
+def test_label_components_are_scipys_up_to_their_numbering():
+    from scipy import ndimage as ndi
+
+    rng = np.random.default_rng(8)
+    for trial in range(10):
+        h, w = (int(v) for v in rng.integers(1, 150, 2))
+        noise = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0),
+                                 float(rng.uniform(0.3, 3.0)))
+        mask = noise > np.quantile(noise, rng.uniform(0.1, 0.9))
+        if trial == 0:
+            mask[:] = False
+        for conn, structure in ((4, None), (8, np.ones((3, 3), bool))):
+            want, n_want = ndi.label(mask, structure=structure)
+            got, n = mo.label_components(mask, connectivity=conn)
+            assert got.dtype == np.int32 and n == n_want and got.max(initial=0) == n
+            assert np.array_equal(got > 0, mask)
+            # one to one: each scipy label meets exactly one of ours and vice versa
+            pairs = np.unique(np.stack([want[mask], got[mask]]), axis=1)
+            assert pairs.shape[1] == n
+
+
 def test_remove_small_keeps_components_at_the_area():
     m = np.zeros((10, 10), bool)
     m[0:2, 0:2] = True  # 4 px

@@ -14,7 +14,13 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
-from semscan._morphology import dilate_disc, disc, distance_transform, erode_disc
+from semscan._morphology import (
+    dilate_disc,
+    disc,
+    distance_transform,
+    erode_disc,
+    label_components,
+)
 from semscan._ndimage import otsu
 from semscan.calibration import Calibration
 from semscan.errors import MeasurementError
@@ -242,7 +248,7 @@ def detect_film(
         near = dilate_disc(bgc.dense, 3.0 * bgc.sigma_px + 2.0) & ~bgc.dense & valid
         band = (band & ~near) | (near & solid) | bgc.dense
     band = _fill_holes(band) & valid
-    lab, n = ndi.label(band)
+    lab, n = label_components(band)  # (the numbering does not matter below)
     if n == 0:
         raise MeasurementError("no specimen found in the cross-section image")
     overlap = np.bincount(lab[coarse_spec], minlength=n + 1)
@@ -394,7 +400,7 @@ def _background_level(
     grey layer give a level between the two and a "noise" as large as their difference,
     from which no specimen pixel departs.
     """
-    lab, n = ndi.label(background)
+    lab, n = label_components(background)  # (any numbering: per-region values)
     pooled = float(np.median(g[core])), float(np.std(g[core])), None
     if n <= 1:
         return pooled
