@@ -511,11 +511,7 @@ def _surface_curves(
     # refine: the first solid pixel of each 1-px column of the film frame, inwards from
     # `reach` outside the first estimate; the surface is the q-quantile of those positions
     # over a window along the film
-    vx, vy, vs = xg[valid], yg[valid], solid[valid]
     ncol = math.ceil(x_hi - x_lo) + 1
-    col = np.floor(vx - np.float32(x_lo)).astype(np.int64)
-    inc = (col >= 0) & (col < ncol)
-    col, vy, vs = col[inc], vy[inc], vs[inc]
     col_x = x_lo + np.arange(ncol) + 0.5
     reach = round(1.5 * sigma_c) + 3
     q = float(np.clip(_ENVELOPE_Q * phi, 0.02, _ENVELOPE_Q))
@@ -531,6 +527,16 @@ def _surface_curves(
         sgn = 1.0 if is_top else -1.0
         ref = float(np.median(cur[okb]))
         c_col = np.interp(col_x, pos[okb], cur[okb])
+        # the valid pixels (raster order) in the columns; only those within the first
+        # estimate's range +- reach (+ 1 for the interpolation's rounding) can be near it,
+        # and they are taken in the same order: the same minima as over all of them
+        box = (yg >= float(cur[okb].min()) - reach - 1.0) & (yg <= float(cur[okb].max())
+                                                            + reach + 1.0)
+        box &= valid
+        vy, vs = yg[box], solid[box]
+        col = np.floor(xg[box] - np.float32(x_lo)).astype(np.int64)
+        inc = (col >= 0) & (col < ncol)
+        col, vy, vs = col[inc], vy[inc], vs[inc]
         rel = sgn * (vy - c_col[col])  # inwards from the first estimate
         near = np.abs(rel) <= reach
         depth = sgn * (vy - ref)  # inwards from a straight reference
