@@ -22,7 +22,9 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from semscan._morphology import (
+    ONE_RADIUS_MAX,
     dilate_disc,
+    distance_transform,
     erode_disc,
     grow_cross,
     label_components,
@@ -140,6 +142,8 @@ class _Background:
     found: bool
     reason: str
     dense: np.ndarray | None = None  # bool, flat regions taken as dense layers of the specimen
+    # (the textured pixels, their exact distance map) when the dense-layer test made it
+    textured_distance: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _coarse_background(
@@ -180,7 +184,8 @@ def _coarse_background(
         keep[0] = False
     flat = keep[lab]
     textured = valid & ~flat
-    dense = _dense_layers(g, lab, keep, textured, sigma) if n else np.zeros(n + 1, bool)
+    dense, tdist = _dense_and_distance(g, lab, keep, textured, sigma) if n else (
+        np.zeros(n + 1, bool), None)
     keep &= ~dense
     bg = keep[lab]
     n_valid = max(np.count_nonzero(valid), 1)
@@ -218,7 +223,8 @@ def _coarse_background(
         reason += f"; {int(np.count_nonzero(dense))} flat region(s) taken as a dense layer of it"
     return _Background(bg if found else np.zeros(img.shape, bool), ratio, float(frac), feat,
                        sigma, g, valid, found, reason,
-                       dense[lab] if found and dense.any() else None)
+                       dense[lab] if found and dense.any() else None,
+                       (textured, tdist) if found and tdist is not None else None)
 
 
 DENSE_CONTRAST_SD = 8.0
@@ -251,23 +257,37 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
     reads like the network's matrix, and nothing in its grey says it belongs to the layer
     measured.
     """
+    return _dense_and_distance(g, lab, keep, textured, sigma)[0]
+
+
+def _dense_and_distance(
+    g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np.ndarray, sigma: float
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`_dense_layers` and the exact distance map of ``textured`` when its erosion
+    made one (a reach beyond the kernels' limit), for the film detector to erode the same
+    mask again by another radius (None otherwise)."""
     n = lab.max()
     dense = np.zeros(n + 1, bool)
     cand = np.flatnonzero(keep)
     if cand.size < 2 or np.count_nonzero(textured) < 64:
-        return dense
+        return dense, None
     # a grey step leaves a textured band about 2.5 texture scales wide on each side (the
     # local SD's window and the opening); the two regions of a step lie that far apart,
     # and the film's phases are read on the textured pixels farther than that from any
     # flat region (the steps' bands would stand for a phase of their own)
     reach = 3.0 * sigma + 2.0
-    core = erode_disc(textured, reach)
+    tdist = None
+    if reach > ONE_RADIUS_MAX and not textured.all():
+        tdist = distance_transform(textured)
+        core = tdist > reach  # erode_disc(textured, reach): the same rule beyond the kernels
+    else:
+        core = erode_disc(textured, reach)
     vals = g[core] if np.count_nonzero(core) >= 64 else g[textured]
     t = otsu(vals, flavour="skimage")
     dark, bright = float(np.median(vals[vals <= t])), float(np.median(vals[vals > t]))
     contrast = bright - dark
     if not contrast > 0:
-        return dense
+        return dense, tdist
     objs = ndi.find_objects(lab)
     levels, sds = {}, {}
     for k in cand:
@@ -292,7 +312,7 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
             if gap >= DENSE_CONTRAST_SD * max(sds[k], sds[b]) and gap >= 0.25 * contrast:
                 dense[k] = True
                 break
-    return dense
+    return dense, tdist
 
 
 def _fill_holes(mask: np.ndarray) -> np.ndarray:

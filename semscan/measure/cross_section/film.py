@@ -230,7 +230,11 @@ def detect_film(
     # a thin vacuum beside it, it would carry the band across)
     frac = _masked_gauss(solid.astype(np.float32),
                          valid if bgc.dense is None else valid & ~bgc.dense, sigma_c)
-    inner = erode_disc(textured, 2.0 * sigma_c)
+    td = bgc.textured_distance
+    if td is not None and np.array_equal(td[0], textured):
+        inner = td[1] > 2.0 * sigma_c  # erode_disc's rule, on the map already made
+    else:
+        inner = erode_disc(textured, 2.0 * sigma_c)
     if np.count_nonzero(inner) < 100:
         inner = textured
     phi = float(np.median(frac[inner]))
