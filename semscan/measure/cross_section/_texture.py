@@ -31,6 +31,7 @@ from semscan._morphology import (
     open_disc,
 )
 from semscan._ndimage import blur, coarse_factor, masked_blur, otsu, stretch
+from semscan._tiled import median
 from semscan.errors import MeasurementError
 
 
@@ -39,6 +40,17 @@ def _as_image(image: np.ndarray) -> np.ndarray:
     if img.ndim != 2:
         raise MeasurementError(f"a cross-section image must be 2-D, got shape {img.shape}")
     return img
+
+
+def _grey_median(vals: np.ndarray) -> float:
+    """``np.median(vals)`` of float64 values; when they are float32 numbers (the blurred
+    grey ``g`` is a float32 image widened), the same number from their float32 copy by
+    :func:`semscan._tiled.median` (NumPy's median of the float64 values, by the 16-bit
+    histogram for a large non-negative selection)."""
+    v32 = vals.astype(np.float32)
+    if np.array_equal(v32, vals):
+        return median(v32)
+    return float(np.median(vals))
 
 
 def _masked_gauss(values: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
@@ -284,7 +296,7 @@ def _dense_and_distance(
         core = erode_disc(textured, reach)
     vals = g[core] if np.count_nonzero(core) >= 64 else g[textured]
     t = otsu(vals, flavour="skimage")
-    dark, bright = float(np.median(vals[vals <= t])), float(np.median(vals[vals > t]))
+    dark, bright = _grey_median(vals[vals <= t]), _grey_median(vals[vals > t])
     contrast = bright - dark
     if not contrast > 0:
         return dense, tdist
@@ -292,7 +304,7 @@ def _dense_and_distance(
     levels, sds = {}, {}
     for k in cand:
         v = g[objs[k - 1]][lab[objs[k - 1]] == k]
-        levels[k] = float(np.median(v))
+        levels[k] = _grey_median(v)
         sds[k] = 1.4826 * float(np.median(np.abs(v - levels[k])))  # residual pores aside
     near_tex = dilate_disc(textured, 2.0)
     for k in cand:

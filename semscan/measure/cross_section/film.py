@@ -29,6 +29,7 @@ from semscan.measure.cross_section._texture import (
     _coarse_background,
     _feature_length_px,
     _fill_holes,
+    _grey_median,
     _masked_gauss,
 )
 from semscan.measure.cross_section.frame import film_coordinates, film_grid, image_coordinates
@@ -237,7 +238,7 @@ def detect_film(
         inner = erode_disc(textured, 2.0 * sigma_c)
     if np.count_nonzero(inner) < 100:
         inner = textured
-    phi = float(np.median(frac[inner]))
+    phi = _grey_median(frac[inner])  # (a float32 map widened: np.median, faster)
     if nearest is not None:
         # flat regions of different greys (a vacuum above a grey protective layer, a dark
         # substrate below): one phase of the specimen may have a layer's grey, so that only
@@ -405,7 +406,7 @@ def _background_level(
     from which no specimen pixel departs.
     """
     lab, n = label_components(background)  # (any numbering: per-region values)
-    pooled = float(np.median(g[core])), float(np.std(g[core])), None
+    pooled = _grey_median(g[core]), float(np.std(g[core])), None
     if n <= 1:
         return pooled
     levels = np.empty(n + 1)
@@ -414,7 +415,7 @@ def _background_level(
         comp = lab[sl] == k
         inner = comp & core[sl]
         vals = g[sl][inner] if np.count_nonzero(inner) >= 50 else g[sl][comp]
-        levels[k], spreads[k] = float(np.median(vals)), float(np.std(vals))
+        levels[k], spreads[k] = _grey_median(vals), float(np.std(vals))
     if np.ptp(levels[1:]) <= _SAME_LEVEL:
         return pooled
     _, (ir, ic) = ndi.distance_transform_edt(lab == 0, return_indices=True)
