@@ -386,7 +386,9 @@ def remove_small(
     small[0] = False  # background label
     if not small.any():
         return mask
-    return mask & ~small[labels]
+    keep = ~small
+    keep[0] = False  # off the mask: mask & ~small[labels], by one gather
+    return np.take(keep, labels)
 
 
 def _labels_and_areas(
