@@ -24,6 +24,7 @@ import numpy as np
 from semscan._options import check_choice
 
 __all__ = [
+    "ONE_RADIUS_MAX",
     "component_areas",
     "dilate_disc",
     "disc",
@@ -32,6 +33,7 @@ __all__ = [
     "exact_distance",
     "exact_distance_update",
     "grow_cross",
+    "label_components",
     "open_disc",
     "remove_small",
 ]
@@ -212,7 +214,9 @@ def _correctly_rounded(d: np.ndarray) -> np.ndarray:
 
 def dilate_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """Dilation by a Euclidean disc of ``radius`` px (pixels within ``radius`` of a True
-    pixel), via the exact distance transform: fast for any radius.
+    pixel): up to 20 px by OpenCV's dilation with the matching kernel
+    (:func:`_distance_disc`), beyond via the exact distance transform (whose cost does not
+    grow with the radius); the same pixels either way.
 
     Examples
     --------
@@ -223,12 +227,17 @@ def dilate_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """
     if not mask.any():
         return mask.copy()
+    if _by_kernel(mask, radius):
+        return cv2.dilate(np.ascontiguousarray(mask).view(np.uint8), _distance_disc(float(radius)),
+                          borderType=cv2.BORDER_CONSTANT, borderValue=0).view(bool)
     return distance_transform(~mask) <= radius
 
 
 def erode_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """Erosion by a Euclidean disc of ``radius`` px (True pixels farther than ``radius``
-    from every False pixel; the image border does not erode).
+    from every False pixel; the image border does not erode): up to 20 px by OpenCV's
+    erosion with the matching kernel, beyond via the exact distance transform; the same
+    pixels either way.
 
     Examples
     --------
@@ -239,7 +248,18 @@ def erode_disc(mask: np.ndarray, radius: float) -> np.ndarray:
     """
     if mask.all():
         return mask.copy()
+    if _by_kernel(mask, radius):
+        return cv2.erode(np.ascontiguousarray(mask).view(np.uint8), _distance_disc(float(radius)),
+                         borderType=cv2.BORDER_CONSTANT, borderValue=1).view(bool)
     return distance_transform(mask) > radius
+
+
+def _by_kernel(mask: np.ndarray, radius: float) -> bool:
+    """Whether one erosion or dilation by ``radius`` goes by OpenCV with
+    :func:`_distance_disc` (the same pixels as the distance transform's rule, see
+    :func:`open_disc`): a 2-D bool mask and ``0 <= radius <=`` :data:`ONE_RADIUS_MAX`."""
+    return (mask.dtype == np.bool_ and mask.ndim == 2 and mask.size > 0
+            and 0.0 <= radius <= ONE_RADIUS_MAX)
 
 
 def grow_cross(mask: np.ndarray) -> np.ndarray:
@@ -287,6 +307,11 @@ def open_disc(mask: np.ndarray, radius: float) -> np.ndarray:
 
 
 _MORPH_RADIUS_MAX = 12.0  # px: beyond it two distance transforms are cheaper than the kernel
+# px: one erosion or dilation by the kernel costs about as much as one distance transform
+# at ~26 px (1 Mpx, one core: 15.5 against 17.3 ms; 3.5 against 18 ms at 12 px)
+ONE_RADIUS_MAX = 20.0
+"""px: :func:`dilate_disc` and :func:`erode_disc` go by OpenCV's morphology up to this
+radius, beyond by the exact distance transform (the same pixels either way)."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -320,6 +345,26 @@ def component_areas(
     return labels, stats[:, cv2.CC_STAT_AREA]
 
 
+def label_components(
+    mask: np.ndarray, *, connectivity: Literal[4, 8] = 4
+) -> tuple[np.ndarray, int]:
+    """The connected components of a Boolean mask as :func:`scipy.ndimage.label` returns
+    them (int32 labels 1..n, 0 off the mask, and n; 4-connected as its default), by OpenCV
+    (several times faster), but numbered in OpenCV's order, not necessarily the raster order
+    of their first pixels: for callers whose results do not depend on the numbering.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lab, n = label_components(np.array([[1, 0, 1], [0, 1, 1]], bool))
+    >>> n, int(lab[0, 0] != lab[0, 2]), int(lab[0, 2] == lab[1, 1])
+    (2, 1, 1)
+    """
+    m = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+    n, labels = cv2.connectedComponents(m, connectivity=connectivity, ltype=cv2.CV_32S)
+    return labels, int(n) - 1
+
+
 def remove_small(
     mask: np.ndarray, min_area: float, *, connectivity: Literal[4, 8] = 8
 ) -> np.ndarray:
@@ -336,24 +381,31 @@ def remove_small(
     """
     if not mask.any():
         return mask
-    m = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=connectivity,
-                                                           ltype=cv2.CV_32S)
-    small = stats[:, cv2.CC_STAT_AREA] < min_area
+    labels, areas = _labels_and_areas(mask, connectivity)
+    small = areas < min_area
     small[0] = False  # background label
     if not small.any():
         return mask
-    which = np.flatnonzero(small)
-    box = stats[which, cv2.CC_STAT_WIDTH].astype(np.int64) * stats[which, cv2.CC_STAT_HEIGHT]
-    if len(which) > _BOX_CLEARS or int(box.sum()) > mask.size // 4:
-        return mask & ~small[labels]
-    out = mask.copy()  # clear each small component inside its bounding box: the same pixels
-    for lab, x, y, w, h in zip(which.tolist(), *(stats[which, c].tolist() for c in (
-            cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT)),
-            strict=True):
-        sub = out[y : y + h, x : x + w]
-        sub[labels[y : y + h, x : x + w] == lab] = False
-    return out
+    keep = ~small
+    keep[0] = False  # off the mask: mask & ~small[labels], by one gather
+    return np.take(keep, labels)
 
 
-_BOX_CLEARS = 4000  # more small components than this: one lookup over the whole image
+def _labels_and_areas(
+    mask: np.ndarray, connectivity: Literal[4, 8]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The components of ``mask`` (OpenCV's labels, uint16 when they fit) and each label's
+    pixel count: the labels alone and a histogram of them, about twice as fast as OpenCV's
+    statistics (the same components, so the same pixels for :func:`remove_small`)."""
+    m = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+    try:
+        n, labels = cv2.connectedComponents(m, connectivity=connectivity, ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65535 components
+        n, labels = cv2.connectedComponents(m, connectivity=connectivity, ltype=cv2.CV_32S)
+        return labels, np.bincount(labels.ravel(), minlength=n)
+    areas = np.zeros(n, np.int64)
+    step = max(1, ((1 << 24) - 1) // max(labels.shape[1], 1))  # float32 counts exact
+    for r0 in range(0, labels.shape[0], step):
+        areas += cv2.calcHist([labels[r0:r0 + step]], [0], None, [n],
+                              [0, n]).ravel().astype(np.int64)
+    return labels, areas

@@ -55,11 +55,16 @@ def row_bands(
         yield r0, r1, max(0, r0 - halo), min(rows, r1 + halo)
 
 
-def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+def percentiles(
+    values: np.ndarray, qs: tuple[float, ...], *, as_given: bool = False
+) -> list[float]:
     """NumPy's linear percentiles of ``values`` (1-D, may be reordered in place), in
     float64.
 
-    Equal to ``np.percentile(values.astype(np.float64), qs)`` bit for bit.
+    Equal to ``np.percentile(values.astype(np.float64), qs)`` bit for bit; with
+    ``as_given=True`` to ``np.percentile(values, list(qs))`` of float32 ``values``
+    themselves (NumPy then rounds the difference of the two order statistics it
+    interpolates between to float32; NaN when a value is NaN, as NumPy's).
 
     Examples
     --------
@@ -68,6 +73,10 @@ def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
     [0.1, 5.0, 9.9]
     """
     n = values.size
+    narrow = as_given and values.dtype == np.float32
+    if narrow and n and not math.isfinite(cv2.sumElems(values)[0]):
+        # NaN or inf somewhere (rare): NumPy's own, on the values in place
+        return [float(v) for v in np.percentile(values, list(qs), overwrite_input=True)]
     picks = []
     for q in qs:
         v = (n - 1) * np.true_divide(q, 100)
@@ -77,7 +86,8 @@ def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
     out = []
     for i0, i1, t in picks:
         a, b = np.float64(got[i0]), np.float64(got[i1])
-        d = b - a
+        # (NumPy's _lerp: b - a in the values' dtype, then float64 with the weight)
+        d = np.float64(got[i1] - got[i0]) if narrow else b - a
         out.append(float(b - d * (1 - t) if t >= 0.5 else a + d * t))
     return out
 

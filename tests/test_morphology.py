@@ -113,6 +113,27 @@ def test_component_areas_and_connectivity():
     assert a4.tolist() == [6, 1, 1, 1]
 
 
+def test_label_components_are_scipys_up_to_their_numbering():
+    from scipy import ndimage as ndi
+
+    rng = np.random.default_rng(8)
+    for trial in range(10):
+        h, w = (int(v) for v in rng.integers(1, 150, 2))
+        noise = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0),
+                                 float(rng.uniform(0.3, 3.0)))
+        mask = noise > np.quantile(noise, rng.uniform(0.1, 0.9))
+        if trial == 0:
+            mask[:] = False
+        for conn, structure in ((4, None), (8, np.ones((3, 3), bool))):
+            want, n_want = ndi.label(mask, structure=structure)
+            got, n = mo.label_components(mask, connectivity=conn)
+            assert got.dtype == np.int32 and n == n_want and got.max(initial=0) == n
+            assert np.array_equal(got > 0, mask)
+            # one to one: each scipy label meets exactly one of ours and vice versa
+            pairs = np.unique(np.stack([want[mask], got[mask]]), axis=1)
+            assert pairs.shape[1] == n
+
+
 def test_remove_small_keeps_components_at_the_area():
     m = np.zeros((10, 10), bool)
     m[0:2, 0:2] = True  # 4 px
@@ -132,39 +153,77 @@ def test_remove_small_diagonal_neighbours_join_at_8_connectivity():
     assert mo.remove_small(m, 2, connectivity=4).sum() == 0
 
 
-def test_remove_small_clears_the_same_pixels_box_by_box_as_by_one_lookup(monkeypatch):
+def test_remove_small_clears_the_components_opencvs_statistics_call_small():
+    """The definition: one lookup of every label of OpenCV's components with statistics
+    (:func:`component_areas`); also beyond 65535 components (int32 labels)."""
     rng = np.random.default_rng(4)
+    masks = []
     for _ in range(12):
         h, w = (int(v) for v in rng.integers(20, 200, 2))
         noise = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0),
                                  float(rng.uniform(0.5, 3.0)))
-        mask = noise > np.quantile(noise, rng.uniform(0.2, 0.8))
+        masks.append(noise > np.quantile(noise, rng.uniform(0.2, 0.8)))
+    checker = (np.add.outer(np.arange(400), np.arange(420)) % 2).astype(bool)
+    checker[:40, :40] = True  # one large component among 84000 single pixels (4-conn.)
+    masks.append(checker)
+    for mask in masks:
         for conn in (4, 8):
             labels, areas = mo.component_areas(mask, connectivity=conn)
             for min_area in (2, 10, 60):
                 small = areas < min_area
                 small[0] = False
-                want = mask & ~small[labels]  # the definition: one lookup of every label
-                assert np.array_equal(mo.remove_small(mask, min_area, connectivity=conn), want)
-                monkeypatch.setattr(mo, "_BOX_CLEARS", 0)  # the lookup path itself
-                assert np.array_equal(mo.remove_small(mask, min_area, connectivity=conn), want)
-                monkeypatch.undo()
+                want = mask & ~small[labels]
+                got = mo.remove_small(mask, min_area, connectivity=conn)
+                assert got.dtype == bool and np.array_equal(got, want), (conn, min_area)
+    # the block and the 20 + 20 single pixels 4-adjacent to its two open sides
+    assert int(mo.remove_small(checker, 2, connectivity=4).sum()) == 40 * 40 + 40
+
+
+def _masks_for_disc_rules() -> list[np.ndarray]:
+    rng = np.random.default_rng(11)
+    noise = cv2.GaussianBlur(rng.random((160, 210)).astype(np.float32), (0, 0), 3.0)
+    return [noise > np.median(noise), noise > np.quantile(noise, 0.8),
+            rng.random((50, 70)) < 0.7, np.ones((20, 20), bool) ^ np.eye(20, dtype=bool)]
+
+
+# radii on and beside the roots of integers (sqrt 5 rounded to float32 and float64 either
+# side), and on both sides of the kernels' limits (12 px for the opening, 20 for one step)
+_DISC_RADII = (0.0, 0.5, 1.0, 1.5, 2.0, 2.2360679, float(np.float32(np.sqrt(5.0))),
+               float(np.sqrt(5.0)), float(np.nextafter(np.sqrt(5.0), 0.0)), 3.0, 4.5, 5.0,
+               7.3, 10.0, 12.0, 13.5, 17.0, float(np.float32(np.sqrt(400.0 + 1.0))), 20.0,
+               20.5, 26.0)
+
+
+def _by_distance(mask: np.ndarray, radius: float, op: str) -> np.ndarray:
+    """The rule of :func:`dilate_disc` and :func:`erode_disc`: the exact distance map."""
+    if op == "dilate":
+        return mask.copy() if not mask.any() else mo.distance_transform(~mask) <= radius
+    return mask.copy() if mask.all() else mo.distance_transform(mask) > radius
+
+
+def test_dilate_and_erode_disc_are_the_distance_transform_rule():
+    for mask in _masks_for_disc_rules():
+        for radius in _DISC_RADII:
+            for op, f in (("dilate", mo.dilate_disc), ("erode", mo.erode_disc)):
+                got = f(mask, radius)
+                assert got.dtype == bool and got.shape == mask.shape
+                assert np.array_equal(got, _by_distance(mask, radius, op)), (op, radius)
+    strided = _masks_for_disc_rules()[2][::2, 1::3]
+    assert np.array_equal(mo.dilate_disc(strided, 2.0), _by_distance(strided, 2.0, "dilate"))
+    assert np.array_equal(mo.erode_disc(strided, 2.0), _by_distance(strided, 2.0, "erode"))
 
 
 def test_open_disc_equals_two_distance_transforms():
-    from semscan._morphology import dilate_disc, erode_disc, open_disc
+    from semscan._morphology import open_disc
 
-    rng = np.random.default_rng(11)
-    noise = cv2.GaussianBlur(rng.random((160, 210)).astype(np.float32), (0, 0), 3.0)
-    masks = [noise > np.median(noise), noise > np.quantile(noise, 0.8),
-             rng.random((50, 70)) < 0.7, np.ones((20, 20), bool) ^ np.eye(20, dtype=bool)]
-    for mask in masks:
-        for radius in (0.5, 1.0, 1.5, 2.0, 2.2360679, 3.0, 4.5, 5.0, 7.3, 10.0, 12.0, 13.5):
-            ref = dilate_disc(erode_disc(mask, radius), radius)
+    for mask in _masks_for_disc_rules():
+        for radius in _DISC_RADII:
+            ref = _by_distance(_by_distance(mask, radius, "erode"), radius, "dilate")
             got = open_disc(mask, radius)
             assert got.dtype == bool and np.array_equal(got, ref), radius
-    assert np.array_equal(open_disc(masks[2][::2, 1::3], 2.0),
-                          dilate_disc(erode_disc(masks[2][::2, 1::3], 2.0), 2.0))
+    strided = _masks_for_disc_rules()[2][::2, 1::3]
+    ref = _by_distance(_by_distance(strided, 2.0, "erode"), 2.0, "dilate")
+    assert np.array_equal(open_disc(strided, 2.0), ref)
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -24,6 +24,38 @@ def test_percentiles_and_median_equal_numpys_float64(seed: int) -> None:
     assert _tiled.median(x.copy()) == float(np.median(x.astype(np.float64)))
 
 
+@pytest.mark.parametrize("seed", range(24))
+def test_percentiles_as_given_equal_numpys_of_the_float32_values(seed: int) -> None:
+    """``as_given=True``: np.percentile of the float32 values themselves (the verdict's grey
+    range), which rounds the difference of the two order statistics to float32; small and
+    histogram-sized selections, ties, negative values, far-apart neighbours."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 60_000)) if seed % 2 else int(rng.integers(1 << 15, 200_000))
+    kind = seed % 4
+    if kind == 0:
+        x = np.round(rng.random(n) * 255).astype(np.float32) / np.float32(255)
+    elif kind == 1:
+        x = (rng.standard_normal(n) * 100).astype(np.float32)
+    elif kind == 2:
+        x = (rng.random(n) * rng.random()).astype(np.float32)
+    else:
+        x = np.where(rng.random(n) < 0.5, rng.random(n) * 1e-3, rng.random(n) * 3e7)
+        x = x.astype(np.float32)
+    for qs in ((1, 99), (0.5, 99.5), (50,), (0, 100), (25, 75)):
+        want = [float(v) for v in np.percentile(x.copy(), list(qs))]
+        assert _tiled.percentiles(x.copy(), qs, as_given=True) == want, qs
+
+
+def test_percentiles_as_given_differ_from_the_float64_copys_where_numpy_does() -> None:
+    x = np.array([0.1, 3.0e7 + 2, 5.0, -7.3], np.float32)
+    for qs in ((50,), (10,), (90,), (1, 99)):
+        want = [float(v) for v in np.percentile(x.copy(), list(qs))]
+        assert _tiled.percentiles(x.copy(), qs, as_given=True) == want
+        assert _tiled.percentiles(x.copy(), qs) != want  # the float64 copy's
+    x[1] = np.nan
+    assert all(np.isnan(_tiled.percentiles(x.copy(), (1, 99), as_given=True)))
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_percentiles_of_float64_equal_numpys(seed: int) -> None:
     """Float64 values (local thickness's p99) are partitioned whole, in place."""

@@ -62,7 +62,7 @@ def flat_regions(
     low = tex < np.float64(otsu_skimage(tex, valid))
     low &= valid
     low = open_disc(low, max(1.0, sigma / 2.0))
-    lab, sizes, tops = _label4(low)
+    lab, sizes = _label4(low)
     del low
     n = len(sizes) - 1
     keep = np.zeros(n + 1, bool)
@@ -73,8 +73,7 @@ def flat_regions(
     # relabel the kept regions 1..k (>= 1 % of the field each: k <= 100, one byte), in
     # the raster order of their first pixels (scipy.ndimage.label's numbering)
     kept = np.flatnonzero(keep)
-    first = [int(np.argmax(lab[t] == i)) + t * lab.shape[1]
-             for i, t in zip(kept.tolist(), tops[kept].tolist(), strict=True)]
+    first = _first_pixels(lab, kept)
     new = np.zeros(n + 1, np.uint8)
     new[kept[np.argsort(first, kind="stable")]] = np.arange(1, k + 1)
     small = np.empty(lab.shape, np.uint8)
@@ -117,17 +116,29 @@ def flat_regions(
             float(bg_texture))
 
 
-def _label4(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """4-connected components of ``mask`` (OpenCV; uint16 labels when they fit), the
-    pixel count and the first row of each label (label 0 the background)."""
+def _label4(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """4-connected components of ``mask`` (OpenCV's labels, uint16 when they fit) and the
+    pixel count of each label (label 0 the background): the labels alone and a histogram
+    of them, about four times as fast as OpenCV's statistics."""
     m = np.ascontiguousarray(mask, bool).view(np.uint8)
     try:
-        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=4,
-                                                           ltype=cv2.CV_16U)
+        n, lab = cv2.connectedComponents(m, connectivity=4, ltype=cv2.CV_16U)
     except cv2.error:  # more than 65535 components
-        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=4,
-                                                           ltype=cv2.CV_32S)
-    return lab, stats[:, cv2.CC_STAT_AREA].astype(np.int64), stats[:, cv2.CC_STAT_TOP]
+        n, lab = cv2.connectedComponents(m, connectivity=4, ltype=cv2.CV_32S)
+        return lab, np.bincount(lab.ravel(), minlength=n).astype(np.int64)
+    sizes = np.zeros(n, np.int64)
+    step = max(1, ((1 << 24) - 1) // max(lab.shape[1], 1))  # float32 counts exact
+    for r0 in range(0, lab.shape[0], step):
+        sizes += cv2.calcHist([lab[r0:r0 + step]], [0], None, [n],
+                              [0, n]).ravel().astype(np.int64)
+    return lab, sizes
+
+
+def _first_pixels(lab: np.ndarray, labels: np.ndarray) -> list[int]:
+    """The flat (raster) index of the first pixel of each of ``labels`` (present in
+    ``lab``), one comparison each: for the kept regions (>= 1 % of the field each, so at
+    most 100; most often 1-3), ~0.1-0.3 ms a label on 1.5 Mpx."""
+    return [int(np.argmax(lab == i)) for i in labels.tolist()]
 
 
 def _grey(img: np.ndarray, stretch_range: list[float]) -> np.ndarray:

@@ -255,11 +255,13 @@ class _Lines:
     r: np.ndarray
     c: np.ndarray
     cache: dict[float, tuple[np.ndarray, np.ndarray, int, int]]
+    # per (specimen weight, direction) its profile: every region's scan reads the same one
+    spec: dict[tuple[int, float], np.ndarray]
 
     @classmethod
     def of(cls, va: np.ndarray) -> _Lines:
         r, c = np.nonzero(va)
-        return cls(va, r, c, {})
+        return cls(va, r, c, {}, {})
 
     def at(self, theta: float) -> tuple[np.ndarray, np.ndarray, int, int]:
         """(line index of each valid cell, cells per line, first and end long line)."""
@@ -324,7 +326,13 @@ def _best_edge(
     def scan(thetas: np.ndarray) -> _Edge | None:
         best = None
         for th in thetas:
-            (q, s), _ = _profiles([mk, sp], va, float(th))
+            key = (id(sp), float(th))  # (sp is alive throughout: ids are not reused)
+            s = va.spec.get(key)
+            if s is None:
+                (q, s), _ = _profiles([mk, sp], va, float(th))
+                va.spec[key] = s
+            else:
+                (q,), _ = _profiles([mk], va, float(th))
             for st in ((True, False) if start is None else (start,)):
                 e = _edge_at(q, s, float(th), st)
                 if e is None or (around is None and not e.clean):

@@ -42,6 +42,7 @@ import cv2
 import numpy as np
 
 from semscan._ndimage import block_mean, blur, coarse_factor
+from semscan._tiled import percentiles
 from semscan.errors import SegmentationError
 
 __all__ = ["Verdict", "VerdictSignals", "section_verdict", "segmentation_verdict"]
@@ -307,8 +308,8 @@ def _selected(
 def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None:
     """What the signals take from the grey image and the valid pixels, not the masks (None
     for a blank image)."""
-    # in place on the selection's copy (the same percentiles)
-    lo, hi = (float(v) for v in np.percentile(img[valid], [1, 99], overwrite_input=True))
+    # np.percentile(img[valid], [1, 99]), in place on the selection's copy
+    lo, hi = percentiles(img[valid], (1, 99), as_given=True)
     grey_range = hi - lo
     if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
         grey_range = float(np.ptp(img[valid]))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from semscan.measure._flat_regions import _label4, flat_regions
+from semscan.measure._flat_regions import _first_pixels, _label4, flat_regions
 from semscan.phantoms.films import render_cross_section, synthetic_cross_section
 
 
@@ -36,15 +36,27 @@ def test_flat_region_labels_number_as_scipy(seed):
 
     rng = np.random.default_rng(seed)
     mask = ndi.binary_opening(rng.random((90, 130)) > 0.45)
-    lab, sizes, tops = _label4(mask)
+    lab, sizes = _label4(mask)
     ref, n = ndi.label(mask)
     assert len(sizes) == n + 1
-    first = [int(np.argmax(lab[t] == i)) + t * lab.shape[1]
-             for i, t in zip(range(1, n + 1), tops[1:].tolist(), strict=True)]
+    first = _first_pixels(lab, np.arange(1, n + 1))
     order = np.argsort(first, kind="stable") + 1  # OpenCV label of scipy's 1, 2, ...
     for k, i in enumerate(order, start=1):
         assert np.array_equal(lab == i, ref == k)
         assert sizes[i] == np.count_nonzero(ref == k)
+        assert first[i - 1] == int(np.flatnonzero(ref == k)[0])
+
+
+def test_label4_beyond_65535_components():
+    """int32 labels and counted sizes when uint16 cannot hold the labels."""
+    from scipy import ndimage as ndi
+
+    checker = (np.add.outer(np.arange(400), np.arange(420)) % 2).astype(bool)
+    checker[:40, :40] = True
+    lab, sizes = _label4(checker)
+    ref, n = ndi.label(checker)
+    assert n > 65535 and lab.dtype == np.int32 and len(sizes) == n + 1
+    assert sorted(sizes[1:].tolist()) == sorted(np.bincount(ref.ravel())[1:].tolist())
 
 
 @pytest.mark.parametrize("closed_layer", ["top", "bottom"])

@@ -21,8 +21,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from semscan._morphology import dilate_disc, erode_disc, open_disc
+from semscan._morphology import (
+    ONE_RADIUS_MAX,
+    dilate_disc,
+    distance_transform,
+    erode_disc,
+    grow_cross,
+    label_components,
+    open_disc,
+)
 from semscan._ndimage import blur, coarse_factor, masked_blur, otsu, stretch
+from semscan._tiled import median
 from semscan.errors import MeasurementError
 
 
@@ -31,6 +40,17 @@ def _as_image(image: np.ndarray) -> np.ndarray:
     if img.ndim != 2:
         raise MeasurementError(f"a cross-section image must be 2-D, got shape {img.shape}")
     return img
+
+
+def _grey_median(vals: np.ndarray) -> float:
+    """``np.median(vals)`` of float64 values; when they are float32 numbers (the blurred
+    grey ``g`` is a float32 image widened), the same number from their float32 copy by
+    :func:`semscan._tiled.median` (NumPy's median of the float64 values, by the 16-bit
+    histogram for a large non-negative selection)."""
+    v32 = vals.astype(np.float32)
+    if np.array_equal(v32, vals):
+        return median(v32)
+    return float(np.median(vals))
 
 
 def _masked_gauss(values: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
@@ -134,6 +154,8 @@ class _Background:
     found: bool
     reason: str
     dense: np.ndarray | None = None  # bool, flat regions taken as dense layers of the specimen
+    # (the textured pixels, their exact distance map) when the dense-layer test made it
+    textured_distance: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _coarse_background(
@@ -159,11 +181,11 @@ def _coarse_background(
     low = (tex < thr) & valid
     # only flat regions of some size that touch the image border (or the excluded area)
     low = open_disc(low, max(1.0, sigma / 2.0))
-    lab, n = ndi.label(low)
+    lab, n = label_components(low)  # (any numbering: per-region decisions)
     border = np.zeros(img.shape, bool)
     border[[0, -1], :] = True
     border[:, [0, -1]] = True
-    border |= ndi.binary_dilation(~valid, iterations=1)
+    border |= grow_cross(~valid)  # ndi.binary_dilation(~valid), by four shifts
     keep = np.zeros(n + 1, bool)
     if n:
         touching = np.unique(lab[border & (lab > 0)])
@@ -174,7 +196,8 @@ def _coarse_background(
         keep[0] = False
     flat = keep[lab]
     textured = valid & ~flat
-    dense = _dense_layers(g, lab, keep, textured, sigma) if n else np.zeros(n + 1, bool)
+    dense, tdist = _dense_and_distance(g, lab, keep, textured, sigma) if n else (
+        np.zeros(n + 1, bool), None)
     keep &= ~dense
     bg = keep[lab]
     n_valid = max(np.count_nonzero(valid), 1)
@@ -212,7 +235,8 @@ def _coarse_background(
         reason += f"; {int(np.count_nonzero(dense))} flat region(s) taken as a dense layer of it"
     return _Background(bg if found else np.zeros(img.shape, bool), ratio, float(frac), feat,
                        sigma, g, valid, found, reason,
-                       dense[lab] if found and dense.any() else None)
+                       dense[lab] if found and dense.any() else None,
+                       (textured, tdist) if found and tdist is not None else None)
 
 
 DENSE_CONTRAST_SD = 8.0
@@ -245,28 +269,42 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
     reads like the network's matrix, and nothing in its grey says it belongs to the layer
     measured.
     """
+    return _dense_and_distance(g, lab, keep, textured, sigma)[0]
+
+
+def _dense_and_distance(
+    g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np.ndarray, sigma: float
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`_dense_layers` and the exact distance map of ``textured`` when its erosion
+    made one (a reach beyond the kernels' limit), for the film detector to erode the same
+    mask again by another radius (None otherwise)."""
     n = lab.max()
     dense = np.zeros(n + 1, bool)
     cand = np.flatnonzero(keep)
     if cand.size < 2 or np.count_nonzero(textured) < 64:
-        return dense
+        return dense, None
     # a grey step leaves a textured band about 2.5 texture scales wide on each side (the
     # local SD's window and the opening); the two regions of a step lie that far apart,
     # and the film's phases are read on the textured pixels farther than that from any
     # flat region (the steps' bands would stand for a phase of their own)
     reach = 3.0 * sigma + 2.0
-    core = erode_disc(textured, reach)
+    tdist = None
+    if reach > ONE_RADIUS_MAX and not textured.all():
+        tdist = distance_transform(textured)
+        core = tdist > reach  # erode_disc(textured, reach): the same rule beyond the kernels
+    else:
+        core = erode_disc(textured, reach)
     vals = g[core] if np.count_nonzero(core) >= 64 else g[textured]
     t = otsu(vals, flavour="skimage")
-    dark, bright = float(np.median(vals[vals <= t])), float(np.median(vals[vals > t]))
+    dark, bright = _grey_median(vals[vals <= t]), _grey_median(vals[vals > t])
     contrast = bright - dark
     if not contrast > 0:
-        return dense
+        return dense, tdist
     objs = ndi.find_objects(lab)
     levels, sds = {}, {}
     for k in cand:
         v = g[objs[k - 1]][lab[objs[k - 1]] == k]
-        levels[k] = float(np.median(v))
+        levels[k] = _grey_median(v)
         sds[k] = 1.4826 * float(np.median(np.abs(v - levels[k])))  # residual pores aside
     near_tex: np.ndarray | None = None  # made for the first region of the bright grey
     for k in cand:
@@ -288,12 +326,12 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
             if gap >= DENSE_CONTRAST_SD * max(sds[k], sds[b]) and gap >= 0.25 * contrast:
                 dense[k] = True
                 break
-    return dense
+    return dense, tdist
 
 
 def _fill_holes(mask: np.ndarray) -> np.ndarray:
     """``ndi.binary_fill_holes`` (4-connected background) by labelling, fast."""
-    lab, n = ndi.label(~mask)
+    lab, n = label_components(~mask)
     if n == 0:
         return mask.copy()
     border = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))

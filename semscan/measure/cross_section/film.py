@@ -14,7 +14,13 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
-from semscan._morphology import dilate_disc, disc, distance_transform, erode_disc
+from semscan._morphology import (
+    dilate_disc,
+    disc,
+    distance_transform,
+    erode_disc,
+    label_components,
+)
 from semscan._ndimage import otsu
 from semscan.calibration import Calibration
 from semscan.errors import MeasurementError
@@ -23,6 +29,7 @@ from semscan.measure.cross_section._texture import (
     _coarse_background,
     _feature_length_px,
     _fill_holes,
+    _grey_median,
     _masked_gauss,
 )
 from semscan.measure.cross_section.frame import film_coordinates, film_grid, image_coordinates
@@ -224,10 +231,14 @@ def detect_film(
     # a thin vacuum beside it, it would carry the band across)
     frac = _masked_gauss(solid.astype(np.float32),
                          valid if bgc.dense is None else valid & ~bgc.dense, sigma_c)
-    inner = erode_disc(textured, 2.0 * sigma_c)
+    td = bgc.textured_distance
+    if td is not None and np.array_equal(td[0], textured):
+        inner = td[1] > 2.0 * sigma_c  # erode_disc's rule, on the map already made
+    else:
+        inner = erode_disc(textured, 2.0 * sigma_c)
     if np.count_nonzero(inner) < 100:
         inner = textured
-    phi = float(np.median(frac[inner]))
+    phi = _grey_median(frac[inner])  # (a float32 map widened: np.median, faster)
     if nearest is not None:
         # flat regions of different greys (a vacuum above a grey protective layer, a dark
         # substrate below): one phase of the specimen may have a layer's grey, so that only
@@ -242,7 +253,7 @@ def detect_film(
         near = dilate_disc(bgc.dense, 3.0 * bgc.sigma_px + 2.0) & ~bgc.dense & valid
         band = (band & ~near) | (near & solid) | bgc.dense
     band = _fill_holes(band) & valid
-    lab, n = ndi.label(band)
+    lab, n = label_components(band)  # (the numbering does not matter below)
     if n == 0:
         raise MeasurementError("no specimen found in the cross-section image")
     overlap = np.bincount(lab[coarse_spec], minlength=n + 1)
@@ -394,8 +405,8 @@ def _background_level(
     grey layer give a level between the two and a "noise" as large as their difference,
     from which no specimen pixel departs.
     """
-    lab, n = ndi.label(background)
-    pooled = float(np.median(g[core])), float(np.std(g[core])), None
+    lab, n = label_components(background)  # (any numbering: per-region values)
+    pooled = _grey_median(g[core]), float(np.std(g[core])), None
     if n <= 1:
         return pooled
     levels = np.empty(n + 1)
@@ -404,7 +415,7 @@ def _background_level(
         comp = lab[sl] == k
         inner = comp & core[sl]
         vals = g[sl][inner] if np.count_nonzero(inner) >= 50 else g[sl][comp]
-        levels[k], spreads[k] = float(np.median(vals)), float(np.std(vals))
+        levels[k], spreads[k] = _grey_median(vals), float(np.std(vals))
     if np.ptp(levels[1:]) <= _SAME_LEVEL:
         return pooled
     _, (ir, ic) = ndi.distance_transform_edt(lab == 0, return_indices=True)
@@ -505,11 +516,7 @@ def _surface_curves(
     # refine: the first solid pixel of each 1-px column of the film frame, inwards from
     # `reach` outside the first estimate; the surface is the q-quantile of those positions
     # over a window along the film
-    vx, vy, vs = xg[valid], yg[valid], solid[valid]
     ncol = math.ceil(x_hi - x_lo) + 1
-    col = np.floor(vx - np.float32(x_lo)).astype(np.int64)
-    inc = (col >= 0) & (col < ncol)
-    col, vy, vs = col[inc], vy[inc], vs[inc]
     col_x = x_lo + np.arange(ncol) + 0.5
     reach = round(1.5 * sigma_c) + 3
     q = float(np.clip(_ENVELOPE_Q * phi, 0.02, _ENVELOPE_Q))
@@ -525,6 +532,16 @@ def _surface_curves(
         sgn = 1.0 if is_top else -1.0
         ref = float(np.median(cur[okb]))
         c_col = np.interp(col_x, pos[okb], cur[okb])
+        # the valid pixels (raster order) in the columns; only those within the first
+        # estimate's range +- reach (+ 1 for the interpolation's rounding) can be near it,
+        # and they are taken in the same order: the same minima as over all of them
+        box = (yg >= float(cur[okb].min()) - reach - 1.0) & (yg <= float(cur[okb].max())
+                                                            + reach + 1.0)
+        box &= valid
+        vy, vs = yg[box], solid[box]
+        col = np.floor(xg[box] - np.float32(x_lo)).astype(np.int64)
+        inc = (col >= 0) & (col < ncol)
+        col, vy, vs = col[inc], vy[inc], vs[inc]
         rel = sgn * (vy - c_col[col])  # inwards from the first estimate
         near = np.abs(rel) <= reach
         depth = sgn * (vy - ref)  # inwards from a straight reference

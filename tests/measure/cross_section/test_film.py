@@ -188,3 +188,38 @@ def test_a_flat_region_of_the_darker_phase_s_grey_stays_background():
     assert dense(0.8) == [False, False, True, False]
     assert dense(0.3) == [False] * 4
     assert dense(0.8, beyond=0.76) == [False] * 4      # 4 SDs above what lies beyond
+
+
+def test_the_shared_distance_map_of_the_textured_pixels_changes_nothing(monkeypatch):
+    """The dense-layer test's distance map of the textured pixels, reused for the film's
+    inner core (the bundled section: texture scale 18 px, so a reach beyond the kernels),
+    gives the film found without it, every array bit for bit."""
+    from semscan.io import read_micrograph
+    from semscan.measure.cross_section import _texture
+
+    sample = Path(__file__).resolve().parents[3] / "data" / "sample_cross_section.tif"
+    if not sample.exists():
+        pytest.skip("data/sample_cross_section.tif is absent")
+    m = read_micrograph(sample)
+    made = []
+    original = _texture._dense_and_distance
+
+    def spy(*args, **kwargs):
+        got = original(*args, **kwargs)
+        made.append(got[1] is not None)
+        return got
+
+    monkeypatch.setattr(_texture, "_dense_and_distance", spy)
+    shared = detect_film(m.image, calibration=m.calibration, excluded=m.excluded)
+    assert made == [True]
+    monkeypatch.setattr(_texture, "_dense_and_distance",
+                        lambda *a, **k: (original(*a, **k)[0], None))
+    alone = detect_film(m.image, calibration=m.calibration, excluded=m.excluded)
+    import dataclasses
+
+    for f in dataclasses.fields(shared):
+        a, b = getattr(shared, f.name), getattr(alone, f.name)
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+        else:
+            assert a == b, f.name

@@ -40,3 +40,18 @@ def test_local_feature_length_ignores_a_grey_step():
     valid = np.ones(g.shape, bool)
     assert _local_feature_length_px(g, valid) == pytest.approx(2 * 31 / 7)
     assert _feature_length_px(g, valid, None, textured=True) > 12.0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_grey_median_is_numpys(seed):
+    """np.median of float64 values, whether they are float32 numbers (taken by the float32
+    path: large, small, even and odd counts, negative values) or not."""
+    from semscan.measure.cross_section._texture import _grey_median
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 5000)) if seed % 2 else int(rng.integers(1 << 15, 300_000))
+    x32 = (rng.standard_normal(n) * 0.3 + (0.5 if seed % 4 < 2 else 0.0)).astype(np.float32)
+    if seed % 3 == 0:
+        x32 = np.round(x32 * 50) / np.float32(50)  # ties
+    for x in (x32.astype(np.float64), x32.astype(np.float64) + 1e-9):
+        assert _grey_median(x.copy()) == float(np.median(x))
