@@ -3,10 +3,17 @@
 This package is the only code in semscan that prints, configures logging or exits. Each
 command group is a module (:mod:`~semscan.cli.info`, :mod:`~semscan.cli.analyze`,
 :mod:`~semscan.cli.train`); this one makes the Typer application and adds them to it.
+
+``app`` is the whole application (made on first use); :func:`make_app` with ``only=``
+makes one with a single command, which is what ``semscan NAME ...`` runs
+(:func:`semscan.cli.main`): the other commands' modules are not imported and their
+parameters not built for it, and a command's help, options and errors are the same in
+both.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 from pathlib import Path
@@ -16,9 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from semscan import __version__
-from semscan.cli import analyze, info, lots, train
 from semscan.cli._console import out
-from semscan.cli.report_cmd import report as report_command
 
 _NOT_PLAIN = object()
 _INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
@@ -131,15 +136,53 @@ class _Group(TyperGroup):
         _plain_coercion(self)
 
 
-app = typer.Typer(
-    name="semscan",
-    cls=_Group,
-    help="Pore structure of porous films and membranes from SEM micrographs.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# Every command: its name, module (in semscan.cli) and function, or Typer group, in the
+# order of the help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "info": ("info", "info"),
+    "config": ("info", "config_cmd"),
+    "analyze": ("analyze", "analyze"),
+    "train-pixels": ("train", "train_pixels"),
+    "train-classifier": ("train", "train_classifier"),
+    "evaluate-classifier": ("train", "evaluate_classifier"),
+    "report": ("report_cmd", "report"),
+    "lots": ("lots", "app"),
+    "process-window": ("lots", "process_window_cmd"),
+    "rolling": ("lots", "rolling_cmd"),
+}
+
+
+def make_app(*, only: str | None = None) -> typer.Typer:
+    """The ``semscan`` application: every command, or only the command named ``only``
+    (one of :data:`COMMANDS`; its module alone is imported)."""
+    if only is not None and only not in COMMANDS:
+        raise ValueError(f"no semscan command {only!r}: use one of {', '.join(COMMANDS)}")
+    new = typer.Typer(
+        name="semscan",
+        cls=_Group,
+        help="Pore structure of porous films and membranes from SEM micrographs.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    new.callback()(_root)
+    for name, (module, attr) in COMMANDS.items():
+        if only is None or name == only:
+            target = getattr(importlib.import_module(f"semscan.cli.{module}"), attr)
+            if isinstance(target, typer.Typer):
+                new.add_typer(target, name=name)
+            else:
+                new.command(name)(target)
+    return new
+
+
+def __getattr__(name: str) -> Any:
+    """``app``, the whole application, made on first use (PEP 562)."""
+    if name == "app":
+        whole = globals()["app"] = make_app()
+        return whole
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _version(value: bool) -> None:
@@ -148,7 +191,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
@@ -162,15 +204,3 @@ def _root(
     root = logging.getLogger()
     if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
         root.addHandler(logging.NullHandler())
-
-
-app.command("info")(info.info)
-app.command("config")(info.config_cmd)
-app.command("analyze")(analyze.analyze)
-app.command("train-pixels")(train.train_pixels)
-app.command("train-classifier")(train.train_classifier)
-app.command("evaluate-classifier")(train.evaluate_classifier)
-app.command("report")(report_command)
-app.add_typer(lots.app, name="lots")
-app.command("process-window")(lots.process_window_cmd)
-app.command("rolling")(lots.rolling_cmd)

@@ -104,3 +104,45 @@ def test_a_command_does_not_import_pydantic():
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[-1] == "False"
+
+
+def _lots_commands() -> list[str]:
+    import typer.main
+
+    from semscan.cli import lots
+
+    return sorted(typer.main.get_command(lots.app).commands)
+
+
+def test_one_command_app_is_the_whole_apps_command():
+    """`semscan NAME ...` runs an application of the one command NAME (make_app(only=));
+    its help, its errors and the help of a group's commands are the whole app's."""
+    from semscan.cli.app import COMMANDS, make_app
+
+    whole = make_app()
+    calls = [[name, "--help"] for name in COMMANDS] + [[name, "--no-such-option"]
+                                                       for name in COMMANDS]
+    calls += [["lots", sub, "--help"] for sub in _lots_commands()]
+    calls += [["lots", "no-such-command"], ["analyze", "--jobs", "x"], ["analyze", "-j", "-1"]]
+    for args in calls:
+        one = runner.invoke(make_app(only=args[0]), args)
+        full = runner.invoke(whole, args)
+        assert (one.exit_code, one.output) == (full.exit_code, full.output), args
+        assert full.output.strip(), args
+    with pytest.raises(ValueError, match="no semscan command 'nope': use one of info"):
+        make_app(only="nope")
+
+
+def test_the_console_script_imports_only_its_commands_module():
+    """`semscan config --default` imports semscan.cli.info, not the other commands'."""
+    script = ("import sys\nfrom semscan.cli import main\n"
+              "sys.argv = ['semscan', 'config', '--default']\ntry:\n    main()\n"
+              "except SystemExit:\n    pass\n"
+              "print(sorted(m for m in sys.modules if m.startswith('semscan.cli.')))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    got = proc.stdout.splitlines()[-1]
+    assert "'semscan.cli.info'" in got
+    for other in ("analyze", "train", "lots", "report_cmd"):
+        assert f"'semscan.cli.{other}'" not in got, got
