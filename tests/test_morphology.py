@@ -245,3 +245,51 @@ def test_exact_distance_update_is_the_whole_transform_after_each_edit(seed):
         np.testing.assert_array_equal(got, mo.exact_distance(e))
         m, d = e, got
     assert mo.exact_distance_update(m, m, d) is d
+
+
+# ------------------------------------------------------------------------- skeletons
+def _blobs(seed: int, shape: tuple[int, int] = (120, 160)) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    noise = cv2.GaussianBlur(rng.random(shape), (0, 0), 3.0)
+    return noise > np.median(noise)
+
+
+def test_skeletonize_is_scikit_images_thinning():
+    from skimage.morphology import skeletonize as public
+
+    for seed in range(4):
+        m = _blobs(seed)
+        got = mo.skeletonize(m)
+        assert got.dtype == bool and got.shape == m.shape
+        assert np.array_equal(got, public(m))
+        assert 0 < got.sum() < m.sum()
+    bar = np.zeros((5, 9), np.uint8)  # any non-zero is foreground, as skimage's
+    bar[1:4, 1:8] = 7
+    got = mo.skeletonize(bar)
+    assert np.array_equal(got, public(bar))
+    assert int(got.sum()) == 6  # one pixel wide, along the 3 x 7 bar
+    with pytest.raises(ValueError, match="2-D"):
+        mo.skeletonize(np.ones((2, 3, 4), bool))
+
+
+def test_skeletonize_leaves_skimage_morphology_unimported_and_importable():
+    """The thinning loads alone; a later ``import skimage.morphology`` reuses it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from semscan._morphology import skeletonize\n"
+        "m = np.zeros((40, 60), bool); m[5:30, 10:50] = True\n"
+        "a = skeletonize(m)\n"
+        "print('skimage.morphology' in sys.modules)\n"
+        "import skimage.morphology as skm\n"
+        "print(np.array_equal(a, skm.skeletonize(m)), a.sum())\n"
+    )
+    from tests._procs import cli_env
+
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=cli_env(), check=True)
+    first, second = res.stdout.split("\n")[:2]
+    assert first == "False"
+    assert second.split()[0] == "True" and int(second.split()[1]) > 10

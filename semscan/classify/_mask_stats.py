@@ -13,7 +13,13 @@ import math
 import cv2
 import numpy as np
 
-from semscan._morphology import component_areas, disc, distance_transform, remove_small
+from semscan._morphology import (
+    component_areas,
+    disc,
+    distance_transform,
+    remove_small,
+    skeletonize,
+)
 from semscan._ndimage import block_mean, blur
 from semscan._tiled import order_statistics, percentiles
 
@@ -290,8 +296,6 @@ def skeleton_stats(
     about :data:`TARGET_PX` (thinning costs time in proportion to the width); lengths and
     diameters are returned in pixels of ``mask``.
     """
-    from skimage.morphology import skeletonize
-
     if np.count_nonzero(mask) < 4:
         return 0.0, 0.0, 1.0, 0.0, np.zeros(0)
     dist_full = None

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from semscan._morphology import distance_transform
+from semscan._morphology import distance_transform, skeletonize
 from semscan.classify._mask_stats import block_mean_masks, mean_distance
 
 __all__ = ["RECTIFY_MIN_R2", "RECTIFY_MIN_RATIO", "ScaleTrend", "rectify_if_steady",
@@ -167,8 +167,6 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     dist = distance_transform(pore, metric="euclidean_5x5")
     width = 4.0 * mean_distance(dist, pore)
     q = max(1, min(int(width / _TARGET_PX), min(pore.shape) // 64))
-    from skimage.morphology import skeletonize
-
     if q > 1:
         small, _, _ = block_mean_masks(pore, None if region.all() else region, q)
         dist = distance_transform(small, metric="euclidean_5x5")

@@ -8,11 +8,15 @@ def main() -> None:
     import gc
     import sys
 
-    from semscan.cli.app import app
+    from semscan.cli.app import COMMANDS, make_app
 
     for stream in (sys.stdout, sys.stderr):  # non-UTF-8 file names print as \udcXX
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    # `semscan NAME ...` needs only the command NAME (the root has no option that takes a
+    # value, so the first argument is the command's name unless it is an option).
+    name = sys.argv[1] if len(sys.argv) > 1 else None
+    app = make_app(only=name if name in COMMANDS else None)
     try:
         app()
     finally:

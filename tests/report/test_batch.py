@@ -130,3 +130,20 @@ def test_interrupted_run_leaves_complete_rows_and_resumes(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert f"analysed {n - done}, skipped {done}" in resumed.stdout
     assert len(pd.read_csv(out / "results.csv")) == n
+
+
+def test_the_tables_import_nothing_after_the_warm_up(sem_folder, tmp_path):
+    """What the tables import on first use is imported beside the workers
+    (``_import_pandas``): rebuilding them afterwards, in a fresh process, imports nothing."""
+    import sys
+
+    out = tmp_path / "out"
+    run_batch(_tasks(sem_folder)[:1], out_dir=out, config=FAST)
+    code = ("import sys\nimport pyarrow.parquet\nimport semscan.report.batch as rb\n"
+            "rb._import_pandas()\nbefore = set(sys.modules)\n"
+            f"rb.rebuild_tables({str(out)!r})\n"
+            "print(sorted(set(sys.modules) - before))\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=cli_env(), timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split("\n")[-2] == "[]"
