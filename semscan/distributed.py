@@ -21,8 +21,9 @@ key: the scheduler itself reruns the tasks of a dead worker elsewhere at once (u
 ``distributed.scheduler.allowed-failures`` times, before the client can cancel them), and
 without the claim such a rerun of a poison image would kill a second worker, with the
 innocent images queued on it, while the client retries them alone. A claim is one atomic
-``get`` of the token on the scheduler, and nothing is put back: a rerun that finds the
-token gone returns without analysing anything. When a worker dies, the client takes the
+``get`` of the token on the scheduler (one round trip over the worker's own connection to
+it; no client on the worker), and nothing is put back: a rerun that finds the token gone
+(or the queue released by the client) returns without analysing anything. When a worker dies, the client takes the
 token of each task that was processing there, also in one atomic ``get``: a task whose
 token it gets never started (it was only queued there) and is resubmitted; one whose
 token is gone had started, and its outcome says where: a rerun that found it started, a
@@ -48,6 +49,7 @@ dask and distributed are imported only here, and only when a cluster is used
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -233,25 +235,50 @@ def _run_task(task: BatchTask, files: dict[str, bytes] | None, token: str,
 def _claim_start(name: str) -> bool:
     """Take the fresh token of the task's claim queue: True for the task's first start.
 
-    One atomic operation on the scheduler (``get(batch=True)`` takes all there is, never
-    waits); nothing is put back, so the token is gone for good: a rerun of the task by the
-    scheduler, or the client's revocation (:func:`_take_token`), finds the queue empty. There is
-    no moment in which the token is out of the queue and its fate unknown.
+    One round trip to the scheduler, over the worker's own connection to it (no client on
+    the worker): :func:`_take_token`. Nothing is put back, so the token is gone for good:
+    a rerun of the task by the scheduler, or the client's revocation, finds the queue
+    empty. There is no moment in which the token is out of the queue and its fate unknown.
     """
     import distributed
+    from distributed.utils import sync
 
-    q = distributed.Queue(name, client=distributed.get_client())
-    try:
-        return _take_token(q)
-    finally:
-        q.close()
+    worker = distributed.get_worker()
+    return sync(worker.loop, _take_token, worker.scheduler, name)
 
 
-def _take_token(claim: Any) -> bool:
+async def _take_token(scheduler: Any, name: str) -> bool:
     """Take the fresh token of a task's claim queue, atomically: True if it was there (the
-    task had never started, and now never will start elsewhere). A worker starting the
-    task (:func:`_claim_start`) and the client revoking it after a death both call this."""
-    return claim.get(batch=True) == [_FRESH]
+    task had never started, and now never will start elsewhere).
+
+    A worker starting the task (:func:`_claim_start`) and the client revoking it after a
+    death both call this: one ``queue_get(batch=True)`` on the scheduler, which takes all
+    there is and never waits (the scheduler's handler takes every item without yielding
+    to its event loop, so two takes never interleave). A queue already released by the
+    client (its task done or cancelled) has no token either.
+    """
+    try:
+        records = await scheduler.queue_get(name=name, batch=True)
+    except KeyError:  # released: the task's outcome is known, or it was cancelled
+        return False
+    return [record.get("value") for record in records] == [_FRESH]
+
+
+async def _new_claims(scheduler: Any, names: list[str]) -> None:
+    """Create the claim queues of tasks about to be submitted, each with its fresh token
+    (one call from the client's thread; the queues are created concurrently)."""
+
+    async def one(name: str) -> None:
+        await scheduler.queue_create(name=name, maxsize=0)
+        await scheduler.queue_put(name=name, data=_FRESH)
+
+    await asyncio.gather(*(one(name) for name in names))
+
+
+def _release_claim(client: Any, name: str) -> None:
+    """Drop a claim queue on the scheduler (what ``distributed.Queue.close`` sends)."""
+    if client.status == "running":
+        client._send_to_scheduler({"op": "queue_release", "name": name})
 
 
 def _run_on(task: BatchTask, files: dict[str, bytes] | None, state: _State,
@@ -324,7 +351,7 @@ class _Running:
     solo: bool
     started: float
     payload: Any = None  # the scattered upload, released when done
-    claim: Any = None  # the task's claim queue (see _claim_start), closed when done
+    claim: str | None = None  # its claim queue's name (see _claim_start), released when done
     died_on: str | None = None  # a dead worker it was processing on, when it had started
 
 
@@ -400,30 +427,36 @@ def analyze_distributed(
             threads[:] = [time.monotonic(), max(1, sum(client.nthreads().values()))]
         return IN_FLIGHT * int(threads[1])
 
-    def submit(task: BatchTask, solo: bool) -> None:
-        payload, sent = None, task
-        if upload:
-            try:
-                files = _upload_files(task)
-            except OSError as exc:
-                raise _ClientReadError(task, exc) from exc
-            if task.sample is None:  # named by its folder, as analyze_path does, here
-                sent = dataclasses.replace(task, sample=Path(task.path).resolve().parent.name,
-                                           sample_source=task.sample_source or "folder")
-            [payload] = client.scatter([files], hash=False)  # straight to a worker
-        key = f"semscan-{Path(task.path).name}-{uuid.uuid4().hex[:12]}"
-        claim = distributed.Queue(f"{key}-claim", client=client)
-        claim.put(_FRESH)
-        future = client.submit(_run_task, sent, payload, token, claim.name, key=key,
-                               pure=False, retries=0)
-        running[future] = _Running(task, key, solo, time.monotonic(), payload, claim)
+    def submit(batch: list[BatchTask], solo: bool) -> None:
+        """Submit tasks, their claim queues created first (one call to the scheduler)."""
+        keys = [f"semscan-{Path(task.path).name}-{uuid.uuid4().hex[:12]}" for task in batch]
+        client.sync(_new_claims, client.scheduler, [f"{key}-claim" for key in keys])
+        for i, (task, key) in enumerate(zip(batch, keys, strict=True)):
+            payload, sent = None, task
+            if upload:
+                try:
+                    files = _upload_files(task)
+                except OSError as exc:
+                    for unsent in keys[i:]:
+                        _release_claim(client, f"{unsent}-claim")
+                    pending.extendleft(reversed(batch[i + 1:]))  # not tried yet
+                    raise _ClientReadError(task, exc) from exc
+                if task.sample is None:  # named by its folder, as analyze_path does, here
+                    sent = dataclasses.replace(
+                        task, sample=Path(task.path).resolve().parent.name,
+                        sample_source=task.sample_source or "folder")
+                [payload] = client.scatter([files], hash=False)  # straight to a worker
+            future = client.submit(_run_task, sent, payload, token, f"{key}-claim", key=key,
+                                   pure=False, retries=0)
+            running[future] = _Running(task, key, solo, time.monotonic(), payload,
+                                       f"{key}-claim")
 
     def finish(future: Any) -> None:
         run = running.pop(future)
         if run.payload is not None:
             run.payload.release()
         if run.claim is not None:
-            run.claim.close()
+            _release_claim(client, run.claim)
         future.release()
 
     try:
@@ -433,11 +466,12 @@ def analyze_distributed(
                     pass  # one retried alone: nothing else until it is done
                 elif alone:
                     if not running:
-                        submit(alone.popleft(), True)
+                        submit([alone.popleft()], True)
                 else:
-                    size = window()
-                    while pending and len(running) < size:
-                        submit(pending.popleft(), False)
+                    free = window() - len(running)
+                    if pending and free > 0:
+                        submit([pending.popleft() for _ in range(min(free, len(pending)))],
+                               False)
             except _ClientReadError as exc:
                 item = BatchItem(exc.task.path, None, _error_text(exc.error), 0.0)
                 yield item
@@ -461,7 +495,8 @@ def analyze_distributed(
                     if run.key not in keys or (future.status == "finished"
                                                and not future.result().rerun):
                         continue  # (finished before its worker died)
-                    if _take_token(run.claim):  # never started anywhere, and now never will
+                    if client.sync(_take_token, client.scheduler, run.claim):
+                        # never started anywhere, and now never will
                         future.cancel()  # only queued on the dead worker: not a suspect
                         finish(future)
                         pending.appendleft(run.task)

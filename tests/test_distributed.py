@@ -167,13 +167,13 @@ def test_an_innocent_queued_behind_the_poison_with_slow_claims(own_client, tmp_p
             tasks, client=pinned, on_result=_KillOnPoison(on_result, starts, delay_s=2.0),
             **options)
 
-    client.run(_slow_queue_gets, 5.0, "-m1.tif-")
+    client.run(_slow_claims, 5.0, "-m1.tif-")
     client.run_on_scheduler(_work_stealing, False)  # m1 stays queued behind the poison
     try:
         summary = run_batch(tasks, out_dir=tmp_path / "out", config=FAST, executor=poisoned)
     finally:
         client.run_on_scheduler(_work_stealing, True)
-        client.run(_slow_queue_gets, 0.0)
+        client.run(_slow_claims, 0.0)
     assert pinned.pinned == {"poison", "m1"}  # both were queued on the same worker
     assert summary.analysed == 2 and [f for f, _ in summary.failures] == [str(poison)]
     (note,) = summary.notes  # the poison's only: m1 was not taken for a suspect
@@ -219,26 +219,26 @@ async def _work_stealing(on, dask_scheduler=None):
     await (stealing.start() if on else stealing.stop())
 
 
-def _slow_queue_gets(seconds, name=""):
-    """On a worker: a distributed.Queue.get of a queue whose name has ``name`` sleeps
-    ``seconds`` after it returns (0: restore)."""
+def _slow_claims(seconds, name=""):
+    """On a worker: the start claim (semscan.distributed._claim_start) of a task whose claim
+    queue's name has ``name`` sleeps ``seconds`` after it takes the token (0: restore)."""
     import time as _time
 
-    import distributed
+    from semscan import distributed as module
 
-    original = distributed.Queue.__dict__.get("_semscan_get", distributed.Queue.get)
-    distributed.Queue._semscan_get = original
+    original = module.__dict__.get("_semscan_claim_start", module._claim_start)
+    module._semscan_claim_start = original
     if not seconds:
-        distributed.Queue.get = original
+        module._claim_start = original
         return
 
-    def get(self, *args, **kwargs):
-        items = original(self, *args, **kwargs)
-        if name in self.name:
+    def claim_start(claim):
+        got = original(claim)
+        if name in claim:
             _time.sleep(seconds)
-        return items
+        return got
 
-    distributed.Queue.get = get
+    module._claim_start = claim_start
 
 
 class _KillOnPoison:
