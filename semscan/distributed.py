@@ -23,8 +23,9 @@ without the claim such a rerun of a poison image would kill a second worker, wit
 innocent images queued on it, while the client retries them alone. A claim is one atomic
 ``get`` of the token on the scheduler (one round trip over the worker's own connection to
 it; no client on the worker), and nothing is put back: a rerun that finds the token gone
-(or the queue released by the client) returns without analysing anything. When a worker dies, the client takes the
-token of each task that was processing there, also in one atomic ``get``: a task whose
+(or the queue released by the client) returns without analysing anything. When a worker
+dies, the client takes the token of each task that was processing there, also in one
+atomic ``get``: a task whose
 token it gets never started (it was only queued there) and is resubmitted; one whose
 token is gone had started, and its outcome says where: a rerun that found it started, a
 cancellation (its uploaded bytes lost with the worker) or ``KilledWorker`` make it a
