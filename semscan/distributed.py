@@ -37,7 +37,11 @@ the cluster, not on a round trip to the client; the configuration, models and ou
 writer are given to every worker once, by a worker plugin (also to workers that join
 later), not sent with the tasks; and every worker undoes the nanny's
 ``MALLOC_TRIM_THRESHOLD_=65536``, which doubled the CPU per image
-(:func:`semscan._dask_plugin.heap_for_images`).
+(:func:`semscan._dask_plugin.heap_for_images`). The client sleeps on a local queue that
+each task's done callback and each death report wake (no polling of the cluster), and
+the CPU of the client and the scheduler, which share the cores with the workers of a
+LocalCluster, is per task a claim queue created (one call for all the tasks submitted
+together) and released, the task, and its outcome fetched.
 
 An I/O error (a network file system hiccup: a read that failed, a file the worker does
 not see) is retried once, on any worker; a deterministic error (a file that cannot be
@@ -49,7 +53,6 @@ dask and distributed are imported only here, and only when a cluster is used
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import os
@@ -60,7 +63,6 @@ import traceback
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import CancelledError
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,10 +78,9 @@ __all__ = ["analyze_distributed", "connect", "distributed_executor", "parse_sche
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.2  # how often the client looks for finished tasks and dead workers
+POLL_S = 0.2  # how often the client looks at its state when no task finished, none died
 IN_FLIGHT = 2  # tasks in flight per worker thread: the next one waits on the cluster
 THREADS_EVERY_S = 5.0  # how often the client counts the cluster's threads (and at deaths)
-_FRESH = "fresh"  # the claim token of a task not started yet
 MAX_LOST = 3  # times a task lost with a dying worker's data (not run on it) is resubmitted
 
 
@@ -221,11 +222,11 @@ def _run_task(task: BatchTask, files: dict[str, bytes] | None, token: str,
     """
     import cv2
 
-    from semscan._dask_plugin import STATES
+    from semscan import _dask_plugin
 
-    if claim is not None and not _claim_start(claim):
+    if claim is not None and not _dask_plugin.claim_start(claim):
         return _Outcome(BatchItem(task.path, None, "", 0.0), rerun=True)
-    state = STATES.get(token)
+    state = _dask_plugin.STATES.get(token)
     if state is None:  # never: the scheduler gives the plugin to a worker before any task
         return _Outcome(BatchItem(task.path, None, "internal error: this worker has not "
                                   "received the batch's state (its plugin); rerun", 0.0))
@@ -235,55 +236,6 @@ def _run_task(task: BatchTask, files: dict[str, bytes] | None, token: str,
         return _run_on(task, None, state, "")
     with tempfile.TemporaryDirectory(prefix="semscan-upload-") as folder:
         return _run_on(task, files, state, folder)
-
-
-def _claim_start(name: str) -> bool:
-    """Take the fresh token of the task's claim queue: True for the task's first start.
-
-    One round trip to the scheduler, over the worker's own connection to it (no client on
-    the worker): :func:`_take_token`. Nothing is put back, so the token is gone for good:
-    a rerun of the task by the scheduler, or the client's revocation, finds the queue
-    empty. There is no moment in which the token is out of the queue and its fate unknown.
-    """
-    import distributed
-    from distributed.utils import sync
-
-    worker = distributed.get_worker()
-    return sync(worker.loop, _take_token, worker.scheduler, name)
-
-
-async def _take_token(scheduler: Any, name: str) -> bool:
-    """Take the fresh token of a task's claim queue, atomically: True if it was there (the
-    task had never started, and now never will start elsewhere).
-
-    A worker starting the task (:func:`_claim_start`) and the client revoking it after a
-    death both call this: one ``queue_get(batch=True)`` on the scheduler, which takes all
-    there is and never waits (the scheduler's handler takes every item without yielding
-    to its event loop, so two takes never interleave). A queue already released by the
-    client (its task done or cancelled) has no token either.
-    """
-    try:
-        records = await scheduler.queue_get(name=name, batch=True)
-    except KeyError:  # released: the task's outcome is known, or it was cancelled
-        return False
-    return [record.get("value") for record in records] == [_FRESH]
-
-
-async def _new_claims(scheduler: Any, names: list[str]) -> None:
-    """Create the claim queues of tasks about to be submitted, each with its fresh token
-    (one call from the client's thread; the queues are created concurrently)."""
-
-    async def one(name: str) -> None:
-        await scheduler.queue_create(name=name, maxsize=0)
-        await scheduler.queue_put(name=name, data=_FRESH)
-
-    await asyncio.gather(*(one(name) for name in names))
-
-
-def _release_claim(client: Any, name: str) -> None:
-    """Drop a claim queue on the scheduler (what ``distributed.Queue.close`` sends)."""
-    if client.status == "running":
-        client._send_to_scheduler({"op": "queue_release", "name": name})
 
 
 def _run_on(task: BatchTask, files: dict[str, bytes] | None, state: _State,
@@ -356,7 +308,7 @@ class _Running:
     solo: bool
     started: float
     payload: Any = None  # the scattered upload, released when done
-    claim: str | None = None  # its claim queue's name (see _claim_start), released when done
+    claim: str | None = None  # its claim queue (_dask_plugin.claim_start), released when done
     died_on: str | None = None  # a dead worker it was processing on, when it had started
 
 
@@ -398,7 +350,7 @@ def analyze_distributed(
         a ``'WorkerDied: ...'`` error; one retried has a note saying so.
     """
     distributed = _import_distributed()
-    from semscan._dask_plugin import StatePlugin
+    from semscan._dask_plugin import StatePlugin, new_claims, release_claim, take_token
 
     cfg = config or AnalysisConfig()
     callback = on_result or _row_of
@@ -412,11 +364,16 @@ def analyze_distributed(
     token = f"semscan-state-{uuid.uuid4().hex}"
     client.register_plugin(StatePlugin(token, state), name=token)
     deaths: queue.Queue[Any] = queue.Queue()
+    # What wakes the client: a finished task (its done callback) or a death. It waits on
+    # this local queue, not on the cluster (a wait on the futures was a call into the
+    # event loop 5 times a second).
+    wake: queue.Queue[Any] = queue.Queue()
 
     def on_event(event: Any) -> None:
         msg = event[1] if isinstance(event, tuple) else event
         if isinstance(msg, dict) and msg.get("action") == "remove-worker":
             deaths.put(msg)
+            wake.put(None)
 
     client.subscribe_topic("all", on_event)
     running: dict[Any, _Running] = {}  # future -> what it runs
@@ -435,7 +392,7 @@ def analyze_distributed(
     def submit(batch: list[BatchTask], solo: bool) -> None:
         """Submit tasks, their claim queues created first (one call to the scheduler)."""
         keys = [f"semscan-{Path(task.path).name}-{uuid.uuid4().hex[:12]}" for task in batch]
-        client.sync(_new_claims, client.scheduler, [f"{key}-claim" for key in keys])
+        client.sync(new_claims, client.scheduler, [f"{key}-claim" for key in keys])
         for i, (task, key) in enumerate(zip(batch, keys, strict=True)):
             payload, sent = None, task
             if upload:
@@ -443,7 +400,7 @@ def analyze_distributed(
                     files = _upload_files(task)
                 except OSError as exc:
                     for unsent in keys[i:]:
-                        _release_claim(client, f"{unsent}-claim")
+                        release_claim(client, f"{unsent}-claim")
                     pending.extendleft(reversed(batch[i + 1:]))  # not tried yet
                     raise _ClientReadError(task, exc) from exc
                 if task.sample is None:  # named by its folder, as analyze_path does, here
@@ -455,13 +412,14 @@ def analyze_distributed(
                                    pure=False, retries=0)
             running[future] = _Running(task, key, solo, time.monotonic(), payload,
                                        f"{key}-claim")
+            future.add_done_callback(wake.put)
 
     def finish(future: Any) -> None:
         run = running.pop(future)
         if run.payload is not None:
             run.payload.release()
         if run.claim is not None:
-            _release_claim(client, run.claim)
+            release_claim(client, run.claim)
         future.release()
 
     try:
@@ -483,10 +441,11 @@ def analyze_distributed(
                 if fail_fast:
                     return
                 continue
-            try:
-                distributed.wait(list(running), timeout=POLL_S, return_when="FIRST_COMPLETED")
-            except (TimeoutError, CancelledError):
-                pass  # none finished (or one was lost): look for dead workers
+            with suppress(queue.Empty):  # a task finished, a worker died, or POLL_S passed
+                wake.get(timeout=POLL_S)
+            with suppress(queue.Empty):
+                while True:  # what else came meanwhile: it is all looked at below
+                    wake.get_nowait()
             # Dead workers first: the scheduler reports a death before it cancels the
             # tasks that lost their data with it, or a rerun of them finishes (one ordered
             # stream to this client): the deaths reported before these tasks were done.
@@ -500,7 +459,7 @@ def analyze_distributed(
                     if run.key not in keys or (future.status == "finished"
                                                and not future.result().rerun):
                         continue  # (finished before its worker died)
-                    if client.sync(_take_token, client.scheduler, run.claim):
+                    if client.sync(take_token, client.scheduler, run.claim):
                         # never started anywhere, and now never will
                         future.cancel()  # only queued on the dead worker: not a suspect
                         finish(future)

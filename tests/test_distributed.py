@@ -220,16 +220,16 @@ async def _work_stealing(on, dask_scheduler=None):
 
 
 def _slow_claims(seconds, name=""):
-    """On a worker: the start claim (semscan.distributed._claim_start) of a task whose claim
+    """On a worker: the start claim (semscan._dask_plugin.claim_start) of a task whose claim
     queue's name has ``name`` sleeps ``seconds`` after it takes the token (0: restore)."""
     import time as _time
 
-    from semscan import distributed as module
+    from semscan import _dask_plugin as module
 
-    original = module.__dict__.get("_semscan_claim_start", module._claim_start)
+    original = module.__dict__.get("_semscan_claim_start", module.claim_start)
     module._semscan_claim_start = original
     if not seconds:
-        module._claim_start = original
+        module.claim_start = original
         return
 
     def claim_start(claim):
@@ -238,7 +238,7 @@ def _slow_claims(seconds, name=""):
             _time.sleep(seconds)
         return got
 
-    module._claim_start = claim_start
+    module.claim_start = claim_start
 
 
 class _KillOnPoison:
@@ -258,6 +258,40 @@ class _KillOnPoison:
             time.sleep(self.delay_s)
         kill_on_poison(result)
         return self.inner(result)
+
+
+def _has_queue(name, dask_scheduler=None):
+    return name in dask_scheduler.extensions["queues"].queues
+
+
+def _claim_on_worker(name):
+    from semscan._dask_plugin import claim_start
+
+    return claim_start(name)
+
+
+def test_a_claim_token_is_taken_once_and_a_released_claim_has_none(client):
+    """The start claim (one queue_get on the scheduler): the first take gets the token, a
+    second finds it gone, whoever takes (a worker or the client), and a queue the client
+    released (its task done or cancelled) has no token."""
+    from semscan._dask_plugin import new_claims, release_claim, take_token
+
+    names = [f"semscan-test-claim-{i}" for i in range(3)]
+    client.sync(new_claims, client.scheduler, names)
+    worker = sorted(client.nthreads())[0]
+    assert client.submit(_claim_on_worker, names[0], workers=[worker], pure=False).result()
+    assert not client.sync(take_token, client.scheduler, names[0])
+    assert client.sync(take_token, client.scheduler, names[1])
+    assert not client.submit(_claim_on_worker, names[1], pure=False).result()
+    release_claim(client, names[2])  # sent on the client's stream: wait till it is done
+    for _ in range(600):
+        if not client.run_on_scheduler(_has_queue, names[2]):
+            break
+        time.sleep(0.05)
+    assert not client.sync(take_token, client.scheduler, names[2])
+    assert not client.submit(_claim_on_worker, names[2], pure=False).result()
+    for name in names[:2]:
+        release_claim(client, name)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
