@@ -1,4 +1,5 @@
-"""The worker plugin that gives every Dask worker a batch's analysis state once.
+"""The worker plugin that gives every Dask worker a batch's analysis state once, and the
+tasks' start claims (see :mod:`semscan.distributed`).
 
 Imported only by :mod:`semscan.distributed` (when a cluster is used) and, by unpickling,
 on the workers: it imports distributed at the top, which the rest of semscan never does.
@@ -6,14 +7,17 @@ on the workers: it imports distributed at the top, which the rest of semscan nev
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import ctypes.util
 import sys
 from typing import Any
 
-from distributed import WorkerPlugin
+from distributed import WorkerPlugin, get_worker
+from distributed.utils import sync
 
 STATES: dict[str, Any] = {}  # on a worker: batch token -> its _State
+FRESH = "fresh"  # the claim token of a task not started yet
 
 
 class StatePlugin(WorkerPlugin):
@@ -36,6 +40,54 @@ class StatePlugin(WorkerPlugin):
         STATES.pop(self.token, None)
 
 
+# ------------------------------------------------------------- start claims
+def claim_start(name: str) -> bool:
+    """Take the fresh token of the task's claim queue: True for the task's first start.
+
+    One round trip to the scheduler, over the worker's own connection to it (no client on
+    the worker): :func:`take_token`. Nothing is put back, so the token is gone for good:
+    a rerun of the task by the scheduler, or the client's revocation, finds the queue
+    empty. There is no moment in which the token is out of the queue and its fate unknown.
+    """
+    worker = get_worker()
+    return sync(worker.loop, take_token, worker.scheduler, name)
+
+
+async def take_token(scheduler: Any, name: str) -> bool:
+    """Take the fresh token of a task's claim queue, atomically: True if it was there (the
+    task had never started, and now never will start elsewhere).
+
+    A worker starting the task (:func:`claim_start`) and the client revoking it after a
+    death both call this: one ``queue_get(batch=True)`` on the scheduler, which takes all
+    there is and never waits (the scheduler's handler takes every item without yielding
+    to its event loop, so two takes never interleave). A queue already released by the
+    client (its task done or cancelled) has no token either.
+    """
+    try:
+        records = await scheduler.queue_get(name=name, batch=True)
+    except KeyError:  # released: the task's outcome is known, or it was cancelled
+        return False
+    return [record.get("value") for record in records] == [FRESH]
+
+
+async def new_claims(scheduler: Any, names: list[str]) -> None:
+    """Create the claim queues of tasks about to be submitted, each with its fresh token
+    (one call from the client's thread; the queues are created concurrently)."""
+
+    async def one(name: str) -> None:
+        await scheduler.queue_create(name=name, maxsize=0)
+        await scheduler.queue_put(name=name, data=FRESH)
+
+    await asyncio.gather(*(one(name) for name in names))
+
+
+def release_claim(client: Any, name: str) -> None:
+    """Drop a claim queue on the scheduler (what ``distributed.Queue.close`` sends)."""
+    if client.status == "running":
+        client._send_to_scheduler({"op": "queue_release", "name": name})
+
+
+# ------------------------------------------------------------- the heap
 MMAP_THRESHOLD = 32 * 2**20  # bytes: glibc's own ceiling for its dynamic mmap threshold
 TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # what glibc's dynamic rule sets with it
 

@@ -21,22 +21,27 @@ key: the scheduler itself reruns the tasks of a dead worker elsewhere at once (u
 ``distributed.scheduler.allowed-failures`` times, before the client can cancel them), and
 without the claim such a rerun of a poison image would kill a second worker, with the
 innocent images queued on it, while the client retries them alone. A claim is one atomic
-``get`` of the token on the scheduler, and nothing is put back: a rerun that finds the
-token gone returns without analysing anything. When a worker dies, the client takes the
-token of each task that was processing there, also in one atomic ``get``: a task whose
-token it gets never started (it was only queued there) and is resubmitted; one whose
-token is gone had started, and its outcome says where: a rerun that found it started, a
-cancellation (its uploaded bytes lost with the worker) or ``KilledWorker`` make it a
-suspect, retried alone; a result means the scheduler's rerun claimed it first, on a live
-worker. Nothing is decided by a timeout, so no interleaving takes an innocent image for a
-suspect or retries a suspect beside another image.
+``get`` of the token on the scheduler (one round trip over the worker's own connection to
+it; no client on the worker), and nothing is put back: a rerun that finds the token gone
+(or the queue released by the client) returns without analysing anything. When a worker
+dies, the client takes the token of each task that was processing there, also in one
+atomic ``get``: a task whose token it gets never started (it was only queued there) and
+is resubmitted; one whose token is gone had started, and its outcome says where: a rerun
+that found it started, a cancellation (its uploaded bytes lost with the worker) or
+``KilledWorker`` make it a suspect, retried alone; a result means the scheduler's rerun
+claimed it first, on a live worker. Nothing is decided by a timeout, so no interleaving
+takes an innocent image for a suspect or retries a suspect beside another image.
 
 Throughput: two tasks are in flight per worker thread, so a worker's next image waits on
 the cluster, not on a round trip to the client; the configuration, models and output
 writer are given to every worker once, by a worker plugin (also to workers that join
 later), not sent with the tasks; and every worker undoes the nanny's
 ``MALLOC_TRIM_THRESHOLD_=65536``, which doubled the CPU per image
-(:func:`semscan._dask_plugin.heap_for_images`).
+(:func:`semscan._dask_plugin.heap_for_images`). The client sleeps on a local queue that
+each task's done callback and each death report wake (no polling of the cluster), and
+the CPU of the client and the scheduler, which share the cores with the workers of a
+LocalCluster, is per task a claim queue created (one call for all the tasks submitted
+together) and released, the task, and its outcome fetched.
 
 An I/O error (a network file system hiccup: a read that failed, a file the worker does
 not see) is retried once, on any worker; a deterministic error (a file that cannot be
@@ -58,7 +63,6 @@ import traceback
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import CancelledError
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,10 +78,9 @@ __all__ = ["analyze_distributed", "connect", "distributed_executor", "parse_sche
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.2  # how often the client looks for finished tasks and dead workers
+POLL_S = 0.2  # how often the client looks at its state when no task finished, none died
 IN_FLIGHT = 2  # tasks in flight per worker thread: the next one waits on the cluster
 THREADS_EVERY_S = 5.0  # how often the client counts the cluster's threads (and at deaths)
-_FRESH = "fresh"  # the claim token of a task not started yet
 MAX_LOST = 3  # times a task lost with a dying worker's data (not run on it) is resubmitted
 
 
@@ -142,8 +145,13 @@ def connect(scheduler: str, *, timeout_s: float = 30.0) -> Iterator[Any]:
         import dask
 
         # The workers' sampling profiler (for the dashboard, which is not shown) costs CPU
-        # beside every task: measured, 3.0 % of a core against 2.1 % without it.
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
+        # beside every task: measured, 3.0 % of a core against 2.1 % without it. The event
+        # loop health check of every server (scheduler, nannies, workers) runs every 20 ms
+        # by default, only to log a loop blocked for over 3 s: every 1 s it still does, and
+        # an idle 2-worker cluster took 20.5 ms of CPU per s in this process (scheduler,
+        # nannies) and 8.5 per worker, against 37.5 and 17.5.
+        with dask.config.set({"distributed.worker.profile.enabled": False,
+                              "distributed.admin.tick.interval": "1s"}):
             cluster = distributed.LocalCluster(
                 n_workers=n or (os.cpu_count() or 1), threads_per_worker=1, processes=True,
                 # any free port: with None the scheduler still binds 8787, which another
@@ -214,11 +222,11 @@ def _run_task(task: BatchTask, files: dict[str, bytes] | None, token: str,
     """
     import cv2
 
-    from semscan._dask_plugin import STATES
+    from semscan import _dask_plugin
 
-    if claim is not None and not _claim_start(claim):
+    if claim is not None and not _dask_plugin.claim_start(claim):
         return _Outcome(BatchItem(task.path, None, "", 0.0), rerun=True)
-    state = STATES.get(token)
+    state = _dask_plugin.STATES.get(token)
     if state is None:  # never: the scheduler gives the plugin to a worker before any task
         return _Outcome(BatchItem(task.path, None, "internal error: this worker has not "
                                   "received the batch's state (its plugin); rerun", 0.0))
@@ -228,30 +236,6 @@ def _run_task(task: BatchTask, files: dict[str, bytes] | None, token: str,
         return _run_on(task, None, state, "")
     with tempfile.TemporaryDirectory(prefix="semscan-upload-") as folder:
         return _run_on(task, files, state, folder)
-
-
-def _claim_start(name: str) -> bool:
-    """Take the fresh token of the task's claim queue: True for the task's first start.
-
-    One atomic operation on the scheduler (``get(batch=True)`` takes all there is, never
-    waits); nothing is put back, so the token is gone for good: a rerun of the task by the
-    scheduler, or the client's revocation (:func:`_take_token`), finds the queue empty. There is
-    no moment in which the token is out of the queue and its fate unknown.
-    """
-    import distributed
-
-    q = distributed.Queue(name, client=distributed.get_client())
-    try:
-        return _take_token(q)
-    finally:
-        q.close()
-
-
-def _take_token(claim: Any) -> bool:
-    """Take the fresh token of a task's claim queue, atomically: True if it was there (the
-    task had never started, and now never will start elsewhere). A worker starting the
-    task (:func:`_claim_start`) and the client revoking it after a death both call this."""
-    return claim.get(batch=True) == [_FRESH]
 
 
 def _run_on(task: BatchTask, files: dict[str, bytes] | None, state: _State,
@@ -324,7 +308,7 @@ class _Running:
     solo: bool
     started: float
     payload: Any = None  # the scattered upload, released when done
-    claim: Any = None  # the task's claim queue (see _claim_start), closed when done
+    claim: str | None = None  # its claim queue (_dask_plugin.claim_start), released when done
     died_on: str | None = None  # a dead worker it was processing on, when it had started
 
 
@@ -366,7 +350,7 @@ def analyze_distributed(
         a ``'WorkerDied: ...'`` error; one retried has a note saying so.
     """
     distributed = _import_distributed()
-    from semscan._dask_plugin import StatePlugin
+    from semscan._dask_plugin import StatePlugin, new_claims, release_claim, take_token
 
     cfg = config or AnalysisConfig()
     callback = on_result or _row_of
@@ -380,11 +364,16 @@ def analyze_distributed(
     token = f"semscan-state-{uuid.uuid4().hex}"
     client.register_plugin(StatePlugin(token, state), name=token)
     deaths: queue.Queue[Any] = queue.Queue()
+    # What wakes the client: a finished task (its done callback) or a death. It waits on
+    # this local queue, not on the cluster (a wait on the futures was a call into the
+    # event loop 5 times a second).
+    wake: queue.Queue[Any] = queue.Queue()
 
     def on_event(event: Any) -> None:
         msg = event[1] if isinstance(event, tuple) else event
         if isinstance(msg, dict) and msg.get("action") == "remove-worker":
             deaths.put(msg)
+            wake.put(None)
 
     client.subscribe_topic("all", on_event)
     running: dict[Any, _Running] = {}  # future -> what it runs
@@ -400,30 +389,37 @@ def analyze_distributed(
             threads[:] = [time.monotonic(), max(1, sum(client.nthreads().values()))]
         return IN_FLIGHT * int(threads[1])
 
-    def submit(task: BatchTask, solo: bool) -> None:
-        payload, sent = None, task
-        if upload:
-            try:
-                files = _upload_files(task)
-            except OSError as exc:
-                raise _ClientReadError(task, exc) from exc
-            if task.sample is None:  # named by its folder, as analyze_path does, here
-                sent = dataclasses.replace(task, sample=Path(task.path).resolve().parent.name,
-                                           sample_source=task.sample_source or "folder")
-            [payload] = client.scatter([files], hash=False)  # straight to a worker
-        key = f"semscan-{Path(task.path).name}-{uuid.uuid4().hex[:12]}"
-        claim = distributed.Queue(f"{key}-claim", client=client)
-        claim.put(_FRESH)
-        future = client.submit(_run_task, sent, payload, token, claim.name, key=key,
-                               pure=False, retries=0)
-        running[future] = _Running(task, key, solo, time.monotonic(), payload, claim)
+    def submit(batch: list[BatchTask], solo: bool) -> None:
+        """Submit tasks, their claim queues created first (one call to the scheduler)."""
+        keys = [f"semscan-{Path(task.path).name}-{uuid.uuid4().hex[:12]}" for task in batch]
+        client.sync(new_claims, client.scheduler, [f"{key}-claim" for key in keys])
+        for i, (task, key) in enumerate(zip(batch, keys, strict=True)):
+            payload, sent = None, task
+            if upload:
+                try:
+                    files = _upload_files(task)
+                except OSError as exc:
+                    for unsent in keys[i:]:
+                        release_claim(client, f"{unsent}-claim")
+                    pending.extendleft(reversed(batch[i + 1:]))  # not tried yet
+                    raise _ClientReadError(task, exc) from exc
+                if task.sample is None:  # named by its folder, as analyze_path does, here
+                    sent = dataclasses.replace(
+                        task, sample=Path(task.path).resolve().parent.name,
+                        sample_source=task.sample_source or "folder")
+                [payload] = client.scatter([files], hash=False)  # straight to a worker
+            future = client.submit(_run_task, sent, payload, token, f"{key}-claim", key=key,
+                                   pure=False, retries=0)
+            running[future] = _Running(task, key, solo, time.monotonic(), payload,
+                                       f"{key}-claim")
+            future.add_done_callback(wake.put)
 
     def finish(future: Any) -> None:
         run = running.pop(future)
         if run.payload is not None:
             run.payload.release()
         if run.claim is not None:
-            run.claim.close()
+            release_claim(client, run.claim)
         future.release()
 
     try:
@@ -433,21 +429,23 @@ def analyze_distributed(
                     pass  # one retried alone: nothing else until it is done
                 elif alone:
                     if not running:
-                        submit(alone.popleft(), True)
+                        submit([alone.popleft()], True)
                 else:
-                    size = window()
-                    while pending and len(running) < size:
-                        submit(pending.popleft(), False)
+                    free = window() - len(running)
+                    if pending and free > 0:
+                        submit([pending.popleft() for _ in range(min(free, len(pending)))],
+                               False)
             except _ClientReadError as exc:
                 item = BatchItem(exc.task.path, None, _error_text(exc.error), 0.0)
                 yield item
                 if fail_fast:
                     return
                 continue
-            try:
-                distributed.wait(list(running), timeout=POLL_S, return_when="FIRST_COMPLETED")
-            except (TimeoutError, CancelledError):
-                pass  # none finished (or one was lost): look for dead workers
+            with suppress(queue.Empty):  # a task finished, a worker died, or POLL_S passed
+                wake.get(timeout=POLL_S)
+            with suppress(queue.Empty):
+                while True:  # what else came meanwhile: it is all looked at below
+                    wake.get_nowait()
             # Dead workers first: the scheduler reports a death before it cancels the
             # tasks that lost their data with it, or a rerun of them finishes (one ordered
             # stream to this client): the deaths reported before these tasks were done.
@@ -461,7 +459,8 @@ def analyze_distributed(
                     if run.key not in keys or (future.status == "finished"
                                                and not future.result().rerun):
                         continue  # (finished before its worker died)
-                    if _take_token(run.claim):  # never started anywhere, and now never will
+                    if client.sync(take_token, client.scheduler, run.claim):
+                        # never started anywhere, and now never will
                         future.cancel()  # only queued on the dead worker: not a suspect
                         finish(future)
                         pending.appendleft(run.task)

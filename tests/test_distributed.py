@@ -167,13 +167,13 @@ def test_an_innocent_queued_behind_the_poison_with_slow_claims(own_client, tmp_p
             tasks, client=pinned, on_result=_KillOnPoison(on_result, starts, delay_s=2.0),
             **options)
 
-    client.run(_slow_queue_gets, 5.0, "-m1.tif-")
+    client.run(_slow_claims, 5.0, "-m1.tif-")
     client.run_on_scheduler(_work_stealing, False)  # m1 stays queued behind the poison
     try:
         summary = run_batch(tasks, out_dir=tmp_path / "out", config=FAST, executor=poisoned)
     finally:
         client.run_on_scheduler(_work_stealing, True)
-        client.run(_slow_queue_gets, 0.0)
+        client.run(_slow_claims, 0.0)
     assert pinned.pinned == {"poison", "m1"}  # both were queued on the same worker
     assert summary.analysed == 2 and [f for f, _ in summary.failures] == [str(poison)]
     (note,) = summary.notes  # the poison's only: m1 was not taken for a suspect
@@ -219,26 +219,26 @@ async def _work_stealing(on, dask_scheduler=None):
     await (stealing.start() if on else stealing.stop())
 
 
-def _slow_queue_gets(seconds, name=""):
-    """On a worker: a distributed.Queue.get of a queue whose name has ``name`` sleeps
-    ``seconds`` after it returns (0: restore)."""
+def _slow_claims(seconds, name=""):
+    """On a worker: the start claim (semscan._dask_plugin.claim_start) of a task whose claim
+    queue's name has ``name`` sleeps ``seconds`` after it takes the token (0: restore)."""
     import time as _time
 
-    import distributed
+    from semscan import _dask_plugin as module
 
-    original = distributed.Queue.__dict__.get("_semscan_get", distributed.Queue.get)
-    distributed.Queue._semscan_get = original
+    original = module.__dict__.get("_semscan_claim_start", module.claim_start)
+    module._semscan_claim_start = original
     if not seconds:
-        distributed.Queue.get = original
+        module.claim_start = original
         return
 
-    def get(self, *args, **kwargs):
-        items = original(self, *args, **kwargs)
-        if name in self.name:
+    def claim_start(claim):
+        got = original(claim)
+        if name in claim:
             _time.sleep(seconds)
-        return items
+        return got
 
-    distributed.Queue.get = get
+    module.claim_start = claim_start
 
 
 class _KillOnPoison:
@@ -258,6 +258,40 @@ class _KillOnPoison:
             time.sleep(self.delay_s)
         kill_on_poison(result)
         return self.inner(result)
+
+
+def _has_queue(name, dask_scheduler=None):
+    return name in dask_scheduler.extensions["queues"].queues
+
+
+def _claim_on_worker(name):
+    from semscan._dask_plugin import claim_start
+
+    return claim_start(name)
+
+
+def test_a_claim_token_is_taken_once_and_a_released_claim_has_none(client):
+    """The start claim (one queue_get on the scheduler): the first take gets the token, a
+    second finds it gone, whoever takes (a worker or the client), and a queue the client
+    released (its task done or cancelled) has no token."""
+    from semscan._dask_plugin import new_claims, release_claim, take_token
+
+    names = [f"semscan-test-claim-{i}" for i in range(3)]
+    client.sync(new_claims, client.scheduler, names)
+    worker = sorted(client.nthreads())[0]
+    assert client.submit(_claim_on_worker, names[0], workers=[worker], pure=False).result()
+    assert not client.sync(take_token, client.scheduler, names[0])
+    assert client.sync(take_token, client.scheduler, names[1])
+    assert not client.submit(_claim_on_worker, names[1], pure=False).result()
+    release_claim(client, names[2])  # sent on the client's stream: wait till it is done
+    for _ in range(600):
+        if not client.run_on_scheduler(_has_queue, names[2]):
+            break
+        time.sleep(0.05)
+    assert not client.sync(take_token, client.scheduler, names[2])
+    assert not client.submit(_claim_on_worker, names[2], pure=False).result()
+    for name in names[:2]:
+        release_claim(client, name)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
