@@ -170,6 +170,7 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     from skimage.morphology import skeletonize
 
     if q > 1:
+        del dist  # the full-size distances are not needed on the block-averaged copy
         small, _, _ = block_mean_masks(pore, region, q)
         dist = distance_transform(small, metric="euclidean_5x5")
     else:

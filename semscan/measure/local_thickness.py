@@ -245,7 +245,11 @@ def _seeds(idx: np.ndarray, n_levels: int) -> np.ndarray:
     cross = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.uint8)
     low = cv2.erode(idx, cross, borderType=cv2.BORDER_CONSTANT, borderValue=big)
     keep = np.less(low, idx)
-    tmp = np.empty(idx.shape, bool)
+    # three full-size scratch arrays, written in place each round (no new ones per round)
+    tmp = low.view(bool) if idx.dtype == np.uint8 else np.empty(idx.shape, bool)
+    del low
+    need_px = np.empty_like(idx)
+    nb = np.empty_like(idx)
     for dy in range(_PRUNE_REACH + 1):
         for dx in range(dy, _PRUNE_REACH + 1):
             if dx == 0:
@@ -254,10 +258,11 @@ def _seeds(idx: np.ndarray, n_levels: int) -> np.ndarray:
             if idx.dtype == np.uint8:
                 lut = np.full(256, big, np.uint8)
                 lut[:n_levels] = need
-                need_px = cv2.LUT(idx, lut)
+                need_px = cv2.LUT(idx, lut, dst=need_px)
             else:
-                need_px = need[idx]
-            nb = cv2.dilate(idx, _ring(dy, dx), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+                np.take(need, idx, out=need_px)
+            nb = cv2.dilate(idx, _ring(dy, dx), dst=nb, borderType=cv2.BORDER_CONSTANT,
+                            borderValue=0)
             np.less(nb, need_px, out=tmp)
             keep &= tmp
     return np.flatnonzero(keep)
@@ -559,7 +564,11 @@ def _measure(
         # the fast map is written over the distances (they are not needed after it)
         thick_px = _fast(pore, dist, out=dist) if method == "fast" else _exact(pore, dist)
         del dist
-    values = thick_px[pore].astype(np.float64)
+    values = thick_px[pore]
+    if not return_map:
+        del thick_px  # the map's full-size float32 goes before the float64 values come
+    values = values.astype(np.float64)
+    del pore
     values *= scale  # (the same products as thick_px[pore].astype(np.float64) * scale)
     mean = float(values.mean())
     vmax = float(values.max())

@@ -329,6 +329,7 @@ def segment_micrograph(
     if not finite.all():
         valid &= finite
         image = np.where(finite, image, 0.0).astype(np.float32)
+    del finite  # not held through the segmentation
     if image.dtype != np.float32 or not _within_unit(image):
         image = np.clip(image, 0.0, 1.0)
     # else the micrograph's own grey, read only here (np.clip would copy it unchanged)

@@ -247,7 +247,6 @@ class _Grey:
     g0: _Normalised
     noise: float
     shading: float
-    inner: np.ndarray
 
 
 _BAND_HALO = 12  # rows: the sigma-2 blur reaches 8, the sigma-1 blur and Sobel 4 + 1
@@ -327,8 +326,7 @@ def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None
     del lp
     shading = float(_var_in_place(sel) / var) if var > 0 else math.nan  # np.var(lp[valid])
     del sel
-    inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
-    return _Grey(grey_range, g0, noise, shading, inner)
+    return _Grey(grey_range, g0, noise, shading)
 
 
 def _cached_grey(
@@ -352,6 +350,14 @@ def _cached_grey(
         hit = (raw, key, _grey_part(img, valid, n_valid))
     cache["grey"] = (hit, *(k for k in kept if k is not hit))[:2]
     return hit[2]
+
+
+def _within(mask: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``mask & valid``; ``mask`` itself (no copy kept) when it lies inside ``valid``, as
+    a segmentation's pore and solid masks do: the same pixels, one full-size mask less
+    held through the signals."""
+    out = mask & valid
+    return mask if np.array_equal(out, mask) else out
 
 
 def measure_signals(
@@ -396,7 +402,7 @@ def measure_signals(
     if grey is None:
         return VerdictSignals(grey_range=0.0)
     grey_range, g0, noise, shading = grey.grey_range, grey.g0, grey.noise, grey.shading
-    p, s = pore & valid, solid & valid
+    p, s = _within(pore, valid), _within(solid, valid)
     minority = float(min(np.count_nonzero(p), np.count_nonzero(s)) / n_valid)
     side = math.sqrt(n_valid)
     if minority == 0:
@@ -432,8 +438,9 @@ def measure_signals(
     else:
         del pi, si
     # edge concentration of the (noise-corrected) squared gradient
-    inner = grey.inner
-    e_in = _boundary(p, valid)  # made here, after the full-size local means are freed
+    # made here, after the full-size local means are freed
+    inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    e_in = _boundary(p, valid)
     e_in &= inner
     conc = math.nan
     if e_in.any():
