@@ -33,13 +33,15 @@ BAND_PIXELS = 1 << 20
 
 
 def row_bands(
-    rows: int, cols: int, *, halo: int = 0, multiple: int = 1
+    rows: int, cols: int, *, halo: int = 0, multiple: int = 1, pixels: int = BAND_PIXELS
 ) -> Iterator[tuple[int, int, int, int]]:
     """Bands of rows ``(r0, r1, a, b)``: the band ``r0:r1`` and the rows ``a:b`` it needs
     (``halo`` more on each side, within the image).
 
-    Bands have about :data:`BAND_PIXELS` pixels, at least ``max(64, 4 * halo)`` rows and a
-    multiple of ``multiple`` rows (the last band excepted).
+    Bands have about ``pixels`` pixels (default :data:`BAND_PIXELS`; fewer for a loop with
+    many band-size temporaries, whose cost is then small against a 1 Mpx image), at least
+    ``max(64, 4 * halo)`` rows and a multiple of ``multiple`` rows (the last band
+    excepted).
 
     Examples
     --------
@@ -48,7 +50,7 @@ def row_bands(
     >>> [b[:2] for b in row_bands(300, 1 << 16, multiple=32)]
     [(0, 64), (64, 128), (128, 192), (192, 256), (256, 300)]
     """
-    step = max(64, 4 * halo, BAND_PIXELS // max(cols, 1))
+    step = max(64, 4 * halo, pixels // max(cols, 1))
     step = max(multiple, step // multiple * multiple)
     for r0 in range(0, rows, step):
         r1 = min(rows, r0 + step)

@@ -390,6 +390,8 @@ def segment_micrograph(
             reason = f"{reason}; {cleaned}"
     solid = valid & ~pore
     excluded = ~valid
+    if np.array_equal(excluded, micrograph.excluded):  # nothing excluded but the file's
+        excluded = micrograph.excluded  # one mask held for both, not two equal ones
     if grey is micrograph.image:  # no denoising nor flattening: the result gets its own
         grey = grey.copy()
     preprocessing = pre.description
