@@ -161,7 +161,9 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     """
     pore = np.asarray(pore, bool)
     region = np.ones_like(pore) if region is None else np.asarray(region, bool)
-    pore = pore & region
+    inside = pore & region
+    pore = pore if np.array_equal(inside, pore) else inside  # no copy held when inside
+    del inside
     if np.count_nonzero(pore) < 16 or pore.all():
         return ScaleTrend()
     dist = distance_transform(pore, metric="euclidean_5x5")
