@@ -148,3 +148,28 @@ def _local_step(
         out[pos : pos + sel.size] = sel
         pos += sel.size
     return float(np.median(out, overwrite_input=True))
+
+
+def _local_mean_at(g: _Normalised, w: np.ndarray, sigma: float) -> np.ndarray:
+    """``_masked_mean(g, w, sigma)[w]`` for a mask ``w``: the local mean at the masked
+    pixels in raster order, made strip by strip when coarse (each strip's values written
+    at their raster positions), so the same array without the full-size mean and its
+    resized weight."""
+    small = _masked_mean_small(g, w, sigma)
+    if small is None:
+        return _masked_mean(g, w, sigma)[w]
+    rows, cols = g.shape
+    per_row = np.count_nonzero(w, axis=1)
+    at = np.zeros(rows, np.int64)  # raster position of each row's next selected pixel
+    np.cumsum(per_row[:-1], out=at[1:])
+    out = np.empty(int(per_row.sum()), np.float32)
+    strips = zip(*(upsample_strips(x, (rows, cols)) for x in small), strict=True)
+    for (c0, c1, num), (_, _, den) in strips:
+        np.maximum(den, 1e-6, out=den)
+        np.divide(num, den, out=num)
+        ws = w[:, c0:c1]
+        rank = np.cumsum(ws, axis=1, dtype=np.int64)  # 1, 2, ... along each strip row
+        pos = rank + (at - 1)[:, None]
+        out[pos[ws]] = num[ws]
+        at += rank[:, -1]
+    return out

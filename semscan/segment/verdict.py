@@ -45,8 +45,8 @@ from semscan._ndimage import blur
 from semscan.errors import SegmentationError
 from semscan.segment._local_means import (
     _bands,
+    _local_mean_at,
     _local_step,
-    _masked_mean,
     _Normalised,
 )
 
@@ -250,9 +250,7 @@ def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None
     (sel,) = _selected(_plain_rows, g0, noise, (valid,))
     var = float(_var_in_place(sel))  # np.var(g0[valid])
     del sel
-    lp = _masked_mean(g0, valid, max(1.0, max(img.shape) / 64.0))
-    sel = lp[valid]
-    del lp
+    sel = _local_mean_at(g0, valid, max(1.0, max(img.shape) / 64.0))  # lp[valid]
     shading = float(_var_in_place(sel) / var) if var > 0 else math.nan  # np.var(lp[valid])
     del sel
     return _Grey(grey_range, g0, noise, shading)

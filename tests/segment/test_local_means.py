@@ -10,6 +10,7 @@ from semscan.micrograph import Micrograph
 from semscan.phantoms.render import RenderParams, render_sem
 from semscan.segment import segment_micrograph
 from semscan.segment._local_means import (
+    _local_mean_at,
     _local_step,
     _masked_mean,
     _masked_mean_small,
@@ -49,3 +50,16 @@ def test_local_step_equals_the_full_size_median(shape, seed, cut, sigma):
 def test_local_step_of_identical_phases_is_zero():
     g0, s, _, valid = _case((400, 500), 5)
     assert _local_step(g0, s, s, valid, 30.0) == 0.0
+
+
+@pytest.mark.parametrize(("shape", "seed", "cut", "sigma"), [
+    ((700, 900), 1, 0, 14.0), ((1031, 517), 2, 37, 16.0), ((300, 1400), 3, 5, 22.0),
+    ((256, 256), 4, 0, 2.0),
+])
+def test_local_mean_at_the_mask_is_the_full_maps_selection_in_raster_order(
+        shape, seed, cut, sigma):
+    g0, _, _, valid = _case(shape, seed, cut)
+    assert (_masked_mean_small(g0, valid, sigma) is None) == (sigma < 5)  # coarse or not
+    got = _local_mean_at(g0, valid, sigma)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, _masked_mean(g0, valid, sigma)[valid])
