@@ -20,6 +20,7 @@ from semscan._tiled import upsample_strips
 
 _BAND_HALO = 12  # rows: the sigma-2 blur reaches 8, the sigma-1 blur and Sobel 4 + 1
 _BAND_PIXELS = 1 << 18  # a band's filter temporaries: a few MB, a few % of a 2 Mpx image
+_STRIP_PIXELS = 1 << 17  # column strips of the coarse means (a few float32 and int32 each)
 
 
 def _bands(rows: int, cols: int) -> list[tuple[int, int, int, int]]:
@@ -136,7 +137,8 @@ def _local_step(
     shape = g.shape
     out = np.empty(int(np.count_nonzero(valid)), np.float32)
     pos = 0
-    strips = zip(*(upsample_strips(x, shape) for x in (*small_s, *small_p)), strict=True)
+    strips = zip(*(upsample_strips(x, shape, pixels=_STRIP_PIXELS)
+                   for x in (*small_s, *small_p)), strict=True)
     for (c0, c1, ms), (_, _, den_s), (_, _, mp), (_, _, den_p) in strips:
         np.maximum(den_s, 1e-6, out=den_s)
         np.divide(ms, den_s, out=ms)
@@ -163,13 +165,16 @@ def _local_mean_at(g: _Normalised, w: np.ndarray, sigma: float) -> np.ndarray:
     at = np.zeros(rows, np.int64)  # raster position of each row's next selected pixel
     np.cumsum(per_row[:-1], out=at[1:])
     out = np.empty(int(per_row.sum()), np.float32)
-    strips = zip(*(upsample_strips(x, (rows, cols)) for x in small), strict=True)
+    itype = np.int32 if out.size < 2**31 else np.int64
+    strips = zip(*(upsample_strips(x, (rows, cols), pixels=_STRIP_PIXELS) for x in small),
+                 strict=True)
     for (c0, c1, num), (_, _, den) in strips:
         np.maximum(den, 1e-6, out=den)
         np.divide(num, den, out=num)
         ws = w[:, c0:c1]
-        rank = np.cumsum(ws, axis=1, dtype=np.int64)  # 1, 2, ... along each strip row
-        pos = rank + (at - 1)[:, None]
+        pos = np.cumsum(ws, axis=1, dtype=itype)  # 1, 2, ... along each strip row
+        last = pos[:, -1].astype(np.int64)
+        pos += (at - 1).astype(itype)[:, None]  # the raster positions
         out[pos[ws]] = num[ws]
-        at += rank[:, -1]
+        at += last
     return out
