@@ -9,8 +9,14 @@ given megapixels (FEI TIFF with a data bar) is analysed once untraced, then once
 raises the process's peak RSS above its size after imports and model loading. The
 exponent is the least-squares slope of log(peak) against log(pixels): 1 means memory
 linear in the pixel count (with ``--stages``, each stage's own exponent in column k).
-64 Mpx needs about 64 x (the run's B/px) MB and minutes per run. Prints tables; asserts
-nothing.
+Images up to 4096^2 are rendered whole (float64, as always: the figures of earlier stops
+stay comparable); larger ones (``--mpx 64 268``, 268 = 16384^2) are rendered in 2048^2 tiles
+of one global pore mask (a halo of 32 px, so the edge rims and the blur meet across tile
+edges; one global brightness ramp) straight into the uint8 file image, about 1 GB at
+16384^2 besides the pore mask and the file. The analysis lifts ``io.max_pixels`` (250 Mpx
+by default). The child's peak RSS (``ru_maxrss``) is printed too, in B/px and GB. 64 Mpx
+needs about 64 x (the run's B/px) MB and minutes per run; do not run sizes the machine
+cannot hold. Prints tables; asserts nothing.
 """
 
 from __future__ import annotations
@@ -40,11 +46,12 @@ def rss_now():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize()
 
-cfg = AnalysisConfig()
+cfg = AnalysisConfig().with_overrides({"io.max_pixels": None})  # 16384^2 is > 250 Mpx
 models = load_models(cfg)
 base = rss_now()
 res = analyze_path(sys.argv[1], config=cfg, models=models)
-rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
+rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+rss_growth = rss_peak - base
 tracemalloc.start()
 analyze_path(sys.argv[1], config=cfg, models=models)
 peak = tracemalloc.get_traced_memory()[1]
@@ -74,21 +81,67 @@ if sys.argv[3] == "1":  # a third run: each stage's own peak above its start
     tracemalloc.start()
     analyze_path(sys.argv[1], config=cfg, models=models)
     tracemalloc.stop()
-print(json.dumps({"pixels": h * w, "traced": peak, "rss_growth": rss_growth, "stages": stages}))
+print(json.dumps({"pixels": h * w, "traced": peak, "rss_growth": rss_growth,
+                  "rss_peak": rss_peak, "stages": stages}))
 """
+
+
+#: Sides above this are rendered in tiles (:func:`_tiled_u8`); up to it, whole as before.
+WHOLE_MAX_SIDE = 4096
+TILE, HALO, BAR = 2048, 32, 79
 
 
 def make_image(path: Path, side: int) -> Path:
     sys.path.insert(0, str(ROOT))
-    from scripts.make_example_images import save_fei
+    from scripts.make_example_images import fei_text, save_fei
     from semscan.phantoms.render import RenderParams, add_databar, render_sem
     from tests._synthetic import disc_pores
 
     pore = disc_pores((side, side), porosity=0.42, radius=9.0, seed=1)
-    img = render_sem(pore, seed=1, params=RenderParams(noise=0.06, gradient=0.12))
-    img = add_databar(img, height_px=79, scale_bar_px=200, scale_label="2 um")
-    save_fei(path, img, pixel_size_um=0.01, databar=79)
+    if side <= WHOLE_MAX_SIDE:
+        img = render_sem(pore, seed=1, params=RenderParams(noise=0.06, gradient=0.12))
+        img = add_databar(img, height_px=BAR, scale_bar_px=200, scale_label="2 um")
+        save_fei(path, img, pixel_size_um=0.01, databar=BAR)
+        return path
+    import tifffile
+
+    u8 = np.empty((side + BAR, side), np.uint8)
+    _tiled_u8(pore, u8[:side], render_sem, RenderParams(noise=0.06, gradient=0.0))
+    del pore
+    bar = add_databar(np.zeros((16, side), np.float32), height_px=BAR, scale_bar_px=200,
+                      scale_label="2 um")[16:]
+    u8[side:] = np.clip(np.round(bar * 255), 0, 255).astype(np.uint8)  # as save_fei does
+    del bar
+    text = fei_text(pixel_size_m=0.01e-6, width=side, height=side, databar=BAR,
+                    mag=round(0.127 / (0.01e-6 * side)))
+    tifffile.imwrite(path, u8, photometric="minisblack", extratags=[(34682, "s", 0, text, True)])
     return path
+
+
+def _tiled_u8(pore: np.ndarray, out: np.ndarray, render_sem, params) -> None:
+    """``out`` (uint8, the shape of ``pore``) rendered tile by tile: each ``TILE`` square
+    with a ``HALO`` of the global mask around it (seed = tile number), plus one global
+    ramp of 0.12 (the whole render's ``gradient``) in float32, clipped and quantised as
+    ``save_fei`` does."""
+    rows, cols = pore.shape
+    angle = np.random.default_rng(1).uniform(0, 2 * np.pi)
+    ramp_lo = min(0.0, np.cos(angle)) + min(0.0, np.sin(angle))
+    ramp_span = abs(np.cos(angle)) + abs(np.sin(angle))
+    k = 0
+    for r0 in range(0, rows, TILE):
+        for c0 in range(0, cols, TILE):
+            r1, c1 = min(rows, r0 + TILE), min(cols, c0 + TILE)
+            a, b = max(0, r0 - HALO), min(rows, r1 + HALO)
+            c, d = max(0, c0 - HALO), min(cols, c1 + HALO)
+            k += 1
+            img = render_sem(pore[a:b, c:d], seed=k, params=params)[r0 - a : r1 - a,
+                                                                     c0 - c : c1 - c]
+            yy = (np.arange(r0, r1, dtype=np.float32) / rows)[:, None]
+            xx = (np.arange(c0, c1, dtype=np.float32) / cols)[None, :]
+            ramp = np.float32(np.cos(angle)) * xx + np.float32(np.sin(angle)) * yy
+            ramp = (ramp - np.float32(ramp_lo)) / np.float32(ramp_span) - np.float32(0.5)
+            img += np.float32(0.12) * ramp
+            out[r0:r1, c0:c1] = np.clip(np.round(img * 255), 0, 255).astype(np.uint8)
 
 
 def slope(x: list[float], y: list[float]) -> float:
@@ -116,10 +169,12 @@ def main() -> None:
         if out.returncode:
             sys.exit(f"{side}^2 failed:\n{out.stderr[-3000:]}")
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"{'pixels':>12} {'traced B/px':>12} {'RSS growth B/px':>16}")
+    print(f"{'pixels':>12} {'traced B/px':>12} {'RSS growth B/px':>16} {'peak RSS B/px':>14}"
+          f" {'peak RSS GB':>12}")
     for r in rows:
         n = r["pixels"]
-        print(f"{n:12d} {r['traced'] / n:12.1f} {r['rss_growth'] / n:16.1f}")
+        print(f"{n:12d} {r['traced'] / n:12.1f} {r['rss_growth'] / n:16.1f}"
+              f" {r['rss_peak'] / n:14.1f} {r['rss_peak'] / 1e9:12.2f}")
     px = [r["pixels"] for r in rows]
     k_traced = slope(px, [r["traced"] for r in rows])
     k_rss = slope(px, [r["rss_growth"] for r in rows])

@@ -52,7 +52,7 @@ from semscan._morphology import distance_transform  # noqa: E402
 from semscan._ndimage import blur  # noqa: E402
 from semscan.config import AnalysisConfig  # noqa: E402
 from semscan.pipeline import analyze_path  # noqa: E402
-from semscan.segment.verdict import _masked_mean  # noqa: E402
+from semscan.segment._local_means import _masked_mean  # noqa: E402
 
 CUES = ("valley", "width_spread", "max_skew", "grad_aniso", "flat_mid", "cup", "rim")
 

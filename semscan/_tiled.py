@@ -14,7 +14,8 @@ float64 or full-size temporary is made:
   masked float32 image, from a histogram accumulated band by band (the same counts and bin
   centres, so the same threshold);
 * :func:`upsample_rows`: rows ``r0:r1`` of OpenCV's bilinear resize of a small image to the
-  full size, without the full-size result.
+  full size, without the full-size result (within an ulp or two of OpenCV's);
+* :func:`upsample_strips`: the same resize in strips of columns, OpenCV's own values.
 """
 
 from __future__ import annotations
@@ -26,20 +27,22 @@ import cv2
 import numpy as np
 
 __all__ = ["BAND_PIXELS", "histogram256", "median", "order_statistics", "otsu_skimage",
-           "percentiles", "row_bands", "upsample_rows"]
+           "percentiles", "row_bands", "upsample_rows", "upsample_strips"]
 
 #: Pixels per band (about 4 MB of float32).
 BAND_PIXELS = 1 << 20
 
 
 def row_bands(
-    rows: int, cols: int, *, halo: int = 0, multiple: int = 1
+    rows: int, cols: int, *, halo: int = 0, multiple: int = 1, pixels: int = BAND_PIXELS
 ) -> Iterator[tuple[int, int, int, int]]:
     """Bands of rows ``(r0, r1, a, b)``: the band ``r0:r1`` and the rows ``a:b`` it needs
     (``halo`` more on each side, within the image).
 
-    Bands have about :data:`BAND_PIXELS` pixels, at least ``max(64, 4 * halo)`` rows and a
-    multiple of ``multiple`` rows (the last band excepted).
+    Bands have about ``pixels`` pixels (default :data:`BAND_PIXELS`; fewer for a loop with
+    many band-size temporaries, whose cost is then small against a 1 Mpx image), at least
+    ``max(64, 4 * halo)`` rows and a multiple of ``multiple`` rows (the last band
+    excepted).
 
     Examples
     --------
@@ -48,7 +51,7 @@ def row_bands(
     >>> [b[:2] for b in row_bands(300, 1 << 16, multiple=32)]
     [(0, 64), (64, 128), (128, 192), (192, 256), (256, 300)]
     """
-    step = max(64, 4 * halo, BAND_PIXELS // max(cols, 1))
+    step = max(64, 4 * halo, pixels // max(cols, 1))
     step = max(multiple, step // multiple * multiple)
     for r0 in range(0, rows, step):
         r1 = min(rows, r0 + step)
@@ -286,3 +289,46 @@ def upsample_rows(small: np.ndarray, shape: tuple[int, int], r0: int, r1: int) -
     lower *= w1
     out += lower
     return out
+
+
+#: Column strips of :func:`upsample_strips` start at multiples of this (a multiple of every
+#: SIMD width, so each column goes through the same code of OpenCV's vertical pass as in
+#: the whole resize; the last strip ends where the whole image does).
+STRIP_ALIGN = 64
+
+
+def upsample_strips(
+    small: np.ndarray, shape: tuple[int, int], *, pixels: int = BAND_PIXELS // 4
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Strips ``(c0, c1, strip)`` of ``cv2.resize(small, (cols, rows),
+    interpolation=INTER_LINEAR)``: ``strip`` is its columns ``c0:c1`` (all rows), about
+    ``pixels`` pixels each, OpenCV's values bit for bit.
+
+    OpenCV's bilinear resize is separable: the horizontal pass (here a resize of ``small``
+    to the full width and its own height, whose vertical pass copies its rows, weights 1
+    and 0) and the vertical pass, which takes each column alone (here a resize of a strip
+    of those rows to the full height, whose horizontal pass copies its columns). Strips
+    start at multiples of :data:`STRIP_ALIGN` and none is thinner than half of it (the
+    last takes the rest), so every column is computed by the same code as in the whole
+    resize; the tests compare the two on many shapes.
+
+    Examples
+    --------
+    >>> s = np.random.default_rng(0).random((30, 41)).astype(np.float32)
+    >>> full = cv2.resize(s, (600, 500), interpolation=cv2.INTER_LINEAR)
+    >>> parts = list(upsample_strips(s, (500, 600), pixels=1))
+    >>> len(parts), parts[-1][:2]              # the 24 last columns join the strip before
+    (9, (512, 600))
+    >>> bool(np.array_equal(np.hstack([x for _, _, x in parts]), full))
+    True
+    """
+    rows, cols = shape
+    h = cv2.resize(np.ascontiguousarray(small, np.float32), (cols, small.shape[0]),
+                   interpolation=cv2.INTER_LINEAR)
+    width = max(STRIP_ALIGN, pixels // max(rows, 1) // STRIP_ALIGN * STRIP_ALIGN)
+    edges = list(range(0, cols, width))
+    if len(edges) > 1 and cols - edges[-1] < STRIP_ALIGN // 2:
+        edges.pop()  # no thin last strip
+    for c0, c1 in zip(edges, [*edges[1:], cols], strict=True):
+        part = np.ascontiguousarray(h[:, c0:c1])
+        yield c0, c1, cv2.resize(part, (c1 - c0, rows), interpolation=cv2.INTER_LINEAR)

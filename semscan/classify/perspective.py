@@ -161,13 +161,16 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     """
     pore = np.asarray(pore, bool)
     region = np.ones_like(pore) if region is None else np.asarray(region, bool)
-    pore = pore & region
+    inside = pore & region
+    pore = pore if np.array_equal(inside, pore) else inside  # no copy held when inside
+    del inside
     if np.count_nonzero(pore) < 16 or pore.all():
         return ScaleTrend()
     dist = distance_transform(pore, metric="euclidean_5x5")
     width = 4.0 * mean_distance(dist, pore)
     q = max(1, min(int(width / _TARGET_PX), min(pore.shape) // 64))
     if q > 1:
+        del dist  # the full-size distances are not needed on the block-averaged copy
         small, _, _ = block_mean_masks(pore, None if region.all() else region, q)
         dist = distance_transform(small, metric="euclidean_5x5")
     else:

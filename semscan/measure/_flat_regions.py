@@ -25,7 +25,14 @@ import numpy as np
 
 from semscan._morphology import open_disc
 from semscan._ndimage import coarse_factor, masked_blur
-from semscan._tiled import median, otsu_skimage, percentiles, row_bands, upsample_rows
+from semscan._tiled import (
+    BAND_PIXELS,
+    median,
+    otsu_skimage,
+    percentiles,
+    row_bands,
+    upsample_rows,
+)
 from semscan.measure.cross_section._texture import _dense_layers
 
 __all__ = ["flat_regions"]
@@ -148,7 +155,7 @@ def _grey(img: np.ndarray, stretch_range: list[float]) -> np.ndarray:
     lo, hi = stretch_range
     g = np.zeros(img.shape, np.float32)
     if hi - lo >= 1e-9:
-        for r0, r1, _, _ in row_bands(*img.shape):
+        for r0, r1, _, _ in row_bands(*img.shape, pixels=BAND_PIXELS // 8):  # elementwise
             x = img[r0:r1].astype(np.float64)
             x -= lo
             x /= hi - lo
@@ -232,7 +239,10 @@ def _local_std(g: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
         smalls.append(cv2.GaussianBlur(s, (0, 0), sigma / factor, borderType=b))
     del scratch
     tex = np.empty(g.shape, np.float32)
-    for r0, r1, _, _ in row_bands(rows, cols):
+    # small bands: each holds five band-size temporaries (two float64), about 36 bytes
+    # per band pixel; every row is made alone (upsample_rows), so the band size changes
+    # no value
+    for r0, r1, _, _ in row_bands(rows, cols, pixels=BAND_PIXELS // 8):
         # (the same float32 / float64 operations as den = max(w, 1e-6), m = gw / den,
         # m2 = ggw / den, m2 - m * m, in place)
         den = upsample_rows(smalls[0], g.shape, r0, r1)

@@ -12,7 +12,7 @@ import numpy as np
 
 from semscan._choices import THICKNESS_METHODS, ThicknessMethod
 from semscan._morphology import exact_distance, exact_distance_update
-from semscan._tiled import percentiles
+from semscan._tiled import BAND_PIXELS, percentiles, row_bands
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError, MeasurementError
 from semscan.measure.intercept import as_mask, check_region, unit_suffix
@@ -243,9 +243,7 @@ def _seeds(idx: np.ndarray, n_levels: int) -> np.ndarray:
     """
     big = np.iinfo(idx.dtype).max
     cross = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.uint8)
-    low = cv2.erode(idx, cross, borderType=cv2.BORDER_CONSTANT, borderValue=big)
-    keep = np.less(low, idx)
-    tmp = np.empty(idx.shape, bool)
+    tests = []  # (ring kernel, the level each level's disc needs there, as idx's dtype)
     for dy in range(_PRUNE_REACH + 1):
         for dx in range(dy, _PRUNE_REACH + 1):
             if dx == 0:
@@ -254,13 +252,31 @@ def _seeds(idx: np.ndarray, n_levels: int) -> np.ndarray:
             if idx.dtype == np.uint8:
                 lut = np.full(256, big, np.uint8)
                 lut[:n_levels] = need
-                need_px = cv2.LUT(idx, lut)
+                need = lut
+            tests.append((_ring(dy, dx), need))
+    # band by band (a halo of the largest kernel's reach, so each band's rows are the
+    # whole image's; the seeds' flat indices come in raster order, as flatnonzero's)
+    h, w = idx.shape
+    found = []
+    for r0, r1, a, b in row_bands(h, w, halo=_PRUNE_REACH + 1, pixels=BAND_PIXELS // 4):
+        part = idx[a:b]
+        low = cv2.erode(part, cross, borderType=cv2.BORDER_CONSTANT, borderValue=big)
+        keep = np.less(low, part)
+        tmp = low.view(bool) if idx.dtype == np.uint8 else np.empty(part.shape, bool)
+        del low
+        need_px = np.empty_like(part)
+        nb = np.empty_like(part)
+        for ring, need in tests:
+            if idx.dtype == np.uint8:
+                need_px = cv2.LUT(part, need, dst=need_px)
             else:
-                need_px = need[idx]
-            nb = cv2.dilate(idx, _ring(dy, dx), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+                np.take(need, part, out=need_px)
+            nb = cv2.dilate(part, ring, dst=nb, borderType=cv2.BORDER_CONSTANT,
+                            borderValue=0)
             np.less(nb, need_px, out=tmp)
             keep &= tmp
-    return np.flatnonzero(keep)
+        found.append(np.flatnonzero(keep[r0 - a : r1 - a]) + r0 * w)
+    return np.concatenate(found)
 
 
 def _fast(pore: np.ndarray, dist: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
@@ -530,7 +546,9 @@ def _measure(
     pore = as_mask(pore, "pore")
     reg = check_region(region, pore.shape)
     if reg is not None:
-        pore = pore & reg
+        inside = pore & reg
+        pore = pore if np.array_equal(inside, pore) else inside  # no copy held when inside
+        del inside
     scale = calibration.scale
     n_pore = int(np.count_nonzero(pore))
     text = _FAST_TEXT if method == "fast" else _EXACT_TEXT
@@ -559,7 +577,11 @@ def _measure(
         # the fast map is written over the distances (they are not needed after it)
         thick_px = _fast(pore, dist, out=dist) if method == "fast" else _exact(pore, dist)
         del dist
-    values = thick_px[pore].astype(np.float64)
+    values = thick_px[pore]
+    if not return_map:
+        del thick_px  # the map's full-size float32 goes before the float64 values come
+    values = values.astype(np.float64)
+    del pore
     values *= scale  # (the same products as thick_px[pore].astype(np.float64) * scale)
     mean = float(values.mean())
     vmax = float(values.max())

@@ -330,6 +330,7 @@ def segment_micrograph(
     if not finite.all():
         valid &= finite
         image = np.where(finite, image, 0.0).astype(np.float32)
+    del finite  # not held through the segmentation
     if image.dtype != np.float32 or not _within_unit(image):
         image = np.clip(image, 0.0, 1.0)
     # else the micrograph's own grey, read only here (np.clip would copy it unchanged)
@@ -391,6 +392,8 @@ def segment_micrograph(
             reason = f"{reason}; {cleaned}"
     solid = valid & ~pore
     excluded = ~valid
+    if np.array_equal(excluded, micrograph.excluded):  # nothing excluded but the file's
+        excluded = micrograph.excluded  # one mask held for both, not two equal ones
     if grey is micrograph.image:  # no denoising nor flattening: the result gets its own
         grey = grey.copy()
     preprocessing = pre.description

@@ -41,9 +41,15 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from semscan._ndimage import block_mean, blur, coarse_factor
+from semscan._ndimage import blur
 from semscan._tiled import percentiles
 from semscan.errors import SegmentationError
+from semscan.segment._local_means import (
+    _bands,
+    _local_mean_at,
+    _local_step,
+    _Normalised,
+)
 
 __all__ = ["Verdict", "VerdictSignals", "section_verdict", "segmentation_verdict"]
 
@@ -131,45 +137,6 @@ def _var_in_place(x: np.ndarray) -> np.floating:
     return total.dtype.type(total / n)  # type: ignore[no-any-return]
 
 
-def _masked_mean(g: _Normalised | np.ndarray, w: np.ndarray, sigma: float) -> np.ndarray:
-    """Local mean of ``g`` (an array or the normalised grey) over ``w`` (reflecting border;
-    >= 32 samples a side when coarse).
-
-    :func:`~semscan._ndimage.masked_blur`'s operations in the same order, with at most two
-    full-size float32 arrays alive (its temporaries are freed or reused in place; when
-    coarse, the product and the weight are block-averaged one after the other)."""
-    rows, cols = g.shape
-    factor = coarse_factor(sigma, (rows, cols), min_side=32)
-    # x * w (w cast to float32, as a float32 copy of it would be), made band by band
-    num = np.empty((rows, cols), np.float32)
-    for r0, r1, _, _ in _bands(rows, cols):
-        x = g.rows(r0, r1) if isinstance(g, _Normalised) else g[r0:r1]
-        np.multiply(x, w[r0:r1], dtype=np.float32, out=num[r0:r1])
-    if factor > 1:
-        # the product block-averaged, then the weight: one full-size float32 at a time
-        num_small = block_mean(num, factor, partial="spread")
-        del num
-        wf = np.asarray(w, np.float32)
-        den_small = block_mean(wf, factor, partial="spread")
-        del wf
-        num_small = cv2.GaussianBlur(num_small, (0, 0), sigma / factor,
-                                     borderType=cv2.BORDER_REFLECT)
-        den_small = cv2.GaussianBlur(den_small, (0, 0), sigma / factor,
-                                     borderType=cv2.BORDER_REFLECT)
-        num = cv2.resize(num_small, (cols, rows), interpolation=cv2.INTER_LINEAR)
-        den = cv2.resize(den_small, (cols, rows), interpolation=cv2.INTER_LINEAR)
-        np.maximum(den, 1e-6, out=den)
-        np.divide(num, den, out=num)
-        return num
-    wf = np.asarray(w, np.float32)
-    cv2.GaussianBlur(num, (0, 0), sigma, dst=num, borderType=cv2.BORDER_REFLECT)
-    den = wf.copy() if wf is w else wf  # a bool weight was converted: blur it in place
-    del wf
-    cv2.GaussianBlur(den, (0, 0), sigma, dst=den, borderType=cv2.BORDER_REFLECT)
-    np.maximum(den, 1e-6, out=den)
-    return np.divide(num, den, out=num)
-
-
 def _boundary(p: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Pixels of ``valid`` with a 4-neighbour on the other side of the pore mask ``p``."""
     edge = np.zeros(p.shape, bool)
@@ -210,32 +177,6 @@ def _noise_gradient_gain() -> float:
 _NOISE_GAIN = _noise_gradient_gain()
 
 
-@dataclass(frozen=True, eq=False)
-class _Normalised:
-    """The grey normalised to its 1-99 % range over the valid pixels, made on demand.
-
-    ``rows(a, b)`` is rows ``a:b`` of ``clip((img - lo) / (hi - lo), -0.5, 1.5)`` (0 off
-    ``valid``) in float32: elementwise, so rows made band by band are those of the whole
-    image, and no full-size normalised copy is kept."""
-
-    img: np.ndarray
-    valid: np.ndarray
-    lo: float
-    hi: float
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.img.shape  # type: ignore[return-value]
-
-    def rows(self, a: int, b: int) -> np.ndarray:
-        # (img - lo) / (hi - lo) clipped, in place in float32 (the same operations)
-        g0 = np.subtract(self.img[a:b], self.lo, dtype=np.float32)
-        np.divide(g0, self.hi - self.lo, out=g0)
-        np.clip(g0, -0.5, 1.5, out=g0)
-        np.copyto(g0, 0.0, where=~self.valid[a:b])
-        return g0
-
-
 def _plain_rows(g: np.ndarray, noise: float) -> np.ndarray:
     return g
 
@@ -248,19 +189,6 @@ class _Grey:
     g0: _Normalised
     noise: float
     shading: float
-    inner: np.ndarray
-
-
-_BAND_HALO = 12  # rows: the sigma-2 blur reaches 8, the sigma-1 blur and Sobel 4 + 1
-_BAND_PIXELS = 1 << 18  # a band's filter temporaries: a few MB, a few % of a 2 Mpx image
-
-
-def _bands(rows: int, cols: int) -> list[tuple[int, int, int, int]]:
-    """Row bands ``(r0, r1, a, b)`` of about :data:`_BAND_PIXELS` with a
-    :data:`_BAND_HALO` (as :func:`semscan._tiled.row_bands`)."""
-    step = max(4 * _BAND_HALO, _BAND_PIXELS // max(cols, 1))
-    return [(r0, min(rows, r0 + step), max(0, r0 - _BAND_HALO),
-             min(rows, r0 + step + _BAND_HALO)) for r0 in range(0, rows, step)]
 
 
 def _g2_rows(g: np.ndarray, noise: float) -> np.ndarray:
@@ -323,13 +251,10 @@ def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None
     (sel,) = _selected(_plain_rows, g0, noise, (valid,))
     var = float(_var_in_place(sel))  # np.var(g0[valid])
     del sel
-    lp = _masked_mean(g0, valid, max(1.0, max(img.shape) / 64.0))
-    sel = lp[valid]
-    del lp
+    sel = _local_mean_at(g0, valid, max(1.0, max(img.shape) / 64.0))  # lp[valid]
     shading = float(_var_in_place(sel) / var) if var > 0 else math.nan  # np.var(lp[valid])
     del sel
-    inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
-    return _Grey(grey_range, g0, noise, shading, inner)
+    return _Grey(grey_range, g0, noise, shading)
 
 
 def _cached_grey(
@@ -353,6 +278,14 @@ def _cached_grey(
         hit = (raw, key, _grey_part(img, valid, n_valid))
     cache["grey"] = (hit, *(k for k in kept if k is not hit))[:2]
     return hit[2]
+
+
+def _within(mask: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``mask & valid``; ``mask`` itself (no copy kept) when it lies inside ``valid``, as
+    a segmentation's pore and solid masks do: the same pixels, one full-size mask less
+    held through the signals."""
+    out = mask & valid
+    return mask if np.array_equal(out, mask) else out
 
 
 def measure_signals(
@@ -397,7 +330,7 @@ def measure_signals(
     if grey is None:
         return VerdictSignals(grey_range=0.0)
     grey_range, g0, noise, shading = grey.grey_range, grey.g0, grey.noise, grey.shading
-    p, s = pore & valid, solid & valid
+    p, s = _within(pore, valid), _within(solid, valid)
     minority = float(min(np.count_nonzero(p), np.count_nonzero(s)) / n_valid)
     side = math.sqrt(n_valid)
     if minority == 0:
@@ -410,13 +343,7 @@ def measure_signals(
     chord = 2.0 * n_valid / max(n_edge, 1)  # mean of the pore and solid chords, rows/cols
     # contrast to noise: local step between the phases' mean grey over ~4 chords
     sc = float(np.clip(4.0 * chord, 3.0, side / 4.0))
-    ms = _masked_mean(g0, s, sc)
-    mp = _masked_mean(g0, p, sc)
-    np.subtract(ms, mp, out=ms)
-    del mp
-    np.abs(ms, out=ms)
-    step = float(np.median(ms[valid], overwrite_input=True))
-    del ms
+    step = _local_step(g0, s, p, valid, sc)
     cnr = step / noise if noise > 1e-9 else math.inf
     # interior spread (noise removed after a sigma 2 blur: noise variance / (8 pi))
     pi = _interior(p)
@@ -433,8 +360,9 @@ def measure_signals(
     else:
         del pi, si
     # edge concentration of the (noise-corrected) squared gradient
-    inner = grey.inner
-    e_in = _boundary(p, valid)  # made here, after the full-size local means are freed
+    # made here, after the full-size local means are freed
+    inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    e_in = _boundary(p, valid)
     e_in &= inner
     conc = math.nan
     if e_in.any():
