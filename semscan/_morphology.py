@@ -39,6 +39,7 @@ __all__ = [
     "exact_distance_update",
     "grow_cross",
     "label_components",
+    "labels_and_areas",
     "open_disc",
     "remove_small",
     "skeletonize",
@@ -387,7 +388,7 @@ def remove_small(
     """
     if not mask.any():
         return mask
-    labels, areas = _labels_and_areas(mask, connectivity)
+    labels, areas = labels_and_areas(mask, connectivity)
     small = areas < min_area
     small[0] = False  # background label
     if not small.any():
@@ -397,7 +398,7 @@ def remove_small(
     return np.take(keep, labels)
 
 
-def _labels_and_areas(
+def labels_and_areas(
     mask: np.ndarray, connectivity: Literal[4, 8]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The components of ``mask`` (OpenCV's labels, uint16 when they fit) and each label's
