@@ -395,7 +395,9 @@ def remove_small(
         return mask
     keep = ~small
     keep[0] = False  # off the mask: mask & ~small[labels], by one gather
-    return np.take(keep, labels)
+    # indexing, not np.take: take converts the uint16 labels to intp whole (8 B/px more);
+    # indexing converts them in buffered chunks (measured 9.0 against 1.0 B/px)
+    return keep[labels]
 
 
 def labels_and_areas(
