@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from semscan._morphology import component_areas
+from semscan._morphology import component_areas, within
 from semscan.calibration import Calibration
 from semscan.classify._mask_stats import (
     MIN_SIDE,
@@ -307,13 +307,6 @@ def checked_features(
                              scale_ratio, rectified)
 
 
-def _within(mask: np.ndarray, domain: np.ndarray) -> np.ndarray:
-    """``mask & domain``, or ``mask`` itself when it lies inside ``domain`` (a
-    segmentation's masks do): the same pixels, no full-size copy held."""
-    out = mask & domain
-    return mask if np.array_equal(out, mask) else out
-
-
 def checked_inputs(
     pore: np.ndarray,
     solid: np.ndarray,
@@ -357,7 +350,7 @@ def checked_inputs(
             f"the analysed region holds {n_domain} pixels; structure features need at "
             "least 16x16; check the segmentation or the region"
         )
-    pore, solid = _within(pore, domain), _within(solid, domain)
+    pore, solid = within(pore, domain), within(solid, domain)
     if grey is None:
         grey = solid.astype(np.float32)
     grey = np.asarray(grey, np.float32)

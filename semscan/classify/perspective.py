@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from semscan._morphology import distance_transform, skeletonize
+from semscan._morphology import distance_transform, skeletonize, within
 from semscan.classify._mask_stats import block_mean_masks, mean_distance
 
 __all__ = ["RECTIFY_MIN_R2", "RECTIFY_MIN_RATIO", "ScaleTrend", "rectify_if_steady",
@@ -161,9 +161,7 @@ def scale_trend(pore: np.ndarray, region: np.ndarray | None = None) -> ScaleTren
     """
     pore = np.asarray(pore, bool)
     region = np.ones_like(pore) if region is None else np.asarray(region, bool)
-    inside = pore & region
-    pore = pore if np.array_equal(inside, pore) else inside  # no copy held when inside
-    del inside
+    pore = within(pore, region)
     if np.count_nonzero(pore) < 16 or pore.all():
         return ScaleTrend()
     dist = distance_transform(pore, metric="euclidean_5x5")

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from semscan._choices import THICKNESS_METHODS, ThicknessMethod
-from semscan._morphology import exact_distance, exact_distance_update
+from semscan._morphology import exact_distance, exact_distance_update, within
 from semscan._tiled import BAND_PIXELS, percentiles, row_bands
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError, MeasurementError
@@ -546,9 +546,7 @@ def _measure(
     pore = as_mask(pore, "pore")
     reg = check_region(region, pore.shape)
     if reg is not None:
-        inside = pore & reg
-        pore = pore if np.array_equal(inside, pore) else inside  # no copy held when inside
-        del inside
+        pore = within(pore, reg)
     scale = calibration.scale
     n_pore = int(np.count_nonzero(pore))
     text = _FAST_TEXT if method == "fast" else _EXACT_TEXT
