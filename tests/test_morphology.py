@@ -293,3 +293,15 @@ def test_skeletonize_leaves_skimage_morphology_unimported_and_importable():
     first, second = res.stdout.split("\n")[:2]
     assert first == "False"
     assert second.split()[0] == "True" and int(second.split()[1]) > 10
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_remove_small_with_the_callers_labels_removes_the_same_pixels(seed):
+    """``labelled=component_areas(mask)`` (as the classifier's filled features pass it)
+    gives the pixels of the labelling remove_small makes itself."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((120, 150)) > 0.6
+    for area in (2, 5, 12):
+        own = mo.remove_small(mask, area)
+        given = mo.remove_small(mask, area, labelled=mo.component_areas(mask))
+        assert np.array_equal(own, given) and np.count_nonzero(own) < np.count_nonzero(mask)

@@ -428,21 +428,15 @@ def filled_features(
 ) -> dict[str, float]:
     """Pore features after solid specks (small solid components) are counted as pore.
 
-    ``solid_labels``: ``component_areas(solid)`` when the caller has it already (the specks
-    are then cleared by label, the pixels :func:`~semscan._morphology.remove_small`
-    clears). ``pore_parts``: the pore phase's largest-component fraction and component
-    count (:func:`components`), Euler number and medial-axis diameters
+    ``solid_labels``: ``component_areas(solid)`` when the caller has it already (for
+    :func:`~semscan._morphology.remove_small`). ``pore_parts``: the pore phase's
+    largest-component fraction and component count (:func:`components`), Euler number
+    and medial-axis diameters
     (``skeleton_stats(pore, period)[4]``), when the caller has them: with no speck to
     fill, the filled pore phase is the pore phase (pore and solid partition ``domain``),
     and they are its numbers."""
     min_area = max(4.0, math.pi * finest**2 / 16)
-    if solid_labels is None or not solid.any():
-        kept = remove_small(solid, min_area)
-    else:
-        labels, areas = solid_labels
-        small = areas < min_area
-        small[0] = False  # background label
-        kept = solid & ~small[labels] if small.any() else solid
+    kept = remove_small(solid, min_area, labelled=solid_labels)  # solid itself: no speck
     area = float(np.count_nonzero(domain))
     scale2 = period**2 / area
     if pore_parts is not None and kept is solid:  # no speck: filled is pore
