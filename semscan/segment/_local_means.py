@@ -10,25 +10,24 @@ in the same order as the full-size forms, so the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from semscan._ndimage import block_mean, coarse_factor
-from semscan._tiled import upsample_strips
+from semscan._tiled import row_bands, upsample_strips
 
 _BAND_HALO = 12  # rows: the sigma-2 blur reaches 8, the sigma-1 blur and Sobel 4 + 1
 _BAND_PIXELS = 1 << 18  # a band's filter temporaries: a few MB, a few % of a 2 Mpx image
 _STRIP_PIXELS = 1 << 17  # column strips of the coarse means (a few float32 and int32 each)
 
 
-def _bands(rows: int, cols: int) -> list[tuple[int, int, int, int]]:
+def _bands(rows: int, cols: int) -> Iterator[tuple[int, int, int, int]]:
     """Row bands ``(r0, r1, a, b)`` of about :data:`_BAND_PIXELS` with a
-    :data:`_BAND_HALO` (as :func:`semscan._tiled.row_bands`)."""
-    step = max(4 * _BAND_HALO, _BAND_PIXELS // max(cols, 1))
-    return [(r0, min(rows, r0 + step), max(0, r0 - _BAND_HALO),
-             min(rows, r0 + step + _BAND_HALO)) for r0 in range(0, rows, step)]
+    :data:`_BAND_HALO` (:func:`semscan._tiled.row_bands`)."""
+    return row_bands(rows, cols, halo=_BAND_HALO, pixels=_BAND_PIXELS)
 
 
 @dataclass(frozen=True, eq=False)
