@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,44 @@ __all__ = ["METHODS", "Segmentation", "segment_micrograph"]
 
 METHODS: tuple[str, ...] = THRESHOLD_METHODS
 
+
+@dataclass(frozen=True)
+class _Thresholded:
+    """One threshold (or classifier) run on a preprocessed image, before cleanup.
+
+    Attributes
+    ----------
+    pre : Preprocessed
+        The denoised, flattened image the run split.
+    pore : ndarray of bool, shape (rows, columns)
+        The pore pixels among the valid ones.
+    threshold : float or None
+        The global grey threshold (hysteresis: its low level), in grey units [0, 1] of
+        ``pre.image``; None for Sauvola, the classifier, or a single-grey image.
+    method : str
+        The method used (``'auto'`` resolved; ``'otsu'`` when hysteresis fell back).
+    reason : str
+        Why that method, and its parameters.
+    notes : tuple of str
+        Warnings of the run (a fallback, nothing to segment).
+    grey : ndarray of float32, shape (rows, columns)
+        The grey the contrast is measured on: ``pre.image``, or for Sauvola its grey
+        relative to the local threshold (+ 0.5).
+    hist : Histogram or None
+        The histogram of the sampled specimen grey (None for ``'manual'`` and the
+        classifier).
+    """
+
+    pre: Preprocessed
+    pore: np.ndarray
+    threshold: float | None
+    method: str
+    reason: str
+    notes: tuple[str, ...]
+    grey: np.ndarray
+    hist: Histogram | None
+
+
 def _threshold_pores(
     pre: Preprocessed,
     valid: np.ndarray,
@@ -56,9 +95,9 @@ def _threshold_pores(
     sauvola_window_um: float | None,
     calibration: Any,
     section: bool = False,
-) -> tuple[np.ndarray, float | None, str, str, list[str], np.ndarray, Histogram | None]:
-    """Pore mask (before cleanup), threshold, method used, reason, notes, contrast grey, and
-    the histogram of the sampled specimen grey (None for ``'manual'``)."""
+) -> _Thresholded:
+    """The pore mask (before cleanup) of ``pre`` by ``method``, with its threshold, reason,
+    notes, contrast grey and histogram (:class:`_Thresholded`)."""
     notes: list[str] = []
     img = pre.image
     reason = "requested"
@@ -85,7 +124,8 @@ def _threshold_pores(
                 reason = (f"requested; the {broad} grown from {hi:.3f} to {lo:.3f} "
                           f"(ground ratio {g.ratio:.1f}, auto from {GROUND_RATIO:g})")
             pore = hysteresis_pores(img, low=lo, high=hi, grow=broad, pores=pores, valid=valid)
-            return pore, round(lo, 6), method, reason, notes, img, hist
+            return _Thresholded(pre, pore, round(lo, 6), method, reason, tuple(notes), img,
+                                hist)
     if method == "sauvola":
         window_um = sauvola_window_um
         if window_um is None:
@@ -103,15 +143,18 @@ def _threshold_pores(
         )
         reason = f"{reason}; window {calibration.to_um(window):.3g} {calibration.unit}"
         grey = img - t_map + np.float32(0.5)
-        return pore_side(img, t_map, pores) & valid, None, method, reason, notes, grey, hist
+        return _Thresholded(pre, pore_side(img, t_map, pores) & valid, None, method, reason,
+                            tuple(notes), grey, hist)
     if method == "manual":
         t: float | None = float(manual_threshold)  # type: ignore[arg-type]
     else:
         t = _global_from_hist(s_img, s_valid, hist, method, pores)
     if t is None:
         notes.append("the specimen pixels have a single grey level: nothing to segment")
-        return np.zeros(img.shape, bool), None, method, reason, notes, img, hist
-    return pore_side(img, t, pores) & valid, round(float(t), 6), method, reason, notes, img, hist
+        return _Thresholded(pre, np.zeros(img.shape, bool), None, method, reason, tuple(notes),
+                            img, hist)
+    return _Thresholded(pre, pore_side(img, t, pores) & valid, round(float(t), 6), method,
+                        reason, tuple(notes), img, hist)
 
 
 def _two_levels(image: np.ndarray, valid: np.ndarray) -> tuple[float, float] | None:
@@ -349,7 +392,7 @@ def segment_micrograph(
         predicted = classifier.predict(image, calibration=cal)
         notes.extend(classifier.scale_warnings(cal))
 
-    def run(valid_: np.ndarray) -> tuple[Any, ...]:
+    def run(valid_: np.ndarray) -> _Thresholded:
         pre = preprocess(
             image, calibration=cal, valid=valid_, pores=pores, background_um=background_um,
             denoise=denoise, denoise_um=denoise_um,
@@ -357,24 +400,28 @@ def segment_micrograph(
         if predicted is not None:
             assert classifier is not None
             pore_ = (predicted == 1) & valid_
-            return pre, pore_, None, "classifier", "requested", [], pre.image, None
-        return (pre, *_threshold_pores(
+            return _Thresholded(pre, pore_, None, "classifier", "requested", (), pre.image,
+                                None)
+        return _threshold_pores(
             pre, valid_, method=method, pores=pores, manual_threshold=manual_threshold,
             sauvola_window_um=sauvola_window_um, calibration=cal, section=section,
-        ))
+        )
 
     if predicted is not None:
         valid &= predicted != 3
-    pre, pore, threshold, used, reason, run_notes, grey, hist = run(valid)
+    run_ = run(valid)
     if exclude_saturated:
-        sat = saturated_regions(image, pore=pore, pores=pores, valid=valid)
+        sat = saturated_regions(image, pore=run_.pore, pores=pores, valid=valid)
         if sat.any():
             valid &= ~sat
             notes.append(
                 f"excluded {sat.mean():.1%} of the image as saturated or blank (grey within "
                 "1/255 of 0 or 1 in large connected regions)"
             )
-            pre, pore, threshold, used, reason, run_notes, grey, hist = run(valid)
+            run_ = run(valid)
+    pre, pore, threshold, used = run_.pre, run_.pore, run_.threshold, run_.method
+    reason, run_notes, grey, hist = run_.reason, run_.notes, run_.grey, run_.hist
+    del run_  # not held: the pore mask is replaced below
     if voids and pores == "bright" and method == "auto" and predicted is None:
         # empty space is pore whatever its grey; the histogram of the threshold's last run
         empty, void_note = dark_voids(pre.image, valid, hist=hist)
