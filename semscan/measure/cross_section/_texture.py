@@ -154,8 +154,12 @@ class _Background:
     found: bool
     reason: str
     dense: np.ndarray | None = None  # bool, flat regions taken as dense layers of the specimen
-    # (the textured pixels, their exact distance map) when the dense-layer test made it
-    textured_distance: tuple[np.ndarray, np.ndarray] | None = None
+    # bool, the textured specimen when a background was found: the valid pixels outside
+    # every flat border region (the background and the dense layers)
+    textured: np.ndarray | None = None
+    # the exact distance map of `textured` when the dense-layer test made one: read by
+    # _eroded_textured, it lives as long as this _Background (one detect_film call)
+    textured_distance: np.ndarray | None = None
 
 
 def _coarse_background(
@@ -236,7 +240,16 @@ def _coarse_background(
     return _Background(bg if found else np.zeros(img.shape, bool), ratio, float(frac), feat,
                        sigma, g, valid, found, reason,
                        dense[lab] if found and dense.any() else None,
-                       (textured, tdist) if found and tdist is not None else None)
+                       textured if found else None, tdist if found else None)
+
+
+def _eroded_textured(bgc: _Background, radius: float) -> np.ndarray:
+    """``erode_disc(bgc.textured, radius)``: read off the dense-layer test's distance map of
+    those pixels when it made one (the same pixels, one exact distance transform fewer)."""
+    assert bgc.textured is not None, "a background was found"
+    if bgc.textured_distance is not None:
+        return bgc.textured_distance > radius  # erode_disc's rule, on the map already made
+    return erode_disc(bgc.textured, radius)
 
 
 DENSE_CONTRAST_SD = 8.0

@@ -18,7 +18,6 @@ from semscan._morphology import (
     dilate_disc,
     disc,
     distance_transform,
-    erode_disc,
     label_components,
 )
 from semscan._ndimage import otsu
@@ -27,6 +26,7 @@ from semscan.errors import MeasurementError
 from semscan.measure.cross_section._texture import (
     _as_image,
     _coarse_background,
+    _eroded_textured,
     _feature_length_px,
     _fill_holes,
     _grey_median,
@@ -221,7 +221,8 @@ def detect_film(
     contrast = float(np.median(dev_spec[dev_spec >= 0.5 * hi])) if hi > 0 else 0.0
     solid = valid & (dev > np.maximum(np.maximum(4.0 * spread, 0.08), 0.5 * contrast))
     # the texture of the textured specimen: a dense layer (flat, solid) has no transitions
-    textured = coarse_spec if bgc.dense is None else coarse_spec & ~bgc.dense
+    textured = bgc.textured  # (coarse_spec less the dense layers)
+    assert textured is not None  # found
     feat = _feature_length_px(g, textured, solid)
     # --- the specimen band at a scale larger than the pores: the solid's area fraction,
     # smoothed over ~2 feature lengths, above half its value inside the film. Pores that
@@ -231,11 +232,7 @@ def detect_film(
     # a thin vacuum beside it, it would carry the band across)
     frac = _masked_gauss(solid.astype(np.float32),
                          valid if bgc.dense is None else valid & ~bgc.dense, sigma_c)
-    td = bgc.textured_distance
-    if td is not None and np.array_equal(td[0], textured):
-        inner = td[1] > 2.0 * sigma_c  # erode_disc's rule, on the map already made
-    else:
-        inner = erode_disc(textured, 2.0 * sigma_c)
+    inner = _eroded_textured(bgc, 2.0 * sigma_c)
     if np.count_nonzero(inner) < 100:
         inner = textured
     phi = _grey_median(frac[inner])  # (a float32 map widened: np.median, faster)

@@ -55,3 +55,34 @@ def test_grey_median_is_numpys(seed):
         x32 = np.round(x32 * 50) / np.float32(50)  # ties
     for x in (x32.astype(np.float64), x32.astype(np.float64) + 1e-9):
         assert _grey_median(x.copy()) == float(np.median(x))
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_the_textured_pixels_are_the_specimen_less_its_dense_layers(closed):
+    """The background carries the textured specimen the film detector reads its texture on
+    (and erodes, ``_eroded_textured``): the valid pixels outside the background and the
+    dense layers. The separator as made (no dense layer), and with its polyolefin layer
+    closed to porosity 0.02 (a dense layer). Its texture scale puts the dense-layer test's
+    reach beyond the kernels', so that test made the textured pixels' distance map: it
+    erodes them as erode_disc does, and so does erode_disc itself without the map."""
+    import dataclasses
+
+    from semscan._morphology import erode_disc
+    from semscan.measure.cross_section._texture import _eroded_textured
+    from semscan.phantoms.films import render_cross_section
+    from semscan.phantoms.layers import two_layer_cross_section
+
+    pore, spec, _ = two_layer_cross_section(
+        (560, 1200), thickness_px=420, waviness_px=12, seed=0, closed=closed,
+        closed_porosity=0.02)
+    bg = _coarse_background(render_cross_section(pore, spec, seed=100), None, None)
+    assert bg.found and (bg.dense is not None) == closed
+    dense = np.zeros(spec.shape, bool) if bg.dense is None else bg.dense
+    assert np.array_equal(bg.textured, bg.valid & ~bg.background & ~dense)
+    assert bg.textured_distance is not None
+    alone = dataclasses.replace(bg, textured_distance=None)
+    for radius in (3.0, 30.0):
+        eroded = erode_disc(bg.textured, radius)
+        assert 0 < np.count_nonzero(eroded) < np.count_nonzero(bg.textured)
+        assert np.array_equal(_eroded_textured(bg, radius), eroded)
+        assert np.array_equal(_eroded_textured(alone, radius), eroded)
