@@ -405,10 +405,14 @@ def whisker_csv(result: Any, stem: str) -> str:
 def write_chord_parquet(result: Any, stem: str, path: str | Path) -> None:
     """Write ``chords/<stem>.parquet``: every intercept of both phases, one row each.
 
-    The columns of :func:`_chord_columns` as ``DataFrame.to_parquet`` writes them, byte for
-    byte (the same Arrow types and the same ``pandas`` schema metadata), but made with
-    pyarrow alone when it can be (paths and chords of the usual types), so that a batch
-    worker does not import pandas (0.25 s) for it; any other table goes through pandas.
+    The columns of :func:`_chord_columns` as ``DataFrame.to_parquet`` writes them (the same
+    Arrow types and the same ``pandas`` schema metadata, so the same frame read back), but
+    made with pyarrow alone when it can be (paths and chords of the usual types), so that a
+    batch worker does not import pandas (0.25 s) for it; any other table goes through
+    pandas. The text columns follow the installed pandas (:func:`_pandas_text_dtype`:
+    pandas 3's ``str``, 2.x's ``object``). With pyarrow 26 the file is pandas' byte for
+    byte; pyarrow writes the metadata itself, and one whose bookkeeping keys differ (an
+    older one without ``"attributes"``) writes other bytes for the same table.
     """
     import pyarrow.parquet as pq
 
@@ -478,6 +482,10 @@ def _chord_table(columns: dict[str, np.ndarray]) -> Any:
     n = len(columns["file"])
     if not n or not all(isinstance(v, str) for k in _STR_COLUMNS for v in columns[k]):
         return None
+    text = _pandas_text_dtype()
+    if text not in _TEXT_LAYOUTS:
+        return None  # a text dtype of its own (pandas 2.2's opt-in 'string'): pandas writes
+    arrow_text, text_meta = _TEXT_LAYOUTS[text]
     numeric = [v for k, v in columns.items() if k not in _STR_COLUMNS]
     if any(v.ndim != 1 or v.dtype.kind not in "biuf" or v.dtype.byteorder == ">"
            for v in numeric):
@@ -486,14 +494,16 @@ def _chord_table(columns: dict[str, np.ndarray]) -> Any:
         return None  # pandas stores NaN as null
     fields, meta = [], []
     for name, values in columns.items():
-        fields.append(_arrow_array(values, large_string=name in _STR_COLUMNS))
-        kind = ("object", "str") if name in _STR_COLUMNS else (values.dtype.name,) * 2
+        fields.append(_arrow_array(values, text=arrow_text if name in _STR_COLUMNS else None))
+        if fields[-1] is None:
+            return None  # over 2 GiB of text in one string column: pandas chunks it
+        kind = text_meta if name in _STR_COLUMNS else (values.dtype.name,) * 2
         meta.append({"name": name, "field_name": name, "pandas_type": kind[0],
                      "numpy_type": kind[1], "metadata": None})
     pandas_meta = {
         "index_columns": [{"kind": "range", "name": None, "start": 0, "stop": n, "step": 1}],
         "column_indexes": [{"name": None, "field_name": None, "pandas_type": "unicode",
-                            "numpy_type": "str", "metadata": {"encoding": "UTF-8"}}],
+                            "numpy_type": text, "metadata": {"encoding": "UTF-8"}}],
         "columns": meta,
         "attributes": {},
         "creator": {"library": "pyarrow", "version": pa.__version__},
@@ -503,19 +513,46 @@ def _chord_table(columns: dict[str, np.ndarray]) -> Any:
                                 metadata={b"pandas": json.dumps(pandas_meta).encode("utf8")})
 
 
-def _arrow_array(values: np.ndarray, *, large_string: bool = False) -> Any:
-    """An Arrow array (no nulls) of a 1-D numeric, bool or (``large_string``) str array.
+_TEXT_LAYOUTS = {"str": ("large_string", ("object", "str")),
+                 "object": ("string", ("unicode", "object"))}
+"""How pyarrow converts a text column of pandas' dtype ``str`` or ``object``: the Arrow type,
+and its metadata's ``pandas_type`` and ``numpy_type``; ``numpy_type`` of the column index
+(text column names) is the dtype name again."""
+
+
+def _pandas_text_dtype() -> str:
+    """The dtype name of a text column the installed pandas makes from Python strings:
+    ``'str'`` (pandas 3; 2.x with ``future.infer_string``), ``'object'`` (2.x), or its own.
+
+    Asked of pandas when it is imported (its options may differ from its defaults), else
+    read off its version without importing it (an option needs pandas imported to be set).
+    """
+    import sys
+
+    pd = sys.modules.get("pandas")
+    if pd is not None:
+        return str(pd.Series([""]).dtype)
+    return "str" if int(_pandas_version().split(".")[0]) >= 3 else "object"
+
+
+def _arrow_array(values: np.ndarray, *, text: str | None = None) -> Any:
+    """An Arrow array (no nulls) of a 1-D numeric or bool array, or of a str array as
+    ``text`` (``'large_string'`` or ``'string'``; None if too long for ``'string'``).
 
     Built from its buffers: ``pyarrow.array`` would import pandas to check its argument.
     """
     import pyarrow as pa
 
     n = len(values)
-    if large_string:
+    if text is not None:
         data = [str(v).encode("utf-8") for v in values]
         offsets = np.zeros(n + 1, np.int64)
         np.cumsum([len(b) for b in data], out=offsets[1:])
-        return pa.Array.from_buffers(pa.large_string(), n, [
+        if text == "string":
+            if offsets[-1] > np.iinfo(np.int32).max:
+                return None
+            offsets = offsets.astype(np.int32)
+        return pa.Array.from_buffers(getattr(pa, text)(), n, [
             None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
     if values.dtype.kind == "b":
         bits = np.packbits(values.astype(bool), bitorder="little")
@@ -528,7 +565,13 @@ def _pandas_version() -> str:
     import sys
 
     pd = sys.modules.get("pandas")
-    return str(pd.__version__) if pd is not None else version("pandas")
+    return str(pd.__version__) if pd is not None else _installed_pandas_version()
+
+
+@functools.cache
+def _installed_pandas_version() -> str:
+    """The installed pandas' version without importing it, looked up once (0.7 ms each)."""
+    return version("pandas")
 
 
 def _utf8(text: Any) -> Any:
