@@ -24,7 +24,7 @@ log(time) against log(pixels) over all sizes (1 = linear; ``*`` marks k > 1.08).
 ``--pow2`` makes the sides powers of two (1024, 2048, 4096: ``round(sqrt(mpx * 2**20))``),
 as many SEMs write them: a walk down a column of such an image steps by a power of two
 bytes, so its rows fall into few cache sets, more so the wider the image (OpenCV's exact
-distance transform was 1.3x slower per pixel at 1024 px wide and 1.6x at 4096 than at
+distance transform was 1.35x slower per pixel at 1024 px wide and 1.5x at 4096 than at
 1000 or 4000 before semscan padded its rows); the default sides keep that apart from the
 pixel count.
 
@@ -116,13 +116,15 @@ def main() -> None:
     names = [*sorted({n for s in stages for n in s if n != "total"},
                      key=lambda n: -stages[-1].get(n, 0.0)), "total"]
     mpx = [p / 10**6 for p in pixels]
+    label = [f"{m:g}" for m in args.mpx]  # the sizes asked for (2**20 px each with --pow2)
     n_runs = args.rounds * args.repeats
     how = (", sides 2**k" if args.pow2 else "") + (", heap only" if args.heap else "")
     print(f"CPU ms per stage, median of {n_runs} runs ({args.rounds} processes per size"
-          f"{how}); k: time ~ pixels^k, * k > {FLAG}")
-    size_cols = "".join(f"{f'{m:g} Mpx':>10}" for m in mpx)
-    per_cols = "".join(f"{f'ms/Mpx {m:g}':>12}" for m in mpx)
-    step_cols = "".join(f"{f'k {a:g}-{b:g}':>9}" for a, b in pairwise(mpx))
+          f"{how}); k: time ~ pixels^k, * k > {FLAG}; ms/Mpx per 10**6 analysed px")
+    print("analysed pixels: " + ", ".join(str(p) for p in pixels))
+    size_cols = "".join(f"{f'{m} Mpx':>10}" for m in label)
+    per_cols = "".join(f"{f'ms/Mpx {m}':>12}" for m in label)
+    step_cols = "".join(f"{f'k {a}-{b}':>9}" for a, b in pairwise(label))
     print(f"{'stage':16}{size_cols}{per_cols}{step_cols}{'k':>7}")
     for n in names:
         ms = [s.get(n, 0.0) * 1e3 for s in stages]

@@ -154,7 +154,7 @@ def _exact_transform(mask: np.ndarray, *, background: bool) -> np.ndarray:
 
     OpenCV walks down every column; in an image a power of two pixels wide (1024, 2048,
     4096, as SEMs write them) the rows of a column fall into a few cache sets, and the
-    walk costs 1.3x (1024 px wide) to 1.6x (4096 px) as much per pixel as in an image
+    walk costs 1.35x (1024 px wide) to 1.5x (4096 px) as much per pixel as in an image
     1000 or 4000 px wide. The added columns are True: they hold no False pixel, so no
     distance changes (nearest False pixels and the integer squared distances are the
     same; :func:`_correctly_rounded` then gives the same floats). ``background`` frames
