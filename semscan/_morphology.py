@@ -111,7 +111,8 @@ def distance_transform(
     Returns
     -------
     distance : ndarray of float32, shape (rows, columns)
-        In px between pixel centres; 0 on the False pixels.
+        In px between pixel centres; 0 on the False pixels. The exact (``'euclidean'``)
+        map is a view of rows a few pixels longer (:func:`_exact_transform`).
 
     Examples
     --------
@@ -125,6 +126,8 @@ def distance_transform(
     check_choice("metric", metric, tuple(_METRICS))
     check_choice("outside", outside, ("far", "background"))
     kind, size = _METRICS[metric]
+    if metric == "euclidean" and np.ndim(mask) == 2 and np.size(mask) > 0:
+        return _correctly_rounded(_exact_transform(mask, background=outside == "background"))
     m = np.asarray(mask).astype(np.uint8)
     if outside == "background":
         d = cv2.distanceTransform(np.pad(m, 1), kind, size)[1:-1, 1:-1]
@@ -136,6 +139,38 @@ def distance_transform(
 
 
 _ROUNDED_BELOW = 512.0  # px; below it OpenCV's float32 distance pins its integer square
+
+
+def _row_length(cols: int) -> int:
+    """The row length of :func:`_exact_transform`'s copy: ``cols`` or more, 16 times an odd
+    number, so that the float32 rows of a column lie 64 bytes times an odd number apart."""
+    return 16 * (-(-cols // 16) | 1)
+
+
+def _exact_transform(mask: np.ndarray, *, background: bool) -> np.ndarray:
+    """OpenCV's exact Euclidean transform of ``mask`` (nonzero True) on a copy whose rows
+    are :func:`_row_length` long, the view of the mask's pixels (not contiguous when the
+    rows were lengthened).
+
+    OpenCV walks down every column; in an image a power of two pixels wide (1024, 2048,
+    4096, as SEMs write them) the rows of a column fall into a few cache sets, and the
+    walk costs 1.35x (1024 px wide) to 1.5x (4096 px) as much per pixel as in an image
+    1000 or 4000 px wide. The added columns are True: they hold no False pixel, so no
+    distance changes (nearest False pixels and the integer squared distances are the
+    same; :func:`_correctly_rounded` then gives the same floats). ``background`` frames
+    the mask with False, as ``np.pad(mask, 1)`` does, inside the added columns.
+    """
+    rows, cols = np.shape(mask)
+    e = 1 if background else 0
+    h, w = rows + 2 * e, cols + 2 * e
+    src = np.empty((h, _row_length(w)), np.uint8)
+    np.copyto(src[e : e + rows, e : e + cols], mask, casting="unsafe")  # as .astype(uint8)
+    src[:, w:] = 1
+    if e:
+        src[0, :w] = src[-1, :w] = 0
+        src[:, 0] = src[:, w - 1] = 0
+    d = cv2.distanceTransform(src, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return d[e : e + rows, e : e + cols]
 
 
 def exact_distance(mask: np.ndarray) -> np.ndarray:

@@ -72,6 +72,25 @@ def test_exact_distance_transform_ignores_the_thread_count_and_equals_scipy():
     np.testing.assert_array_equal(maps[0], ndi.distance_transform_edt(mask).astype(np.float32))
 
 
+@pytest.mark.parametrize("cols", [1, 15, 16, 17, 32, 48, 1024])
+def test_exact_transform_on_longer_rows_is_opencvs_on_the_mask(cols):
+    """The exact map is computed on rows lengthened to 16 x an odd number (True columns
+    added): the same floats as OpenCV's transform of the mask itself, rounded as before,
+    with the 'far' and the 'background' border, with and without a False pixel."""
+    rng = np.random.default_rng(cols)
+    for p_true in (0.3, 0.97, 1.0):
+        mask = rng.random((37, cols)) < p_true
+        m = mask.astype(np.uint8)
+        far = cv2.distanceTransform(m, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        bg = cv2.distanceTransform(np.pad(m, 1), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+        for outside, want in (("far", far), ("background", bg)):
+            got = mo.distance_transform(mask, outside=outside)
+            assert got.shape == mask.shape and got.dtype == np.float32
+            assert np.array_equal(got, mo._correctly_rounded(want.copy()))
+    assert mo._row_length(1024) == 1040 and mo._row_length(1040) == 1040
+    assert mo._row_length(1) == 16 and mo._row_length(17) == 48
+
+
 def test_distance_transform_outside():
     m = np.ones((5, 5), bool)
     far = mo.distance_transform(m, metric="taxicab")

@@ -94,6 +94,27 @@ def test_sauvola_follows_a_gradient():
     assert (pore_side(1 - shifted, inv_map, "bright") == truth).mean() > 0.97
 
 
+@pytest.mark.parametrize("shape", [(4, 9), (37, 53), (1103, 1536), (9001, 7), (300, 20000)])
+def test_tile_sums_are_one_reduceat_cast_to_float64(shape):
+    """The column strips give each tile's float64 sum exactly as one cast reduceat (the
+    former form), on grey values of many magnitudes (where the order of additions shows)
+    and on 0/1 counts."""
+    from semscan.segment import threshold as th
+
+    rng = np.random.default_rng(sum(shape))
+    grey = rng.random(shape, dtype=np.float32) ** 8
+    grey[rng.random(shape) < 0.4] = 0
+    counts = (rng.random(shape) < 0.4).view(np.uint8)
+    for values in (grey, counts):
+        r_edges = (np.arange(th._TILES) * shape[0]) // th._TILES
+        c_edges = (np.arange(th._TILES) * shape[1]) // th._TILES
+        whole = np.add.reduceat(np.add.reduceat(values, r_edges, axis=0, dtype=np.float64),
+                                c_edges, axis=1)
+        got = th._tile_sums(values)
+        assert got.dtype == np.float64
+        assert np.array_equal(got, whole)
+
+
 def _matrix_with_bright_phase(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A dense matrix (grey 0.30, noise SD 0.04) holding 25 % of a bright phase whose grey
     spreads from 0.45 to 0.95 (sizes and edges of a dealloyed section's ligaments)."""
