@@ -222,7 +222,7 @@ class CrossSectionConfig:
     interface_floor : int
         Surrogates for each found interface's noise floor (the interface search run on
         self-spliced sections with a straight interface; each costs about one search,
-        ~80 ms on a 1200 px film). 0: no floor (the floor columns empty).
+        ~40 ms on a 1200 px film). 0: no floor (the floor columns empty).
     """
 
     view: ConfigView = "auto"

@@ -420,7 +420,7 @@ def find_layers(
     interface_floor : int
         Surrogates for each found interface's noise floor
         (:func:`~semscan.measure.cross_section._floor.interface_floor`; 0: none, the floor
-        columns NaN). Each costs about one interface search (~80 ms on a 1200 px film).
+        columns NaN). Each costs about one interface search (~40 ms CPU on a 1200 px film).
     cache : dict, optional
         Kept between measurements of edits of one image
         (:mod:`~semscan.measure.cross_section._memo`): the search's blocks, the layers'
