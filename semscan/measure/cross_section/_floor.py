@@ -6,10 +6,11 @@ where the pores of one layer happen to mimic the other's, a block's cut is off b
 pixels. This module measures that mislocation on the image's own structure. From the two
 layers next to an interface it builds surrogate sections whose interface is known and
 straight: above it the upper layer's structure, below it the lower layer's, both taken
-away from the found interface (rows beyond the found curve's extremes by ``margin_px``,
-mirrored about that row to reach the straight line) and each shifted along the film by its
-own seeded random offset (circular over the film's columns; every other surrogate
-mirrored left to right), so that the two layers meet at other places than in the image.
+away from the found interface (the rows beyond the found curve's extremes by
+``margin_px``, moved together to meet on a level line, :func:`splice`) and each shifted
+along the film by its own seeded random offset (circular over the film's columns; the
+upper part mirrored left to right in every other surrogate, the lower one in every other
+pair), so that the two layers meet at other places than in the image.
 The interface search is run on each surrogate exactly as on the image (the same blocks,
 cuts, robust curve and straightened second pass); the roughness it reads there about its
 own line is its error, since the truth is a line. Its RMS over the surrogates (in
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -36,11 +38,11 @@ from semscan.measure.cross_section.interfaces import (
     _robust_curve,
 )
 
-__all__ = ["FLAG_RATIO", "N_SURROGATES", "Floor", "corrected", "interface_floor", "one_cut",
-           "splice"]
+__all__ = ["FLAG_RATIO", "NO_FLOOR", "N_SURROGATES", "Floor", "corrected",
+           "detector_settings", "interface_floor", "one_cut", "splice"]
 
-N_SURROGATES = 6
-"""Surrogates per interface."""
+N_SURROGATES = 8
+"""Surrogates per interface when none is given (the README's and the benchmark's number)."""
 
 FLAG_RATIO = 2.0
 """A measured RMS up to this multiple of the floor is flagged as below the detection floor."""
@@ -71,6 +73,7 @@ class Floor:
 
 
 NO_FLOOR = Floor(float("nan"), float("nan"), ())
+"""No floor: a layer too thin to splice, or no surrogate the search could cut."""
 
 
 def detector_settings(feature_px: float, inside: np.ndarray, m_px: float
@@ -101,15 +104,10 @@ def one_cut(pore: np.ndarray, f: _Film, upper: np.ndarray, lower: np.ndarray, *,
     return _robust_curve(again[0], again[1][:, 0], m_px, f.xs)
 
 
-class _Frame:
-    """What :func:`~semscan.measure.cross_section.interfaces._counts` reads of a frame."""
-
-    def __init__(self, pore: np.ndarray) -> None:
-        self.pore = pore
-
-
 def _counts_of(pore: np.ndarray, inside: np.ndarray) -> dict[str, np.ndarray]:
-    return _counts(_Frame(pore), inside)  # type: ignore[arg-type]
+    """:func:`~semscan.measure.cross_section.interfaces._counts` of a surrogate (it reads
+    the frame's ``pore`` only)."""
+    return _counts(SimpleNamespace(pore=pore), inside)  # type: ignore[arg-type]
 
 
 def splice(pore: np.ndarray, inside: np.ndarray, ys: np.ndarray, upper: np.ndarray,
