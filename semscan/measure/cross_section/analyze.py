@@ -149,6 +149,7 @@ def analyze_cross_section(
     seed: int = 0,
     film: FilmGeometry | None = None,
     layer_depths_um: tuple[float, ...] = (),
+    interface_floor: int = 0,
     cache: dict[str, Any] | None = None,
 ) -> CrossSectionResult:
     """Film, thickness, depth profile, surface layers and laminar coefficient of a section.
@@ -178,6 +179,9 @@ def analyze_cross_section(
         A film found before (skips :func:`detect_film`).
     layer_depths_um : tuple of float
         Interfaces given by the user (depths below the top surface, µm); override ``layers``.
+    interface_floor : int
+        Surrogates for each found interface's noise floor (0: none;
+        :func:`~semscan.measure.cross_section.layers.find_layers`).
     cache : dict, optional
         State kept between measurements of edits of one section on one ``film`` (a
         re-measure, :func:`semscan.pipeline.remeasure.remeasure`): the film frame's
@@ -241,7 +245,7 @@ def analyze_cross_section(
     lay = find_layers(frame, film, calibration=calibration, layers=layers,
                       layer_depths_um=tuple(layer_depths_um), profile=prof, band_um=band_um,
                       n_thickness_positions=n_thickness_positions, n_lines=n_lines, seed=seed,
-                      cache=cache)
+                      interface_floor=interface_floor, cache=cache)
     notes = (*film.warnings, *edges_note, *prof.warnings, *lam.warnings, *lay.warnings)
     return CrossSectionResult(film=film, thickness=thick, profile=prof, laminar=lam,
                               unit=calibration.unit, warnings=tuple(dict.fromkeys(notes)),

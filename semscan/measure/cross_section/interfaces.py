@@ -157,7 +157,7 @@ def _block_features(c: dict[str, np.ndarray], cols: slice, sigma: float,
     mean, porosity in units of :data:`POROSITY_STEP`.
     """
     del sigma
-    s = {k: _shifted(v[:, cols], shift).sum(axis=1).astype(float) for k, v in c.items()}
+    s = {k: _shifted_rows(v[:, cols], shift).astype(float) for k, v in c.items()}
     v = np.maximum(s["v"], 1e-9)
     p = s["p"] / v
     pla = s["xa"] / np.maximum(s["na"], 1.0)
@@ -168,6 +168,29 @@ def _block_features(c: dict[str, np.ndarray], cols: slice, sigma: float,
     mt = float(plt[ok].mean()) if ok.any() else 0.0
     return np.column_stack([p / POROSITY_STEP, pla / max(ma * unit, 1e-9),
                             plt / max(mt * unit, 1e-9)])
+
+
+def _shifted_rows(a: np.ndarray, shift: np.ndarray | None) -> np.ndarray:
+    """``_shifted(a, shift).sum(axis=1)`` (integers), by groups of columns of one shift:
+    the columns sorted by shift are summed group by group and each group's row sums moved
+    by its shift (the same integers; 3-4x faster on a block straightened along a wave than
+    gathering every pixel)."""
+    if shift is None or not shift.any():
+        return a.sum(axis=1)
+    ny = a.shape[0]
+    order = np.argsort(shift, kind="stable")
+    ds = shift[order]
+    starts = np.flatnonzero(np.r_[True, ds[1:] != ds[:-1]])
+    sums = np.add.reduceat(a[:, order], starts, axis=1, dtype=np.int64)
+    out = np.zeros(ny, np.int64)
+    for g, d in enumerate(ds[starts].tolist()):
+        if d >= ny or -d >= ny:
+            continue
+        if d >= 0:
+            out[: ny - d] += sums[d:, g]
+        else:
+            out[-d:] += sums[: ny + d, g]
+    return out
 
 
 def _shifted(a: np.ndarray, shift: np.ndarray | None) -> np.ndarray:

@@ -35,6 +35,9 @@ ROW_KEYS = [
     "xs_layers_mode", "xs_n_layers", "xs_interface_depth_um", "xs_interface_ra_um",
     "xs_interface_rms_um", "xs_layer_thickness_um", "xs_layer_porosity",
     "xs_layer_d_along_um", "xs_layer_kappa",
+    # the interface's noise floor (measure.cross_section._floor), after those
+    "xs_interface_floor_rms_um", "xs_interface_ra_corrected_um",
+    "xs_interface_rms_corrected_um",
 ]
 
 

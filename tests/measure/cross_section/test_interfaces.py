@@ -66,3 +66,18 @@ def test_min_layer():
     assert min_layer_px(400.0, 10.0) == MIN_LAYER_FRACTION * 400.0
     assert min_layer_px(100.0, 40.0) == 60.0       # 1.5 pore-plus-wall intercepts
     assert min_layer_px(4.0, 1.0) == 4.0
+
+
+def test_shifted_rows_are_the_row_sums_of_the_shifted_block():
+    """The straightened block's row sums by groups of one shift: the same integers as
+    gathering every pixel (:func:`_shifted` then a sum), shifts beyond the block too."""
+    from semscan.measure.cross_section.interfaces import _shifted, _shifted_rows
+
+    rng = np.random.default_rng(0)
+    a = rng.random((90, 70)) < 0.4
+    wave = np.round(12 * np.sin(np.arange(70) / 9.0)).astype(np.int64)
+    for shift in (None, np.zeros(70, np.int64), wave, rng.integers(-120, 120, 70)):
+        want = _shifted(a, shift).sum(axis=1)
+        got = _shifted_rows(a, shift)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
