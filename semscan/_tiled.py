@@ -26,8 +26,8 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-__all__ = ["BAND_PIXELS", "histogram256", "median", "order_statistics", "otsu_skimage",
-           "percentiles", "row_bands", "upsample_rows", "upsample_strips"]
+__all__ = ["BAND_PIXELS", "histogram256", "median", "median_f32", "order_statistics",
+           "otsu_skimage", "percentiles", "row_bands", "upsample_rows", "upsample_strips"]
 
 #: Pixels per band (about 4 MB of float32).
 BAND_PIXELS = 1 << 20
@@ -112,6 +112,23 @@ def median(values: np.ndarray) -> float:
         return float(order_statistics(values, [k])[k])
     got = order_statistics(values, [k - 1, k])
     return float(np.mean(np.array([got[k - 1], got[k]], np.float64)))
+
+
+def median_f32(values: np.ndarray) -> float:
+    """``float(np.median(values))`` of a 1-D float32 array, bit for bit (it may be reordered).
+
+    NumPy's median of float32 values is the float32 mean of the one or two middle order
+    statistics; those are found by :func:`~semscan._tiled.order_statistics` (a histogram
+    of the high 16 bits for a large non-negative selection, a partition otherwise). NaN
+    or infinite values take NumPy's own path.
+    """
+    n = values.size
+    if n == 0 or not math.isfinite(cv2.sumElems(values)[0]):
+        return float(np.median(values, overwrite_input=True))
+    k = n // 2
+    ks = [k] if n % 2 else [k - 1, k]
+    got = order_statistics(values, ks)
+    return float(np.mean(np.array([got[i] for i in ks], np.float32)))
 
 
 #: Selections at least this large go by the 16-bit histogram of :func:`order_statistics`.

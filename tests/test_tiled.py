@@ -170,3 +170,13 @@ def test_upsample_strips_are_opencvs_resize_bit_for_bit(seed: int) -> None:
     assert all(a[1] == b[0] for a, b in itertools.pairwise(got))
     assert all(c0 % _tiled.STRIP_ALIGN == 0 for c0, _, _ in got)
     assert np.array_equal(np.hstack([x for _, _, x in got]), full)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_median_f32_is_numpys_float32_median(seed: int) -> None:
+    """The float32 mean of the middle order statistics, as np.median of float32 values
+    (not :func:`_tiled.median`'s float64 mean): small and large selections, odd and even."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3 * _tiled._SELECT_BY_HISTOGRAM)) | (seed % 2)
+    x = (rng.random(n) * 10.0 ** rng.uniform(-3, 3)).astype(np.float32)
+    assert _tiled.median_f32(x.copy()) == float(np.median(x))
