@@ -33,7 +33,7 @@ from semscan._tiled import (
     row_bands,
     upsample_rows,
 )
-from semscan.measure.cross_section._texture import _dense_layers
+from semscan.measure.cross_section._texture import _dense_layers, region_levels
 
 __all__ = ["flat_regions"]
 
@@ -95,7 +95,9 @@ def flat_regions(
     # a flat region between the textured specimen and a darker flat region, as bright as
     # the specimen's solid, is a dense (closed) layer of the specimen, as in the film
     # detector (:func:`~semscan.measure.cross_section._texture._dense_layers`)
-    dense = _dense_layers(g, lab, np.r_[False, np.ones(k, bool)], textured, sigma)
+    grey_levels = region_levels(g, lab, np.arange(1, k + 1)) if k >= 2 else None
+    dense = _dense_layers(g, lab, np.r_[False, np.ones(k, bool)], textured, sigma,
+                          levels=grey_levels)
     if dense.any():
         new = np.zeros(k + 1, np.uint8)
         rest = np.flatnonzero(~dense[1:]) + 1
@@ -116,7 +118,9 @@ def flat_regions(
     own = _local_std(g, bg, sigma) if dense.any() else tex
     for i in range(1, k + 1):
         textures[i] = median(own[lab == i]) / ref
-        levels[i] = median(g[lab == i])
+        # (the dense-layer test's levels when it relabelled nothing: the same medians)
+        levels[i] = (grey_levels[0][i] if grey_levels is not None and not dense.any()
+                     else median(g[lab == i]))
     bg_texture = median(own[bg]) / ref
     del tex, own
     return (lab, k, spec, textures, levels, float(np.count_nonzero(bg) / n_valid),

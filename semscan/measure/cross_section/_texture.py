@@ -256,8 +256,23 @@ def _any_grey_step(levels: dict[int, float], sds: dict[int, float]) -> bool:
                for k in levels for b in levels if b != k)
 
 
+def region_levels(
+    g: np.ndarray, lab: np.ndarray, labels: np.ndarray
+) -> tuple[dict[int, float], dict[int, float]]:
+    """The grey level (median) and robust noise SD (1.4826 median absolute deviations)
+    of each region of ``lab`` in ``labels``, as the dense-layer test reads them."""
+    levels, sds = {}, {}
+    for k in labels.tolist():
+        v = g[lab == k]  # (the region's pixels in raster order)
+        levels[k] = _grey_median(v)
+        sds[k] = 1.4826 * _f32_median(np.abs(v - levels[k]))  # residual pores aside
+    return levels, sds
+
+
 def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np.ndarray,
-                  sigma: float) -> np.ndarray:
+                  sigma: float, *,
+                  levels: tuple[dict[int, float], dict[int, float]] | None = None,
+                  ) -> np.ndarray:
     """Which flat border regions (labels of ``lab`` marked in ``keep``) are dense layers of
     the specimen rather than background.
 
@@ -281,13 +296,17 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
     alloy beneath the bright-phase network of a dealloyed section (its ``pores = bright``)
     reads like the network's matrix, and nothing in its grey says it belongs to the layer
     measured.
+
+    ``levels``: :func:`region_levels` of the regions in ``keep`` when the caller has them.
     """
-    return _dense_and_distance(g, lab, keep, textured, sigma, distance=False)[0]
+    return _dense_and_distance(g, lab, keep, textured, sigma, distance=False,
+                               levels=levels)[0]
 
 
 def _dense_and_distance(
     g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np.ndarray, sigma: float,
     *, distance: bool = True,
+    levels: tuple[dict[int, float], dict[int, float]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`_dense_layers` and the exact distance map of ``textured`` when its erosion
     needs one (a reach beyond the kernels' limit), for the film detector to erode the same
@@ -310,12 +329,7 @@ def _dense_and_distance(
     tdist = None
     if distance and reach > ONE_RADIUS_MAX and not textured.all():
         tdist = distance_transform(textured)
-    objs = ndi.find_objects(lab)
-    levels, sds = {}, {}
-    for k in cand:
-        v = g[objs[k - 1]][lab[objs[k - 1]] == k]
-        levels[k] = _grey_median(v)
-        sds[k] = 1.4826 * _f32_median(np.abs(v - levels[k]))  # residual pores aside
+    levels, sds = levels if levels is not None else region_levels(g, lab, cand)
     if not _any_grey_step(levels, sds):
         return dense, tdist  # the grey-step rule below fails for every pair
     # erode_disc(textured, reach): the same rule, on the map when it was made
@@ -326,6 +340,7 @@ def _dense_and_distance(
     contrast = bright - dark
     if not contrast > 0:
         return dense, tdist
+    objs = ndi.find_objects(lab)
     near_tex: np.ndarray | None = None  # made for the first region of the bright grey
     for k in cand:
         lv = levels[k]

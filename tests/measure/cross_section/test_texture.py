@@ -95,3 +95,20 @@ def _levels_and_sds(g, lab):
     levels = {k: _grey_median(g[lab == k]) for k in (1, 2, 3)}
     sds = {k: 1.4826 * float(np.median(np.abs(g[lab == k] - levels[k]))) for k in levels}
     return levels, sds
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_region_levels_are_numpys_medians(dtype):
+    """Each region's level (np.median of its float64 greys) and robust SD (np.median of the
+    absolute deviations in the grey's own dtype), as the dense-layer test read them."""
+    from semscan.measure.cross_section._texture import region_levels
+
+    rng = np.random.default_rng(5)
+    lab = rng.integers(0, 4, (120, 170)).astype(np.uint8)
+    g = rng.random(lab.shape).astype(dtype)
+    levels, sds = region_levels(g, lab, np.array([1, 3]))
+    assert sorted(levels) == [1, 3]
+    for k in (1, 3):
+        v = g[lab == k]
+        assert levels[k] == float(np.median(v.astype(np.float64)))
+        assert sds[k] == 1.4826 * float(np.median(np.abs(v - levels[k])))
