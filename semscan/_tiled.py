@@ -27,7 +27,8 @@ import cv2
 import numpy as np
 
 __all__ = ["BAND_PIXELS", "histogram256", "median", "median_f32", "order_statistics",
-           "otsu_skimage", "percentiles", "row_bands", "upsample_rows", "upsample_strips"]
+           "otsu_skimage", "percentiles", "row_bands", "tile_counts", "upsample_rows",
+           "upsample_strips"]
 
 #: Pixels per band (about 4 MB of float32).
 BAND_PIXELS = 1 << 20
@@ -56,6 +57,29 @@ def row_bands(
     for r0 in range(0, rows, step):
         r1 = min(rows, r0 + step)
         yield r0, r1, max(0, r0 - halo), min(rows, r1 + halo)
+
+
+def tile_counts(mask: np.ndarray, tile: int) -> np.ndarray:
+    """True pixels in each whole ``tile x tile`` tile of a Boolean mask (int64; the
+    partial tiles at the bottom and right are left out).
+
+    ``mask[:r * tile, :c * tile].reshape(r, tile, c, tile).sum(axis=(1, 3))``, the same
+    integers, summed first down each tile's columns in uint8 (at most ``tile`` <= 255
+    ones) and then across: about ten times faster than NumPy's reduction over two
+    strided axes.
+
+    Examples
+    --------
+    >>> m = np.zeros((5, 7), bool); m[0, 0] = m[1, 1] = m[2, 3] = True
+    >>> tile_counts(m, 2).tolist()
+    [[2, 0, 0], [0, 1, 0]]
+    """
+    r, c = mask.shape[0] // tile, mask.shape[1] // tile
+    m = np.asarray(mask, bool)[: r * tile, : c * tile]
+    if tile > 255:
+        return m.reshape(r, tile, c, tile).sum(axis=(1, 3), dtype=np.int64)
+    cols = m.view(np.uint8).reshape(r, tile, c * tile).sum(axis=1, dtype=np.uint8)
+    return cols.reshape(r, c, tile).sum(axis=2, dtype=np.int64)
 
 
 def percentiles(

@@ -180,3 +180,16 @@ def test_median_f32_is_numpys_float32_median(seed: int) -> None:
     n = int(rng.integers(1, 3 * _tiled._SELECT_BY_HISTOGRAM)) | (seed % 2)
     x = (rng.random(n) * 10.0 ** rng.uniform(-3, 3)).astype(np.float32)
     assert _tiled.median_f32(x.copy()) == float(np.median(x))
+
+
+@pytest.mark.parametrize(("shape", "tile"), [((97, 130), 32), ((64, 64), 32), ((40, 50), 7),
+                                             ((600, 520), 256), ((33, 31), 1)])
+def test_tile_counts_are_the_reshaped_sums(shape, tile):
+    """The same integers as NumPy's sum over the tiles, also of a strided view."""
+    rng = np.random.default_rng(tile)
+    m = rng.random((shape[0], shape[1] + 3)) > 0.3
+    view = m[:, 1:-2]
+    r, c = shape[0] // tile, shape[1] // tile
+    ref = view[: r * tile, : c * tile].reshape(r, tile, c, tile).sum(axis=(1, 3))
+    got = _tiled.tile_counts(view, tile)
+    assert got.dtype == np.int64 and np.array_equal(got, ref)

@@ -31,6 +31,7 @@ from semscan._tiled import (
     otsu_skimage,
     percentiles,
     row_bands,
+    tile_counts,
     upsample_rows,
 )
 from semscan.measure.cross_section._texture import _dense_layers, region_levels
@@ -181,8 +182,7 @@ def _feature_length(g: np.ndarray, valid: np.ndarray) -> float:
         hi = min(r1, nr * tile) - r0
         if tiled and hi > 0:
             def tiles(x: np.ndarray, hi: int = hi) -> np.ndarray:
-                x = x[:hi, : nc * tile].reshape(hi // tile, tile, nc, tile)
-                return x.sum(axis=(1, 3), dtype=np.int64)
+                return tile_counts(x[:hi, : nc * tile], tile)
 
             t0 = r0 // tile
             t_tr[t0:t0 + hi // tile] = tiles(tr_map) + tiles(tc_map)

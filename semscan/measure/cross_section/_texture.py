@@ -31,7 +31,7 @@ from semscan._morphology import (
     open_disc,
 )
 from semscan._ndimage import blur, coarse_factor, masked_blur, otsu, stretch
-from semscan._tiled import median, median_f32
+from semscan._tiled import median, median_f32, tile_counts
 from semscan.errors import MeasurementError
 
 
@@ -97,8 +97,7 @@ def _feature_length_px(
         nr, nc = (rows - 1) // tile, (cols - 1) // tile
 
         def tiles(m: np.ndarray) -> np.ndarray:
-            m = m[: nr * tile, : nc * tile].reshape(nr, tile, nc, tile)
-            return m.sum(axis=(1, 3), dtype=np.int64)
+            return tile_counts(m[: nr * tile, : nc * tile], tile)
 
         t_tr = tiles(tr_map) + tiles(tc_map)
         t_n = tiles(both_r) + tiles(both_c)
