@@ -226,6 +226,8 @@ def shape_stats(mask: np.ndarray) -> tuple[float, float, float]:
     )
     w_sum = sol = circ = asp = 0.0
     for c in contours:
+        if len(c) < 3:  # a speck of 1 or 2 vertices encloses no area (m00 0): skipped below
+            continue
         m = cv2.moments(c)
         area = m["m00"]
         if area < 4:
@@ -310,7 +312,7 @@ def skeleton_stats(
                 if branch.any() else 0.0)
     mean = float(radii.mean())
     cv = float(radii.std() / mean) if mean > 0 else 0.0
-    p10, p90 = np.percentile(radii, [10, 90])
+    p10, p90 = percentiles(radii.copy(), (10, 90))  # np.percentile's (radii kept in order)
     neck = float(p10 / p90) if p90 > 0 else 1.0
     return n_branch, cv, neck, float(np.count_nonzero(skel)) * q, 2 * radii
 
