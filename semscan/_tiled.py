@@ -142,9 +142,8 @@ def median_f32(values: np.ndarray) -> float:
     """``float(np.median(values))`` of a 1-D float32 array, bit for bit (it may be reordered).
 
     NumPy's median of float32 values is the float32 mean of the one or two middle order
-    statistics; those are found by :func:`~semscan._tiled.order_statistics` (a histogram
-    of the high 16 bits for a large non-negative selection, a partition otherwise). NaN
-    or infinite values take NumPy's own path.
+    statistics; those are found by :func:`~semscan._tiled.order_statistics` (one
+    partition per rank). NaN or infinite values take NumPy's own path.
     """
     n = values.size
     if n == 0 or not math.isfinite(cv2.sumElems(values)[0]):
@@ -155,19 +154,17 @@ def median_f32(values: np.ndarray) -> float:
     return float(np.mean(np.array([got[i] for i in ks], np.float32)))
 
 
-#: Selections at least this large go by the 16-bit histogram of :func:`order_statistics`.
-_SELECT_BY_HISTOGRAM = 1 << 15
-
-
 def order_statistics(values: np.ndarray, ks: list[int]) -> dict[int, np.generic]:
     """The ``k``-th smallest of ``values`` (1-D, 0-based) for each ``k`` in ``ks``: what
-    ``values.partition(ks)`` leaves at those places (``values`` may be reordered).
+    ``values.partition(ks)`` leaves at those places (``values`` is reordered).
 
-    A large non-negative finite float32 selection goes by the high 16 bits of its values
-    (for non-negative floats, an order-preserving key; the sign bit is dropped, so -0.0
-    goes with 0.0): a histogram of them (OpenCV, exact counts by chunks of < 2**24) says
-    which bucket holds each rank, and only that bucket's values are partitioned. Anything
-    else is partitioned whole.
+    One rank at a time, from the smallest: ``values`` is partitioned at it, then the
+    values above it at the next rank, and so on. NumPy partitions at one rank by a SIMD
+    quickselect where the CPU has one (x86-simd-sort), at several by its introselect:
+    on 1.5 million float32 values 1.2 against 12-17 ms (and against 2.9 ms for the
+    16-bit histogram of the high bits this function used before). The values at the
+    ranks are the order statistics either way (a zero may come out as -0.0 or 0.0, as
+    with any partition).
 
     Examples
     --------
@@ -175,34 +172,15 @@ def order_statistics(values: np.ndarray, ks: list[int]) -> dict[int, np.generic]
     >>> {k: float(v) for k, v in order_statistics(x, [0, 2]).items()}
     {0: 1.0, 2: 3.0}
     """
-    n = values.size
-    fast = (values.dtype == np.float32 and n >= _SELECT_BY_HISTOGRAM and values.ndim == 1
-            and np.little_endian and values.flags.c_contiguous)
-    if fast:
-        lo, hi, _, _ = cv2.minMaxLoc(values)
-        fast = lo >= 0.0 and math.isfinite(hi) and bool(np.isfinite(cv2.sumElems(values)[0]))
-    if not fast:
-        values.partition(sorted(set(ks)))
-        return {k: values[k] for k in ks}
-    high = np.ascontiguousarray(values.view(np.uint16)[1::2])
-    np.bitwise_and(high, np.uint16(0x7FFF), out=high)  # -0.0 with 0.0
-    counts = np.zeros(1 << 15, np.int64)
-    chunk = 1 << 23  # float32 counts exact below 2**24
-    for i in range(0, n, chunk):
-        counts += cv2.calcHist([high[i:i + chunk]], [0], None, [1 << 15],
-                               [0, 1 << 15]).ravel().astype(np.int64)
-    ends = np.cumsum(counts)
-    by_bucket: dict[int, list[int]] = {}
-    for k in ks:
-        by_bucket.setdefault(int(np.searchsorted(ends, k, side="right")), []).append(k)
-    out: dict[int, np.generic] = {}
-    for b, kb in by_bucket.items():
-        start = int(ends[b - 1]) if b else 0
-        sub = values[high == b]
-        ranks = sorted({k - start for k in kb})
-        sub.partition(ranks)
-        out.update({k: sub[k - start] for k in kb})
-    return out
+    ranks = sorted(set(ks))
+    got: dict[int, np.generic] = {}
+    prev = -1
+    for k in ranks:
+        rest = values[prev + 1:]  # (a view: partitioned in place)
+        rest.partition(k - prev - 1)
+        got[k] = rest[k - prev - 1]
+        prev = k
+    return {k: got[k] for k in ks}
 
 
 def otsu_skimage(x: np.ndarray, mask: np.ndarray) -> float:

@@ -69,10 +69,10 @@ def test_percentiles_of_float64_equal_numpys(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(16))
 def test_large_selections_equal_numpys(seed: int) -> None:
-    """Selections large enough for the 16-bit histogram: ties, zeros (and -0.0), tiny
-    values, one bucket holding nearly everything, negative values (partitioned whole)."""
+    """Large selections (one partition per rank): ties, zeros (and -0.0), tiny values,
+    values that share their high bits, negative values."""
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(_tiled._SELECT_BY_HISTOGRAM, 400_000))
+    n = int(rng.integers((1 << 15), 400_000))
     kind = seed % 4
     x = (rng.random(n) * 10.0 ** rng.uniform(-30, 3)).astype(np.float32)
     if kind == 1:
@@ -177,7 +177,7 @@ def test_median_f32_is_numpys_float32_median(seed: int) -> None:
     """The float32 mean of the middle order statistics, as np.median of float32 values
     (not :func:`_tiled.median`'s float64 mean): small and large selections, odd and even."""
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 3 * _tiled._SELECT_BY_HISTOGRAM)) | (seed % 2)
+    n = int(rng.integers(1, 3 * (1 << 15))) | (seed % 2)
     x = (rng.random(n) * 10.0 ** rng.uniform(-3, 3)).astype(np.float32)
     assert _tiled.median_f32(x.copy()) == float(np.median(x))
 

@@ -45,8 +45,8 @@ def _as_image(image: np.ndarray) -> np.ndarray:
 def _grey_median(vals: np.ndarray) -> float:
     """``np.median(vals)`` of float64 values; when they are float32 numbers (the blurred
     grey ``g`` is a float32 image widened), the same number from their float32 copy by
-    :func:`semscan._tiled.median` (NumPy's median of the float64 values, by the 16-bit
-    histogram for a large non-negative selection)."""
+    :func:`semscan._tiled.median` (NumPy's median of the float64 values, one
+    partition per rank)."""
     v32 = vals.astype(np.float32)
     if np.array_equal(v32, vals):
         return median(v32)
@@ -55,7 +55,7 @@ def _grey_median(vals: np.ndarray) -> float:
 
 def _f32_median(vals: np.ndarray) -> float:
     """``float(np.median(vals))``; of float32 values by :func:`semscan._tiled.median_f32`
-    (the same number, by the 16-bit histogram for a large non-negative selection)."""
+    (the same number, one partition per rank)."""
     return median_f32(vals) if vals.dtype == np.float32 else float(np.median(vals))
 
 
