@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from semscan._ndimage import block_mean, coarse_factor
-from semscan._tiled import row_bands, upsample_strips
+from semscan._tiled import median_f32, row_bands, upsample_strips
 
 _BAND_HALO = 12  # rows: the sigma-2 blur reaches 8, the sigma-1 blur and Sobel 4 + 1
 _BAND_PIXELS = 1 << 18  # a band's filter temporaries: a few MB, a few % of a 2 Mpx image
@@ -130,7 +130,7 @@ def _local_step(
         np.subtract(ms, mp, out=ms)
         del mp
         np.abs(ms, out=ms)
-        return float(np.median(ms[valid], overwrite_input=True))
+        return median_f32(ms[valid])  # float(np.median(...)) of the float32 values
     small_p = _masked_mean_small(g, p, sigma)
     assert small_p is not None
     shape = g.shape
@@ -153,7 +153,7 @@ def _local_step(
         sel = ms[valid[:, c0:c1]]
         out[pos : pos + sel.size] = sel
         pos += sel.size
-    return float(np.median(out, overwrite_input=True))
+    return median_f32(out)  # float(np.median(out)) of the float32 values
 
 
 def _local_mean_at(g: _Normalised, w: np.ndarray, sigma: float) -> np.ndarray:
