@@ -254,8 +254,9 @@ def histogram256(
     lo32 = np.float32(lo)
     scale = np.float32(256.0 / (hi64 - lo64)) if hi64 > lo64 else np.float32(0.0)
     counts = np.zeros(256, np.int64)
+    every = bool(mask.all()) and x.flags.c_contiguous  # then each band's values as they lie
     for r0, r1, _, _ in row_bands(*x.shape):
-        v = x[r0:r1][mask[r0:r1]]
+        v = x[r0:r1].ravel() if every else x[r0:r1][mask[r0:r1]]
         if v.size == 0:
             continue
         f = np.subtract(v, lo32)
