@@ -69,10 +69,10 @@ def test_percentiles_of_float64_equal_numpys(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(16))
 def test_large_selections_equal_numpys(seed: int) -> None:
-    """Selections large enough for the 16-bit histogram: ties, zeros (and -0.0), tiny
-    values, one bucket holding nearly everything, negative values (partitioned whole)."""
+    """Large selections (one partition per rank): ties, zeros (and -0.0), tiny values,
+    values that share their high bits, negative values."""
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(_tiled._SELECT_BY_HISTOGRAM, 400_000))
+    n = int(rng.integers((1 << 15), 400_000))
     kind = seed % 4
     x = (rng.random(n) * 10.0 ** rng.uniform(-30, 3)).astype(np.float32)
     if kind == 1:
@@ -131,11 +131,12 @@ def test_upsample_rows_match_opencvs_resize(seed: int) -> None:
 
 def test_histogram256_is_numpys_on_the_edges():
     """The float32 binning equals np.histogram's float64 one, values on and beside every
-    bin edge included, over ranges from 1e-6 to 10 times the level."""
+    bin edge included, over ranges from 1e-6 to 10 times the level (masks with and
+    without excluded pixels)."""
     from semscan._tiled import histogram256
 
     rng = np.random.default_rng(5)
-    for _ in range(300):
+    for i in range(300):
         lo = np.float32(rng.uniform(-10, 10) * 10 ** rng.uniform(-3, 3))
         hi = np.float32(lo + abs(lo) * 10 ** rng.uniform(-6, 1) + np.float32(1e-4))
         e = np.linspace(np.float64(lo), np.float64(hi), 257).astype(np.float32)
@@ -144,7 +145,7 @@ def test_histogram256_is_numpys_on_the_edges():
                                rng.uniform(lo, hi, 300).astype(np.float32)])
         vals = vals[(vals >= lo) & (vals <= hi)].astype(np.float32)
         x = np.resize(vals, (3, vals.size))
-        m = rng.random(x.shape) > 0.2
+        m = rng.random(x.shape) > (0.2 if i % 3 else -1.0)  # every third mask full
         v = x[m]
         lo2, hi2 = float(v.min()), float(v.max())
         want, want_edges = np.histogram(v, bins=256, range=(np.float64(lo2), np.float64(hi2)))
@@ -170,3 +171,26 @@ def test_upsample_strips_are_opencvs_resize_bit_for_bit(seed: int) -> None:
     assert all(a[1] == b[0] for a, b in itertools.pairwise(got))
     assert all(c0 % _tiled.STRIP_ALIGN == 0 for c0, _, _ in got)
     assert np.array_equal(np.hstack([x for _, _, x in got]), full)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_median_f32_is_numpys_float32_median(seed: int) -> None:
+    """The float32 mean of the middle order statistics, as np.median of float32 values
+    (not :func:`_tiled.median`'s float64 mean): small and large selections, odd and even."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3 * (1 << 15))) | (seed % 2)
+    x = (rng.random(n) * 10.0 ** rng.uniform(-3, 3)).astype(np.float32)
+    assert _tiled.median_f32(x.copy()) == float(np.median(x))
+
+
+@pytest.mark.parametrize(("shape", "tile"), [((97, 130), 32), ((64, 64), 32), ((40, 50), 7),
+                                             ((600, 520), 256), ((33, 31), 1)])
+def test_tile_counts_are_the_reshaped_sums(shape, tile):
+    """The same integers as NumPy's sum over the tiles, also of a strided view."""
+    rng = np.random.default_rng(tile)
+    m = rng.random((shape[0], shape[1] + 3)) > 0.3
+    view = m[:, 1:-2]
+    r, c = shape[0] // tile, shape[1] // tile
+    ref = view[: r * tile, : c * tile].reshape(r, tile, c, tile).sum(axis=(1, 3))
+    got = _tiled.tile_counts(view, tile)
+    assert got.dtype == np.int64 and np.array_equal(got, ref)

@@ -21,7 +21,7 @@ from semscan._morphology import (
     skeletonize,
 )
 from semscan._ndimage import block_mean, blur
-from semscan._tiled import order_statistics, percentiles
+from semscan._tiled import median_f32, percentiles
 
 TARGET_PX = 6.0  # finest mean intercept after block averaging
 MIN_SIDE = 64
@@ -104,23 +104,6 @@ def mean_distance(dist: np.ndarray, mask: np.ndarray) -> float:
     if total < 2.0**29:
         return total / n
     return float(dist[mask].mean(dtype=np.float64))
-
-
-def median_f32(values: np.ndarray) -> float:
-    """``float(np.median(values))`` of a 1-D float32 array, bit for bit (it may be reordered).
-
-    NumPy's median of float32 values is the float32 mean of the one or two middle order
-    statistics; those are found by :func:`~semscan._tiled.order_statistics` (a histogram
-    of the high 16 bits for a large non-negative selection, a partition otherwise). NaN
-    or infinite values take NumPy's own path.
-    """
-    n = values.size
-    if n == 0 or not math.isfinite(cv2.sumElems(values)[0]):
-        return float(np.median(values, overwrite_input=True))
-    k = n // 2
-    ks = [k] if n % 2 else [k - 1, k]
-    got = order_statistics(values, ks)
-    return float(np.mean(np.array([got[i] for i in ks], np.float32)))
 
 
 def interface_densities(pore: np.ndarray, domain: np.ndarray) -> np.ndarray:
@@ -243,6 +226,8 @@ def shape_stats(mask: np.ndarray) -> tuple[float, float, float]:
     )
     w_sum = sol = circ = asp = 0.0
     for c in contours:
+        if len(c) < 3:  # a speck of 1 or 2 vertices encloses no area (m00 0): skipped below
+            continue
         m = cv2.moments(c)
         area = m["m00"]
         if area < 4:
@@ -327,7 +312,7 @@ def skeleton_stats(
                 if branch.any() else 0.0)
     mean = float(radii.mean())
     cv = float(radii.std() / mean) if mean > 0 else 0.0
-    p10, p90 = np.percentile(radii, [10, 90])
+    p10, p90 = percentiles(radii.copy(), (10, 90))  # np.percentile's (radii kept in order)
     neck = float(p10 / p90) if p90 > 0 else 1.0
     return n_branch, cv, neck, float(np.count_nonzero(skel)) * q, 2 * radii
 

@@ -31,9 +31,10 @@ from semscan._tiled import (
     otsu_skimage,
     percentiles,
     row_bands,
+    tile_counts,
     upsample_rows,
 )
-from semscan.measure.cross_section._texture import _dense_layers
+from semscan.measure.cross_section._texture import _dense_layers, region_levels
 
 __all__ = ["flat_regions"]
 
@@ -95,7 +96,9 @@ def flat_regions(
     # a flat region between the textured specimen and a darker flat region, as bright as
     # the specimen's solid, is a dense (closed) layer of the specimen, as in the film
     # detector (:func:`~semscan.measure.cross_section._texture._dense_layers`)
-    dense = _dense_layers(g, lab, np.r_[False, np.ones(k, bool)], textured, sigma)
+    grey_levels = region_levels(g, lab, np.arange(1, k + 1)) if k >= 2 else None
+    dense = _dense_layers(g, lab, np.r_[False, np.ones(k, bool)], textured, sigma,
+                          levels=grey_levels)
     if dense.any():
         new = np.zeros(k + 1, np.uint8)
         rest = np.flatnonzero(~dense[1:]) + 1
@@ -116,7 +119,9 @@ def flat_regions(
     own = _local_std(g, bg, sigma) if dense.any() else tex
     for i in range(1, k + 1):
         textures[i] = median(own[lab == i]) / ref
-        levels[i] = median(g[lab == i])
+        # (the dense-layer test's levels when it relabelled nothing: the same medians)
+        levels[i] = (grey_levels[0][i] if grey_levels is not None and not dense.any()
+                     else median(g[lab == i]))
     bg_texture = median(own[bg]) / ref
     del tex, own
     return (lab, k, spec, textures, levels, float(np.count_nonzero(bg) / n_valid),
@@ -177,8 +182,7 @@ def _feature_length(g: np.ndarray, valid: np.ndarray) -> float:
         hi = min(r1, nr * tile) - r0
         if tiled and hi > 0:
             def tiles(x: np.ndarray, hi: int = hi) -> np.ndarray:
-                x = x[:hi, : nc * tile].reshape(hi // tile, tile, nc, tile)
-                return x.sum(axis=(1, 3), dtype=np.int64)
+                return tile_counts(x[:hi, : nc * tile], tile)
 
             t0 = r0 // tile
             t_tr[t0:t0 + hi // tile] = tiles(tr_map) + tiles(tc_map)

@@ -257,11 +257,30 @@ class _Lines:
     cache: dict[float, tuple[np.ndarray, np.ndarray, int, int]]
     # per (specimen weight, direction) its profile: every region's scan reads the same one
     spec: dict[tuple[int, float], np.ndarray]
+    # per direction, the cells of the first and the last long line (in cell order)
+    end_cells: dict[float, tuple[np.ndarray, np.ndarray]]
 
     @classmethod
     def of(cls, va: np.ndarray) -> _Lines:
         r, c = np.nonzero(va)
-        return cls(va, r, c, {}, {})
+        return cls(va, r, c, {}, {}, {})
+
+    def ends(self, w: np.ndarray, theta: float) -> tuple[float, float]:
+        """The first and the last value of ``_profiles([w], self, theta)`` (the valid
+        cells' values ``w``), from the cells of those two lines alone: their weights summed
+        in the cells' order, as :func:`numpy.bincount` sums each line's, so the same two
+        numbers."""
+        y, nn, lo, hi = self.at(theta)
+        got = self.end_cells.get(theta)
+        if got is None:
+            got = (np.flatnonzero(y == lo), np.flatnonzero(y == hi - 1))
+            self.end_cells[theta] = got
+        first, last = got
+        w = self.cells(w)
+        return (float(np.bincount(np.zeros(first.size, np.intp), weights=w[first],
+                                  minlength=1)[0] / max(nn[lo], 1)),
+                float(np.bincount(np.zeros(last.size, np.intp), weights=w[last],
+                                  minlength=1)[0] / max(nn[hi - 1], 1)))
 
     def at(self, theta: float) -> tuple[np.ndarray, np.ndarray, int, int]:
         """(line index of each valid cell, cells per line, first and end long line)."""
@@ -325,7 +344,13 @@ def _best_edge(
 
     def scan(thetas: np.ndarray) -> _Edge | None:
         best = None
+        sides = (True, False) if start is None else (start,)
         for th in thetas:
+            # an edge needs the background's line at its end (_edge_at): a direction
+            # whose end lines are not is skipped without its profile (the same edges)
+            q0, q1 = va.ends(mk, float(th))
+            if not any((q0 if st else q1) >= _BG_LINE for st in sides):
+                continue
             key = (id(sp), float(th))  # (sp is alive throughout: ids are not reused)
             s = va.spec.get(key)
             if s is None:
@@ -333,7 +358,7 @@ def _best_edge(
                 va.spec[key] = s
             else:
                 (q,), _ = _profiles([mk], va, float(th))
-            for st in ((True, False) if start is None else (start,)):
+            for st in sides:
                 e = _edge_at(q, s, float(th), st)
                 if e is None or (around is None and not e.clean):
                     continue

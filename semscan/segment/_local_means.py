@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from semscan._ndimage import block_mean, coarse_factor
-from semscan._tiled import row_bands, upsample_strips
+from semscan._tiled import median_f32, row_bands, upsample_strips
 
 _BAND_HALO = 12  # rows: the sigma-2 blur reaches 8, the sigma-1 blur and Sobel 4 + 1
 _BAND_PIXELS = 1 << 18  # a band's filter temporaries: a few MB, a few % of a 2 Mpx image
@@ -130,11 +130,13 @@ def _local_step(
         np.subtract(ms, mp, out=ms)
         del mp
         np.abs(ms, out=ms)
-        return float(np.median(ms[valid], overwrite_input=True))
+        return median_f32(ms[valid])  # float(np.median(...)) of the float32 values
     small_p = _masked_mean_small(g, p, sigma)
     assert small_p is not None
     shape = g.shape
     out = np.empty(int(np.count_nonzero(valid)), np.float32)
+    every = out.size == valid.size  # every pixel: each strip's values written in place
+    whole = out.reshape(shape) if every else None
     pos = 0
     strips = zip(*(upsample_strips(x, shape, pixels=_STRIP_PIXELS)
                    for x in (*small_s, *small_p)), strict=True)
@@ -144,11 +146,14 @@ def _local_step(
         np.maximum(den_p, 1e-6, out=den_p)
         np.divide(mp, den_p, out=mp)
         np.subtract(ms, mp, out=ms)
+        if whole is not None:
+            np.abs(ms, out=whole[:, c0:c1])
+            continue
         np.abs(ms, out=ms)
         sel = ms[valid[:, c0:c1]]
         out[pos : pos + sel.size] = sel
         pos += sel.size
-    return float(np.median(out, overwrite_input=True))
+    return median_f32(out)  # float(np.median(out)) of the float32 values
 
 
 def _local_mean_at(g: _Normalised, w: np.ndarray, sigma: float) -> np.ndarray:
@@ -160,13 +165,19 @@ def _local_mean_at(g: _Normalised, w: np.ndarray, sigma: float) -> np.ndarray:
     if small is None:
         return _masked_mean(g, w, sigma)[w]
     rows, cols = g.shape
+    strips = zip(*(upsample_strips(x, (rows, cols), pixels=_STRIP_PIXELS) for x in small),
+                 strict=True)
+    if w.all():  # every pixel, in raster order: each strip written in place
+        whole = np.empty((rows, cols), np.float32)
+        for (c0, c1, num), (_, _, den) in strips:
+            np.maximum(den, 1e-6, out=den)
+            np.divide(num, den, out=whole[:, c0:c1])
+        return whole.ravel()
     per_row = np.count_nonzero(w, axis=1)
     at = np.zeros(rows, np.int64)  # raster position of each row's next selected pixel
     np.cumsum(per_row[:-1], out=at[1:])
     out = np.empty(int(per_row.sum()), np.float32)
     itype = np.int32 if out.size < 2**31 else np.int64
-    strips = zip(*(upsample_strips(x, (rows, cols), pixels=_STRIP_PIXELS) for x in small),
-                 strict=True)
     for (c0, c1, num), (_, _, den) in strips:
         np.maximum(den, 1e-6, out=den)
         np.divide(num, den, out=num)

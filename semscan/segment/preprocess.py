@@ -19,6 +19,7 @@ import numpy as np
 from semscan._choices import DENOISE_METHODS, PORE_TONES, DenoiseMethod, PoreTone
 from semscan._ndimage import block_mean, blur, histogram, otsu
 from semscan._options import check_choice
+from semscan._tiled import median_f32
 from semscan.calibration import UNCALIBRATED, Calibration
 from semscan.errors import SegmentationError
 from semscan.segment._ground import ground_peak
@@ -96,7 +97,10 @@ def _noise_sigma(image: np.ndarray, median3: np.ndarray | None = None) -> float:
         median3 = cv2.medianBlur(image, 3)
     # the residual of the sampled pixels only (every second row and column)
     sample = np.subtract(image[::2, ::2], median3[::2, ::2]).ravel()
-    return float(1.4826 * np.median(np.abs(sample, out=sample)) * 1.5)
+    np.abs(sample, out=sample)
+    # np.median's scalar (a float32 one for float32 pixels: the products stay float32)
+    med = np.float32(median_f32(sample)) if sample.dtype == np.float32 else np.median(sample)
+    return float(1.4826 * med * 1.5)
 
 
 NoiseRegion = Literal["image", "specimen"]
@@ -173,7 +177,7 @@ def noise_to_contrast(
         inner = cv2.erode(where, np.ones((3, 3), np.uint8)).astype(bool)
         if np.count_nonzero(inner) < 2:
             return math.nan
-        noise = 1.4826 * 1.5 * float(np.median(np.abs(img[inner] - median3[inner])))
+        noise = 1.4826 * 1.5 * median_f32(np.abs(img[inner] - median3[inner]))  # float32
         med, mask = median3[inner], None
     else:
         noise = _noise_sigma(img, median3)

@@ -209,3 +209,18 @@ def test_the_width_limit_is_at_least_three_grid_lines():
     q = np.r_[np.ones(20), 0.8, 0.6, 0.4, 0.2, np.zeros(69)]
     e = _edge_at(q, 1.0 - q, 0.0, True)
     assert e.width == pytest.approx(4 / 93) and e.width > e.limit
+
+
+def test_the_end_lines_values_are_the_profiles_first_and_last():
+    """``_Lines.ends`` (the directions the edge scan skips are read from it) gives the
+    first and last value of the profile, bit for bit, on a ragged grid of valid cells."""
+    from semscan.measure.view import _Lines, _profiles
+
+    rng = np.random.default_rng(0)
+    va = rng.random((90, 140)) > 0.05
+    va[:10, :30] = False  # a missing corner (a data bar's)
+    lines = _Lines.of(va)
+    w = lines.cells(rng.random(va.shape))
+    for theta in np.arange(0.0, 180.0, 7.5):
+        (q,), _ = _profiles([w], lines, float(theta))
+        assert lines.ends(w, float(theta)) == (float(q[0]), float(q[-1]))

@@ -31,7 +31,7 @@ from semscan._morphology import (
     open_disc,
 )
 from semscan._ndimage import blur, coarse_factor, masked_blur, otsu, stretch
-from semscan._tiled import median
+from semscan._tiled import median, median_f32, tile_counts
 from semscan.errors import MeasurementError
 
 
@@ -45,12 +45,18 @@ def _as_image(image: np.ndarray) -> np.ndarray:
 def _grey_median(vals: np.ndarray) -> float:
     """``np.median(vals)`` of float64 values; when they are float32 numbers (the blurred
     grey ``g`` is a float32 image widened), the same number from their float32 copy by
-    :func:`semscan._tiled.median` (NumPy's median of the float64 values, by the 16-bit
-    histogram for a large non-negative selection)."""
+    :func:`semscan._tiled.median` (NumPy's median of the float64 values, one
+    partition per rank)."""
     v32 = vals.astype(np.float32)
     if np.array_equal(v32, vals):
         return median(v32)
     return float(np.median(vals))
+
+
+def _f32_median(vals: np.ndarray) -> float:
+    """``float(np.median(vals))``; of float32 values by :func:`semscan._tiled.median_f32`
+    (the same number, one partition per rank)."""
+    return median_f32(vals) if vals.dtype == np.float32 else float(np.median(vals))
 
 
 def _masked_gauss(values: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
@@ -91,8 +97,7 @@ def _feature_length_px(
         nr, nc = (rows - 1) // tile, (cols - 1) // tile
 
         def tiles(m: np.ndarray) -> np.ndarray:
-            m = m[: nr * tile, : nc * tile].reshape(nr, tile, nc, tile)
-            return m.sum(axis=(1, 3), dtype=np.int64)
+            return tile_counts(m[: nr * tile, : nc * tile], tile)
 
         t_tr = tiles(tr_map) + tiles(tc_map)
         t_n = tiles(both_r) + tiles(both_c)
@@ -256,8 +261,30 @@ DENSE_CONTRAST_SD = 8.0
 """A dense layer's grey differs from the background beyond it by at least this many noise SDs."""
 
 
+def _any_grey_step(levels: dict[int, float], sds: dict[int, float]) -> bool:
+    """Whether some flat region is brighter than another by :data:`DENSE_CONTRAST_SD` of
+    their noise SDs (a dense layer's grey-step rule, without its other conditions)."""
+    return any(levels[k] - levels[b] >= DENSE_CONTRAST_SD * max(sds[k], sds[b])
+               for k in levels for b in levels if b != k)
+
+
+def region_levels(
+    g: np.ndarray, lab: np.ndarray, labels: np.ndarray
+) -> tuple[dict[int, float], dict[int, float]]:
+    """The grey level (median) and robust noise SD (1.4826 median absolute deviations)
+    of each region of ``lab`` in ``labels``, as the dense-layer test reads them."""
+    levels, sds = {}, {}
+    for k in labels.tolist():
+        v = g[lab == k]  # (the region's pixels in raster order)
+        levels[k] = _grey_median(v)
+        sds[k] = 1.4826 * _f32_median(np.abs(v - levels[k]))  # residual pores aside
+    return levels, sds
+
+
 def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np.ndarray,
-                  sigma: float) -> np.ndarray:
+                  sigma: float, *,
+                  levels: tuple[dict[int, float], dict[int, float]] | None = None,
+                  ) -> np.ndarray:
     """Which flat border regions (labels of ``lab`` marked in ``keep``) are dense layers of
     the specimen rather than background.
 
@@ -281,16 +308,26 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
     alloy beneath the bright-phase network of a dealloyed section (its ``pores = bright``)
     reads like the network's matrix, and nothing in its grey says it belongs to the layer
     measured.
+
+    ``levels``: :func:`region_levels` of the regions in ``keep`` when the caller has them.
     """
-    return _dense_and_distance(g, lab, keep, textured, sigma)[0]
+    return _dense_and_distance(g, lab, keep, textured, sigma, distance=False,
+                               levels=levels)[0]
 
 
 def _dense_and_distance(
-    g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np.ndarray, sigma: float
+    g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np.ndarray, sigma: float,
+    *, distance: bool = True,
+    levels: tuple[dict[int, float], dict[int, float]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`_dense_layers` and the exact distance map of ``textured`` when its erosion
-    made one (a reach beyond the kernels' limit), for the film detector to erode the same
-    mask again by another radius (None otherwise)."""
+    needs one (a reach beyond the kernels' limit), for the film detector to erode the same
+    mask again by another radius (None otherwise, and always with ``distance=False``).
+
+    The grey step a dense layer needs against some other flat region (its level and
+    noise SDs, which do not depend on the textured pixels' phases) is tested first: when
+    no pair of regions has it, no region is dense whatever the phases, and the textured
+    core (an exact distance transform for a large reach) is not made."""
     n = lab.max()
     dense = np.zeros(n + 1, bool)
     cand = np.flatnonzero(keep)
@@ -302,11 +339,13 @@ def _dense_and_distance(
     # flat region (the steps' bands would stand for a phase of their own)
     reach = 3.0 * sigma + 2.0
     tdist = None
-    if reach > ONE_RADIUS_MAX and not textured.all():
+    if distance and reach > ONE_RADIUS_MAX and not textured.all():
         tdist = distance_transform(textured)
-        core = tdist > reach  # erode_disc(textured, reach): the same rule beyond the kernels
-    else:
-        core = erode_disc(textured, reach)
+    levels, sds = levels if levels is not None else region_levels(g, lab, cand)
+    if not _any_grey_step(levels, sds):
+        return dense, tdist  # the grey-step rule below fails for every pair
+    # erode_disc(textured, reach): the same rule, on the map when it was made
+    core = tdist > reach if tdist is not None else erode_disc(textured, reach)
     vals = g[core] if np.count_nonzero(core) >= 64 else g[textured]
     t = otsu(vals, flavour="skimage")
     dark, bright = _grey_median(vals[vals <= t]), _grey_median(vals[vals > t])
@@ -314,11 +353,6 @@ def _dense_and_distance(
     if not contrast > 0:
         return dense, tdist
     objs = ndi.find_objects(lab)
-    levels, sds = {}, {}
-    for k in cand:
-        v = g[objs[k - 1]][lab[objs[k - 1]] == k]
-        levels[k] = _grey_median(v)
-        sds[k] = 1.4826 * float(np.median(np.abs(v - levels[k])))  # residual pores aside
     near_tex: np.ndarray | None = None  # made for the first region of the bright grey
     for k in cand:
         lv = levels[k]

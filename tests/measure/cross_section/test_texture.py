@@ -1,5 +1,7 @@
 """The texture split (semscan.measure.cross_section._texture)."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,58 @@ def test_the_textured_pixels_are_the_specimen_less_its_dense_layers(closed):
         assert 0 < np.count_nonzero(eroded) < np.count_nonzero(bg.textured)
         assert np.array_equal(_eroded_textured(bg, radius), eroded)
         assert np.array_equal(_eroded_textured(alone, radius), eroded)
+
+
+def test_the_grey_step_shortcut_finds_the_same_dense_layers(monkeypatch):
+    """Without a pair of flat regions a grey step apart (``_any_grey_step``), no region is
+    dense, and the textured core is not made: over bands of many greys (dense, darker
+    phase, too little contrast), the same layers as the full rules find."""
+    from semscan.measure.cross_section import _texture
+
+    rng = np.random.default_rng(3)
+    lab = np.zeros((400, 300), np.int32)
+    lab[:90], lab[210:290], lab[300:] = 1, 2, 3     # vacuum, the band, vacuum
+    keep = np.array([False, True, True, True])
+    textured = lab == 0
+    stripes = np.where((np.arange(400) // 8) % 2 == 0, 0.15, 0.8)[:, None]
+    full = _texture._any_grey_step
+    found, skipped = [], 0
+    for level, beyond, noise in itertools.product((0.8, 0.3, 0.1), (0.05, 0.76),
+                                                  (0.01, 0.05)):
+        g = np.where(lab == 0, stripes, 0.05) + rng.normal(0, noise, lab.shape)
+        g[200:300] = level + rng.normal(0, noise, (100, 300))
+        g[300:] = beyond + rng.normal(0, noise, (100, 300))
+        g = g.astype(np.float32)
+        monkeypatch.setattr(_texture, "_any_grey_step", full)
+        got, dist = _texture._dense_and_distance(g, lab, keep, textured, 8.0, distance=False)
+        monkeypatch.setattr(_texture, "_any_grey_step", lambda *a: True)
+        ref, _ = _texture._dense_and_distance(g, lab, keep, textured, 8.0)
+        assert got.tolist() == ref.tolist() and dist is None
+        found.append(bool(ref.any()))
+        skipped += not full(*_levels_and_sds(g, lab))
+    assert any(found) and skipped > 0  # both paths were taken
+
+
+def _levels_and_sds(g, lab):
+    from semscan.measure.cross_section._texture import _grey_median
+
+    levels = {k: _grey_median(g[lab == k]) for k in (1, 2, 3)}
+    sds = {k: 1.4826 * float(np.median(np.abs(g[lab == k] - levels[k]))) for k in levels}
+    return levels, sds
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_region_levels_are_numpys_medians(dtype):
+    """Each region's level (np.median of its float64 greys) and robust SD (np.median of the
+    absolute deviations in the grey's own dtype), as the dense-layer test read them."""
+    from semscan.measure.cross_section._texture import region_levels
+
+    rng = np.random.default_rng(5)
+    lab = rng.integers(0, 4, (120, 170)).astype(np.uint8)
+    g = rng.random(lab.shape).astype(dtype)
+    levels, sds = region_levels(g, lab, np.array([1, 3]))
+    assert sorted(levels) == [1, 3]
+    for k in (1, 3):
+        v = g[lab == k]
+        assert levels[k] == float(np.median(v.astype(np.float64)))
+        assert sds[k] == 1.4826 * float(np.median(np.abs(v - levels[k])))
