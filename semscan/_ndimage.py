@@ -359,7 +359,10 @@ def otsu(
         from skimage.filters import threshold_otsu
 
         vals = np.asarray(values) if mask is None else np.asarray(values)[mask]
-        vals = vals[np.isfinite(vals)]
+        finite = np.isfinite(vals)
+        if not finite.all():  # else no copy of the values (all of them)
+            vals = vals[finite]
+        del finite
         if vals.size == 0 or np.ptp(vals) < 1e-12:
             return float(vals.mean()) if vals.size else 0.0
         return float(threshold_otsu(vals))

@@ -269,15 +269,18 @@ def _dense_layers(g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np
     reads like the network's matrix, and nothing in its grey says it belongs to the layer
     measured.
     """
-    return _dense_and_distance(g, lab, keep, textured, sigma)[0]
+    return _dense_and_distance(g, lab, keep, textured, sigma, distance=False)[0]
 
 
 def _dense_and_distance(
-    g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np.ndarray, sigma: float
+    g: np.ndarray, lab: np.ndarray, keep: np.ndarray, textured: np.ndarray, sigma: float,
+    *, distance: bool = True,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`_dense_layers` and the exact distance map of ``textured`` when its erosion
     made one (a reach beyond the kernels' limit), for the film detector to erode the same
-    mask again by another radius (None otherwise)."""
+    mask again by another radius (None otherwise). ``distance=False``: no map is wanted,
+    the erosion is :func:`~semscan._morphology.erode_disc`'s, band by band (the same
+    pixels)."""
     n = lab.max()
     dense = np.zeros(n + 1, bool)
     cand = np.flatnonzero(keep)
@@ -289,7 +292,7 @@ def _dense_and_distance(
     # flat region (the steps' bands would stand for a phase of their own)
     reach = 3.0 * sigma + 2.0
     tdist = None
-    if reach > ONE_RADIUS_MAX and not textured.all():
+    if distance and reach > ONE_RADIUS_MAX and not textured.all():
         tdist = distance_transform(textured)
         core = tdist > reach  # erode_disc(textured, reach): the same rule beyond the kernels
     else:
