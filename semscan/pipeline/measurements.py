@@ -205,6 +205,9 @@ def measure_masks(
             )
         timings["local_thickness"] = time.perf_counter() - t
 
+    # the verdict needs no region: it is made again for the structure class, not held
+    # through the verdict's full-size maps (one bool mask, 1 B/px, off the run's peak)
+    del common, region, matrix
     t = time.perf_counter()
     verdict = image_verdict(micrograph, seg, cache=None if cache is None else
                             cache.setdefault("verdict", {}))  # type: ignore[arg-type]
@@ -221,7 +224,7 @@ def measure_masks(
                 cache["fields_model"], cache["fields"] = model, {}
             fields = cache["fields"]
         structure = classify_fields(
-            seg.pore, seg.solid, calibration=cal, region=region, grey=seg.contrast_grey,
+            seg.pore, seg.solid, calibration=cal, region=~seg.excluded, grey=seg.contrast_grey,
             model=model, confidence_threshold=config.classify.confidence_threshold,
             feature_cache=fields,  # type: ignore[arg-type]
         )
