@@ -42,7 +42,7 @@ import cv2
 import numpy as np
 
 from semscan._ndimage import blur
-from semscan._tiled import percentiles
+from semscan._tiled import masked_percentiles
 from semscan.errors import SegmentationError
 from semscan.segment._local_means import (
     _bands,
@@ -236,8 +236,8 @@ def _selected(
 def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None:
     """What the signals take from the grey image and the valid pixels, not the masks (None
     for a blank image)."""
-    # np.percentile(img[valid], [1, 99]), in place on the selection's copy
-    lo, hi = percentiles(img[valid], (1, 99), as_given=True)
+    # np.percentile(img[valid], [1, 99]), without the full-size selection
+    lo, hi = masked_percentiles(img, valid, (1, 99), as_given=True)
     grey_range = hi - lo
     if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
         grey_range = float(np.ptp(img[valid]))
