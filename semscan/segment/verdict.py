@@ -221,16 +221,39 @@ def _selected(
     and selected band by band (:func:`_bands`, with a halo wider than the
     filter, so each band's rows are the whole image's): the same values in the same order,
     without a full-size normalised or filtered image."""
+    return _selected_by(filt, g, noise, lambda r0, r1: tuple(m[r0:r1] for m in masks),
+                        [int(np.count_nonzero(m)) for m in masks])
+
+
+def _selected_by(
+    filt: Callable[[np.ndarray, float], np.ndarray], g: _Normalised, noise: float,
+    band_masks: Callable[[int, int], tuple[np.ndarray, ...]], sizes: list[int],
+) -> list[np.ndarray]:
+    """:func:`_selected` with the masks' rows ``r0:r1`` made by ``band_masks(r0, r1)``
+    (``sizes`` their pixel counts): no full-size mask either."""
     rows, cols = g.shape
-    out = [np.empty(int(np.count_nonzero(m)), np.float32) for m in masks]
-    pos = [0] * len(masks)
+    out = [np.empty(n, np.float32) for n in sizes]
+    pos = [0] * len(sizes)
     for r0, r1, a, b in _bands(rows, cols):
         band = filt(g.rows(a, b), noise)[r0 - a : r1 - a]
-        for k, m in enumerate(masks):
-            sel = band[m[r0:r1]]
+        for k, m in enumerate(band_masks(r0, r1)):
+            sel = band[m]
             out[k][pos[k] : pos[k] + sel.size] = sel
             pos[k] += sel.size
     return out
+
+
+def _inner_and_edge(p: np.ndarray, valid: np.ndarray, r0: int, r1: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``r0:r1`` of the valid pixels whose 3 x 3 neighbours are all valid (the
+    erosion's border counts as valid) and of those of them on the pore mask's boundary
+    (:func:`_boundary`), from the rows one beyond: those of the whole masks."""
+    a, b = max(r0 - 1, 0), min(r1 + 1, valid.shape[0])
+    v = np.ascontiguousarray(valid[a:b])
+    inner = cv2.erode(v.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)[r0 - a : r1 - a]
+    edge = _boundary(p[a:b], v)[r0 - a : r1 - a]
+    edge &= inner
+    return inner, edge
 
 
 def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None:
@@ -359,14 +382,18 @@ def measure_signals(
         spread = math.sqrt(within) / gstep if gstep > 1e-9 else math.inf
     else:
         del pi, si
-    # edge concentration of the (noise-corrected) squared gradient
-    # made here, after the full-size local means are freed
-    inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
-    e_in = _boundary(p, valid)
-    e_in &= inner
+    # edge concentration of the (noise-corrected) squared gradient, over the inner valid
+    # pixels and those of them on a boundary: both masks made band by band
+    sizes = [0, 0]
+    for r0, r1, _, _ in _bands(*valid.shape):
+        inner, e_in = _inner_and_edge(p, valid, r0, r1)
+        sizes[0] += int(np.count_nonzero(inner))
+        sizes[1] += int(np.count_nonzero(e_in))
+    del inner, e_in
     conc = math.nan
-    if e_in.any():
-        sig_inner, sig_edge = _selected(_sig_rows, g0, noise, (inner, e_in))
+    if sizes[1]:
+        sig_inner, sig_edge = _selected_by(
+            _sig_rows, g0, noise, lambda r0, r1: _inner_and_edge(p, valid, r0, r1), sizes)
         den = float(np.mean(sig_inner))
         conc = float(np.mean(sig_edge)) / den if den > 1e-12 else math.inf
     return VerdictSignals(

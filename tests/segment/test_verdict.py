@@ -230,3 +230,21 @@ def test_section_verdict_flags_a_film_read_as_all_pore():
     assert lost.verdict == "review" and "found none" in lost.reason
     bad = Verdict("unreliable", "noise", VerdictSignals())
     assert section_verdict(bad, porosity=0.995, film_edges=0, view_edges=2) is bad
+
+
+def test_inner_and_edge_masks_band_by_band_are_the_whole_masks():
+    from semscan.segment import verdict as vm
+
+    rng = np.random.default_rng(4)
+    pore = boolean_ellipses((1100, 700), intensity_per_px2=0.004, a_px=6, b_px=3, seed=4)
+    valid = rng.random(pore.shape) > 0.02
+    valid[:, :3] = False
+    valid[500:507] = False
+    p = pore & valid
+    inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    edge = vm._boundary(p, valid) & inner
+    bands = list(vm._bands(*valid.shape))
+    assert len(bands) > 2
+    got = [vm._inner_and_edge(p, valid, r0, r1) for r0, r1, _, _ in bands]
+    assert np.array_equal(np.concatenate([g[0] for g in got]), inner)
+    assert np.array_equal(np.concatenate([g[1] for g in got]), edge)
