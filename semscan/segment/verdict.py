@@ -243,6 +243,14 @@ def _selected_by(
     return out
 
 
+def _interiors(masks: tuple[np.ndarray, ...], r0: int, r1: int) -> list[np.ndarray]:
+    """Rows ``r0:r1`` of :func:`_interior` of each mask, from the rows two beyond (the
+    erosion's reach): those of the whole masks' interiors."""
+    rows = masks[0].shape[0]
+    a, b = max(r0 - 2, 0), min(r1 + 2, rows)
+    return [_interior(m[a:b])[r0 - a : r1 - a] for m in masks]
+
+
 def _inner_and_edge(p: np.ndarray, valid: np.ndarray, r0: int, r1: int
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Rows ``r0:r1`` of the valid pixels whose 3 x 3 neighbours are all valid (the
@@ -369,19 +377,21 @@ def measure_signals(
     step = _local_step(g0, s, p, valid, sc)
     cnr = step / noise if noise > 1e-9 else math.inf
     # interior spread (noise removed after a sigma 2 blur: noise variance / (8 pi))
-    pi = _interior(p)
-    si = _interior(s)
+    # (the interiors of the solid and the pores made band by band, as the masks below)
+    sizes = [0, 0]
+    for r0, r1, _, _ in _bands(*valid.shape):
+        for k, m in enumerate(_interiors((s, p), r0, r1)):
+            sizes[k] += int(np.count_nonzero(m))
     spread = math.nan
-    if np.count_nonzero(pi) >= 20 and np.count_nonzero(si) >= 20:
-        g2_s, g2_p = _selected(_g2_rows, g0, noise, (si, pi))  # g2[si], g2[pi]
-        del pi, si
+    if min(sizes) >= 20:
+        g2_s, g2_p = _selected_by(  # g2[interior(s)], g2[interior(p)]
+            _g2_rows, g0, noise, lambda r0, r1: _interiors((s, p), r0, r1), sizes)
         gstep = abs(float(g2_s.mean()) - float(g2_p.mean()))
         nv = noise * noise / (8.0 * math.pi)
-        within = max(float(np.var(g2_s)) - nv, float(np.var(g2_p)) - nv, 0.0)
+        # np.var of each, in place (the means above are taken first)
+        within = max(float(_var_in_place(g2_s)) - nv, float(_var_in_place(g2_p)) - nv, 0.0)
         del g2_s, g2_p
         spread = math.sqrt(within) / gstep if gstep > 1e-9 else math.inf
-    else:
-        del pi, si
     # edge concentration of the (noise-corrected) squared gradient, over the inner valid
     # pixels and those of them on a boundary: both masks made band by band
     sizes = [0, 0]

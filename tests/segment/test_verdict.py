@@ -232,7 +232,7 @@ def test_section_verdict_flags_a_film_read_as_all_pore():
     assert section_verdict(bad, porosity=0.995, film_edges=0, view_edges=2) is bad
 
 
-def test_inner_and_edge_masks_band_by_band_are_the_whole_masks():
+def test_masks_band_by_band_are_the_whole_masks():
     from semscan.segment import verdict as vm
 
     rng = np.random.default_rng(4)
@@ -248,3 +248,14 @@ def test_inner_and_edge_masks_band_by_band_are_the_whole_masks():
     got = [vm._inner_and_edge(p, valid, r0, r1) for r0, r1, _, _ in bands]
     assert np.array_equal(np.concatenate([g[0] for g in got]), inner)
     assert np.array_equal(np.concatenate([g[1] for g in got]), edge)
+    s = valid & ~p
+    parts = [vm._interiors((s, p), r0, r1) for r0, r1, _, _ in bands]
+    assert np.array_equal(np.concatenate([g[0] for g in parts]), vm._interior(s))
+    assert np.array_equal(np.concatenate([g[1] for g in parts]), vm._interior(p))
+
+
+def test_variance_in_place_is_numpys():
+    from semscan.segment.verdict import _var_in_place
+
+    x = np.random.default_rng(2).gamma(2.0, 0.1, 300_001).astype(np.float32)
+    assert _var_in_place(x.copy()) == np.var(x)
