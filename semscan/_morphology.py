@@ -125,7 +125,9 @@ def distance_transform(
     check_choice("metric", metric, tuple(_METRICS))
     check_choice("outside", outside, ("far", "background"))
     kind, size = _METRICS[metric]
-    m = np.asarray(mask).astype(np.uint8)
+    m = np.asarray(mask)
+    # a bool mask read as its bytes (OpenCV does not write its input), else a uint8 copy
+    m = m.view(np.uint8) if m.dtype == np.bool_ and m.flags.c_contiguous else m.astype(np.uint8)
     if outside == "background":
         d = cv2.distanceTransform(np.pad(m, 1), kind, size)[1:-1, 1:-1]
     else:
