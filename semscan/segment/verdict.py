@@ -116,11 +116,16 @@ def _laplace_rows(g: np.ndarray, noise: float) -> np.ndarray:
 
 def _noise_sd(g: _Normalised, valid: np.ndarray) -> float:
     """Immerkaer (1996) noise SD from the 3x3 Laplacian-difference kernel."""
-    inner = cv2.erode(valid.view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
-    if not inner.any():
+    # the valid pixels 2 px inside (5 x 5 erosion), made band by band (rows two beyond)
+    def inner(r0: int, r1: int) -> tuple[np.ndarray]:
+        a, b = max(r0 - 2, 0), min(r1 + 2, valid.shape[0])
+        v = np.ascontiguousarray(valid[a:b]).view(np.uint8)
+        return (cv2.erode(v, np.ones((5, 5), np.uint8)).view(bool)[r0 - a : r1 - a],)
+
+    n = sum(int(np.count_nonzero(inner(r0, r1)[0])) for r0, r1, _, _ in _bands(*valid.shape))
+    if not n:
         return 0.0
-    (sel,) = _selected(_laplace_rows, g, 0.0, (inner,))
-    del inner
+    (sel,) = _selected_by(_laplace_rows, g, 0.0, inner, [n])
     return float(math.sqrt(math.pi / 2.0) / 6.0 * np.mean(np.abs(sel, out=sel)))
 
 

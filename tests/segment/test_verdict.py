@@ -1,6 +1,7 @@
 """The segmentation verdict: synthetic cases with a known answer, and the real calibration set."""
 
 import dataclasses
+import math
 import warnings
 
 import cv2
@@ -249,6 +250,12 @@ def test_masks_band_by_band_are_the_whole_masks():
     assert np.array_equal(np.concatenate([g[0] for g in got]), inner)
     assert np.array_equal(np.concatenate([g[1] for g in got]), edge)
     s = valid & ~p
+    noise = vm._noise_sd(vm._Normalised(pore.astype(np.float32), valid, 0.0, 1.0), valid)
+    whole = cv2.filter2D(np.where(valid, pore, 0).astype(np.float32), -1, vm._LAPLACE_DIFF,
+                         borderType=cv2.BORDER_REFLECT)
+    deep = cv2.erode(valid.view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
+    sel = np.abs(whole[deep])
+    assert noise == float(math.sqrt(math.pi / 2.0) / 6.0 * np.mean(sel)) and noise > 0
     parts = [vm._interiors((s, p), r0, r1) for r0, r1, _, _ in bands]
     assert np.array_equal(np.concatenate([g[0] for g in parts]), vm._interior(s))
     assert np.array_equal(np.concatenate([g[1] for g in parts]), vm._interior(p))
