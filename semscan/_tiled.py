@@ -111,10 +111,11 @@ def masked_percentiles(
     x: np.ndarray, mask: np.ndarray, qs: tuple[float, ...], *, as_given: bool = False
 ) -> list[float]:
     """:func:`percentiles` of ``x[mask]`` (the same numbers), without the selection's
-    full-size copy when ``x`` is a non-negative finite float32 image (a grey image): the
-    16-bit histogram of :func:`order_statistics` is counted band by band, and only the
-    values of the buckets that hold the ranks are gathered. Anything else (or fewer than
-    ``2**15`` values) is selected whole.
+    full-size copy when ``x`` is a non-negative finite float32 image (a grey image) of
+    more than one band (:func:`row_bands`): the 16-bit histogram of
+    :func:`order_statistics` is counted band by band, and only the values of the buckets
+    that hold the ranks are gathered. Anything else (or fewer than ``2**15`` values) is
+    selected whole.
 
     Examples
     --------
@@ -125,11 +126,11 @@ def masked_percentiles(
     x = np.asarray(x)
     m = np.asarray(mask, bool)
     n = int(np.count_nonzero(m))
-    if (x.dtype != np.float32 or x.ndim != 2 or m.shape != x.shape or not np.little_endian
-            or n < _SELECT_BY_HISTOGRAM):
+    bands = list(row_bands(*x.shape)) if x.ndim == 2 else []
+    if (x.dtype != np.float32 or len(bands) < 2 or m.shape != x.shape or not np.little_endian
+            or n < _SELECT_BY_HISTOGRAM):  # (one band: the selection is a band's)
         return percentiles(x[m], qs, as_given=as_given)
     counts = np.zeros(1 << 15, np.int64)
-    bands = list(row_bands(*x.shape))
     for r0, r1, _, _ in bands:
         sel = x[r0:r1][m[r0:r1]]
         if sel.size == 0:
