@@ -365,7 +365,11 @@ def otsu(
         del finite
         if vals.size == 0 or np.ptp(vals) < 1e-12:
             return float(vals.mean()) if vals.size else 0.0
-        return float(threshold_otsu(vals))
+        # threshold_otsu(vals) from the histogram it makes (np.histogram of 256 bins over
+        # the values' range: its first and last bins are not empty, so none is trimmed),
+        # without its flattened copy of the values
+        counts, edges = np.histogram(vals.ravel(), bins=256)
+        return float(threshold_otsu(hist=(counts, (edges[:-1] + edges[1:]) / 2.0)))
     hist = histogram(values, mask=mask)
     if hist is None:
         sel = np.asarray(values, np.float32)
