@@ -359,10 +359,17 @@ def otsu(
         from skimage.filters import threshold_otsu
 
         vals = np.asarray(values) if mask is None else np.asarray(values)[mask]
-        vals = vals[np.isfinite(vals)]
+        finite = np.isfinite(vals)
+        if not finite.all():  # else no copy of the values (all of them)
+            vals = vals[finite]
+        del finite
         if vals.size == 0 or np.ptp(vals) < 1e-12:
             return float(vals.mean()) if vals.size else 0.0
-        return float(threshold_otsu(vals))
+        # threshold_otsu(vals) from the histogram it makes (np.histogram of 256 bins over
+        # the values' range: its first and last bins are not empty, so none is trimmed),
+        # without its flattened copy of the values
+        counts, edges = np.histogram(vals.ravel(), bins=256)
+        return float(threshold_otsu(hist=(counts, (edges[:-1] + edges[1:]) / 2.0)))
     hist = histogram(values, mask=mask)
     if hist is None:
         sel = np.asarray(values, np.float32)

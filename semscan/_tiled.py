@@ -26,9 +26,9 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-__all__ = ["BAND_PIXELS", "histogram256", "median", "median_f32", "order_statistics",
-           "otsu_skimage", "percentiles", "row_bands", "tile_counts", "upsample_rows",
-           "upsample_strips"]
+__all__ = ["BAND_PIXELS", "histogram256", "masked_percentiles", "median", "median_f32",
+           "order_statistics", "otsu_skimage", "percentiles", "row_bands", "tile_counts",
+           "upsample_rows", "upsample_strips"]
 
 #: Pixels per band (about 4 MB of float32).
 BAND_PIXELS = 1 << 20
@@ -104,12 +104,24 @@ def percentiles(
     if narrow and n and not math.isfinite(cv2.sumElems(values)[0]):
         # NaN or inf somewhere (rare): NumPy's own, on the values in place
         return [float(v) for v in np.percentile(values, list(qs), overwrite_input=True)]
+    picks = _picks(n, qs)
+    got = order_statistics(values, sorted({i for a, b, _ in picks for i in (a, b)}))
+    return _interpolated(picks, got, narrow)
+
+
+def _picks(n: int, qs: tuple[float, ...]) -> list[tuple[int, int, np.floating]]:
+    """NumPy's two ranks and weight of each linear percentile of ``n`` values."""
     picks = []
     for q in qs:
         v = (n - 1) * np.true_divide(q, 100)
         p = np.floor(v)
         picks.append((int(np.clip(p, 0, n - 1)), int(np.clip(p + 1, 0, n - 1)), v - p))
-    got = order_statistics(values, sorted({i for a, b, _ in picks for i in (a, b)}))
+    return picks
+
+
+def _interpolated(
+    picks: list[tuple[int, int, np.floating]], got: dict[int, np.generic], narrow: bool
+) -> list[float]:
     out = []
     for i0, i1, t in picks:
         a, b = np.float64(got[i0]), np.float64(got[i1])
@@ -117,6 +129,73 @@ def percentiles(
         d = np.float64(got[i1] - got[i0]) if narrow else b - a
         out.append(float(b - d * (1 - t) if t >= 0.5 else a + d * t))
     return out
+
+
+#: Fewer selected values than this: :func:`masked_percentiles` selects them whole.
+_SELECT_BY_HISTOGRAM = 1 << 15
+
+
+def masked_percentiles(
+    x: np.ndarray, mask: np.ndarray, qs: tuple[float, ...], *, as_given: bool = False
+) -> list[float]:
+    """:func:`percentiles` of ``x[mask]`` (the same numbers), without the selection's
+    full-size copy when ``x`` is a non-negative finite float32 image (a grey image) of
+    more than one band (:func:`row_bands`): a histogram of the values' high 16 bits (an
+    order-preserving key of non-negative floats) is counted band by band, and only the
+    values of the buckets that hold the ranks are gathered. Anything else (or fewer than
+    ``2**15`` values) is selected whole.
+
+    Examples
+    --------
+    >>> x = np.arange(12, dtype=np.float32).reshape(3, 4); m = x % 2 == 0
+    >>> masked_percentiles(x, m, (0, 50, 100)) == percentiles(x[m], (0, 50, 100))
+    True
+    """
+    x = np.asarray(x)
+    m = np.asarray(mask, bool)
+    n = int(np.count_nonzero(m))
+    bands = list(row_bands(*x.shape)) if x.ndim == 2 else []
+    if (x.dtype != np.float32 or len(bands) < 2 or m.shape != x.shape or not np.little_endian
+            or n < _SELECT_BY_HISTOGRAM):  # (one band: the selection is a band's)
+        return percentiles(x[m], qs, as_given=as_given)
+    counts = np.zeros(1 << 15, np.int64)
+    for r0, r1, _, _ in bands:
+        sel = x[r0:r1][m[r0:r1]]
+        if sel.size == 0:
+            continue
+        lo, hi, _, _ = cv2.minMaxLoc(sel)
+        if not (lo >= 0.0 and math.isfinite(hi) and math.isfinite(cv2.sumElems(sel)[0])):
+            return percentiles(x[m], qs, as_given=as_given)  # negative, NaN or inf values
+        high = _high_bits(sel)
+        for i in range(0, high.size, 1 << 23):  # float32 counts exact below 2**24
+            counts += cv2.calcHist([high[i:i + (1 << 23)]], [0], None, [1 << 15],
+                                   [0, 1 << 15]).ravel().astype(np.int64)
+    picks = _picks(n, qs)
+    ks = sorted({i for a, b, _ in picks for i in (a, b)})
+    ends = np.cumsum(counts)
+    by_bucket: dict[int, list[int]] = {}
+    for k in ks:
+        by_bucket.setdefault(int(np.searchsorted(ends, k, side="right")), []).append(k)
+    parts: dict[int, list[np.ndarray]] = {b: [] for b in by_bucket}
+    for r0, r1, _, _ in bands:
+        sel = x[r0:r1][m[r0:r1]]
+        high = _high_bits(sel)
+        for b in by_bucket:
+            parts[b].append(sel[high == b])
+    got: dict[int, np.generic] = {}
+    for b, kb in by_bucket.items():
+        start = int(ends[b - 1]) if b else 0
+        sub = np.concatenate(parts.pop(b))
+        sub.partition(sorted({k - start for k in kb}))
+        got.update({k: sub[k - start] for k in kb})
+    return _interpolated(picks, got, as_given)
+
+
+def _high_bits(values: np.ndarray) -> np.ndarray:
+    """The high 16 bits of float32 ``values`` without the sign bit (an order-preserving
+    key of non-negative floats, -0.0 with 0.0)."""
+    high = np.ascontiguousarray(values.view(np.uint16)[1::2])
+    return np.bitwise_and(high, np.uint16(0x7FFF), out=high)
 
 
 def median(values: np.ndarray) -> float:

@@ -232,6 +232,21 @@ def test_dilate_and_erode_disc_are_the_distance_transform_rule():
     assert np.array_equal(mo.erode_disc(strided, 2.0), _by_distance(strided, 2.0, "erode"))
 
 
+def test_erode_disc_beyond_the_kernels_in_bands_is_the_whole_transform(monkeypatch):
+    # bands of 4096 px: many bands with halos, up to radii past a band's own rows, False
+    # pixels sparse (distances past the halo, and past 512 px), in rows and in columns
+    monkeypatch.setattr(mo, "_BAND_PIXELS", 1 << 12)
+    rng = np.random.default_rng(5)
+    for rows, cols, density in ((700, 40, 1e-3), (900, 16, 1e-2), (1300, 20, 1e-4),
+                                (600, 64, 0.0)):
+        mask = rng.random((rows, cols)) >= density
+        mask[rows // 3, : cols // 2] = False  # one wall across half the rows
+        for radius in (20.5, 33.0, 64.0, 150.0, 700.0):
+            got = mo.erode_disc(mask, radius)
+            assert np.array_equal(got, _by_distance(mask, radius, "erode")), (rows, radius)
+    assert not mo.erode_disc(np.zeros((500, 30), bool), 40.0).any()
+
+
 def test_open_disc_equals_two_distance_transforms():
     from semscan._morphology import open_disc
 

@@ -94,6 +94,32 @@ def test_large_selections_equal_numpys(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(12))
+def test_masked_percentiles_equal_numpys_of_the_selection(seed: int) -> None:
+    """Images in many bands (the histogram counted band by band), bands with no selected
+    pixel, grey levels of 8-bit files (ties), zeros, and the fallbacks (negative, NaN)."""
+    rng = np.random.default_rng(seed)
+    rows, cols = int(rng.integers(700, 1200)), int(rng.integers(1600, 2000))
+    x = rng.random((rows, cols)).astype(np.float32)
+    if seed % 3 == 1:
+        x = (np.round(x * 255) / 255).astype(np.float32)
+        x[rng.random(x.shape) < 0.2] = 0.0
+    mask = rng.random(x.shape) < rng.choice([0.05, 0.6, 1.0])
+    mask[: rows // 3] = False
+    if seed % 4 == 3:
+        x[5, 7] = -0.25  # negative (outside the mask too, for seed 7 and 11)
+        mask[5, 7] = seed == 3
+    qs = (0, 1, 50, 99, 99.5, 100)
+    assert sum(1 for _ in _tiled.row_bands(rows, cols)) > 1  # else selected whole
+    ref64 = [float(v) for v in np.percentile(x[mask].astype(np.float64), qs)]
+    ref32 = [float(v) for v in np.percentile(x[mask], list(qs))]
+    assert _tiled.masked_percentiles(x, mask, qs) == ref64
+    assert _tiled.masked_percentiles(x, mask, qs, as_given=True) == ref32
+    x[rows - 1, cols - 1], mask[rows - 1, cols - 1] = np.nan, True  # NumPy's NaN
+    got = _tiled.masked_percentiles(x, mask, qs, as_given=True)
+    assert np.isnan(got).all() and np.isnan(np.percentile(x[mask], list(qs))).all()
+
+
+@pytest.mark.parametrize("seed", range(12))
 def test_otsu_equals_skimage_on_float64(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_tiled, "BAND_PIXELS", 997)  # many bands
     rng = np.random.default_rng(seed)

@@ -258,6 +258,12 @@ class TreeEnsemble:
             )
         m, n = X.shape
         n_trees, k = len(self.trees), len(self.classes)
+        # rows in batches of about 2**16 (row, tree, probe) triples (~8 MB of paths and
+        # leaves): every row is evaluated on its own, so the batches give the same numbers
+        batch = max(1, (1 << 16) // max(n_trees * (n + 1), 1))
+        if m > batch:
+            return np.concatenate([self.predict_proba_replaced(X[i : i + batch], values)
+                                   for i in range(0, m, batch)])
         out = np.zeros((m, n + 1, k), np.float64)
         if m == 0 or n_trees == 0:
             return out / max(n_trees, 1)

@@ -21,7 +21,7 @@ from semscan._morphology import (
     skeletonize,
 )
 from semscan._ndimage import block_mean, blur
-from semscan._tiled import median_f32, percentiles
+from semscan._tiled import masked_percentiles, median_f32, percentiles
 
 TARGET_PX = 6.0  # finest mean intercept after block averaging
 MIN_SIDE = 64
@@ -30,8 +30,8 @@ def grey_features(
     grey: np.ndarray, pore: np.ndarray, solid: np.ndarray, domain: np.ndarray
 ) -> dict[str, float]:
     """The ``grey_*`` features (:data:`~semscan.classify.feature_table.FEATURE_DESCRIPTIONS`)."""
-    # np.percentile of the float64 values, on the float32 selection in place
-    lo, hi = percentiles(grey[domain], (0.5, 99.5))
+    # np.percentile of the float64 values, without the full-size selection
+    lo, hi = masked_percentiles(grey, domain, (0.5, 99.5))
     n_pore, n_solid = np.count_nonzero(pore), np.count_nonzero(solid)
     if n_pore < 16 or n_solid < 16 or hi - lo < 1e-9:
         # one phase (or a flat image): no boundary to judge

@@ -27,9 +27,9 @@ from semscan._morphology import labels_and_areas, open_disc
 from semscan._ndimage import coarse_factor, masked_blur
 from semscan._tiled import (
     BAND_PIXELS,
+    masked_percentiles,
     median,
     otsu_skimage,
-    percentiles,
     row_bands,
     tile_counts,
     upsample_rows,
@@ -58,7 +58,7 @@ def flat_regions(
     n_valid = int(np.count_nonzero(valid))
     if n_valid < 64:
         return None
-    stretch_range = percentiles(img[valid], (1, 99))
+    stretch_range = masked_percentiles(img, valid, (1, 99))
     g = _grey(img, stretch_range)
     lo, hi, _, _ = cv2.minMaxLoc(g, valid.view(np.uint8))
     if hi - lo < 1e-6:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
+from semscan._morphology import within
 from semscan.calibration import Calibration
 from semscan.errors import ConfigError
 from semscan.measure._lines import line_samples, runs_2d
@@ -97,6 +98,9 @@ class ChordDistribution:
         }
 
 
+_BAND_PIXELS = 1 << 20  # pixels of a band of lines of the dense chords
+
+
 def _transposed(mask: np.ndarray) -> np.ndarray:
     """C-contiguous transpose of a 2-D bool mask (OpenCV's blocked copy, 10x numpy's)."""
     src = np.ascontiguousarray(mask, dtype=bool)
@@ -110,16 +114,24 @@ def _dense_runs(
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Run lengths (px, int) and truncation flags along every ``spacing_px``-th line."""
     if direction in ("rows", "columns"):
-        m = mask if direction == "rows" else _transposed(mask)
-        reg = None if region is None else (region if direction == "rows" else _transposed(region))
-        if spacing_px != 1:
-            m = m[::spacing_px]
-            reg = None if reg is None else reg[::spacing_px]
-        if reg is None:
-            runs = runs_2d(m)
-        else:
-            runs = runs_2d(m & reg, ~reg)
-        return runs.length, runs.truncated, str(direction)
+        # lines in bands of about 1 Mpx (a multiple of the spacing, so the same lines):
+        # each line's runs are its own, so the runs in the same order as on the whole mask
+        rows = direction == "rows"
+        n_lines, along = mask.shape if rows else mask.shape[::-1]
+        step = max(1, _BAND_PIXELS // max(along, 1) // spacing_px) * spacing_px
+        lengths, truncs = [], []
+        for l0 in range(0, max(n_lines, 1), step):
+            band = slice(l0, l0 + step)
+            m = mask[band] if rows else _transposed(mask[:, band])
+            reg = None if region is None else (region[band] if rows
+                                               else _transposed(region[:, band]))
+            if spacing_px != 1:
+                m = m[::spacing_px]
+                reg = None if reg is None else reg[::spacing_px]
+            runs = runs_2d(m) if reg is None else runs_2d(within(m, reg), ~reg)
+            lengths.append(runs.length)
+            truncs.append(runs.truncated)
+        return np.concatenate(lengths), np.concatenate(truncs), str(direction)
     angle = float(direction)
     window = field_box(region, mask.shape)
     ls = line_samples(window, angle, 1, spacing=float(spacing_px))

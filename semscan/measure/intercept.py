@@ -249,10 +249,27 @@ def read_phase(mask: np.ndarray, ls: Any, angle_deg: float, sampling: str) -> np
     r1 = min(int(np.ceil(ls.rf[ls.valid].max())) + pad + 1, mask.shape[0])
     c0 = max(int(np.floor(ls.cf[ls.valid].min())) - pad, 0)
     c1 = min(int(np.ceil(ls.cf[ls.valid].max())) + pad + 1, mask.shape[1])
-    crop = np.ascontiguousarray(mask[r0:r1, c0:c1], dtype=np.float32)
-    smooth = blur(crop, LINEAR_SIGMA_PX, border="replicate")
+    smooth = _smoothed(mask[r0:r1, c0:c1], pad)
     values = ndi.map_coordinates(smooth, [ls.rf - r0, ls.cf - c0], order=1, mode="nearest")
     return (values >= 0.5) & ls.valid
+
+
+_BAND_PIXELS = 1 << 18  # pixels of a band of :func:`_smoothed`
+
+
+def _smoothed(mask: np.ndarray, halo: int) -> np.ndarray:
+    """``blur(mask as float32, LINEAR_SIGMA_PX, border='replicate')``, band by band of
+    rows with ``halo`` more (wider than the filter, so each band's rows are the whole
+    crop's): without the full-size float32 copy of the mask."""
+    rows, cols = mask.shape
+    out = np.empty((rows, cols), np.float32)
+    step = max(64, 4 * halo, _BAND_PIXELS // max(cols, 1))
+    for b0 in range(0, rows, step):
+        b1 = min(rows, b0 + step)
+        a, b = max(0, b0 - halo), min(rows, b1 + halo)
+        band = np.ascontiguousarray(mask[a:b], dtype=np.float32)
+        out[b0:b1] = blur(band, LINEAR_SIGMA_PX, border="replicate")[b0 - a : b1 - a]
+    return out
 
 
 def _measure_lines(

@@ -194,17 +194,25 @@ def measure_masks(
         )
         return Measurements(pore_ic, solid_ic, por, directional, rows, cols, None, None, None,
                             tuple(warnings_), tuple(timings.items()), whisker_result)
+    # the rest needs no region but the local thickness's (none when the pores lie in it:
+    # the same pixels) and the structure class's, made again: not held through the
+    # full-size maps of the local thickness and the verdict (1 B/px off the run's peak)
+    if not region.any() or np.any(seg.pore & seg.excluded):
+        lt_region: np.ndarray | None = region  # (an empty region raises as before)
+    else:
+        lt_region = None
+    del common, region, matrix
     if mcfg.local_thickness:
         t = time.perf_counter()
         if cache is None:
-            lt = local_thickness(seg.pore, calibration=cal, region=region)
+            lt = local_thickness(seg.pore, calibration=cal, region=lt_region)
         else:
             lt, cache["local_thickness"] = local_thickness_update(
-                seg.pore, calibration=cal, region=region,
+                seg.pore, calibration=cal, region=lt_region,
                 previous=cache.get("local_thickness"),  # type: ignore[arg-type]
             )
         timings["local_thickness"] = time.perf_counter() - t
-
+    del lt_region
     t = time.perf_counter()
     verdict = image_verdict(micrograph, seg, cache=None if cache is None else
                             cache.setdefault("verdict", {}))  # type: ignore[arg-type]
@@ -221,7 +229,7 @@ def measure_masks(
                 cache["fields_model"], cache["fields"] = model, {}
             fields = cache["fields"]
         structure = classify_fields(
-            seg.pore, seg.solid, calibration=cal, region=region, grey=seg.contrast_grey,
+            seg.pore, seg.solid, calibration=cal, region=~seg.excluded, grey=seg.contrast_grey,
             model=model, confidence_threshold=config.classify.confidence_threshold,
             feature_cache=fields,  # type: ignore[arg-type]
         )

@@ -42,7 +42,7 @@ import cv2
 import numpy as np
 
 from semscan._ndimage import blur
-from semscan._tiled import percentiles
+from semscan._tiled import masked_percentiles
 from semscan.errors import SegmentationError
 from semscan.segment._local_means import (
     _bands,
@@ -116,11 +116,16 @@ def _laplace_rows(g: np.ndarray, noise: float) -> np.ndarray:
 
 def _noise_sd(g: _Normalised, valid: np.ndarray) -> float:
     """Immerkaer (1996) noise SD from the 3x3 Laplacian-difference kernel."""
-    inner = cv2.erode(valid.view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
-    if not inner.any():
+    # the valid pixels 2 px inside (5 x 5 erosion), made band by band (rows two beyond)
+    def inner(r0: int, r1: int) -> tuple[np.ndarray]:
+        a, b = max(r0 - 2, 0), min(r1 + 2, valid.shape[0])
+        v = np.ascontiguousarray(valid[a:b]).view(np.uint8)
+        return (cv2.erode(v, np.ones((5, 5), np.uint8)).view(bool)[r0 - a : r1 - a],)
+
+    n = sum(int(np.count_nonzero(inner(r0, r1)[0])) for r0, r1, _, _ in _bands(*valid.shape))
+    if not n:
         return 0.0
-    (sel,) = _selected(_laplace_rows, g, 0.0, (inner,))
-    del inner
+    (sel,) = _selected_by(_laplace_rows, g, 0.0, inner, [n])
     return float(math.sqrt(math.pi / 2.0) / 6.0 * np.mean(np.abs(sel, out=sel)))
 
 
@@ -221,23 +226,54 @@ def _selected(
     and selected band by band (:func:`_bands`, with a halo wider than the
     filter, so each band's rows are the whole image's): the same values in the same order,
     without a full-size normalised or filtered image."""
+    return _selected_by(filt, g, noise, lambda r0, r1: tuple(m[r0:r1] for m in masks),
+                        [int(np.count_nonzero(m)) for m in masks])
+
+
+def _selected_by(
+    filt: Callable[[np.ndarray, float], np.ndarray], g: _Normalised, noise: float,
+    band_masks: Callable[[int, int], tuple[np.ndarray, ...]], sizes: list[int],
+) -> list[np.ndarray]:
+    """:func:`_selected` with the masks' rows ``r0:r1`` made by ``band_masks(r0, r1)``
+    (``sizes`` their pixel counts): no full-size mask either."""
     rows, cols = g.shape
-    out = [np.empty(int(np.count_nonzero(m)), np.float32) for m in masks]
-    pos = [0] * len(masks)
+    out = [np.empty(n, np.float32) for n in sizes]
+    pos = [0] * len(sizes)
     for r0, r1, a, b in _bands(rows, cols):
         band = filt(g.rows(a, b), noise)[r0 - a : r1 - a]
-        for k, m in enumerate(masks):
-            sel = band[m[r0:r1]]
+        for k, m in enumerate(band_masks(r0, r1)):
+            sel = band[m]
             out[k][pos[k] : pos[k] + sel.size] = sel
             pos[k] += sel.size
     return out
 
 
+def _interiors(masks: tuple[np.ndarray, ...], r0: int, r1: int) -> list[np.ndarray]:
+    """Rows ``r0:r1`` of :func:`_interior` of each mask, from the rows two beyond (the
+    erosion's reach): those of the whole masks' interiors."""
+    rows = masks[0].shape[0]
+    a, b = max(r0 - 2, 0), min(r1 + 2, rows)
+    return [_interior(m[a:b])[r0 - a : r1 - a] for m in masks]
+
+
+def _inner_and_edge(p: np.ndarray, valid: np.ndarray, r0: int, r1: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``r0:r1`` of the valid pixels whose 3 x 3 neighbours are all valid (the
+    erosion's border counts as valid) and of those of them on the pore mask's boundary
+    (:func:`_boundary`), from the rows one beyond: those of the whole masks."""
+    a, b = max(r0 - 1, 0), min(r1 + 1, valid.shape[0])
+    v = np.ascontiguousarray(valid[a:b])
+    inner = cv2.erode(v.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)[r0 - a : r1 - a]
+    edge = _boundary(p[a:b], v)[r0 - a : r1 - a]
+    edge &= inner
+    return inner, edge
+
+
 def _grey_part(img: np.ndarray, valid: np.ndarray, n_valid: int) -> _Grey | None:
     """What the signals take from the grey image and the valid pixels, not the masks (None
     for a blank image)."""
-    # np.percentile(img[valid], [1, 99]), in place on the selection's copy
-    lo, hi = percentiles(img[valid], (1, 99), as_given=True)
+    # np.percentile(img[valid], [1, 99]), without the full-size selection
+    lo, hi = masked_percentiles(img, valid, (1, 99), as_given=True)
     grey_range = hi - lo
     if not grey_range > MIN_GREY_RANGE * max(1.0, abs(hi)):
         grey_range = float(np.ptp(img[valid]))
@@ -346,27 +382,33 @@ def measure_signals(
     step = _local_step(g0, s, p, valid, sc)
     cnr = step / noise if noise > 1e-9 else math.inf
     # interior spread (noise removed after a sigma 2 blur: noise variance / (8 pi))
-    pi = _interior(p)
-    si = _interior(s)
+    # (the interiors of the solid and the pores made band by band, as the masks below)
+    sizes = [0, 0]
+    for r0, r1, _, _ in _bands(*valid.shape):
+        for k, m in enumerate(_interiors((s, p), r0, r1)):
+            sizes[k] += int(np.count_nonzero(m))
     spread = math.nan
-    if np.count_nonzero(pi) >= 20 and np.count_nonzero(si) >= 20:
-        g2_s, g2_p = _selected(_g2_rows, g0, noise, (si, pi))  # g2[si], g2[pi]
-        del pi, si
+    if min(sizes) >= 20:
+        g2_s, g2_p = _selected_by(  # g2[interior(s)], g2[interior(p)]
+            _g2_rows, g0, noise, lambda r0, r1: _interiors((s, p), r0, r1), sizes)
         gstep = abs(float(g2_s.mean()) - float(g2_p.mean()))
         nv = noise * noise / (8.0 * math.pi)
-        within = max(float(np.var(g2_s)) - nv, float(np.var(g2_p)) - nv, 0.0)
+        # np.var of each, in place (the means above are taken first)
+        within = max(float(_var_in_place(g2_s)) - nv, float(_var_in_place(g2_p)) - nv, 0.0)
         del g2_s, g2_p
         spread = math.sqrt(within) / gstep if gstep > 1e-9 else math.inf
-    else:
-        del pi, si
-    # edge concentration of the (noise-corrected) squared gradient
-    # made here, after the full-size local means are freed
-    inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
-    e_in = _boundary(p, valid)
-    e_in &= inner
+    # edge concentration of the (noise-corrected) squared gradient, over the inner valid
+    # pixels and those of them on a boundary: both masks made band by band
+    sizes = [0, 0]
+    for r0, r1, _, _ in _bands(*valid.shape):
+        inner, e_in = _inner_and_edge(p, valid, r0, r1)
+        sizes[0] += int(np.count_nonzero(inner))
+        sizes[1] += int(np.count_nonzero(e_in))
+    del inner, e_in
     conc = math.nan
-    if e_in.any():
-        sig_inner, sig_edge = _selected(_sig_rows, g0, noise, (inner, e_in))
+    if sizes[1]:
+        sig_inner, sig_edge = _selected_by(
+            _sig_rows, g0, noise, lambda r0, r1: _inner_and_edge(p, valid, r0, r1), sizes)
         den = float(np.mean(sig_inner))
         conc = float(np.mean(sig_edge)) / den if den > 1e-12 else math.inf
     return VerdictSignals(

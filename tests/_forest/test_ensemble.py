@@ -250,6 +250,7 @@ def test_replaced_feature_probes_equal_the_probed_batch():
     batch = np.repeat(X[:, None, :], n + 1, axis=1)
     batch[:, np.arange(1, n + 1), np.arange(n)] = med
     ref = _reference_proba(forest, batch.reshape(m * (n + 1), n)).reshape(m, n + 1, -1)
+    assert m > (1 << 16) // (len(forest.trees) * (n + 1))  # rows in two batches
     got = forest.predict_proba_replaced(X, med)
     assert np.array_equal(got, ref)
     assert np.array_equal(got[1, 1:], np.repeat(got[1, :1], n, axis=0))

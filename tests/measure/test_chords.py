@@ -106,3 +106,22 @@ def test_transposed_equals_numpy_transpose():
         assert np.array_equal(t, m.T)
     view = (rng.random((40, 60)) < 0.5)[::2, 1::3]  # a non-contiguous view
     assert np.array_equal(_transposed(view), view.T)
+
+
+def test_bands_of_lines_give_the_whole_masks_runs(monkeypatch):
+    from semscan.measure import chords as ch
+
+    rng = np.random.default_rng(7)
+    mask = rng.random((300, 170)) < 0.6
+    region = np.ones(mask.shape, bool)
+    region[40:90, 20:60] = False  # a hole: runs truncated at its edge
+    region[:, -3:] = False
+    for direction in ("rows", "columns"):
+        for spacing in (1, 3, 7):
+            for reg in (None, region, region | mask):  # the pores cut by it, inside it
+                whole = ch._dense_runs(mask, reg, direction, spacing)
+                monkeypatch.setattr(ch, "_BAND_PIXELS", 1000)  # 3-5 lines a band
+                banded = ch._dense_runs(mask, reg, direction, spacing)
+                monkeypatch.setattr(ch, "_BAND_PIXELS", 1 << 20)
+                assert np.array_equal(banded[0], whole[0]) and banded[0].size > 100
+                assert np.array_equal(banded[1], whole[1]) and banded[2] == whole[2]

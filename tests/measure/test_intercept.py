@@ -125,3 +125,15 @@ def test_to_dict_and_frame():
     frame = res.chords.to_frame()
     assert list(frame.columns) == ["line", "r0", "c0", "r1", "c1", "length_um", "truncated"]
     assert len(frame) == res.n_intercepts and len(res.lines) == 50
+
+
+def test_the_smoothed_mask_band_by_band_is_the_whole_blur(monkeypatch):
+    from semscan._ndimage import blur
+    from semscan.measure import intercept as ic
+
+    monkeypatch.setattr(ic, "_BAND_PIXELS", 1 << 12)  # bands of 64 rows and more
+    rng = np.random.default_rng(3)
+    for rows, cols in ((700, 90), (301, 40), (64, 64), (1, 500)):
+        mask = rng.random((rows, cols)) < 0.4
+        whole = blur(mask.astype(np.float32), ic.LINEAR_SIGMA_PX, border="replicate")
+        assert np.array_equal(ic._smoothed(mask, 6), whole)

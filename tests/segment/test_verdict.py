@@ -1,6 +1,7 @@
 """The segmentation verdict: synthetic cases with a known answer, and the real calibration set."""
 
 import dataclasses
+import math
 import warnings
 
 import cv2
@@ -230,3 +231,38 @@ def test_section_verdict_flags_a_film_read_as_all_pore():
     assert lost.verdict == "review" and "found none" in lost.reason
     bad = Verdict("unreliable", "noise", VerdictSignals())
     assert section_verdict(bad, porosity=0.995, film_edges=0, view_edges=2) is bad
+
+
+def test_masks_band_by_band_are_the_whole_masks():
+    from semscan.segment import verdict as vm
+
+    rng = np.random.default_rng(4)
+    pore = boolean_ellipses((1100, 700), intensity_per_px2=0.004, a_px=6, b_px=3, seed=4)
+    valid = rng.random(pore.shape) > 0.02
+    valid[:, :3] = False
+    valid[500:507] = False
+    p = pore & valid
+    inner = cv2.erode(valid.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    edge = vm._boundary(p, valid) & inner
+    bands = list(vm._bands(*valid.shape))
+    assert len(bands) > 2
+    got = [vm._inner_and_edge(p, valid, r0, r1) for r0, r1, _, _ in bands]
+    assert np.array_equal(np.concatenate([g[0] for g in got]), inner)
+    assert np.array_equal(np.concatenate([g[1] for g in got]), edge)
+    s = valid & ~p
+    noise = vm._noise_sd(vm._Normalised(pore.astype(np.float32), valid, 0.0, 1.0), valid)
+    whole = cv2.filter2D(np.where(valid, pore, 0).astype(np.float32), -1, vm._LAPLACE_DIFF,
+                         borderType=cv2.BORDER_REFLECT)
+    deep = cv2.erode(valid.view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
+    sel = np.abs(whole[deep])
+    assert noise == float(math.sqrt(math.pi / 2.0) / 6.0 * np.mean(sel)) and noise > 0
+    parts = [vm._interiors((s, p), r0, r1) for r0, r1, _, _ in bands]
+    assert np.array_equal(np.concatenate([g[0] for g in parts]), vm._interior(s))
+    assert np.array_equal(np.concatenate([g[1] for g in parts]), vm._interior(p))
+
+
+def test_variance_in_place_is_numpys():
+    from semscan.segment.verdict import _var_in_place
+
+    x = np.random.default_rng(2).gamma(2.0, 0.1, 300_001).astype(np.float32)
+    assert _var_in_place(x.copy()) == np.var(x)
