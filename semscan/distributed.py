@@ -101,7 +101,8 @@ MAX_LOST = 3  # times a task lost with a dying worker's data (not run on it) is 
 #   survived either way, see the module docstring);
 # - the system monitor of every server (CPU, memory, disk and network counters for the
 #   dashboard and the heartbeats) every 2 s instead of 0.5 s, without disk counters.
-# All together: 19.5 / 7.5 -> 10 / 3 ms/s (five runs, load 4.6-4.9).
+# All together: 19.5 / 7.5 -> 10 / 3 and 8 / 2.5 ms/s (two runs; the defaults 19-20 / 7-9
+# in three, load 4.1-4.9).
 LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
