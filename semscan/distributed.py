@@ -83,6 +83,37 @@ IN_FLIGHT = 2  # tasks in flight per worker thread: the next one waits on the cl
 THREADS_EVERY_S = 5.0  # how often the client counts the cluster's threads (and at deaths)
 MAX_LOST = 3  # times a task lost with a dying worker's data (not run on it) is resubmitted
 
+# What a LocalCluster (``--scheduler local[:N]``) runs beside the tasks, on the same cores.
+# Every periodic callback of the scheduler, the nannies (both in this process) and the
+# workers takes CPU from the analysis, and on a machine with a core per worker each wake-up
+# preempts an image. Measured on an idle 2-worker cluster (CPU per s of wall, this process
+# / each worker, from /proc/<pid>/task/*/stat over 10 s; 2 cores, 10 ms clock ticks):
+# - the workers' sampling profiler (for the dashboard, which is not shown): 3.0 % of a core
+#   beside every task against 2.1 % without it;
+# - the event loop health check of every server runs every 20 ms by default, only to log a
+#   loop blocked for over 3 s: every 1 s it still does (37.5 / 17.5 -> 20.5 / 8.5 ms/s);
+# - the workers' memory monitor (10 times a second) serves spilling and pausing only: a
+#   task here holds nothing between tasks (its outcome is fetched and released at once),
+#   so there is nothing to spill, and pausing would delay only the next image of a worker
+#   whose memory the running image holds. Disabled: workers 7.5 -> 3-5 ms/s. The nannies'
+#   monitor, which terminates a worker above 95 % of its memory limit, stays, every 0.5 s
+#   instead of 0.1 s (the kernel's out-of-memory killer is the other guard; a death is
+#   survived either way, see the module docstring);
+# - the system monitor of every server (CPU, memory, disk and network counters for the
+#   dashboard and the heartbeats) every 2 s instead of 0.5 s, without disk counters.
+# All together: 19.5 / 7.5 -> 10 / 3 and 8 / 2.5 ms/s (two runs; the defaults 19-20 / 7-9
+# in three, load 4.1-4.9).
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.target": False,
+    "distributed.worker.memory.spill": False,
+    "distributed.worker.memory.pause": False,
+    "distributed.worker.memory.monitor-interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.system-monitor.disk": False,
+}
+
 
 def parse_scheduler(text: str) -> tuple[str, int | None]:
     """What ``--scheduler`` names: ``('local', n)`` for a LocalCluster, else ``(address, None)``.
@@ -144,14 +175,7 @@ def connect(scheduler: str, *, timeout_s: float = 30.0) -> Iterator[Any]:
     if address == "local":
         import dask
 
-        # The workers' sampling profiler (for the dashboard, which is not shown) costs CPU
-        # beside every task: measured, 3.0 % of a core against 2.1 % without it. The event
-        # loop health check of every server (scheduler, nannies, workers) runs every 20 ms
-        # by default, only to log a loop blocked for over 3 s: every 1 s it still does, and
-        # an idle 2-worker cluster took 20.5 ms of CPU per s in this process (scheduler,
-        # nannies) and 8.5 per worker, against 37.5 and 17.5.
-        with dask.config.set({"distributed.worker.profile.enabled": False,
-                              "distributed.admin.tick.interval": "1s"}):
+        with dask.config.set(LOCAL_CLUSTER_CONFIG):
             cluster = distributed.LocalCluster(
                 n_workers=n or (os.cpu_count() or 1), threads_per_worker=1, processes=True,
                 # any free port: with None the scheduler still binds 8787, which another

@@ -304,6 +304,29 @@ def test_the_workers_keep_image_sized_arrays_on_their_heap(client):
     assert set(client.run(heap_for_images).values()) == {True}
 
 
+def _periodic(dask_worker):
+    return {name: pc.callback_time for name, pc in dask_worker.periodic_callbacks.items()}
+
+
+def test_a_local_cluster_runs_only_the_monitors_a_batch_needs():
+    """connect('local:N') (LOCAL_CLUSTER_CONFIG): the workers run no memory monitor (no
+    spilling, no pausing: a task holds nothing between tasks) and no profiler; the nanny
+    still terminates a worker above its memory budget, checked every 0.5 s; the system
+    monitors sample every 2 s."""
+    from semscan.distributed import connect
+
+    with connect("local:1") as c:
+        c.wait_for_workers(1)
+        [worker_pcs] = c.run(_periodic).values()
+        assert "memory_monitor" not in worker_pcs and "profile" not in worker_pcs
+        assert worker_pcs["monitor"] == 2000 and worker_pcs["heartbeat"] > 0
+        [nanny] = c.cluster.workers.values()
+        assert nanny.periodic_callbacks["memory_monitor"].callback_time == 500
+        assert nanny.memory_manager.memory_terminate_fraction == 0.95
+        assert c.cluster.scheduler.periodic_callbacks["monitor"].callback_time == 2000
+        assert c.submit(abs, -3).result() == 3
+
+
 def test_only_io_errors_are_retried(client, tmp_path, caplog):
     missing = tmp_path / "gone.tif"  # a file the workers do not see: an I/O error
     broken = tmp_path / "broken.tif"  # bytes that cannot be decoded: fails at once
