@@ -495,7 +495,12 @@ def labels_and_areas(
         n, labels = cv2.connectedComponents(m, connectivity=connectivity, ltype=cv2.CV_16U)
     except cv2.error:  # more than 65535 components
         n, labels = cv2.connectedComponents(m, connectivity=connectivity, ltype=cv2.CV_32S)
-        return labels, np.bincount(labels.ravel(), minlength=n)
+        # counted in row bands: np.bincount converts its input to intp whole (8 B/px more)
+        areas = np.zeros(n, np.int64)
+        step = max(1, (1 << 20) // max(labels.shape[1], 1))
+        for r0 in range(0, labels.shape[0], step):
+            areas += np.bincount(labels[r0:r0 + step].ravel(), minlength=n)
+        return labels, areas
     areas = np.zeros(n, np.int64)
     step = max(1, ((1 << 24) - 1) // max(labels.shape[1], 1))  # float32 counts exact
     for r0 in range(0, labels.shape[0], step):

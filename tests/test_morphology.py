@@ -339,3 +339,16 @@ def test_remove_small_with_the_callers_labels_removes_the_same_pixels(seed):
         own = mo.remove_small(mask, area)
         given = mo.remove_small(mask, area, labelled=mo.component_areas(mask))
         assert np.array_equal(own, given) and np.count_nonzero(own) < np.count_nonzero(mask)
+
+
+def test_labels_and_areas_beyond_65535_components_counts_band_by_band():
+    """Over 65535 components the labels are int32 and their areas are counted in row
+    bands (``2**20`` px each: 256 rows of 4096); the counts are those of the whole
+    labelling, whatever the band limits."""
+    checker = (np.add.outer(np.arange(600), np.arange(4096)) % 2).astype(bool)
+    checker[250:262, 100:300] = True  # one block across the first band limit (row 256)
+    labels, areas = mo.labels_and_areas(checker, 4)
+    assert labels.dtype == np.int32 and labels.max() > 65535
+    assert np.array_equal(areas, np.bincount(labels.ravel(), minlength=labels.max() + 1))
+    # the block and the checker's pixels 4-adjacent to it: half of each side's 200 / 12
+    assert int(areas[labels[255, 150]]) == 12 * 200 + 2 * 100 + 2 * 6
