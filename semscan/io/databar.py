@@ -95,12 +95,13 @@ def detect_databar(image: np.ndarray) -> int:
     rows, cols = arr.shape
     if rows < 32 or cols < 32:
         return 0
-    if arr.dtype == bool:
-        arr = arr.astype(np.float32)
-    elif np.issubdtype(arr.dtype, np.integer):
-        arr = arr.astype(np.float32) / float(np.iinfo(arr.dtype).max)
     start = max(0, int(rows * (1.0 - _SEARCH_FRACTION)) - 20)
-    sub = np.nan_to_num(np.asarray(arr[start:], dtype=np.float32), nan=0.0)
+    sub = arr[start:]  # only the bottom is read: converted alone, not the whole image
+    if sub.dtype == bool:
+        sub = sub.astype(np.float32)
+    elif np.issubdtype(sub.dtype, np.integer):
+        sub = sub.astype(np.float32) / float(np.iinfo(sub.dtype).max)
+    sub = np.nan_to_num(np.asarray(sub, dtype=np.float32), nan=0.0)
     q = np.clip(np.rint(sub * 255.0), 0, 255).astype(np.uint8)
     mode, flat = _row_flatness(q)
     n = flat.size
